@@ -1,0 +1,20 @@
+from typing import Literal
+
+SubmitFluxDevReduxXFalNoRetry = Literal["0", "1", "false", "true"]
+
+SUBMIT_FLUX_DEV_REDUX_X_FAL_NO_RETRY_VALUES: set[SubmitFluxDevReduxXFalNoRetry] = {
+    "0",
+    "1",
+    "false",
+    "true",
+}
+
+
+def check_submit_flux_dev_redux_x_fal_no_retry(
+    value: str,
+) -> SubmitFluxDevReduxXFalNoRetry:
+    if value in SUBMIT_FLUX_DEV_REDUX_X_FAL_NO_RETRY_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {SUBMIT_FLUX_DEV_REDUX_X_FAL_NO_RETRY_VALUES!r}"
+    )

@@ -1,0 +1,20 @@
+from typing import Literal
+
+SubmitKontextTextToImageXFalQueuePriority = Literal["low", "normal"]
+
+SUBMIT_KONTEXT_TEXT_TO_IMAGE_X_FAL_QUEUE_PRIORITY_VALUES: set[
+    SubmitKontextTextToImageXFalQueuePriority
+] = {
+    "low",
+    "normal",
+}
+
+
+def check_submit_kontext_text_to_image_x_fal_queue_priority(
+    value: str,
+) -> SubmitKontextTextToImageXFalQueuePriority:
+    if value in SUBMIT_KONTEXT_TEXT_TO_IMAGE_X_FAL_QUEUE_PRIORITY_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {SUBMIT_KONTEXT_TEXT_TO_IMAGE_X_FAL_QUEUE_PRIORITY_VALUES!r}"
+    )

@@ -1,0 +1,18 @@
+from typing import Literal
+
+SubmitKontextXFalNoRetry = Literal["0", "1", "false", "true"]
+
+SUBMIT_KONTEXT_X_FAL_NO_RETRY_VALUES: set[SubmitKontextXFalNoRetry] = {
+    "0",
+    "1",
+    "false",
+    "true",
+}
+
+
+def check_submit_kontext_x_fal_no_retry(value: str) -> SubmitKontextXFalNoRetry:
+    if value in SUBMIT_KONTEXT_X_FAL_NO_RETRY_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {SUBMIT_KONTEXT_X_FAL_NO_RETRY_VALUES!r}"
+    )
