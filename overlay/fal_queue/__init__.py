@@ -1,1 +1,87 @@
-"""fal_queue: the typed, retry-safe SDK for fal's queue API behind intermediary gateways."""
+"""fal_queue: the typed, retry-safe SDK for fal's queue API behind intermediary gateways.
+
+from fal_queue import Client
+with Client() as client:                      # FAL_QUEUE_BASE_URL / FAL_QUEUE_KEY
+    result = client.subscribe("fal-ai/flux-1/schnell", {"prompt": "a cat"})
+    client.download(result, "out/")
+"""
+
+from __future__ import annotations
+
+from .client import AsyncClient, AsyncHandle, Client, SyncHandle
+from .download import DownloadProgress
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    DownloadError,
+    FalQueueError,
+    FieldError,
+    InvalidInputError,
+    JobFailedError,
+    JobTimeoutError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    SubmitUncertainError,
+    ValidationError,
+)
+from .polling import PollPolicy
+from .types import Completed, File, InProgress, Queued, Result, Status, UnknownStatus
+
+TYPED_MODEL_IDS: tuple[str, ...] = (
+    "fal-ai/flux-1/dev",
+    "fal-ai/flux-1/dev/image-to-image",
+    "fal-ai/flux-1/dev/redux",
+    "fal-ai/flux-1/schnell",
+    "fal-ai/flux-1/schnell/redux",
+    "fal-ai/flux-pro/kontext",
+    "fal-ai/flux-pro/kontext/max",
+    "fal-ai/flux-pro/kontext/max/multi",
+    "fal-ai/flux-pro/kontext/max/text-to-image",
+    "fal-ai/flux-pro/kontext/multi",
+    "fal-ai/flux-pro/kontext/text-to-image",
+)
+
+__all__ = [
+    "TYPED_MODEL_IDS",
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AsyncHandle",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "Completed",
+    "ConfigurationError",
+    "DownloadError",
+    "DownloadProgress",
+    "FalQueueError",
+    "FieldError",
+    "File",
+    "InProgress",
+    "InvalidInputError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PollPolicy",
+    "Queued",
+    "RateLimitError",
+    "Result",
+    "ServerError",
+    "Status",
+    "SubmitUncertainError",
+    "SyncHandle",
+    "UnknownStatus",
+    "ValidationError",
+]

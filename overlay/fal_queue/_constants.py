@@ -1,0 +1,41 @@
+"""Every tuning number of the SDK in one place, so that a change of policy is a one-line diff."""
+
+from __future__ import annotations
+
+import httpx
+
+ENV_BASE_URL = "FAL_QUEUE_BASE_URL"
+ENV_KEY = "FAL_QUEUE_KEY"
+ENV_AUTH_SCHEME = "FAL_QUEUE_AUTH_SCHEME"
+ENV_MAX_RETRIES = "FAL_QUEUE_MAX_RETRIES"
+ENV_TIMEOUT = "FAL_QUEUE_TIMEOUT"
+ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
+ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
+ENV_LOG = "FAL_QUEUE_LOG"
+
+#: The origin fal hands out in every *_url; a gateway user must never call it.
+FAL_QUEUE_ORIGIN = "https://queue.fal.run"
+
+#: Per HTTP call: generous read time (a result can be large), quick failure to connect.
+DEFAULT_HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+#: Retries of one HTTP call (so up to DEFAULT_MAX_RETRIES + 1 attempts).
+DEFAULT_MAX_RETRIES = 4
+RETRY_INITIAL_DELAY = 0.25
+RETRY_MAX_DELAY = 8.0
+RETRY_JITTER = (0.75, 1.0)
+#: The longest Retry-After we honour; longer hints are clipped to this.
+RETRY_AFTER_CAP = 60.0
+
+#: Polling backoff: start fast (most FLUX jobs finish in seconds), then grow to a cap.
+POLL_INITIAL_INTERVAL = 0.05
+POLL_FACTOR = 1.5
+POLL_MAX_INTERVAL = 1.0
+
+#: Download chunk size: large enough to be fast, small enough to keep memory flat.
+DOWNLOAD_CHUNK = 256 * 1024
+
+#: Keep-alive pool sized for a few hundred concurrent jobs per client.
+POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0)
+
+USER_AGENT_PREFIX = "fal-queue-python"

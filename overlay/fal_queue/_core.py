@@ -1,0 +1,641 @@
+"""The core shared by Client and AsyncClient: pure functions and call plans.
+
+A *plan* describes one SDK call (which generated operation, with which arguments, how to turn the
+answer into a value or a typed error). The sync and async shells only execute plans, so both
+behave identically by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+import attrs
+import httpx
+from fal_queue_api import models as gen
+from fal_queue_api.api.queue import cancel_request, get_result, get_status
+from fal_queue_api.api.submit import (
+    submit_flux_dev,
+    submit_flux_dev_image_to_image,
+    submit_flux_dev_redux,
+    submit_flux_schnell,
+    submit_flux_schnell_redux,
+    submit_kontext,
+    submit_kontext_max,
+    submit_kontext_max_multi,
+    submit_kontext_max_text_to_image,
+    submit_kontext_multi,
+    submit_kontext_text_to_image,
+)
+from fal_queue_api.client import AuthenticatedClient
+from fal_queue_api.types import UNSET, Unset
+
+from . import errors as E
+from ._transport import CallState, Secret, is_submit
+from .types import Completed, InProgress, Queued, Result, Status, UnknownStatus
+from .urls import app_id, rewrite_url, validate_model_id, validate_request_id
+
+T = TypeVar("T")
+
+#: The typed models: model id -> (generated submit operation, generated input model).
+TYPED_MODELS: dict[str, tuple[ModuleType, type[Any]]] = {
+    "fal-ai/flux-1/dev": (submit_flux_dev, gen.FluxDevTextToImageInput),
+    "fal-ai/flux-1/dev/image-to-image": (submit_flux_dev_image_to_image, gen.FluxDevImageToImageInput),
+    "fal-ai/flux-1/dev/redux": (submit_flux_dev_redux, gen.FluxDevReduxInput),
+    "fal-ai/flux-1/schnell": (submit_flux_schnell, gen.FluxSchnellTextToImageInput),
+    "fal-ai/flux-1/schnell/redux": (submit_flux_schnell_redux, gen.FluxSchnellReduxInput),
+    "fal-ai/flux-pro/kontext": (submit_kontext, gen.KontextEditInput),
+    "fal-ai/flux-pro/kontext/max": (submit_kontext_max, gen.KontextEditInput),
+    "fal-ai/flux-pro/kontext/max/multi": (submit_kontext_max_multi, gen.KontextMultiInput),
+    "fal-ai/flux-pro/kontext/max/text-to-image": (
+        submit_kontext_max_text_to_image,
+        gen.KontextTextToImageInput,
+    ),
+    "fal-ai/flux-pro/kontext/multi": (submit_kontext_multi, gen.KontextMultiInput),
+    "fal-ai/flux-pro/kontext/text-to-image": (submit_kontext_text_to_image, gen.KontextTextToImageInput),
+}
+
+_PRIORITIES = frozenset({"normal", "low"})
+_RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
+
+
+# ---------------------------------------------------------------- submit options and inputs
+
+
+@dataclass(frozen=True)
+class SubmitOptions:
+    """The platform options of a submit, validated before anything is sent."""
+
+    webhook_url: str | None = None
+    priority: str | None = None
+    hint: str | None = None
+    start_timeout: float | None = None
+    headers: Mapping[str, str] | None = None
+    no_retry: bool | None = None
+    object_lifecycle: Mapping[str, Any] | int | None = None
+    store_io: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.priority is not None and self.priority not in _PRIORITIES:
+            raise E.InvalidInputError(f"priority must be 'normal' or 'low', not {self.priority!r}")
+        if self.start_timeout is not None and (
+            isinstance(self.start_timeout, bool)
+            or not isinstance(self.start_timeout, int | float)
+            or not math.isfinite(self.start_timeout)
+            or self.start_timeout <= 0
+        ):
+            raise E.InvalidInputError(
+                f"start_timeout must be a positive number of seconds, not {self.start_timeout!r}"
+            )
+        if self.webhook_url is not None and not (
+            isinstance(self.webhook_url, str) and self.webhook_url.startswith(("http://", "https://"))
+        ):
+            raise E.InvalidInputError(f"webhook_url must be an http(s) URL, not {self.webhook_url!r}")
+        for name, value in (self.headers or {}).items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise E.InvalidInputError(
+                    f"headers must map str to str; got {name!r}: {type(value).__name__}"
+                )
+            if name.lower() in _RESERVED_HEADERS:
+                raise E.InvalidInputError(f"header {name!r} is set by the SDK and cannot be overridden")
+        if self.object_lifecycle is not None and not isinstance(self.object_lifecycle, int | Mapping):
+            raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
+
+    def lifecycle_header(self) -> str | None:
+        if self.object_lifecycle is None:
+            return None
+        if isinstance(self.object_lifecycle, int):
+            return json.dumps({"expiration_duration_seconds": self.object_lifecycle})
+        return json.dumps(dict(self.object_lifecycle), separators=(",", ":"))
+
+    def operation_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of a generated submit operation."""
+        kwargs: dict[str, Any] = {}
+        if self.webhook_url is not None:
+            kwargs["fal_webhook"] = self.webhook_url
+        if self.start_timeout is not None:
+            kwargs["x_fal_request_timeout"] = float(self.start_timeout)
+        if self.priority is not None:
+            kwargs["x_fal_queue_priority"] = self.priority
+        if self.hint is not None:
+            kwargs["x_fal_runner_hint"] = self.hint
+        if self.no_retry is not None:
+            kwargs["x_fal_no_retry"] = "1" if self.no_retry else "0"
+        lifecycle = self.lifecycle_header()
+        if lifecycle is not None:
+            kwargs["x_fal_object_lifecycle_preference"] = lifecycle
+        if self.store_io is not None:
+            kwargs["x_fal_store_io"] = "1" if self.store_io else "0"
+        return kwargs
+
+    def raw_request(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, query params) for models the generated client does not know."""
+        names = {
+            "x_fal_request_timeout": "X-Fal-Request-Timeout",
+            "x_fal_queue_priority": "X-Fal-Queue-Priority",
+            "x_fal_runner_hint": "X-Fal-Runner-Hint",
+            "x_fal_no_retry": "X-Fal-No-Retry",
+            "x_fal_object_lifecycle_preference": "X-Fal-Object-Lifecycle-Preference",
+            "x_fal_store_io": "X-Fal-Store-IO",
+        }
+        headers: dict[str, str] = {}
+        params: dict[str, str] = {}
+        for key, value in self.operation_kwargs().items():
+            if key == "fal_webhook":
+                params[key] = value
+            else:
+                headers[names[key]] = str(value)
+        return headers, params
+
+
+def _json_ready(value: Any, path: str) -> None:
+    """Raise a clear error for anything json.dumps would choke on (or silently mangle)."""
+    if value is None or isinstance(value, str | bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise E.InvalidInputError(f"arguments{path} is {value!r}, which JSON cannot carry")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise E.InvalidInputError(f"arguments{path} has a non-string key {key!r}")
+            _json_ready(item, f"{path}[{key!r}]")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _json_ready(item, f"{path}[{index}]")
+        return
+    raise E.InvalidInputError(
+        f"arguments{path} is a {type(value).__name__}, which is not JSON-serializable "
+        "(use str, int, float, bool, None, list or dict)"
+    )
+
+
+def prepare_input(model_id: str, arguments: object) -> tuple[Any | None, dict[str, Any]]:
+    """Validate the arguments of a submit; return (generated input model or None, JSON body).
+
+    Typed models accept their generated input model or a dict with exactly its fields; other
+    models accept any JSON object.
+    """
+    validate_model_id(model_id)
+    typed = TYPED_MODELS.get(model_id)
+    if typed is not None and isinstance(arguments, typed[1]):
+        body = arguments.to_dict()
+        _json_ready(body, "")
+        return arguments, body
+    if attrs.has(type(arguments)) and hasattr(arguments, "to_dict"):
+        expected = typed[1].__name__ if typed else "a dict"
+        raise E.InvalidInputError(
+            f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}",
+            model_id=model_id,
+        )
+    if not isinstance(arguments, Mapping):
+        raise E.InvalidInputError(
+            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}",
+            model_id=model_id,
+        )
+    _json_ready(arguments, "")
+    data = dict(arguments)
+    if typed is None:
+        return None, data
+    input_cls = typed[1]
+    known = {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise E.InvalidInputError(
+            f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id}; "
+            f"known: {', '.join(sorted(known))}",
+            model_id=model_id,
+        )
+    required = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise E.InvalidInputError(
+            f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}", model_id=model_id
+        )
+    try:
+        model = input_cls.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise E.InvalidInputError(f"invalid arguments for {model_id}: {exc}", model_id=model_id) from exc
+    return model, data
+
+
+# ---------------------------------------------------------------- answers, errors, statuses
+
+
+@dataclass
+class Answer:
+    """What one HTTP call returned, in the shape both generated and raw calls can produce."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+    parsed: Any = None
+
+
+@dataclass
+class Context:
+    """What an error raised for this call should name."""
+
+    operation: str
+    model_id: str | None = None
+    request_id: str | None = None
+    secret: Secret | None = None
+
+
+def _redact(text: str, ctx: Context) -> str:
+    return ctx.secret.redact(text) if ctx.secret is not None else text
+
+
+def _decode_body(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
+        return content.decode("utf-8", "replace")[:2000]
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        items = []
+        for item in detail[:5]:
+            if isinstance(item, Mapping):
+                loc = ".".join(str(p) for p in item.get("loc", []) if p != "body") or "<request>"
+                items.append(f"{loc}: {item.get('msg', '')}")
+            else:
+                items.append(str(item))
+        more = f" (+{len(detail) - 5} more)" if len(detail) > 5 else ""
+        return "; ".join(items) + more
+    return "" if detail is None else str(detail)
+
+
+def field_errors(detail: Any) -> list[E.FieldError]:
+    if not isinstance(detail, list):
+        return []
+    found = []
+    for item in detail:
+        if isinstance(item, Mapping) and isinstance(item.get("loc"), list):
+            loc = [p if isinstance(p, str | int) else str(p) for p in item["loc"]]
+            found.append(
+                E.FieldError(
+                    loc,
+                    str(item.get("msg", "")),
+                    str(item.get("type", "")),
+                    item.get("ctx"),
+                    item.get("input"),
+                )
+            )
+    return found
+
+
+def error_from_answer(
+    status_code: int, headers: Mapping[str, str], content: bytes, ctx: Context
+) -> E.APIStatusError:
+    """The typed error for an error status, with the server's detail, error type and request ids."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    body = _decode_body(content)
+    detail = body.get("detail") if isinstance(body, Mapping) else None
+    error_type = (body.get("error_type") if isinstance(body, Mapping) else None) or lowered.get(
+        "x-fal-error-type"
+    )
+    if not isinstance(error_type, str):
+        error_type = None
+    text = _detail_text(detail)
+    if not text:
+        text = body.strip()[:200] if isinstance(body, str) and body.strip() else f"{ctx.operation} failed"
+        if isinstance(body, str) and "<html" in body.lower():
+            text = "the gateway's ingress answered with an HTML error page (transient)"
+    message = _redact(f"{ctx.operation}: {text}", ctx)
+    kwargs: dict[str, Any] = {
+        "status_code": status_code,
+        "headers": {k: v for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}},
+        "body": body,
+        "detail": detail,
+        "error_type": error_type,
+        "request_id": ctx.request_id,
+        "model_id": ctx.model_id,
+        "server_request_id": lowered.get("x-fal-request-id"),
+    }
+    if status_code == 400:
+        return E.BadRequestError(message, **kwargs)
+    if status_code == 401:
+        return E.AuthenticationError(message, **kwargs)
+    if status_code == 403:
+        return E.PermissionDeniedError(message, **kwargs)
+    if status_code == 404:
+        return E.NotFoundError(message, **kwargs)
+    if status_code == 422:
+        return E.ValidationError(message, errors=field_errors(detail), **kwargs)
+    if status_code == 429:
+        hint = lowered.get("retry-after", "")
+        retry_after = float(hint) if hint.replace(".", "", 1).isdigit() else None
+        return E.RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status_code >= 500:
+        return E.ServerError(message, **kwargs)
+    return E.APIStatusError(message, **kwargs)
+
+
+def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
+    """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
+    if isinstance(exc, E.FalQueueError):
+        return exc
+    common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
+    if isinstance(exc, httpx.TransportError):
+        request = _request_of(exc)
+        attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
+        reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
+        connect_failed = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        if request is not None and is_submit(request) and not connect_failed:
+            return E.SubmitUncertainError(
+                f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
+                "the job may or may not have been queued, and it was not resubmitted",
+                **common,
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return E.APITimeoutError(f"{ctx.operation}: timed out{attempts} ({reason})", **common)
+        return E.APIConnectionError(f"{ctx.operation}: connection failed{attempts} ({reason})", **common)
+    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
+        raw = state.last_response
+        if raw is not None and raw.status_code >= 400:
+            return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
+        status = raw.status_code if raw is not None else 0
+        return E.APIResponseValidationError(
+            _redact(
+                f"{ctx.operation}: the gateway's answer is not the documented shape "
+                f"({type(exc).__name__}: {exc})",
+                ctx,
+            ),
+            status_code=status,
+            body=_content_of(raw) if raw is not None else b"",
+            server_request_id=raw.headers.get("x-fal-request-id") if raw is not None else None,
+            **common,
+        )
+    if isinstance(exc, httpx.HTTPError):
+        return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
+    raise exc
+
+
+def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:
+        return None
+
+
+def _content_of(response: httpx.Response) -> bytes:
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return b""
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
+    """A typed status from a status body or stream event; never raises on odd input."""
+    if not isinstance(data, Mapping):
+        return UnknownStatus(request_id=request_id, status=f"<{type(data).__name__}>", raw={})
+    raw = dict(data)
+    for key in ("status_url", "response_url", "cancel_url"):
+        if isinstance(raw.get(key), str):
+            raw[key] = rewrite_url(raw[key], base_url)
+    logs_value = raw.get("logs")
+    logs = tuple(x for x in logs_value if isinstance(x, Mapping)) if isinstance(logs_value, list) else ()
+    common: dict[str, Any] = {
+        "request_id": _str_or_none(raw.get("request_id")) or request_id,
+        "logs": logs,
+        "status_url": _str_or_none(raw.get("status_url")),
+        "response_url": _str_or_none(raw.get("response_url")),
+        "cancel_url": _str_or_none(raw.get("cancel_url")),
+        "raw": raw,
+    }
+    status = raw.get("status")
+    if status == "IN_QUEUE":
+        position = raw.get("queue_position")
+        valid = isinstance(position, int) and not isinstance(position, bool)
+        return Queued(position=position if valid else None, **common)
+    if status == "IN_PROGRESS":
+        return InProgress(**common)
+    if status == "COMPLETED":
+        metrics = raw.get("metrics")
+        return Completed(
+            error=_str_or_none(raw.get("error")),
+            error_type=_str_or_none(raw.get("error_type")),
+            metrics=dict(metrics) if isinstance(metrics, Mapping) else {},
+            **common,
+        )
+    return UnknownStatus(status=str(status), **common)
+
+
+def parse_json_object(content: bytes) -> dict[str, Any]:
+    data = json.loads(content)
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+# ---------------------------------------------------------------- plans
+
+
+@dataclass
+class Plan(Generic[T]):
+    """One SDK call: run ``sync`` or ``asyncio`` to get an Answer, then ``finish`` it."""
+
+    ctx: Context
+    sync: Callable[[], Answer]
+    asyncio: Callable[[], Awaitable[Answer]]
+    finish: Callable[[Answer], T]
+    ok: frozenset[int] = field(default=frozenset({200}))
+
+    def complete(self, answer: Answer) -> T:
+        if answer.status_code not in self.ok:
+            raise error_from_answer(answer.status_code, answer.headers, answer.content, self.ctx)
+        return self.finish(answer)
+
+
+def _from_generated(call: Callable[..., Any], **kwargs: Any) -> Callable[[], Answer]:
+    def run() -> Answer:
+        r = call(**kwargs)
+        return Answer(int(r.status_code), r.headers, r.content, r.parsed)
+
+    return run
+
+
+def _from_generated_async(
+    call: Callable[..., Awaitable[Any]], **kwargs: Any
+) -> Callable[[], Awaitable[Answer]]:
+    async def run() -> Answer:
+        r = await call(**kwargs)
+        return Answer(int(r.status_code), r.headers, r.content, r.parsed)
+
+    return run
+
+
+def _raw(api: AuthenticatedClient, method: str, url: str, **kwargs: Any) -> Callable[[], Answer]:
+    def run() -> Answer:
+        r = api.get_httpx_client().request(method, url, **kwargs)
+        return Answer(r.status_code, r.headers, r.content)
+
+    return run
+
+
+def _raw_async(
+    api: AuthenticatedClient, method: str, url: str, **kwargs: Any
+) -> Callable[[], Awaitable[Answer]]:
+    async def run() -> Answer:
+        r = await api.get_async_httpx_client().request(method, url, **kwargs)
+        return Answer(r.status_code, r.headers, r.content)
+
+    return run
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submit returned, URLs already rewritten to the gateway."""
+
+    model_id: str
+    request_id: str
+    status_url: str
+    response_url: str
+    cancel_url: str
+    queue_position: int | None
+    raw: Mapping[str, Any]
+
+
+def submit_plan(
+    api: AuthenticatedClient,
+    base_url: str,
+    secret: Secret,
+    model_id: str,
+    arguments: object,
+    options: SubmitOptions,
+) -> Plan[Submitted]:
+    model, body = prepare_input(model_id, arguments)
+    ctx = Context("submit", model_id=model_id, secret=secret)
+
+    def finish(answer: Answer) -> Submitted:
+        raw = parse_json_object(answer.content)
+        parsed = answer.parsed if isinstance(answer.parsed, gen.QueueSubmitResponse) else None
+        parsed = parsed or gen.QueueSubmitResponse.from_dict(raw)
+        request_id = validate_request_id(parsed.request_id)
+        position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
+        rewritten = {
+            k: rewrite_url(str(raw[k]), base_url) for k in ("status_url", "response_url", "cancel_url")
+        }
+        return Submitted(model_id, request_id, queue_position=position, raw={**raw, **rewritten}, **rewritten)
+
+    if model is not None:
+        op = TYPED_MODELS[model_id][0]
+        kwargs = {"client": api, "body": model, **options.operation_kwargs()}
+        return Plan(
+            ctx,
+            _from_generated(op.sync_detailed, **kwargs),
+            _from_generated_async(op.asyncio_detailed, **kwargs),
+            finish,
+        )
+    headers, params = options.raw_request()
+    kw: dict[str, Any] = {"json": body, "headers": headers, "params": params}
+    return Plan(
+        ctx, _raw(api, "POST", f"/{model_id}", **kw), _raw_async(api, "POST", f"/{model_id}", **kw), finish
+    )
+
+
+def _queue_call(
+    api: AuthenticatedClient,
+    module: ModuleType,
+    method: str,
+    suffix: str,
+    model_id: str,
+    request_id: str,
+    **kwargs: Any,
+) -> tuple[Callable[[], Answer], Callable[[], Awaitable[Answer]]]:
+    """A queue operation through the generated client; raw only for three-segment apps."""
+    app = app_id(model_id)
+    validate_request_id(request_id)
+    parts = app.split("/")
+    if len(parts) == 2:
+        gen_kwargs = {"owner": parts[0], "app": parts[1], "request_id": request_id, "client": api, **kwargs}
+        return _from_generated(module.sync_detailed, **gen_kwargs), _from_generated_async(
+            module.asyncio_detailed, **gen_kwargs
+        )
+    url = f"/{app}/requests/{request_id}{suffix}"
+    params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
+    return _raw(api, method, url, params=params), _raw_async(api, method, url, params=params)
+
+
+def status_plan(
+    api: AuthenticatedClient, base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool
+) -> Plan[Status]:
+    ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
+    sync, async_ = _queue_call(
+        api, get_status, "GET", "/status", model_id, request_id, logs="1" if logs else "0"
+    )
+
+    def finish(answer: Answer) -> Status:
+        return parse_status(parse_json_object(answer.content), request_id=request_id, base_url=base_url)
+
+    return Plan(ctx, sync, async_, finish, ok=frozenset({200, 202}))
+
+
+def result_plan(api: AuthenticatedClient, secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
+    ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret)
+    sync, async_ = _queue_call(api, get_result, "GET", "", model_id, request_id)
+
+    def finish(answer: Answer) -> Result:
+        raw = parse_json_object(answer.content)
+        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed)
+
+    return Plan(ctx, sync, async_, finish)
+
+
+def cancel_plan(api: AuthenticatedClient, secret: Secret, model_id: str, request_id: str) -> Plan[str]:
+    ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret)
+    sync, async_ = _queue_call(api, cancel_request, "PUT", "/cancel", model_id, request_id)
+
+    def finish(answer: Answer) -> str:
+        status = parse_json_object(answer.content).get("status")
+        if answer.status_code == 400 and status != "ALREADY_COMPLETED":
+            raise error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
+        return str(status)
+
+    return Plan(ctx, sync, async_, finish, ok=frozenset({200, 202, 400}))
+
+
+def job_failed(status: Completed, model_id: str, cause: E.APIStatusError | None) -> E.JobFailedError:
+    text = status.error or (cause.message if cause else None) or "the job failed"
+    return E.JobFailedError(
+        f"job failed: {text}",
+        request_id=status.request_id,
+        model_id=model_id,
+        error_type=status.error_type or (cause.error_type if cause else None),
+        logs=status.logs,
+        cause=cause,
+    )
+
+
+__all__ = [
+    "TYPED_MODELS",
+    "UNSET",
+    "Answer",
+    "Context",
+    "Plan",
+    "SubmitOptions",
+    "Submitted",
+    "Unset",
+    "cancel_plan",
+    "error_from_answer",
+    "error_from_exception",
+    "parse_status",
+    "prepare_input",
+    "result_plan",
+    "status_plan",
+    "submit_plan",
+]

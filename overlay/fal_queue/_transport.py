@@ -1,0 +1,306 @@
+"""The HTTP layer under the generated client: retries, per-call options and origin-bound auth.
+
+Retries live in an httpx transport so that the generated operations, the SSE stream and
+downloads share one policy, sync and async alike. Decisions are pure functions of the request,
+the response or exception, and the attempt number; the two transports only sleep and resend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+
+import httpx
+
+from . import _constants as C
+from .urls import origin_of
+
+logger = logging.getLogger("fal_queue")
+
+__all__ = [
+    "AsyncRetryTransport",
+    "CallState",
+    "GatewayAuth",
+    "RetryPolicy",
+    "RetryTransport",
+    "Secret",
+    "call_state",
+]
+
+
+class Secret:
+    """A string that never shows itself in reprs, logs or tracebacks."""
+
+    __slots__ = ("__weakref__", "_value")
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._value, "**********") if self._value else text
+
+
+class GatewayAuth(httpx.Auth):
+    """Adds ``Authorization`` only to requests for the gateway's own origin.
+
+    Any other origin (a media CDN, a URL a response handed us, a redirect target) gets no key.
+    """
+
+    def __init__(self, key: Secret, scheme: str, base_url: str) -> None:
+        self._key = key
+        self._scheme = scheme
+        self._origin = origin_of(base_url)
+
+    def __repr__(self) -> str:
+        return f"GatewayAuth(scheme={self._scheme!r}, origin={self._origin!r})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if origin_of(str(request.url)) == self._origin:
+            request.headers["Authorization"] = f"{self._scheme} {self._key.get()}"
+        else:
+            request.headers.pop("Authorization", None)
+        yield request
+
+
+@dataclass
+class CallState:
+    """Options of the SDK call in progress, read by the transport (per-call ``max_retries`` etc.)."""
+
+    max_retries: int | None = None
+    timeout: httpx.Timeout | None = None
+    #: time.monotonic() after which no retry is started (the caller's total deadline).
+    deadline: float | None = None
+    #: The last raw response the transport returned, for error reports on undocumented bodies.
+    last_response: httpx.Response | None = None
+    #: Extra headers for this call only (``headers=`` of submit).
+    headers: dict[str, str] | None = None
+    attempts: int = 0
+    retried_statuses: list[int] = field(default_factory=list)
+
+
+#: Request extension marking a response the caller streams (SSE, downloads): not read eagerly.
+STREAM_EXTENSION = "fal_queue_stream"
+
+call_state: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("fal_queue_call", default=None)
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: The submit POST may be retried only when the server said nothing was queued.
+_SUBMIT_RETRYABLE_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to wait before resending a request."""
+
+    max_retries: int = C.DEFAULT_MAX_RETRIES
+    initial_delay: float = C.RETRY_INITIAL_DELAY
+    max_delay: float = C.RETRY_MAX_DELAY
+    jitter: tuple[float, float] = C.RETRY_JITTER
+    retry_after_cap: float = C.RETRY_AFTER_CAP
+
+    def backoff(self, attempt: int, rng: random.Random | None = None) -> float:
+        """Delay before retry number ``attempt`` (1-based): exponential, capped, jittered."""
+        base = min(self.initial_delay * 2.0 ** (attempt - 1), self.max_delay)
+        low, high = self.jitter
+        factor: float = (rng or random).uniform(low, high)
+        return base * factor
+
+    def should_retry_response(self, request: httpx.Request, response: httpx.Response) -> bool:
+        status = response.status_code
+        if response.headers.get("x-fal-retryable", "").lower() == "false":
+            return False
+        if status == 504 and response.headers.get("x-fal-request-timeout-type", "").lower() == "user":
+            return False  # the caller's own start timeout expired: retrying cannot help
+        if is_submit(request):
+            return status in _SUBMIT_RETRYABLE_STATUSES
+        return status in _RETRYABLE_STATUSES
+
+    def should_retry_exception(self, request: httpx.Request, exc: Exception) -> bool:
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return True  # the request never left this machine
+        if is_submit(request):
+            return False  # it may have reached the server: a resend could queue a second paid job
+        return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds the server asked us to wait (``Retry-After`` as seconds or an HTTP date)."""
+        value = response.headers.get("retry-after-ms")
+        if value:
+            try:
+                return min(max(float(value) / 1000.0, 0.0), self.retry_after_cap)
+            except ValueError:
+                pass
+        value = response.headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value) if value.strip() else None
+            if parsed is None:
+                return None
+            seconds = parsed.timestamp() - time.time()
+        return min(max(seconds, 0.0), self.retry_after_cap)
+
+    def delay_for(self, attempt: int, response: httpx.Response | None) -> float:
+        hinted = self.retry_after(response) if response is not None else None
+        return hinted if hinted is not None else self.backoff(attempt)
+
+
+def is_submit(request: httpx.Request) -> bool:
+    return request.method.upper() == "POST"
+
+
+def _limits(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | None, CallState | None]:
+    state = call_state.get()
+    max_retries = policy.max_retries
+    deadline = None
+    if state is not None:
+        if state.max_retries is not None:
+            max_retries = state.max_retries
+        deadline = state.deadline
+        if state.timeout is not None:
+            request.extensions["timeout"] = state.timeout.as_dict()
+        if state.headers:
+            request.headers.update(state.headers)
+    return max_retries, deadline, state
+
+
+def _fits(deadline: float | None, delay: float) -> bool:
+    return deadline is None or time.monotonic() + delay < deadline
+
+
+def _log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
+    logger.info(
+        "retrying %s %s in %.2fs (retry %d): %s", request.method, request.url.path, delay, attempt, why
+    )
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Resends failed requests according to a :class:`RetryPolicy` (sync)."""
+
+    def __init__(
+        self, inner: httpx.BaseTransport, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._inner = inner
+        self.policy = policy
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        max_retries, deadline, state = _limits(self.policy, request)
+        attempt = 0
+        while True:
+            attempt += 1
+            if state is not None:
+                state.attempts = attempt
+            try:
+                response = self._inner.handle_request(request)
+                if not request.extensions.get(STREAM_EXTENSION):
+                    try:  # read here so that a connection cut mid-body is retried too
+                        response.read()
+                    finally:
+                        response.close()
+            except Exception as exc:
+                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
+                    raise
+                delay = self.policy.backoff(attempt)
+                if not _fits(deadline, delay):
+                    raise
+                _log_retry(request, attempt, delay, type(exc).__name__)
+                self._sleep(delay)
+                continue
+            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+            if (
+                response.status_code >= 400
+                and attempt <= max_retries
+                and self.policy.should_retry_response(request, response)
+            ):
+                delay = self.policy.delay_for(attempt, response)
+                if _fits(deadline, delay):
+                    response.close()
+                    if state is not None:
+                        state.retried_statuses.append(response.status_code)
+                    _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
+                    self._sleep(delay)
+                    continue
+            if state is not None:
+                state.last_response = response
+            return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """Resends failed requests according to a :class:`RetryPolicy` (async twin of RetryTransport)."""
+
+    def __init__(
+        self,
+        inner: httpx.AsyncBaseTransport,
+        policy: RetryPolicy,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._inner = inner
+        self.policy = policy
+        self._sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        max_retries, deadline, state = _limits(self.policy, request)
+        attempt = 0
+        while True:
+            attempt += 1
+            if state is not None:
+                state.attempts = attempt
+            try:
+                response = await self._inner.handle_async_request(request)
+                if not request.extensions.get(STREAM_EXTENSION):
+                    try:  # read here so that a connection cut mid-body is retried too
+                        await response.aread()
+                    finally:
+                        await response.aclose()
+            except Exception as exc:
+                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
+                    raise
+                delay = self.policy.backoff(attempt)
+                if not _fits(deadline, delay):
+                    raise
+                _log_retry(request, attempt, delay, type(exc).__name__)
+                await self._sleep(delay)
+                continue
+            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+            if (
+                response.status_code >= 400
+                and attempt <= max_retries
+                and self.policy.should_retry_response(request, response)
+            ):
+                delay = self.policy.delay_for(attempt, response)
+                if _fits(deadline, delay):
+                    await response.aclose()
+                    if state is not None:
+                        state.retried_statuses.append(response.status_code)
+                    _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
+                    await self._sleep(delay)
+                    continue
+            if state is not None:
+                state.last_response = response
+            return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

@@ -1,0 +1,1227 @@
+"""Client and AsyncClient: fal_client's vocabulary over the generated client, made safe.
+
+Both shells execute the same plans (``_core``) and the same waiting rules (``polling``); they
+differ only in ``await``. A submitted job is never lost: ``submit`` returns a handle the moment
+the request id exists, every later error names that id, and ``get_handle`` rebuilds a handle
+from (model id, request id) alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+from fal_queue_api.client import AuthenticatedClient
+from httpx_sse import EventSource, SSEError
+
+from . import _constants as C
+from . import errors as E
+from ._core import (
+    Answer,
+    Context,
+    Plan,
+    SubmitOptions,
+    Submitted,
+    cancel_plan,
+    error_from_answer,
+    error_from_exception,
+    job_failed,
+    result_plan,
+    status_plan,
+    submit_plan,
+)
+from ._logging import register_secret, setup_from_env
+from ._transport import (
+    STREAM_EXTENSION,
+    AsyncRetryTransport,
+    CallState,
+    GatewayAuth,
+    RetryPolicy,
+    RetryTransport,
+    Secret,
+    call_state,
+)
+from .download import (
+    DownloadProgress,
+    ProgressCallback,
+    check_size,
+    check_target,
+    commit,
+    decode_data_uri,
+    files_of,
+    open_temp,
+    plan_targets,
+)
+from .polling import WAIT_MODES, Deadline, Poller, PollPolicy, decode_event
+from .types import Completed, File, Result, Status
+from .urls import app_id, normalize_base_url, queue_urls, validate_model_id, validate_request_id
+
+__all__ = ["AsyncClient", "AsyncHandle", "Client", "SyncHandle"]
+
+logger = logging.getLogger("fal_queue")
+T = TypeVar("T")
+TimeoutArg = float | httpx.Timeout | None
+QueueUpdate = Callable[[Status], Any]
+
+_SCHEMES = {"bearer": "Bearer", "key": "Key"}
+
+
+class _StreamUnavailable(Exception):
+    """The SSE stream could not be used; the caller falls back to polling."""
+
+
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise E.ConfigurationError(f"{name}={value!r} is not a number") from None
+
+
+def _as_timeout(value: TimeoutArg, what: str) -> httpx.Timeout | None:
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise E.ConfigurationError(f"{what} must be positive seconds or an httpx.Timeout, not {value!r}")
+    return httpx.Timeout(float(value), connect=min(float(value), C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
+
+
+def _clip(timeout: httpx.Timeout, deadline: Deadline | None) -> httpx.Timeout:
+    """Never let one HTTP call outlive the caller's total deadline."""
+    remaining = deadline.remaining() if deadline is not None else None
+    if remaining is None:
+        return timeout
+    limit = max(remaining, 0.001)
+
+    def clip(value: float | None) -> float:
+        return limit if value is None else min(value, limit)
+
+    return httpx.Timeout(
+        connect=clip(timeout.connect),
+        read=clip(timeout.read),
+        write=clip(timeout.write),
+        pool=clip(timeout.pool),
+    )
+
+
+class _Base:
+    """Settings, plans and everything else that does not wait on I/O."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        auth_scheme: str | None,
+        timeout: TimeoutArg,
+        max_retries: int | None,
+        wait_mode: str | None,
+        poll_policy: PollPolicy | None,
+        allow_http: bool | None,
+    ) -> None:
+        setup_from_env()
+        allow = (
+            allow_http
+            if allow_http is not None
+            else os.environ.get(C.ENV_ALLOW_HTTP, "") in {"1", "true", "yes"}
+        )
+        self.base_url = normalize_base_url(
+            base_url if base_url is not None else os.environ.get(C.ENV_BASE_URL, ""), allow_http=allow
+        )
+        key = api_key if api_key is not None else os.environ.get(C.ENV_KEY, "")
+        if not isinstance(key, str) or not key.strip():
+            raise E.ConfigurationError("no API key: pass api_key= or set FAL_QUEUE_KEY")
+        if any(c in key for c in "\r\n"):
+            raise E.ConfigurationError("the API key contains a line break")
+        self._key = Secret(key.strip())
+        register_secret(self._key)
+        scheme_name = (auth_scheme or os.environ.get(C.ENV_AUTH_SCHEME) or "bearer").lower()
+        if scheme_name not in _SCHEMES:
+            raise E.ConfigurationError(
+                f"auth_scheme must be 'bearer' (gateways) or 'key' (fal), not {scheme_name!r}"
+            )
+        self.auth_scheme = scheme_name
+        env_timeout = _env_float(C.ENV_TIMEOUT)
+        self.timeout: httpx.Timeout = (
+            _as_timeout(timeout if timeout is not None else env_timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
+        )
+        env_retries = _env_float(C.ENV_MAX_RETRIES)
+        retries = max_retries if max_retries is not None else env_retries
+        retries = C.DEFAULT_MAX_RETRIES if retries is None else retries
+        if isinstance(retries, bool) or int(retries) != retries or retries < 0:
+            raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {retries!r}")
+        self.max_retries = int(retries)
+        mode = wait_mode or os.environ.get(C.ENV_WAIT_MODE) or "stream"
+        if mode not in WAIT_MODES:
+            raise E.ConfigurationError(f"wait_mode must be 'stream' or 'poll', not {mode!r}")
+        self.wait_mode = mode
+        self.poll_policy = poll_policy or PollPolicy()
+        self._retry_policy = RetryPolicy(max_retries=self.max_retries)
+        self._auth = GatewayAuth(self._key, _SCHEMES[scheme_name], self.base_url)
+        self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
+        self._api = AuthenticatedClient(
+            base_url=self.base_url,
+            token="",  # our GatewayAuth sets the header raise_on_unexpected_status=False
+        )
+        self._clock: Callable[[], float] = time.monotonic
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, api_key=<hidden>)"
+
+    # -- plans -----------------------------------------------------------------------------
+
+    def _state(
+        self, max_retries: int | None, http_timeout: TimeoutArg, deadline: Deadline | None
+    ) -> CallState:
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise E.InvalidInputError(f"max_retries must be a whole number >= 0, not {max_retries!r}")
+        timeout = _as_timeout(http_timeout, "http_timeout") or self.timeout
+        return CallState(
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            timeout=_clip(timeout, deadline),
+            deadline=deadline.at if deadline is not None else None,
+        )
+
+    def _submit_plan(self, model_id: str, arguments: object, options: SubmitOptions) -> Plan[Submitted]:
+        return submit_plan(self._api, self.base_url, self._key, model_id, arguments, options)
+
+    def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
+        return status_plan(self._api, self.base_url, self._key, model_id, request_id, logs)
+
+    def _result_plan(self, model_id: str, request_id: str) -> Plan[Result]:
+        return result_plan(self._api, self._key, model_id, request_id)
+
+    def _cancel_plan(self, model_id: str, request_id: str) -> Plan[str]:
+        return cancel_plan(self._api, self._key, model_id, request_id)
+
+    def _stream_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        model_id: str,
+        request_id: str,
+        logs: bool,
+        deadline: Deadline,
+    ) -> httpx.Request:
+        url = f"/{app_id(model_id)}/requests/{validate_request_id(request_id)}/status/stream"
+        return http.build_request(
+            "GET",
+            url,
+            params={"logs": "1" if logs else "0"},
+            headers={"Accept": "text/event-stream"},
+            timeout=_clip(self.timeout, deadline),
+            extensions={STREAM_EXTENSION: True},
+        )
+
+    def _handle_data(self, model_id: str, request_id: str) -> Submitted:
+        urls = queue_urls(self.base_url, model_id, request_id)
+        return Submitted(
+            model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
+        )
+
+    def _final_error(
+        self, model_id: str, status: Completed, cause: E.APIStatusError | None
+    ) -> E.JobFailedError:
+        return job_failed(status, model_id, cause)
+
+    def _media_transport_policy(self) -> RetryPolicy:
+        return self._retry_policy
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("fal-queue")
+    except Exception:  # pragma: no cover - running from a source tree without metadata
+        return "0"
+
+
+def _options(
+    webhook_url: str | None,
+    priority: str | None,
+    hint: str | None,
+    start_timeout: float | None,
+    headers: Mapping[str, str] | None,
+    no_retry: bool | None,
+    object_lifecycle: Mapping[str, Any] | int | None,
+    store_io: bool | None,
+) -> SubmitOptions:
+    return SubmitOptions(
+        webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
+    )
+
+
+def _is_job_failure(err: E.APIStatusError) -> bool:
+    """After COMPLETED, a 422 or a typed 5xx from the result call is the job's own failure."""
+    return err.status_code == 422 or (err.status_code >= 500 and err.error_type is not None)
+
+
+# ======================================================================================= sync
+
+
+class SyncHandle:
+    """A submitted job. Rebuild one any time with ``client.get_handle(model_id, request_id)``."""
+
+    def __init__(self, client: Client, data: Submitted) -> None:
+        self.client = client
+        self.model_id = data.model_id
+        self.request_id = data.request_id
+        self.status_url = data.status_url
+        self.response_url = data.response_url
+        self.cancel_url = data.cancel_url
+        self.queue_position = data.queue_position
+        self.raw = data.raw
+
+    def __repr__(self) -> str:
+        return f"SyncHandle(model_id={self.model_id!r}, request_id={self.request_id!r})"
+
+    def status(self, *, logs: bool = False) -> Status:
+        return self.client.status(self.model_id, self.request_id, logs=logs)
+
+    def iter_events(
+        self, *, logs: bool = False, timeout: float | None = None, mode: str | None = None
+    ) -> Iterator[Status]:
+        return self.client.iter_events(self.model_id, self.request_id, logs=logs, timeout=timeout, mode=mode)
+
+    def wait(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Completed:
+        """Block until the job completes; return its final status (which may carry an error)."""
+        deadline = Deadline(timeout, self.client._clock)
+        try:
+            for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
+                if on_queue_update is not None:
+                    on_queue_update(status)
+                if isinstance(status, Completed):
+                    return status
+        except E.JobTimeoutError:
+            if not cancel_on_timeout:
+                raise
+            try:
+                self.cancel()
+            except E.FalQueueError as exc:
+                logger.warning("cancel after timeout failed for %s: %s", self.request_id, exc)
+                raise deadline.error(self.request_id, self.model_id, cancelled=False) from exc
+            raise deadline.error(self.request_id, self.model_id, cancelled=True) from None
+        raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
+
+    def get(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Result:
+        """Wait for the job and return its result; raise JobFailedError if it failed."""
+        final = self.wait(
+            on_queue_update=on_queue_update,
+            logs=logs,
+            timeout=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            mode=mode,
+        )
+        return self.client._result_after(self.model_id, final)
+
+    def result(self) -> Result:
+        return self.client.result(self.model_id, self.request_id)
+
+    def cancel(self) -> str:
+        return self.client.cancel(self.model_id, self.request_id)
+
+
+class Client(_Base):
+    """The synchronous client. Thread-safe; share one per process."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        auth_scheme: str | None = None,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        wait_mode: str | None = None,
+        poll_policy: PollPolicy | None = None,
+        allow_http: bool | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            auth_scheme=auth_scheme,
+            timeout=timeout,
+            max_retries=max_retries,
+            wait_mode=wait_mode,
+            poll_policy=poll_policy,
+            allow_http=allow_http,
+        )
+        self._sleep: Callable[[float], None] = time.sleep
+        inner = transport or httpx.HTTPTransport(limits=C.POOL_LIMITS)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=self._auth,
+            timeout=self.timeout,
+            headers=self._headers,
+            transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+            follow_redirects=False,
+        )
+        self._api.set_httpx_client(self._http)
+        self._media_inner = transport
+        self._media: httpx.Client | None = None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _run(
+        self,
+        plan: Plan[T],
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+        deadline: Deadline | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        state = self._state(max_retries, http_timeout, deadline)
+        state.headers = dict(headers) if headers else None
+        token = call_state.set(state)
+        try:
+            return plan.complete(plan.sync())
+        except E.FalQueueError:
+            raise
+        except Exception as exc:
+            raise error_from_exception(exc, plan.ctx, state) from exc
+        finally:
+            call_state.reset(token)
+
+    def _media_client(self) -> httpx.Client:
+        if self._media is None:
+            inner = self._media_inner or httpx.HTTPTransport(limits=C.POOL_LIMITS)
+            self._media = httpx.Client(
+                timeout=self.timeout,
+                headers=self._headers,
+                transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+                follow_redirects=True,
+            )
+        return self._media
+
+    # -- queue operations ------------------------------------------------------------------
+
+    def submit(
+        self,
+        model_id: str,
+        arguments: object,
+        *,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        no_retry: bool | None = None,
+        object_lifecycle: Mapping[str, Any] | int | None = None,
+        store_io: bool | None = None,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> SyncHandle:
+        """Queue a job. Returns as soon as the gateway has given it a request id."""
+        options = _options(
+            webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
+        )
+        plan = self._submit_plan(model_id, arguments, options)
+        data = self._run(plan, max_retries=max_retries, http_timeout=http_timeout, headers=options.headers)
+        logger.info("submitted %s request_id=%s", model_id, data.request_id)
+        return SyncHandle(self, data)
+
+    def get_handle(self, model_id: str, request_id: str) -> SyncHandle:
+        """A handle for a job submitted earlier (by this process or another)."""
+        return SyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+
+    def status(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Status:
+        return self._run(
+            self._status_plan(model_id, request_id, logs), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    def result(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Result:
+        return self._run(
+            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    def cancel(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> str:
+        """Ask for cancellation. Returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``."""
+        return self._run(
+            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    def iter_events(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        timeout: float | None = None,
+        mode: str | None = None,
+    ) -> Iterator[Status]:
+        """Status changes until COMPLETED (inclusive): streamed, or polled as a fallback."""
+        return self._events(model_id, request_id, logs, Deadline(timeout, self._clock), mode)
+
+    def subscribe(
+        self,
+        model_id: str,
+        arguments: object,
+        *,
+        on_enqueue: Callable[[str], Any] | None = None,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        no_retry: bool | None = None,
+        object_lifecycle: Mapping[str, Any] | int | None = None,
+        store_io: bool | None = None,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Result:
+        """Submit, wait and return the result. ``timeout`` bounds the whole wait (seconds)."""
+        handle = self.submit(
+            model_id,
+            arguments,
+            webhook_url=webhook_url,
+            priority=priority,
+            hint=hint,
+            start_timeout=start_timeout,
+            headers=headers,
+            no_retry=no_retry,
+            object_lifecycle=object_lifecycle,
+            store_io=store_io,
+            max_retries=max_retries,
+            http_timeout=http_timeout,
+        )
+        if on_enqueue is not None:
+            on_enqueue(handle.request_id)
+        return handle.get(
+            on_queue_update=on_queue_update,
+            logs=logs,
+            timeout=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            mode=mode,
+        )
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    def _events(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
+    ) -> Iterator[Status]:
+        validate_model_id(model_id)
+        validate_request_id(request_id)
+        mode = mode or self.wait_mode
+        if mode not in WAIT_MODES:
+            raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
+        poller = Poller(self.poll_policy, deadline)
+        if mode == "stream":
+            try:
+                for status in self._stream(model_id, request_id, logs, deadline):
+                    if poller.changed(status):
+                        yield status
+                    if status.done:
+                        return
+            except _StreamUnavailable as exc:
+                logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
+        while True:
+            if deadline.expired():
+                raise deadline.error(request_id, model_id, cancelled=False)
+            status = self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            if poller.changed(status):
+                yield status
+            if status.done:
+                return
+            delay = poller.next_sleep()
+            if delay is None:
+                raise deadline.error(request_id, model_id, cancelled=False)
+            self._sleep(delay)
+
+    def _stream(self, model_id: str, request_id: str, logs: bool, deadline: Deadline) -> Iterator[Status]:
+        request = self._stream_request(self._http, model_id, request_id, logs, deadline)
+        try:
+            response = self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _StreamUnavailable(type(exc).__name__) from exc
+        try:
+            if response.status_code != 200:
+                response.read()
+                if response.status_code in {401, 403}:
+                    ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
+                    raise error_from_answer(response.status_code, response.headers, response.content, ctx)
+                raise _StreamUnavailable(f"HTTP {response.status_code}")
+            for event in EventSource(response).iter_sse():
+                status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
+                if status is not None:
+                    yield status
+                    if status.done:
+                        return
+            raise _StreamUnavailable("stream ended before COMPLETED")
+        except (httpx.TransportError, SSEError) as exc:
+            if isinstance(exc, httpx.TimeoutException) and deadline.expired():
+                raise deadline.error(request_id, model_id, cancelled=False) from exc
+            raise _StreamUnavailable(type(exc).__name__) from exc
+        finally:
+            response.close()
+
+    def _result_after(self, model_id: str, final: Completed) -> Result:
+        if final.failed:
+            try:
+                self.result(model_id, final.request_id, max_retries=0)
+            except E.APIStatusError as err:
+                raise self._final_error(model_id, final, err) from err
+            raise self._final_error(model_id, final, None)
+        try:
+            return self.result(model_id, final.request_id)
+        except E.APIStatusError as err:
+            if _is_job_failure(err):
+                raise self._final_error(model_id, final, err) from err
+            raise
+
+    # -- downloads -------------------------------------------------------------------------
+
+    def download(
+        self,
+        source: Result | File | Iterable[File],
+        directory: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: ProgressCallback | None = None,
+        prefix: str = "",
+        max_retries: int | None = None,
+    ) -> list[Path]:
+        """Save every file of a result into ``directory``; return the paths written."""
+        files, request_id = files_of(source)
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        targets = plan_targets(files, target_dir, prefix=prefix)
+        for file, target in zip(files, targets, strict=True):
+            check_target(target, overwrite, file.url, request_id)
+        retries = self.max_retries if max_retries is None else max_retries
+        return [
+            self._download_one(f, t, overwrite, on_progress, request_id, retries)
+            for f, t in zip(files, targets, strict=True)
+        ]
+
+    def _download_one(
+        self,
+        file: File,
+        target: Path,
+        overwrite: bool,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+        retries: int,
+    ) -> Path:
+        if file.url.startswith("data:"):
+            _write_bytes(file, target, overwrite, on_progress, request_id)
+            return target
+        attempt = 0
+        while True:
+            try:
+                return self._fetch(file, target, overwrite, on_progress, request_id)
+            except (httpx.TransportError, E.DownloadError) as exc:
+                attempt += 1
+                if attempt > retries or not _retryable_download(exc):
+                    if isinstance(exc, E.DownloadError):
+                        raise
+                    raise E.DownloadError(
+                        f"download failed: {type(exc).__name__}: {exc}", url=file.url, request_id=request_id
+                    ) from exc
+                delay = self._retry_policy.backoff(attempt)
+                logger.info("retrying download of %s in %.2fs: %s", file.url, delay, exc)
+                self._sleep(delay)
+
+    def _fetch(
+        self,
+        file: File,
+        target: Path,
+        overwrite: bool,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+    ) -> Path:
+        with self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response:
+            if response.status_code != 200:
+                raise E.DownloadError(
+                    f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
+                )
+            total = _expected_total(response, file)
+            handle, temp = open_temp(target)
+            try:
+                written = 0
+                with handle:
+                    for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
+                        handle.write(chunk)
+                        written += len(chunk)
+                        if on_progress is not None:
+                            on_progress(DownloadProgress(file.url, target, written, total))
+                check_size(file.url, written, _plain_length(response), file, request_id)
+                commit(temp, target, overwrite=overwrite)
+            finally:
+                temp.unlink(missing_ok=True)
+        return target
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Client:
+        """A copy with other defaults that shares this client's connections."""
+        clone = object.__new__(Client)
+        clone.__dict__.update(self.__dict__)
+        if max_retries is not None:
+            clone.max_retries = max_retries
+        if timeout is not None:
+            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
+        return clone
+
+    def close(self) -> None:
+        self._http.close()
+        if self._media is not None:
+            self._media.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _plain_length(response: httpx.Response) -> str | None:
+    """Content-Length when it describes the decoded bytes (no content-encoding)."""
+    if response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}:
+        return None
+    length: str | None = response.headers.get("content-length")
+    return length
+
+
+def _expected_total(response: httpx.Response, file: File) -> int | None:
+    length = _plain_length(response)
+    if length is not None and length.isdigit():
+        return int(length)
+    return file.file_size
+
+
+def _retryable_download(exc: Exception) -> bool:
+    if isinstance(exc, E.DownloadError):
+        return exc.message.startswith(("truncated", "size mismatch")) or exc.message.startswith("HTTP 5")
+    return True
+
+
+def _write_bytes(
+    file: File, target: Path, overwrite: bool, on_progress: ProgressCallback | None, request_id: str | None
+) -> None:
+    try:
+        data = decode_data_uri(file.url)
+    except ValueError as exc:
+        raise E.DownloadError(
+            f"cannot decode data URI: {exc}", url=file.url[:64], request_id=request_id
+        ) from exc
+    check_size(file.url[:64], len(data), None, file, request_id)
+    handle, temp = open_temp(target)
+    try:
+        with handle:
+            handle.write(data)
+        commit(temp, target, overwrite=overwrite)
+    finally:
+        temp.unlink(missing_ok=True)
+    if on_progress is not None:
+        on_progress(DownloadProgress(file.url[:64], target, len(data), len(data)))
+
+
+# ====================================================================================== async
+
+
+class AsyncHandle:
+    """A submitted job (async). Rebuild one with ``client.get_handle(model_id, request_id)``."""
+
+    def __init__(self, client: AsyncClient, data: Submitted) -> None:
+        self.client = client
+        self.model_id = data.model_id
+        self.request_id = data.request_id
+        self.status_url = data.status_url
+        self.response_url = data.response_url
+        self.cancel_url = data.cancel_url
+        self.queue_position = data.queue_position
+        self.raw = data.raw
+
+    def __repr__(self) -> str:
+        return f"AsyncHandle(model_id={self.model_id!r}, request_id={self.request_id!r})"
+
+    async def status(self, *, logs: bool = False) -> Status:
+        return await self.client.status(self.model_id, self.request_id, logs=logs)
+
+    def iter_events(
+        self, *, logs: bool = False, timeout: float | None = None, mode: str | None = None
+    ) -> AsyncIterator[Status]:
+        return self.client.iter_events(self.model_id, self.request_id, logs=logs, timeout=timeout, mode=mode)
+
+    async def wait(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Completed:
+        deadline = Deadline(timeout, self.client._clock)
+        try:
+            async for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
+                if on_queue_update is not None:
+                    outcome = on_queue_update(status)
+                    if isinstance(outcome, Awaitable):
+                        await outcome
+                if isinstance(status, Completed):
+                    return status
+        except E.JobTimeoutError:
+            if not cancel_on_timeout:
+                raise
+            try:
+                await self.cancel()
+            except E.FalQueueError as exc:
+                logger.warning("cancel after timeout failed for %s: %s", self.request_id, exc)
+                raise deadline.error(self.request_id, self.model_id, cancelled=False) from exc
+            raise deadline.error(self.request_id, self.model_id, cancelled=True) from None
+        raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
+
+    async def get(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Result:
+        final = await self.wait(
+            on_queue_update=on_queue_update,
+            logs=logs,
+            timeout=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            mode=mode,
+        )
+        return await self.client._result_after(self.model_id, final)
+
+    async def result(self) -> Result:
+        return await self.client.result(self.model_id, self.request_id)
+
+    async def cancel(self) -> str:
+        return await self.client.cancel(self.model_id, self.request_id)
+
+
+class AsyncClient(_Base):
+    """The asyncio client; the same methods as :class:`Client`, as coroutines."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        auth_scheme: str | None = None,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        wait_mode: str | None = None,
+        poll_policy: PollPolicy | None = None,
+        allow_http: bool | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(
+            base_url=base_url,
+            api_key=api_key,
+            auth_scheme=auth_scheme,
+            timeout=timeout,
+            max_retries=max_retries,
+            wait_mode=wait_mode,
+            poll_policy=poll_policy,
+            allow_http=allow_http,
+        )
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        inner = transport or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            auth=self._auth,
+            timeout=self.timeout,
+            headers=self._headers,
+            transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+            follow_redirects=False,
+        )
+        self._api.set_async_httpx_client(self._http)
+        self._media_inner = transport
+        self._media: httpx.AsyncClient | None = None
+
+    async def _run(
+        self,
+        plan: Plan[T],
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+        deadline: Deadline | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        state = self._state(max_retries, http_timeout, deadline)
+        state.headers = dict(headers) if headers else None
+        token = call_state.set(state)
+        try:
+            answer: Answer = await plan.asyncio()
+            return plan.complete(answer)
+        except E.FalQueueError:
+            raise
+        except Exception as exc:
+            raise error_from_exception(exc, plan.ctx, state) from exc
+        finally:
+            call_state.reset(token)
+
+    def _media_client(self) -> httpx.AsyncClient:
+        if self._media is None:
+            inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
+            self._media = httpx.AsyncClient(
+                timeout=self.timeout,
+                headers=self._headers,
+                transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+                follow_redirects=True,
+            )
+        return self._media
+
+    async def submit(
+        self,
+        model_id: str,
+        arguments: object,
+        *,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        no_retry: bool | None = None,
+        object_lifecycle: Mapping[str, Any] | int | None = None,
+        store_io: bool | None = None,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> AsyncHandle:
+        options = _options(
+            webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
+        )
+        plan = self._submit_plan(model_id, arguments, options)
+        data = await self._run(
+            plan, max_retries=max_retries, http_timeout=http_timeout, headers=options.headers
+        )
+        logger.info("submitted %s request_id=%s", model_id, data.request_id)
+        return AsyncHandle(self, data)
+
+    def get_handle(self, model_id: str, request_id: str) -> AsyncHandle:
+        return AsyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+
+    async def status(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Status:
+        return await self._run(
+            self._status_plan(model_id, request_id, logs), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    async def result(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Result:
+        return await self._run(
+            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    async def cancel(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> str:
+        return await self._run(
+            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    def iter_events(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        timeout: float | None = None,
+        mode: str | None = None,
+    ) -> AsyncIterator[Status]:
+        return self._events(model_id, request_id, logs, Deadline(timeout, self._clock), mode)
+
+    async def subscribe(
+        self,
+        model_id: str,
+        arguments: object,
+        *,
+        on_enqueue: Callable[[str], Any] | None = None,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+        webhook_url: str | None = None,
+        priority: str | None = None,
+        hint: str | None = None,
+        start_timeout: float | None = None,
+        headers: Mapping[str, str] | None = None,
+        no_retry: bool | None = None,
+        object_lifecycle: Mapping[str, Any] | int | None = None,
+        store_io: bool | None = None,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Result:
+        handle = await self.submit(
+            model_id,
+            arguments,
+            webhook_url=webhook_url,
+            priority=priority,
+            hint=hint,
+            start_timeout=start_timeout,
+            headers=headers,
+            no_retry=no_retry,
+            object_lifecycle=object_lifecycle,
+            store_io=store_io,
+            max_retries=max_retries,
+            http_timeout=http_timeout,
+        )
+        if on_enqueue is not None:
+            outcome = on_enqueue(handle.request_id)
+            if isinstance(outcome, Awaitable):
+                await outcome
+        return await handle.get(
+            on_queue_update=on_queue_update,
+            logs=logs,
+            timeout=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            mode=mode,
+        )
+
+    async def _events(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
+    ) -> AsyncIterator[Status]:
+        validate_model_id(model_id)
+        validate_request_id(request_id)
+        mode = mode or self.wait_mode
+        if mode not in WAIT_MODES:
+            raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
+        poller = Poller(self.poll_policy, deadline)
+        if mode == "stream":
+            try:
+                async for status in self._stream(model_id, request_id, logs, deadline):
+                    if poller.changed(status):
+                        yield status
+                    if status.done:
+                        return
+            except _StreamUnavailable as exc:
+                logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
+        while True:
+            if deadline.expired():
+                raise deadline.error(request_id, model_id, cancelled=False)
+            status = await self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            if poller.changed(status):
+                yield status
+            if status.done:
+                return
+            delay = poller.next_sleep()
+            if delay is None:
+                raise deadline.error(request_id, model_id, cancelled=False)
+            await self._sleep(delay)
+
+    async def _stream(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline
+    ) -> AsyncIterator[Status]:
+        request = self._stream_request(self._http, model_id, request_id, logs, deadline)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise _StreamUnavailable(type(exc).__name__) from exc
+        try:
+            if response.status_code != 200:
+                await response.aread()
+                if response.status_code in {401, 403}:
+                    ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
+                    raise error_from_answer(response.status_code, response.headers, response.content, ctx)
+                raise _StreamUnavailable(f"HTTP {response.status_code}")
+            async for event in EventSource(response).aiter_sse():
+                status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
+                if status is not None:
+                    yield status
+                    if status.done:
+                        return
+            raise _StreamUnavailable("stream ended before COMPLETED")
+        except (httpx.TransportError, SSEError) as exc:
+            if isinstance(exc, httpx.TimeoutException) and deadline.expired():
+                raise deadline.error(request_id, model_id, cancelled=False) from exc
+            raise _StreamUnavailable(type(exc).__name__) from exc
+        finally:
+            await response.aclose()
+
+    async def _result_after(self, model_id: str, final: Completed) -> Result:
+        if final.failed:
+            try:
+                await self.result(model_id, final.request_id, max_retries=0)
+            except E.APIStatusError as err:
+                raise self._final_error(model_id, final, err) from err
+            raise self._final_error(model_id, final, None)
+        try:
+            return await self.result(model_id, final.request_id)
+        except E.APIStatusError as err:
+            if _is_job_failure(err):
+                raise self._final_error(model_id, final, err) from err
+            raise
+
+    async def download(
+        self,
+        source: Result | File | Iterable[File],
+        directory: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: ProgressCallback | None = None,
+        prefix: str = "",
+        max_retries: int | None = None,
+    ) -> list[Path]:
+        files, request_id = files_of(source)
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        targets = plan_targets(files, target_dir, prefix=prefix)
+        for file, target in zip(files, targets, strict=True):
+            check_target(target, overwrite, file.url, request_id)
+        retries = self.max_retries if max_retries is None else max_retries
+        return [
+            await self._download_one(f, t, overwrite, on_progress, request_id, retries)
+            for f, t in zip(files, targets, strict=True)
+        ]
+
+    async def _download_one(
+        self,
+        file: File,
+        target: Path,
+        overwrite: bool,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+        retries: int,
+    ) -> Path:
+        if file.url.startswith("data:"):
+            _write_bytes(file, target, overwrite, on_progress, request_id)
+            return target
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch(file, target, overwrite, on_progress, request_id)
+            except (httpx.TransportError, E.DownloadError) as exc:
+                attempt += 1
+                if attempt > retries or not _retryable_download(exc):
+                    if isinstance(exc, E.DownloadError):
+                        raise
+                    raise E.DownloadError(
+                        f"download failed: {type(exc).__name__}: {exc}", url=file.url, request_id=request_id
+                    ) from exc
+                delay = self._retry_policy.backoff(attempt)
+                logger.info("retrying download of %s in %.2fs: %s", file.url, delay, exc)
+                await self._sleep(delay)
+
+    async def _fetch(
+        self,
+        file: File,
+        target: Path,
+        overwrite: bool,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+    ) -> Path:
+        async with self._media_client().stream(
+            "GET", file.url, extensions={STREAM_EXTENSION: True}
+        ) as response:
+            if response.status_code != 200:
+                raise E.DownloadError(
+                    f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
+                )
+            total = _expected_total(response, file)
+            handle, temp = open_temp(target)
+            try:
+                written = 0
+                with handle:
+                    async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK):
+                        handle.write(chunk)
+                        written += len(chunk)
+                        if on_progress is not None:
+                            on_progress(DownloadProgress(file.url, target, written, total))
+                check_size(file.url, written, _plain_length(response), file, request_id)
+                commit(temp, target, overwrite=overwrite)
+            finally:
+                temp.unlink(missing_ok=True)
+        return target
+
+    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> AsyncClient:
+        clone = object.__new__(AsyncClient)
+        clone.__dict__.update(self.__dict__)
+        if max_retries is not None:
+            clone.max_retries = max_retries
+        if timeout is not None:
+            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
+        return clone
+
+    async def close(self) -> None:
+        await self._http.aclose()
+        if self._media is not None:
+            await self._media.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

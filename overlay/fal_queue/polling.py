@@ -1,0 +1,117 @@
+"""Waiting for a job: the pure parts shared by the sync and async clients.
+
+The clients follow the SSE status stream by default (one request, completion noticed the moment
+the server knows it) and fall back to polling with a growing interval when the stream is
+unavailable or breaks. Clock and sleep are injectable so that tests of the timing run instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import _constants as C
+from ._core import parse_status
+from .errors import JobTimeoutError
+from .types import Completed, Queued, Status
+
+__all__ = ["Deadline", "PollPolicy", "Poller", "WaitMode", "decode_event", "status_key"]
+
+WaitMode = str  # "stream" or "poll"
+WAIT_MODES = frozenset({"stream", "poll"})
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Polling intervals: ``initial`` growing by ``factor`` up to ``max_interval`` seconds."""
+
+    initial: float = C.POLL_INITIAL_INTERVAL
+    factor: float = C.POLL_FACTOR
+    max_interval: float = C.POLL_MAX_INTERVAL
+
+    def __post_init__(self) -> None:
+        if not (0 < self.initial <= self.max_interval) or self.factor < 1:
+            raise ValueError("PollPolicy needs 0 < initial <= max_interval and factor >= 1")
+
+    def interval(self, poll_number: int) -> float:
+        """Seconds to wait after poll ``poll_number`` (0-based)."""
+        return min(self.initial * self.factor**poll_number, self.max_interval)
+
+
+class Deadline:
+    """The caller's total timeout for a wait, on an injectable monotonic clock."""
+
+    def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be positive seconds or None")
+        self._clock = clock
+        self.timeout = timeout
+        self.at = None if timeout is None else clock() + timeout
+
+    def remaining(self) -> float | None:
+        return None if self.at is None else max(self.at - self._clock(), 0.0)
+
+    def expired(self) -> bool:
+        return self.at is not None and self._clock() >= self.at
+
+    def error(self, request_id: str, model_id: str, cancelled: bool) -> JobTimeoutError:
+        note = (
+            "cancelled"
+            if cancelled
+            else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
+        )
+        return JobTimeoutError(
+            f"job did not complete within {self.timeout:g}s ({note})",
+            request_id=request_id,
+            model_id=model_id,
+            cancelled=cancelled,
+        )
+
+
+def status_key(status: Status) -> tuple[object, ...]:
+    """What must change for a status to be reported again (kind, queue position, log count)."""
+    position = status.position if isinstance(status, Queued) else None
+    return (
+        type(status).__name__,
+        position,
+        len(status.logs),
+        isinstance(status, Completed) and status.failed,
+    )
+
+
+def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
+    """A status from one SSE ``data:`` payload; None for payloads that are not JSON objects."""
+    try:
+        payload = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return parse_status(payload, request_id=request_id, base_url=base_url)
+
+
+class Poller:
+    """Decides, poll after poll, whether to report a status and how long to sleep next."""
+
+    def __init__(self, policy: PollPolicy, deadline: Deadline) -> None:
+        self._policy = policy
+        self._deadline = deadline
+        self._polls = 0
+        self._last: tuple[object, ...] | None = None
+
+    def changed(self, status: Status) -> bool:
+        key = status_key(status)
+        changed = key != self._last
+        self._last = key
+        return changed
+
+    def next_sleep(self) -> float | None:
+        """Seconds to sleep before the next poll; None when the deadline has passed."""
+        if self._deadline.expired():
+            return None
+        delay = self._policy.interval(self._polls)
+        self._polls += 1
+        remaining = self._deadline.remaining()
+        return delay if remaining is None else min(delay, remaining)
