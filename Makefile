@@ -57,8 +57,12 @@ lint: setup ## ruff, mypy --strict, spec validation, redocly lint
 	$(BIN)/mypy --strict overlay/fal_queue $(GEN_PKG)
 	$(BIN)/openapi-spec-validator openapi.yaml
 	redocly lint openapi.yaml --format=summary 2>&1 | grep -v '[║╔╚]'
+	$(BIN)/ruff check spec && $(BIN)/ruff format --check spec
+	$(BIN)/mypy --strict spec/compat.py
+	$(SPECTRAL_CMD)
+	$(COMPAT_CMD)
 
-test: setup lint check-generated ## Lint, drift check and the whole test suite
+test: setup lint check-generated docs check-ts ## Lint, drift check and the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup ## Tests only, without lint and contract fuzzing
@@ -66,3 +70,39 @@ test-fast: setup ## Tests only, without lint and contract fuzzing
 
 clean: ## Remove build products (keeps generated/)
 	rm -rf $(VENV) $(TOOLS) node_modules out build dist .mypy_cache .ruff_cache .hypothesis
+
+# ---- Contract tooling for other teams: HTML docs, TypeScript types, Spectral, spec compatibility ----
+.PHONY: check-ts spectral spec-compat
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+DROP_BANNER := sed -e '/[║╔╚]/d' -e '/^[[:space:]]*$$/d'
+TS_DIR := clients/typescript
+TS_TYPES := $(TS_DIR)/fal-queue.d.ts
+# --default-non-nullable false: a field with a schema default stays optional in request types.
+TS_GEN = openapi-typescript openapi.yaml --default-non-nullable false
+TSC_CMD = tsc --strict --noEmit -p $(TS_DIR)
+SPECTRAL_CMD = spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity warn --quiet
+COMPAT_CMD = $(BIN)/python spec/compat.py --quiet
+
+docs: setup ## Offline HTML reference build/docs/index.html and single-file build/openapi.bundled.yaml
+	@mkdir -p build/docs
+	redocly build-docs openapi.yaml --inlineBundle --output build/docs/index.html 2>&1 | $(DROP_BANNER)
+	redocly bundle openapi.yaml --output build/openapi.bundled.yaml 2>&1 | $(DROP_BANNER)
+
+ts: setup ## Regenerate clients/typescript/fal-queue.d.ts and type-check the example
+	$(TS_GEN) --output $(TS_TYPES) >/dev/null
+	$(TSC_CMD)
+	@echo "generated $(TS_TYPES) from openapi.yaml; example compiles"
+
+check-ts: setup ## Fail when the TypeScript types drifted from openapi.yaml or the example stops compiling
+	@mkdir -p build/ts
+	@$(TS_GEN) --output build/ts/fal-queue.d.ts >/dev/null
+	@diff -u $(TS_TYPES) build/ts/fal-queue.d.ts || { echo "$(TS_TYPES) drifted from openapi.yaml: run make ts"; exit 1; }
+	$(TSC_CMD)
+	@echo "$(TS_TYPES) matches openapi.yaml; example compiles"
+
+spectral: setup ## Spectral: spectral:oas plus the rules in .spectral.yaml
+	$(SPECTRAL_CMD)
+
+spec-compat: setup ## Fail on breaking or unversioned changes against spec/published/
+	$(BIN)/python spec/compat.py
