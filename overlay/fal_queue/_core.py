@@ -299,6 +299,8 @@ def error_from_answer(
 ) -> E.APIStatusError:
     """The typed error for an error status, with the server's detail, error type and request ids."""
     lowered = {k.lower(): v for k, v in headers.items()}
+    if ctx.secret is not None and ctx.secret.get().encode() in content:
+        content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
     body = _decode_body(content)
     detail = body.get("detail") if isinstance(body, Mapping) else None
     error_type = (body.get("error_type") if isinstance(body, Mapping) else None) or lowered.get(

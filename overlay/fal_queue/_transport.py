@@ -153,8 +153,9 @@ class RetryPolicy:
         try:
             seconds = float(value)
         except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value) if value.strip() else None
-            if parsed is None:
+            try:
+                parsed = email.utils.parsedate_to_datetime(value)
+            except (TypeError, ValueError):
                 return None
             seconds = parsed.timestamp() - time.time()
         return min(max(seconds, 0.0), self.retry_after_cap)
