@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from fal_queue_api import models as gen
 from fal_queue_api.types import Unset
 
@@ -175,10 +174,9 @@ def test_seed_video_result_parses_into_video_output_and_not_image_output() -> No
 
 
 def test_generated_result_parser_picks_the_right_shape() -> None:
+    import httpx
     from fal_queue_api.api.queue.get_result import _parse_response
     from fal_queue_api.client import Client
-
-    import httpx
 
     client = Client(base_url="http://127.0.0.1")
     for body, expected in (

@@ -6,7 +6,6 @@ import logging
 
 import httpx
 import pytest
-
 from fal_queue import Client, ConfigurationError
 from fal_queue import errors as E
 

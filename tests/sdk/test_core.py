@@ -7,15 +7,14 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from fal_queue import errors as E
 from fal_queue._core import Context, error_from_answer, parse_status, prepare_input
 from fal_queue._transport import Secret
 from fal_queue.polling import decode_event
 from fal_queue.types import Completed, File, InProgress, Queued, Result, UnknownStatus
 from fal_queue_api import models as gen
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fal_queue import Client, DownloadError, File, Result
 from fal_queue.download import decode_data_uri, plan_targets, safe_file_name
+from hypothesis import given
+from hypothesis import strategies as st
 
 
 @given(name=st.text(max_size=80))
@@ -93,7 +92,7 @@ def test_size_mismatch_is_retried_then_reported(tmp_path: Path) -> None:
     file = File(url="https://cdn.example/f/a.png", file_size=999)
     with pytest.raises(DownloadError, match="size mismatch") as info:
         client.download(file, tmp_path)
-    assert len(calls) == 3 and "https://cdn.example/f/a.png" == info.value.url
+    assert len(calls) == 3 and info.value.url == "https://cdn.example/f/a.png"
     assert list(tmp_path.iterdir()) == []  # nothing half-written is left behind
 
 

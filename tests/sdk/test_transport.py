@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from fal_queue import AsyncClient, Client
 from fal_queue import errors as E
 from fal_queue._transport import RetryPolicy

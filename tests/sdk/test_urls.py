@@ -6,9 +6,6 @@ import string
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from fal_queue.errors import ConfigurationError, InvalidInputError
 from fal_queue.urls import (
     app_id,
@@ -18,6 +15,8 @@ from fal_queue.urls import (
     validate_model_id,
     validate_request_id,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 segment = st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=12).filter(
     lambda s: s[0].isalnum()
@@ -84,7 +83,7 @@ def test_app_rule(model_id: str, app: str) -> None:
 @given(segments=st.lists(segment, min_size=2, max_size=6))
 def test_app_id_is_a_prefix_of_the_model_id(segments: list[str]) -> None:
     model_id = "/".join(segments)
-    if segments[0] in {"workflows", "comfy"} and len(segments) < 3 or "requests" in segments[1:]:
+    if (segments[0] in {"workflows", "comfy"} and len(segments) < 3) or "requests" in segments[1:]:
         return
     app = app_id(model_id)
     assert model_id == app or model_id.startswith(app + "/")
