@@ -51,6 +51,7 @@ LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProp
 UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties", "maxContains")
 
 Json = Any
+LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 Version = tuple[int, int, int]
 
 
@@ -107,7 +108,7 @@ def next_version(old: Version, level: Level) -> str:
 
 def load(path: Path) -> dict[str, Json]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER)  # noqa: S506 (LOADER is a safe loader)
     except (OSError, yaml.YAMLError) as exc:
         raise SpecError(f"cannot read {path}: {exc}") from exc
     if not isinstance(data, dict):
