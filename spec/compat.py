@@ -565,6 +565,18 @@ class Comparer:
             out[key] = member
         return out
 
+    @staticmethod
+    def _is_object(schema: Json) -> bool:
+        return isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
+
+    @staticmethod
+    def _any_object(schema: Json) -> bool:
+        """A member that accepts every JSON object (like GenericOutput)."""
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return False
+        constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties"}
+        return not constraining and schema.get("additionalProperties", True) is True
+
     def _members(self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str) -> None:
         for key in ("oneOf", "anyOf"):
             o_list, n_list = old.get(key), new.get(key)
@@ -579,8 +591,15 @@ class Comparer:
             o_m, n_m = self._member_keys(o_list), self._member_keys(n_list)
             for k in o_m.keys() - n_m.keys():
                 self.narrowed(flow, where, f"{key} member {k} removed")
+            catch_all = any(self._any_object(self.resolve(self.old, m)) for m in o_m.values())
             for k in n_m.keys() - o_m.keys():
-                self.widened(flow, where, f"{key} member {k} added")
+                if catch_all and self._is_object(self.resolve(self.new, n_m[k])):
+                    # e.g. a new model's output next to GenericOutput: readers already accepted it.
+                    self.add(
+                        Level.MINOR, where, f"{key} member {k} added (an old member accepted any object)"
+                    )
+                else:
+                    self.widened(flow, where, f"{key} member {k} added")
             for k in o_m.keys() & n_m.keys():
                 self.schema(o_m[k], n_m[k], flow, f"{where}/{key}[{k}]")
         o_all, n_all = old.get("allOf") or [], new.get("allOf") or []

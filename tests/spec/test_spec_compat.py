@@ -209,11 +209,22 @@ def _request_enum_widened(doc: Doc) -> None:
     _schema(doc, "OutputFormat")["enum"].append("webp")
 
 
+def _output_added_next_to_catch_all(doc: Doc) -> None:
+    doc["components"]["schemas"]["AudioOutput"] = {
+        "type": "object",
+        "description": "Output of audio models.",
+        "required": ["audio"],
+        "properties": {"audio": {"$ref": "#/components/schemas/File"}},
+    }
+    _schema(doc, "ResultOutput")["anyOf"].insert(2, {"$ref": "#/components/schemas/AudioOutput"})
+
+
 COMPATIBLE = {
     "optional property added": _optional_property_added,
     "model added": _model_added,
     "request bound relaxed": _request_bound_relaxed,
     "request enum widened": _request_enum_widened,
+    "result shape added next to GenericOutput": _output_added_next_to_catch_all,
 }
 
 
