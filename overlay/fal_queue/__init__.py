@@ -8,6 +8,7 @@ with Client() as client:                      # FAL_QUEUE_BASE_URL / FAL_QUEUE_K
 
 from __future__ import annotations
 
+from ._transport import RetryPolicy
 from .client import AsyncClient, AsyncHandle, Client, SyncHandle
 from .download import DownloadProgress
 from .errors import (
@@ -78,6 +79,7 @@ __all__ = [
     "Queued",
     "RateLimitError",
     "Result",
+    "RetryPolicy",
     "ServerError",
     "Status",
     "SubmitUncertainError",

@@ -9,6 +9,7 @@ from (model id, request id) alone.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
@@ -126,6 +127,7 @@ class _Base:
         wait_mode: str | None,
         poll_policy: PollPolicy | None,
         allow_http: bool | None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         setup_from_env()
         allow = (
@@ -155,7 +157,8 @@ class _Base:
         )
         env_retries = _env_float(C.ENV_MAX_RETRIES)
         retries = max_retries if max_retries is not None else env_retries
-        retries = C.DEFAULT_MAX_RETRIES if retries is None else retries
+        if retries is None:
+            retries = retry_policy.max_retries if retry_policy is not None else C.DEFAULT_MAX_RETRIES
         if isinstance(retries, bool) or int(retries) != retries or retries < 0:
             raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {retries!r}")
         self.max_retries = int(retries)
@@ -164,7 +167,7 @@ class _Base:
             raise E.ConfigurationError(f"wait_mode must be 'stream' or 'poll', not {mode!r}")
         self.wait_mode = mode
         self.poll_policy = poll_policy or PollPolicy()
-        self._retry_policy = RetryPolicy(max_retries=self.max_retries)
+        self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
         self._auth = GatewayAuth(self._key, _SCHEMES[scheme_name], self.base_url)
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
         self._api = AuthenticatedClient(
@@ -362,6 +365,7 @@ class Client(_Base):
         wait_mode: str | None = None,
         poll_policy: PollPolicy | None = None,
         allow_http: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(
@@ -373,6 +377,7 @@ class Client(_Base):
             wait_mode=wait_mode,
             poll_policy=poll_policy,
             allow_http=allow_http,
+            retry_policy=retry_policy,
         )
         self._sleep: Callable[[float], None] = time.sleep
         inner = transport or httpx.HTTPTransport(limits=C.POOL_LIMITS)
@@ -867,6 +872,7 @@ class AsyncClient(_Base):
         wait_mode: str | None = None,
         poll_policy: PollPolicy | None = None,
         allow_http: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(
@@ -878,6 +884,7 @@ class AsyncClient(_Base):
             wait_mode=wait_mode,
             poll_policy=poll_policy,
             allow_http=allow_http,
+            retry_policy=retry_policy,
         )
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         inner = transport or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
