@@ -106,3 +106,27 @@ def test_key_goes_only_to_the_gateway_origin() -> None:
         "http://gw.example/prefix/x": None,
         "https://queue.fal.run/fal-ai/flux-1/requests/r": None,
     }
+
+
+def test_fal_queue_log_switches_on_a_redacting_handler(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from fal_queue import _logging
+
+    logger = logging.getLogger("fal_queue")
+    saved = list(logger.handlers), logger.level
+    monkeypatch.setenv("FAL_QUEUE_LOG", "debug")
+    try:
+        script = iter([httpx.Response(503, text="busy"), httpx.Response(202, json={"status": "IN_QUEUE"})])
+        client = Client("https://gw.example", CANARY, transport=httpx.MockTransport(lambda r: next(script)))
+        client._sleep = lambda s: None
+        client.status("fal-ai/flux-1/dev", "r1")
+        logger.warning("oops %s", CANARY)
+        err = capfd.readouterr().err
+        assert "retrying GET /fal-ai/flux-1/requests/r1/status" in err
+        assert "oops **********" in err and CANARY not in err
+        assert any(getattr(h, "_fal_queue", False) for h in logger.handlers)
+    finally:
+        logger.handlers[:] = saved[0]
+        logger.setLevel(saved[1])
+        assert _logging.logger is logger
