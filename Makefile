@@ -76,6 +76,8 @@ clean: ## Remove build products (keeps generated/)
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 DROP_BANNER := sed -e '/[║╔╚]/d' -e '/^[[:space:]]*$$/d'
+# A "Schemas" section lists every component schema (model inputs and outputs) in the sidebar.
+DOCS_OPTIONS := --openapi.schemaDefinitionsTagName=Schemas
 TS_DIR := clients/typescript
 TS_TYPES := $(TS_DIR)/fal-queue.d.ts
 # --default-non-nullable false: a field with a schema default stays optional in request types.
@@ -86,7 +88,7 @@ COMPAT_CMD = $(BIN)/python spec/compat.py --quiet
 
 docs: setup ## Offline HTML reference build/docs/index.html and single-file build/openapi.bundled.yaml
 	@mkdir -p build/docs
-	redocly build-docs openapi.yaml --inlineBundle --output build/docs/index.html 2>&1 | $(DROP_BANNER)
+	redocly build-docs openapi.yaml --inlineBundle --output build/docs/index.html $(DOCS_OPTIONS) 2>&1 | $(DROP_BANNER)
 	redocly bundle openapi.yaml --output build/openapi.bundled.yaml 2>&1 | $(DROP_BANNER)
 
 ts: setup ## Regenerate clients/typescript/fal-queue.d.ts and type-check the example
