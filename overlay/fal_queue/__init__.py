@@ -8,6 +8,7 @@ with Client() as client:                      # FAL_QUEUE_BASE_URL / FAL_QUEUE_K
 
 from __future__ import annotations
 
+from ._core import TYPED_MODELS
 from ._transport import RetryPolicy
 from .client import AsyncClient, AsyncHandle, Client, SyncHandle
 from .download import DownloadProgress
@@ -36,19 +37,8 @@ from .errors import (
 from .polling import PollPolicy
 from .types import Completed, File, InProgress, Queued, Result, Status, UnknownStatus
 
-TYPED_MODEL_IDS: tuple[str, ...] = (
-    "fal-ai/flux-1/dev",
-    "fal-ai/flux-1/dev/image-to-image",
-    "fal-ai/flux-1/dev/redux",
-    "fal-ai/flux-1/schnell",
-    "fal-ai/flux-1/schnell/redux",
-    "fal-ai/flux-pro/kontext",
-    "fal-ai/flux-pro/kontext/max",
-    "fal-ai/flux-pro/kontext/max/multi",
-    "fal-ai/flux-pro/kontext/max/text-to-image",
-    "fal-ai/flux-pro/kontext/multi",
-    "fal-ai/flux-pro/kontext/text-to-image",
-)
+#: The model ids with typed inputs (the submit operations of openapi.yaml).
+TYPED_MODEL_IDS: tuple[str, ...] = tuple(TYPED_MODELS)
 
 __all__ = [
     "TYPED_MODEL_IDS",
