@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-
 from fal_queue import TYPED_MODEL_IDS
 from fal_queue._core import TYPED_MODELS
 
