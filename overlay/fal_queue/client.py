@@ -578,7 +578,12 @@ class Client(_Base):
         while True:
             if deadline.expired():
                 raise deadline.error(request_id, model_id, cancelled=False)
-            status = self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            try:
+                status = self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            except E.APIConnectionError as exc:
+                if deadline.expired():  # the call was cut short by the caller's own deadline
+                    raise deadline.error(request_id, model_id, cancelled=False) from exc
+                raise
             if poller.changed(status):
                 yield status
             if status.done:
@@ -1079,7 +1084,12 @@ class AsyncClient(_Base):
         while True:
             if deadline.expired():
                 raise deadline.error(request_id, model_id, cancelled=False)
-            status = await self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            try:
+                status = await self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            except E.APIConnectionError as exc:
+                if deadline.expired():  # the call was cut short by the caller's own deadline
+                    raise deadline.error(request_id, model_id, cancelled=False) from exc
+                raise
             if poller.changed(status):
                 yield status
             if status.done:

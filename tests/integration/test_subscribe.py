@@ -227,3 +227,15 @@ def test_unknown_request_and_wrong_key(sdk: Any, gateway: Any) -> None:
         ).status_code
         == 200
     )
+
+
+def test_a_hung_status_call_ends_at_the_total_deadline(sdk: Any, make_gateway: Any) -> None:
+    gateway = make_gateway(run_time=5.0)
+    gateway.set_faults(Faults(slow=1.0, slow_seconds=3.0, operations=frozenset({"status"})))
+    client = sdk(gateway, wait_mode="poll")
+    handle = client.submit("fal-ai/flux-1/dev", {"prompt": "x"})
+    started = time.monotonic()
+    with pytest.raises(E.JobTimeoutError) as info:
+        handle.get(timeout=0.5)
+    assert time.monotonic() - started < 2.0
+    assert info.value.request_id == handle.request_id
