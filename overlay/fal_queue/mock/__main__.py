@@ -1,0 +1,189 @@
+"""``python -m fal_queue.mock``: run the mock gateway until SIGINT/SIGTERM.
+
+On start it prints one ``NAME=value`` line per fact, then ``ready``::
+
+    FAL_QUEUE_BASE_URL=http://127.0.0.1:41877
+    FAL_QUEUE_MEDIA_URL=http://127.0.0.1:37001
+    FAL_QUEUE_KEY=mock-key
+    ready
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+
+from fal_queue.mock.config import DEFAULT_KEY, OPERATIONS, Faults, MockConfig
+from fal_queue.mock.server import MockGateway
+
+__all__ = ["build_parser", "config_from_args", "main"]
+
+
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a probability between 0 and 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a non-negative number of seconds")
+    return value
+
+
+def build_parser(prog: str = "python -m fal_queue.mock") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Run a local mock of the fal queue gateway (loopback, no network, no real key).",
+        epilog="The key defaults to $FAL_QUEUE_MOCK_KEY, else 'mock-key'. Send it as "
+        "'Authorization: Bearer <key>' (or fal's 'Key <key>').",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="gateway port, 0 picks a free one (default 0)")
+    p.add_argument(
+        "--media-port", type=int, default=0, help="media origin port, 0 picks a free one (default 0)"
+    )
+    p.add_argument("--key", action="append", dest="keys", metavar="KEY", help="accepted key (repeatable)")
+    p.add_argument("--workers", type=int, default=None, help="jobs running at once (default 4; realistic 2)")
+    p.add_argument("--queue-delay", type=_seconds, default=None, metavar="S", help="queue wait per job")
+    p.add_argument("--run-time", type=_seconds, default=None, metavar="S", help="seconds a job runs")
+    p.add_argument("--realistic", action="store_true", help="timings of seconds instead of milliseconds")
+    p.add_argument(
+        "--url-style",
+        choices=("fal", "gateway"),
+        default="fal",
+        help="'fal': *_url fields point at https://queue.fal.run like the real gateway; "
+        "'gateway': at this mock",
+    )
+    p.add_argument("--upstream-origin", default="https://queue.fal.run", help="origin of *_url in fal style")
+    p.add_argument("--result-ttl", type=_seconds, default=3600.0, metavar="S", help="result lifetime")
+    p.add_argument("--media-ttl", type=_seconds, default=3600.0, metavar="S", help="media file lifetime")
+    p.add_argument("--ping-interval", type=_seconds, default=15.0, metavar="S", help="SSE ping interval")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve the gateway over https with this certificate")
+    p.add_argument("--tls-key", metavar="FILE", help="private key for --tls-cert")
+    p.add_argument("--no-webhooks", action="store_true", help="refuse fal_webhook on submit")
+    f = p.add_argument_group("fault injection (deterministic by --seed)")
+    f.add_argument("--seed", type=int, default=0, help="seed of all fault decisions (default 0)")
+    f.add_argument("--fault-rate-limit", type=_probability, default=0.0, metavar="P", help="429 probability")
+    f.add_argument("--fault-retry-after", type=int, default=0, metavar="S", help="Retry-After seconds on 429")
+    f.add_argument(
+        "--fault-ingress-503",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="probability of an HTML 503 without x-fal-request-id",
+    )
+    f.add_argument(
+        "--fault-drop",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="probability of cutting the connection mid-response",
+    )
+    f.add_argument(
+        "--fault-drop-submit-after-create", action="store_true", help="a dropped submit still creates its job"
+    )
+    f.add_argument(
+        "--fault-slow", type=_probability, default=0.0, metavar="P", help="slow-answer probability"
+    )
+    f.add_argument("--fault-slow-seconds", type=_seconds, default=0.5, metavar="S", help="extra latency")
+    f.add_argument(
+        "--fault-job-failure",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="probability that a job fails (result 422 or 500, alternately)",
+    )
+    f.add_argument(
+        "--fault-operations",
+        metavar="OPS",
+        help=f"comma-separated operations the faults apply to ({','.join(sorted(OPERATIONS))})",
+    )
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    operations = None
+    if args.fault_operations:
+        operations = frozenset(o.strip() for o in args.fault_operations.split(",") if o.strip())
+    faults = Faults(
+        seed=args.seed,
+        rate_limit=args.fault_rate_limit,
+        retry_after=args.fault_retry_after,
+        ingress_503=args.fault_ingress_503,
+        drop=args.fault_drop,
+        drop_submit_after_create=args.fault_drop_submit_after_create,
+        slow=args.fault_slow,
+        slow_seconds=args.fault_slow_seconds,
+        job_failure=args.fault_job_failure,
+        operations=operations,
+    )
+    keys = tuple(args.keys or [os.environ.get("FAL_QUEUE_MOCK_KEY") or DEFAULT_KEY])
+    base = MockConfig.realistic() if args.realistic else MockConfig()
+    return base.replace(
+        keys=keys,
+        host=args.host,
+        port=args.port,
+        media_port=args.media_port,
+        workers=base.workers if args.workers is None else args.workers,
+        queue_delay=base.queue_delay if args.queue_delay is None else args.queue_delay,
+        run_time=base.run_time if args.run_time is None else args.run_time,
+        url_style=args.url_style,
+        upstream_origin=args.upstream_origin,
+        result_ttl=args.result_ttl,
+        media_ttl=args.media_ttl,
+        ping_interval=args.ping_interval or 15.0,
+        faults=faults,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        allow_webhooks=not args.no_webhooks,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        gateway = MockGateway(config)
+        try:
+            gateway.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        try:
+            print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
+            print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
+            print(f"FAL_QUEUE_KEY={gateway.key}")
+            print("ready", flush=True)
+            while not stop.wait(0.5):
+                if not gateway.running:
+                    print("error: the mock stopped unexpectedly", file=sys.stderr)
+                    return 1
+        finally:
+            gateway.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,667 @@
+"""The two ASGI applications of the mock: the gateway origin and the media origin.
+
+Plain ASGI with starlette's request data structures: the hot paths (status polls) stay a handful of
+dictionary operations. Order of work on the gateway: route (404/405), ``slow`` and ``ingress_503``
+faults, auth (401), ``rate_limit`` fault (429), validation (422), the operation, then the ``drop``
+fault on the way out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import hmac
+import ipaddress
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from starlette.datastructures import Headers, QueryParams
+
+from fal_queue.mock.config import Faults, MockConfig
+from fal_queue.mock.engine import Engine, Job
+from fal_queue.mock.media import MediaStore
+from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, validate_body
+
+__all__ = ["GatewayApp", "MediaApp", "MockState"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger("fal_queue.mock")
+
+_JSON = b"application/json"
+_INGRESS_HTML = (
+    b"<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n<body>\r\n"
+    b"<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    b"</body>\r\n</html>\r\n"
+)
+_THREE_SEGMENT_NAMESPACES = ("workflows", "comfy")
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _rid() -> bytes:
+    return str(uuid.uuid4()).encode("ascii")
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes
+    content_type: bytes = _JSON
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    request_id: bool = True
+
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        headers = [(b"content-type", self.content_type), (b"content-length", str(len(self.body)).encode())]
+        if self.request_id:
+            headers.append((b"x-fal-request-id", _rid()))
+        headers.extend(self.headers)
+        return headers
+
+
+def json_reply(status: int, data: Any, headers: Mapping[str, str] | None = None) -> Reply:
+    extra = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items())
+    return Reply(status, _dumps(data), headers=extra)
+
+
+def error_reply(status: int, detail: str, error_type: str, headers: Mapping[str, str] | None = None) -> Reply:
+    return json_reply(status, {"detail": detail, "error_type": error_type}, headers)
+
+
+def validation_reply(items: list[ValidationItem]) -> Reply:
+    return json_reply(422, {"detail": items}, {"X-Fal-Retryable": "false"})
+
+
+async def send_reply(send: Send, reply: Reply, *, drop: bool = False, head: bool = False) -> None:
+    await send({"type": "http.response.start", "status": reply.status, "headers": reply.raw_headers()})
+    if head:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    if drop:
+        # Announce the full length, deliver half, and return without finishing: the server then
+        # closes the connection and the client sees a truncated body.
+        await send(
+            {"type": "http.response.body", "body": reply.body[: len(reply.body) // 2], "more_body": True}
+        )
+        return
+    await send({"type": "http.response.body", "body": reply.body, "more_body": False})
+
+
+class MockState:
+    """What both origins share: configuration, faults, the engine, media and the request log."""
+
+    def __init__(self, config: MockConfig, spec: SpecIndex) -> None:
+        self.config = config
+        self.spec = spec
+        self.faults: Faults = config.faults
+        self.base_url = ""
+        self.media_url = ""
+        self.media = MediaStore()
+        self.engine = Engine(
+            config,
+            self.media,
+            media_base=lambda: self.media_url,
+            url_base=lambda: self.config.upstream_origin if self.config.url_style == "fal" else self.base_url,
+        )
+        self.attempts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.request_log: collections.deque[dict[str, Any]] = collections.deque(
+            maxlen=config.request_log_size
+        )
+        self._keys = tuple(k.encode() for k in config.keys)
+
+    def set_faults(self, faults: Faults) -> None:
+        self.faults = faults
+        self.attempts.clear()
+
+    def record(self, origin: str, scope: Scope) -> None:
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            headers[key] = f"{headers[key]}, {text}" if key in headers else text
+        self.request_log.append(
+            {
+                "origin": origin,
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"),
+                "headers": headers,
+                "time": time.time(),
+            }
+        )
+        self.engine.counters["requests_total"] += 1
+
+    def authorized(self, scope: Scope) -> bool:
+        """``Authorization: Bearer <key>`` or fal's ``Key <key>``, scheme case-insensitive."""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, token = value.strip().partition(b" ")
+                if scheme.lower() not in (b"bearer", b"key"):
+                    return False
+                token = token.strip()
+                return any(hmac.compare_digest(token, key) for key in self._keys)
+        return False
+
+    def next_attempt(self, method: str, path: str) -> int:
+        key = (method, path)
+        self.attempts[key] += 1
+        return self.attempts[key]
+
+    def count_fault(self, kind: str) -> None:
+        self.engine.counters[f"fault:{kind}"] += 1
+
+
+@dataclass(slots=True)
+class Route:
+    op: str
+    allow: tuple[str, ...]
+    app_segments: tuple[str, ...] = ()
+    request_id: str = ""
+    model_id: str = ""
+
+
+def _segments(raw_path: bytes) -> list[str]:
+    parts = raw_path.decode("latin-1").split("/")[1:]
+    while parts and parts[-1] == "":
+        parts.pop()  # tolerate trailing slashes
+    return [unquote(p, errors="replace") for p in parts]
+
+
+def route_gateway(segments: list[str]) -> Route | None:
+    if not segments:
+        return None
+    if segments[0] == "_mock":
+        rest = segments[1:]
+        if rest == ["stats"]:
+            return Route("admin_stats", ("GET",))
+        if rest == ["faults"]:
+            return Route("admin_faults", ("GET", "PUT"))
+        if len(rest) == 2 and rest[0] == "jobs":
+            return Route("admin_job", ("GET",), request_id=rest[1])
+        return None
+    n = 3 if segments[0] in _THREE_SEGMENT_NAMESPACES else 2
+    if len(segments) < n:
+        return None
+    app = tuple(segments[:n])
+    rest = segments[n:]
+    if rest and rest[0] == "requests":
+        tail = rest[1:]
+        if len(tail) == 1:
+            return Route("result", ("GET",), app, tail[0])
+        if len(tail) == 2 and tail[1] == "status":
+            return Route("status", ("GET",), app, tail[0])
+        if len(tail) == 3 and tail[1:] == ["status", "stream"]:
+            return Route("stream", ("GET",), app, tail[0])
+        if len(tail) == 2 and tail[1] == "cancel":
+            return Route("cancel", ("PUT",), app, tail[0])
+        return None
+    return Route("submit", ("POST",), app, model_id="/".join(segments))
+
+
+def _is_loopback_url(url: str) -> bool:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return False
+    host = parts.hostname or ""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _json_reject(_: str) -> Any:
+    raise ValueError("NaN and Infinity are not JSON")
+
+
+class GatewayApp:
+    """The gateway origin: queue API, admin endpoints and fault injection."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    # Replaced per instance by the fuzzing-can-fail test; keep the indirection.
+    def authorized(self, scope: Scope) -> bool:
+        return self.state.authorized(scope)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        state = self.state
+        state.record("gateway", scope)
+        method: str = scope["method"]
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        raw_path = raw_path.split(b"?", 1)[0]
+        segments = _segments(raw_path)
+        route = route_gateway(segments)
+        counters = state.engine.counters
+        if route is None:
+            counters["req:unrouted"] += 1
+            await send_reply(send, error_reply(404, "Not Found", "not_found"))
+            return
+        op = route.op
+        counters["req:admin" if op.startswith("admin") else f"req:{op}"] += 1
+        if method not in route.allow:
+            await send_reply(
+                send,
+                error_reply(
+                    405, "Method Not Allowed", "method_not_allowed", {"Allow": ", ".join(route.allow)}
+                ),
+            )
+            return
+
+        faults = state.faults
+        drop = False
+        attempt = 0
+        norm_path = "/" + "/".join(segments)
+        faulty = faults.active and not op.startswith("admin") and faults.applies_to(op)
+        if faulty:
+            attempt = state.next_attempt(method, norm_path)
+            if faults.decide("slow", method, norm_path, attempt):
+                state.count_fault("slow")
+                await asyncio.sleep(faults.slow_seconds)
+            if faults.decide("ingress_503", method, norm_path, attempt):
+                state.count_fault("ingress_503")
+                await send_reply(send, Reply(503, _INGRESS_HTML, b"text/html", request_id=False))
+                return
+
+        if not self.authorized(scope):
+            await send_reply(
+                send,
+                error_reply(
+                    401,
+                    "Missing or invalid Authorization header",
+                    "unauthorized",
+                    {"WWW-Authenticate": 'Bearer realm="fal-queue-mock"'},
+                ),
+            )
+            return
+
+        if faulty:
+            if faults.decide("rate_limit", method, norm_path, attempt):
+                state.count_fault("rate_limit")
+                await send_reply(
+                    send,
+                    error_reply(
+                        429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)}
+                    ),
+                )
+                return
+            drop = faults.decide("drop", method, norm_path, attempt)
+            if drop:
+                state.count_fault("drop")
+
+        if op == "submit":
+            reply = await self._submit(
+                scope, receive, route, drop, faults, norm_path, attempt if faulty else 0
+            )
+        elif op.startswith("admin"):
+            reply = await self._admin(scope, receive, route)
+        else:
+            checked = self._queue_request(scope, route)
+            if isinstance(checked, Reply):
+                reply = checked
+            else:
+                job, with_logs = checked
+                if op == "stream":
+                    await self._stream(receive, send, job, with_logs, drop)
+                    return
+                reply = self._queue_reply(op, job, with_logs)
+        await send_reply(send, reply, drop=drop)
+
+    # ---- queue operations ----
+
+    def _check_params(
+        self,
+        op: OperationSpec,
+        scope: Scope,
+        path_values: Mapping[str, str],
+    ) -> tuple[dict[str, Any], list[ValidationItem]]:
+        values: dict[str, Any] = {}
+        problems: list[ValidationItem] = []
+        query: QueryParams | None = None
+        headers: Headers | None = None
+        for p in op.params:
+            if p.location == "path":
+                raw = [path_values[p.name]] if p.name in path_values else []
+            elif p.location == "query":
+                if query is None:
+                    query = QueryParams(scope.get("query_string", b""))
+                raw = query.getlist(p.name)
+            else:
+                if headers is None:
+                    headers = Headers(scope=scope)
+                raw = headers.getlist(p.name)
+            value, errors = p.check(raw)
+            values[p.key] = value
+            problems.extend(errors)
+        return values, problems
+
+    def _queue_request(self, scope: Scope, route: Route) -> Reply | tuple[Job, bool]:
+        state = self.state
+        op = state.spec.queue[route.op]
+        app = route.app_segments
+        path_values = {"owner": app[0], "app": app[-1], "request_id": route.request_id}
+        values, problems = self._check_params(op, scope, path_values)
+        if len(app) == 3:
+            pattern = state.spec.path_patterns.get("app")
+            if pattern is not None and pattern.search(app[1]) is None:
+                problems.append(
+                    {
+                        "loc": ["path", "app"],
+                        "msg": f"String should match pattern '{pattern.pattern}'",
+                        "type": "string_pattern_mismatch",
+                        "input": app[1],
+                    }
+                )
+        if problems:
+            return validation_reply(problems)
+        job = state.engine.get("/".join(app), route.request_id)
+        if job is None:
+            return error_reply(404, "Request not found", "not_found")
+        return job, values.get("logs") in ("1", "true")
+
+    def _queue_reply(self, op: str, job: Job, with_logs: bool) -> Reply:
+        engine = self.state.engine
+        if op == "status":
+            return json_reply(200 if job.done else 202, engine.status_body(job, with_logs))
+        if op == "result":
+            if not job.done:
+                return error_reply(400, "Request is still in progress", "still_in_progress")
+            if job.error is not None:
+                return json_reply(job.error.status, job.error.body, job.error.headers)
+            return json_reply(200, job.result)
+        # cancel
+        if engine.cancel(job):
+            return json_reply(202, {"status": "CANCELLATION_REQUESTED"})
+        return json_reply(400, {"status": "ALREADY_COMPLETED"})
+
+    async def _stream(self, receive: Receive, send: Send, job: Job, with_logs: bool, drop: bool) -> None:
+        engine = self.state.engine
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"text/event-stream; charset=utf-8"),
+                    (b"cache-control", b"no-cache"),
+                    (b"x-accel-buffering", b"no"),
+                    (b"x-fal-request-id", _rid()),
+                ],
+            }
+        )
+
+        async def disconnected() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+
+        watch = asyncio.ensure_future(disconnected())
+        closing = asyncio.ensure_future(engine.closing.wait())
+        try:
+            last: dict[str, Any] | None = None
+            while True:
+                changed = job.changed
+                body = engine.status_body(job, with_logs)
+                if body != last:
+                    chunk = b"data: " + _dumps(body) + b"\n\n"
+                    if drop:
+                        await send(
+                            {
+                                "type": "http.response.body",
+                                "body": chunk[: len(chunk) // 2],
+                                "more_body": True,
+                            }
+                        )
+                        return
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                    last = body
+                    if job.done:
+                        break
+                waiter = asyncio.ensure_future(changed.wait())
+                done, _ = await asyncio.wait(
+                    {waiter, watch, closing},
+                    timeout=self.state.config.ping_interval,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if not waiter.done():
+                    waiter.cancel()
+                if watch in done:
+                    return
+                if closing in done:
+                    break
+                if not done:
+                    await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watch.cancel()
+            closing.cancel()
+
+    # ---- submit ----
+
+    async def _submit(
+        self,
+        scope: Scope,
+        receive: Receive,
+        route: Route,
+        drop: bool,
+        faults: Faults,
+        path: str,
+        attempt: int,
+    ) -> Reply:
+        state = self.state
+        config = state.config
+        model_id = route.model_id
+        op = state.spec.submits.get(model_id, state.spec.generic_submit)
+        values, problems = self._check_params(op, scope, {})
+        for i, segment in enumerate(route.app_segments):
+            pattern = state.spec.path_patterns.get("owner" if i == 0 else "app")
+            if pattern is not None and pattern.search(segment) is None:
+                problems.append(
+                    {
+                        "loc": ["path", "owner" if i == 0 else "app"],
+                        "msg": f"String should match pattern '{pattern.pattern}'",
+                        "type": "string_pattern_mismatch",
+                        "input": segment,
+                    }
+                )
+
+        body = await self._read_body(receive)
+        if body is None:
+            return error_reply(400, "Request body too large or incomplete", "bad_request")
+        headers = Headers(scope=scope)
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        inputs: Any = None
+        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            problems.append(
+                {
+                    "loc": ["body"],
+                    "msg": "Input should be a valid dictionary or object to extract fields from",
+                    "type": "model_attributes_type",
+                    "input": body.decode("utf-8", "replace")[:200],
+                }
+            )
+        elif not body.strip():
+            problems.append({"loc": ["body"], "msg": "Field required", "type": "missing", "input": None})
+        else:
+            try:
+                inputs = json.loads(body, parse_constant=_json_reject)
+            except (ValueError, RecursionError) as exc:
+                position = getattr(exc, "pos", 0)
+                problems.append(
+                    {
+                        "loc": ["body", position],
+                        "msg": "JSON decode error",
+                        "type": "json_invalid",
+                        "ctx": {"error": getattr(exc, "msg", "Invalid JSON")},
+                        "input": {},
+                    }
+                )
+            else:
+                problems.extend(validate_body(op, inputs))
+
+        webhook = values.get("fal_webhook")
+        if isinstance(webhook, str) and not any(i["loc"] == ["query", "fal_webhook"] for i in problems):
+            reason = None
+            if not config.allow_webhooks:
+                reason = "Webhooks are disabled on this mock"
+            elif not is_uri(webhook) or not _is_loopback_url(webhook):
+                reason = "The mock delivers webhooks to loopback http(s) URLs only"
+            if reason is not None:
+                problems.append(
+                    {"loc": ["query", "fal_webhook"], "msg": reason, "type": "value_error", "input": webhook}
+                )
+        if problems:
+            return validation_reply(problems)
+        assert isinstance(inputs, dict)
+
+        engine = state.engine
+        if drop and not faults.drop_submit_after_create:
+            rid = str(uuid.uuid4())
+            return json_reply(200, {"status": "IN_QUEUE", "request_id": rid, "queue_position": 0})
+        fail = attempt > 0 and faults.decide("job_failure", "POST", path, attempt)
+        if fail:
+            state.count_fault("job_failure")
+        timeout = values.get("x-fal-request-timeout")
+        media_ttl = _lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
+        job = engine.submit(
+            model_id,
+            inputs,
+            low_priority=values.get("x-fal-queue-priority") == "low",
+            webhook=webhook if isinstance(webhook, str) else None,
+            start_timeout=float(timeout) if isinstance(timeout, int | float) else None,
+            media_ttl=media_ttl,
+            fail=fail,
+        )
+        return json_reply(
+            200,
+            {
+                "status": "IN_QUEUE",
+                "request_id": job.request_id,
+                **job.urls,
+                "queue_position": engine.queue_position(job),
+            },
+        )
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        limit = self.state.config.max_body_bytes
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    # ---- admin ----
+
+    async def _admin(self, scope: Scope, receive: Receive, route: Route) -> Reply:
+        state = self.state
+        if route.op == "admin_stats":
+            return json_reply(200, {**state.engine.stats(), "faults": state.faults.to_dict()})
+        if route.op == "admin_job":
+            job = state.engine.jobs.get(route.request_id)
+            if job is None:
+                return error_reply(404, "Request not found", "not_found")
+            return json_reply(200, state.engine.job_info(job))
+        if scope["method"] == "GET":
+            return json_reply(200, state.faults.to_dict())
+        body = await self._read_body(receive)
+        try:
+            data = json.loads(body or b"", parse_constant=_json_reject)
+            faults = Faults.from_dict(data)
+        except (ValueError, TypeError, RecursionError) as exc:
+            return json_reply(
+                422, {"detail": [{"loc": ["body"], "msg": str(exc), "type": "value_error", "input": None}]}
+            )
+        state.set_faults(faults)
+        return json_reply(200, faults.to_dict())
+
+
+def _lifecycle_ttl(value: str | None) -> float | None:
+    if not value:
+        return None
+    with contextlib.suppress(ValueError, RecursionError):
+        data = json.loads(value)
+        if isinstance(data, dict):
+            seconds = data.get("expiration_duration_seconds")
+            if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 < seconds < 10**9:
+                return float(seconds)
+    return None
+
+
+class MediaApp:
+    """The media origin (fal's CDN): public, no auth, files expire."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        state = self.state
+        state.record("media", scope)
+        state.engine.counters["req:media"] += 1
+        method: str = scope["method"]
+        if method not in ("GET", "HEAD"):
+            await send_reply(
+                send, error_reply(405, "Method Not Allowed", "method_not_allowed", {"Allow": "GET, HEAD"})
+            )
+            return
+        path: str = scope["path"]
+        faults = state.faults
+        drop = False
+        if faults.active and faults.applies_to("media"):
+            attempt = state.next_attempt(method, path)
+            if faults.decide("slow", method, path, attempt):
+                state.count_fault("slow")
+                await asyncio.sleep(faults.slow_seconds)
+            if faults.decide("ingress_503", method, path, attempt):
+                state.count_fault("ingress_503")
+                await send_reply(send, Reply(503, _INGRESS_HTML, b"text/html", request_id=False))
+                return
+            if faults.decide("rate_limit", method, path, attempt):
+                state.count_fault("rate_limit")
+                await send_reply(
+                    send,
+                    error_reply(
+                        429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)}
+                    ),
+                )
+                return
+            drop = faults.decide("drop", method, path, attempt)
+            if drop:
+                state.count_fault("drop")
+        item = state.media.lookup(path)
+        if item is None:
+            await send_reply(
+                send, error_reply(404, "File not found or expired", "not_found"), head=method == "HEAD"
+            )
+            return
+        data = await state.media.content(item)
+        reply = Reply(
+            200,
+            data,
+            item.content_type.encode("ascii"),
+            headers=((b"cache-control", b"public, max-age=3600"), (b"accept-ranges", b"none")),
+        )
+        await send_reply(send, reply, drop=drop, head=method == "HEAD")

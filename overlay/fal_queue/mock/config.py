@@ -1,0 +1,198 @@
+"""Configuration of the mock gateway: timings, keys, URL style and injected faults."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = ["DEFAULT_KEY", "OPERATIONS", "Faults", "MockConfig"]
+
+DEFAULT_KEY = "mock-key"
+"""The key the mock accepts when none is configured (`FAL_QUEUE_MOCK_KEY` overrides it for the CLI)."""
+
+OPERATIONS = frozenset({"submit", "status", "stream", "result", "cancel", "media"})
+"""Operation names that `Faults.operations` may name."""
+
+UrlStyle = Literal["fal", "gateway"]
+
+
+def _probability(name: str, value: float) -> None:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"Faults.{name} must be a probability between 0 and 1, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """Faults injected into the mock's answers, decided deterministically.
+
+    Each decision hashes ``(seed, fault kind, method, path, n)`` where ``n`` counts the requests made so
+    far to that method and path (since the faults were last set), so a run is reproducible whatever
+    the interleaving of requests to different paths.
+
+    * ``rate_limit``: answer 429 with ``Retry-After: <retry_after>`` (integer seconds) and the Error
+      body; nothing is created.
+    * ``ingress_503``: answer 503 with an HTML body, ``Content-Type: text/html`` and no
+      ``x-fal-request-id`` header, as a load balancer does; nothing is created.
+    * ``drop``: cut the connection mid-response (headers with a ``Content-Length``, half the body,
+      then close). Status, result, cancel and media requests do their work first. A dropped submit
+      creates no job unless ``drop_submit_after_create`` is true; then the job exists and the
+      response is lost (unrecoverable without an idempotency key).
+    * ``slow``: wait ``slow_seconds`` before answering.
+    * ``job_failure``: the job completes with ``error``/``error_type``; its result answers 422
+      (``content_policy_violation``) and 500 (``internal_server_error``) alternately.
+    * ``operations``: restrict all faults to these operation names (`OPERATIONS`); None means all.
+    """
+
+    seed: int = 0
+    rate_limit: float = 0.0
+    retry_after: int = 0
+    ingress_503: float = 0.0
+    drop: float = 0.0
+    drop_submit_after_create: bool = False
+    slow: float = 0.0
+    slow_seconds: float = 0.5
+    job_failure: float = 0.0
+    operations: frozenset[str] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("rate_limit", "ingress_503", "drop", "slow", "job_failure"):
+            _probability(name, getattr(self, name))
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise ValueError(f"Faults.seed must be an integer, got {self.seed!r}")
+        if (
+            not isinstance(self.retry_after, int)
+            or isinstance(self.retry_after, bool)
+            or self.retry_after < 0
+        ):
+            raise ValueError(f"Faults.retry_after must be a non-negative integer, got {self.retry_after!r}")
+        if (
+            not isinstance(self.slow_seconds, int | float)
+            or isinstance(self.slow_seconds, bool)
+            or not math.isfinite(self.slow_seconds)
+            or self.slow_seconds < 0
+        ):
+            raise ValueError(f"Faults.slow_seconds must be a non-negative number, got {self.slow_seconds!r}")
+        if not isinstance(self.drop_submit_after_create, bool):
+            raise ValueError("Faults.drop_submit_after_create must be a boolean")
+        if self.operations is not None:
+            if isinstance(self.operations, str) or not isinstance(self.operations, Iterable):
+                raise ValueError("Faults.operations must be a set of operation names or None")
+            operations = frozenset(self.operations)
+            unknown = operations - OPERATIONS
+            if unknown:
+                raise ValueError(
+                    f"Faults.operations has unknown names {sorted(unknown)}; known: {sorted(OPERATIONS)}"
+                )
+            object.__setattr__(self, "operations", operations)
+
+    @property
+    def active(self) -> bool:
+        """Whether any fault can fire at all."""
+        return any((self.rate_limit, self.ingress_503, self.drop, self.slow, self.job_failure))
+
+    def applies_to(self, operation: str) -> bool:
+        return self.operations is None or operation in self.operations
+
+    def decide(self, kind: str, method: str, path: str, attempt: int) -> bool:
+        """Whether fault ``kind`` fires for the ``attempt``-th request to ``method path``."""
+        probability: float = getattr(self, kind)
+        if probability <= 0.0:
+            return False
+        if probability >= 1.0:
+            return True
+        digest = hashlib.blake2b(
+            f"{self.seed}|{kind}|{method}|{path}|{attempt}".encode(), digest_size=8
+        ).digest()
+        return int.from_bytes(digest, "big") / 2**64 < probability
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["operations"] = None if self.operations is None else sorted(self.operations)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Faults:
+        """Build from JSON-like data; raises ValueError naming the offending field."""
+        if not isinstance(data, Mapping):
+            raise ValueError("faults must be a JSON object")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(names)}")
+        values = dict(data)
+        operations = values.get("operations")
+        if operations is not None:
+            if isinstance(operations, str) or not isinstance(operations, Iterable):
+                raise ValueError("operations must be a list of operation names or null")
+            values["operations"] = frozenset(str(o) for o in operations)
+        for name in ("rate_limit", "ingress_503", "drop", "slow", "job_failure", "slow_seconds"):
+            if name in values and isinstance(values[name], int) and not isinstance(values[name], bool):
+                values[name] = float(values[name])
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class MockConfig:
+    """Everything a `MockGateway` needs. The defaults are fast timings meant for tests."""
+
+    keys: tuple[str, ...] = (DEFAULT_KEY,)
+    host: str = "127.0.0.1"
+    port: int = 0
+    media_port: int = 0
+    queue_delay: float = 0.02
+    """Seconds every job waits in the queue before a worker may take it."""
+    run_time: float = 0.05
+    """Seconds a job spends IN_PROGRESS."""
+    workers: int = 4
+    """Jobs running at once; further jobs wait IN_QUEUE with a counting-down queue_position."""
+    url_style: UrlStyle = "fal"
+    """``fal``: ``*_url`` fields point at ``upstream_origin``; ``gateway``: at the mock's base URL."""
+    upstream_origin: str = "https://queue.fal.run"
+    result_ttl: float = 3600.0
+    media_ttl: float = 3600.0
+    ping_interval: float = 15.0
+    faults: Faults = field(default_factory=Faults)
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    allow_webhooks: bool = True
+    max_body_bytes: int = 16 * 1024 * 1024
+    request_log_size: int = 100_000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.keys, str):
+            object.__setattr__(self, "keys", (self.keys,))
+        keys = tuple(self.keys)
+        if not keys or any(not isinstance(k, str) or not k or any(c.isspace() for c in k) for k in keys):
+            raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
+        object.__setattr__(self, "keys", keys)
+        for name in ("queue_delay", "run_time", "result_ttl", "media_ttl"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"MockConfig.{name} must be a non-negative number of seconds")
+        if not self.ping_interval > 0:
+            raise ValueError("MockConfig.ping_interval must be positive")
+        if not isinstance(self.workers, int) or self.workers < 1:
+            raise ValueError("MockConfig.workers must be at least 1")
+        if self.url_style not in ("fal", "gateway"):
+            raise ValueError("MockConfig.url_style must be 'fal' or 'gateway'")
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("MockConfig.ssl_certfile and ssl_keyfile go together")
+        object.__setattr__(self, "upstream_origin", self.upstream_origin.rstrip("/"))
+
+    @property
+    def tls(self) -> bool:
+        return self.ssl_certfile is not None
+
+    @classmethod
+    def realistic(cls, **overrides: Any) -> MockConfig:
+        """Timings of seconds, like the real gateway on a quiet day."""
+        values: dict[str, Any] = {"queue_delay": 1.0, "run_time": 4.0, "workers": 2}
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> MockConfig:
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,551 @@
+"""The mock's job queue: workers, lifecycle, results, cancellation, expiry and webhooks.
+
+Everything here runs on the server's event loop. A job's observers wait on its ``changed`` event,
+which is replaced and set on every change, so a status stream learns of completion at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from fal_queue.mock.config import MockConfig
+from fal_queue.mock.media import (
+    ImageRecipe,
+    MediaStore,
+    capped_size,
+    data_uri,
+    render_image,
+    requested_size,
+    sample_video,
+)
+
+__all__ = ["Engine", "Job", "app_of"]
+
+log = logging.getLogger("fal_queue.mock")
+
+IN_QUEUE = "IN_QUEUE"
+IN_PROGRESS = "IN_PROGRESS"
+COMPLETED = "COMPLETED"
+
+_NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
+
+
+def app_of(model_id: str) -> str:
+    """The app a model's requests live under: two segments, three under ``workflows/`` and ``comfy/``."""
+    parts = model_id.strip("/").split("/")
+    n = 3 if parts[0] in _NAMESPACES_WITH_THREE_SEGMENTS else 2
+    return "/".join(parts[:n])
+
+
+def _iso(t: float) -> str:
+    return dt.datetime.fromtimestamp(t, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class JobError:
+    """How a job that did not succeed answers its result call."""
+
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    message: str
+    error_type: str
+
+
+@dataclass(eq=False, slots=True)
+class Job:
+    request_id: str
+    model_id: str
+    app: str
+    inputs: dict[str, Any]
+    created_at: float
+    seq: int
+    urls: dict[str, str]
+    low_priority: bool = False
+    webhook: str | None = None
+    start_timeout: float | None = None
+    media_ttl: float = 3600.0
+    fail_mode: str | None = None  # None | "validation" | "server"
+    status: str = IN_QUEUE
+    started_at: float | None = None
+    completed_at: float | None = None
+    cancelled: bool = False
+    failed: bool = False
+    ready: bool = False
+    holding_slot: bool = False
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, Any] | None = None
+    result: dict[str, Any] | None = None
+    error: JobError | None = None
+    expires_at: float | None = None  # time.monotonic()
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    slot: asyncio.Future[None] | None = None
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status == COMPLETED
+
+    def touch(self) -> None:
+        """Wake everyone waiting for a change of this job."""
+        event, self.changed = self.changed, asyncio.Event()
+        event.set()
+
+    def add_log(self, message: str, level: str = "INFO") -> None:
+        self.logs.append(
+            {
+                "message": message,
+                "timestamp": _iso(time.time()),
+                "level": level,
+                "source": "USER",
+                "labels": {},
+            }
+        )
+
+
+class Engine:
+    def __init__(
+        self,
+        config: MockConfig,
+        media: MediaStore,
+        media_base: Callable[[], str],
+        url_base: Callable[[], str],
+    ) -> None:
+        self.config = config
+        self.media = media
+        self._media_base = media_base
+        self._url_base = url_base
+        self.jobs: dict[str, Job] = {}
+        self._waiting: list[Job] = []
+        self._running = 0
+        self._seq = 0
+        self._failure_count = 0
+        self.counters: Counter[str] = Counter()
+        self.closing = asyncio.Event()
+        self._rng = random.Random(config.faults.seed)
+        self._webhook_client: httpx.AsyncClient | None = None
+        self._background: set[asyncio.Task[Any]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # ---- lifecycle of the engine ----
+
+    def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def close(self) -> None:
+        self.closing.set()
+        for job in list(self.jobs.values()):
+            job.touch()
+            if job.task is not None and not job.task.done():
+                job.task.cancel()
+        tasks = [t for t in self._background if not t.done()]
+        if self._sweeper is not None:
+            tasks.append(self._sweeper)
+        for t in tasks:
+            t.cancel()
+        pending = [j.task for j in self.jobs.values() if j.task is not None] + tasks
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._webhook_client is not None:
+            await self._webhook_client.aclose()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _sweep_forever(self) -> None:
+        interval = max(0.05, min(5.0, self.config.result_ttl / 2, self.config.media_ttl / 2))
+        while True:
+            await asyncio.sleep(interval)
+            self.sweep()
+
+    def sweep(self) -> None:
+        now = time.monotonic()
+        for rid in [r for r, j in self.jobs.items() if j.expires_at is not None and now >= j.expires_at]:
+            del self.jobs[rid]
+        self.media.sweep()
+
+    # ---- queries ----
+
+    def get(self, app: str, request_id: str) -> Job | None:
+        job = self.jobs.get(request_id)
+        if job is None or job.app != app:
+            return None
+        if job.expires_at is not None and time.monotonic() >= job.expires_at:
+            del self.jobs[request_id]
+            return None
+        return job
+
+    def queue_position(self, job: Job) -> int:
+        try:
+            return self._waiting.index(job)
+        except ValueError:
+            return 0
+
+    def status_body(self, job: Job, with_logs: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": job.status, "request_id": job.request_id, **job.urls}
+        if job.status == IN_QUEUE:
+            body["queue_position"] = self.queue_position(job)
+        body["logs"] = list(job.logs) if with_logs else None
+        if job.status == COMPLETED:
+            body["metrics"] = job.metrics or {}
+            if job.error is not None:
+                body["error"] = job.error.message
+                body["error_type"] = job.error.error_type
+        return body
+
+    def job_info(self, job: Job) -> dict[str, Any]:
+        return {
+            "request_id": job.request_id,
+            "model_id": job.model_id,
+            "app": job.app,
+            "status": job.status,
+            "queue_position": self.queue_position(job) if job.status == IN_QUEUE else None,
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "completed_at": job.completed_at,
+            "cancelled": job.cancelled,
+            "failed": job.failed,
+            "error": job.error.message if job.error else None,
+            "error_type": job.error.error_type if job.error else None,
+            "webhook": job.webhook,
+            "inputs": job.inputs,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        c = self.counters
+        return {
+            "jobs_created": c["jobs_created"],
+            "jobs_completed": c["jobs_completed"],
+            "jobs_succeeded": c["jobs_succeeded"],
+            "jobs_failed": c["jobs_failed"],
+            "jobs_cancelled": c["jobs_cancelled"],
+            "jobs_timed_out": c["jobs_timed_out"],
+            "jobs_in_queue": len(self._waiting),
+            "jobs_running": self._running,
+            "jobs_stored": len(self.jobs),
+            "media_stored": len(self.media),
+            "webhooks_delivered": c["webhooks_delivered"],
+            "webhooks_failed": c["webhooks_failed"],
+            "requests_total": c["requests_total"],
+            "requests_by_operation": {k[4:]: v for k, v in sorted(c.items()) if k.startswith("req:")},
+            "faults_injected": {k[6:]: v for k, v in sorted(c.items()) if k.startswith("fault:")},
+        }
+
+    # ---- submit, run, cancel ----
+
+    def submit(
+        self,
+        model_id: str,
+        inputs: dict[str, Any],
+        *,
+        low_priority: bool = False,
+        webhook: str | None = None,
+        start_timeout: float | None = None,
+        media_ttl: float | None = None,
+        fail: bool = False,
+    ) -> Job:
+        rid = str(uuid.uuid4())
+        app = app_of(model_id)
+        base = f"{self._url_base()}/{app}/requests/{rid}"
+        self._seq += 1
+        fail_mode = None
+        if fail:
+            fail_mode = "validation" if self._failure_count % 2 == 0 else "server"
+            self._failure_count += 1
+        job = Job(
+            request_id=rid,
+            model_id=model_id,
+            app=app,
+            inputs=inputs,
+            created_at=time.time(),
+            seq=self._seq,
+            urls={"response_url": base, "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"},
+            low_priority=low_priority,
+            webhook=webhook,
+            start_timeout=start_timeout,
+            media_ttl=self.config.media_ttl if media_ttl is None else media_ttl,
+            fail_mode=fail_mode,
+        )
+        job.slot = asyncio.get_running_loop().create_future()
+        self.jobs[rid] = job
+        if low_priority:
+            self._waiting.append(job)
+        else:
+            index = next((i for i, j in enumerate(self._waiting) if j.low_priority), len(self._waiting))
+            self._waiting.insert(index, job)
+            if index < len(self._waiting) - 1:
+                self._touch_waiting(index + 1)
+        self.counters["jobs_created"] += 1
+        job.task = asyncio.create_task(self._lifecycle(job))
+        return job
+
+    def _touch_waiting(self, start: int = 0) -> None:
+        for j in self._waiting[start:]:
+            j.touch()
+
+    def _pump(self) -> None:
+        moved = False
+        while self._running < self.config.workers and self._waiting and self._waiting[0].ready:
+            job = self._waiting.pop(0)
+            job.holding_slot = True
+            self._running += 1
+            assert job.slot is not None
+            if not job.slot.done():
+                job.slot.set_result(None)
+            moved = True
+        if moved:
+            self._touch_waiting()
+
+    def _leave_queue(self, job: Job) -> None:
+        if job in self._waiting:
+            index = self._waiting.index(job)
+            self._waiting.remove(job)
+            self._touch_waiting(index)
+
+    async def _lifecycle(self, job: Job) -> None:
+        try:
+            try:
+                async with asyncio.timeout(job.start_timeout):
+                    await asyncio.sleep(self.config.queue_delay)
+                    job.ready = True
+                    self._pump()
+                    assert job.slot is not None
+                    await job.slot
+            except TimeoutError:
+                if not job.done:
+                    self._leave_queue(job)
+                    self.counters["jobs_timed_out"] += 1
+                    job.failed = True
+                    self._complete(
+                        job,
+                        error=JobError(
+                            504,
+                            {
+                                "detail": "Request timed out before a runner started",
+                                "error_type": "request_timeout",
+                            },
+                            {"X-Fal-Request-Timeout-Type": "user", "X-Fal-Error-Type": "request_timeout"},
+                            "Request timed out before a runner started",
+                            "request_timeout",
+                        ),
+                    )
+                return
+            job.status = IN_PROGRESS
+            job.started_at = time.time()
+            job.add_log(f"Starting {job.model_id}")
+            job.touch()
+            half = self.config.run_time / 2
+            await asyncio.sleep(half)
+            steps = job.inputs.get("num_inference_steps")
+            steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 28
+            job.add_log(f"step {max(1, steps // 2)}/{steps}")
+            job.touch()
+            await asyncio.sleep(self.config.run_time - half)
+            if job.fail_mode is not None:
+                job.failed = True
+                self._complete(job, error=self._failure(job))
+            else:
+                result = await self._make_result(job)
+                if not job.done:
+                    self._complete(job, result=result)
+        finally:
+            if job.holding_slot:
+                job.holding_slot = False
+                self._running -= 1
+                self._pump()
+
+    def _failure(self, job: Job) -> JobError:
+        if job.fail_mode == "validation":
+            detail = [
+                {
+                    "loc": ["body", "prompt"],
+                    "msg": "The content could not be processed because it contained material flagged by a "
+                    "content checker.",
+                    "type": "content_policy_violation",
+                    "ctx": {},
+                    "input": job.inputs.get("prompt", ""),
+                    "url": "https://docs.fal.ai/errors#content_policy_violation",
+                }
+            ]
+            return JobError(
+                422,
+                {"detail": detail},
+                {"X-Fal-Retryable": "false"},
+                "Unprocessable Entity",
+                "content_policy_violation",
+            )
+        return JobError(
+            500,
+            {"detail": "Internal Server Error", "error_type": "internal_server_error"},
+            {"X-Fal-Error-Type": "internal_server_error"},
+            "Internal Server Error",
+            "internal_server_error",
+        )
+
+    def cancel(self, job: Job) -> bool:
+        """Cancel a job that has not completed; False when it already has."""
+        if job.done:
+            return False
+        self._leave_queue(job)
+        job.cancelled = True
+        self._complete(
+            job,
+            error=JobError(
+                400,
+                {"detail": "Request cancelled", "error_type": "client_cancelled"},
+                {"X-Fal-Error-Type": "client_cancelled"},
+                "Request cancelled",
+                "client_cancelled",
+            ),
+        )
+        if job.task is not None:
+            job.task.cancel()
+        return True
+
+    def _complete(
+        self, job: Job, *, result: dict[str, Any] | None = None, error: JobError | None = None
+    ) -> None:
+        job.status = COMPLETED
+        job.completed_at = time.time()
+        inference = None if job.started_at is None else round(job.completed_at - job.started_at, 6)
+        job.metrics = {"inference_time": inference}
+        job.result = result
+        job.error = error
+        if error is not None:
+            job.add_log(f"Error: {error.message}", level="ERROR")
+        else:
+            job.add_log("Completed")
+        job.expires_at = time.monotonic() + self.config.result_ttl
+        c = self.counters
+        c["jobs_completed"] += 1
+        if job.cancelled:
+            c["jobs_cancelled"] += 1
+        elif error is not None:
+            c["jobs_failed"] += 1
+        else:
+            c["jobs_succeeded"] += 1
+        job.touch()
+        if job.webhook is not None:
+            self._spawn(self._deliver_webhook(job))
+
+    # ---- results ----
+
+    async def _make_result(self, job: Job) -> dict[str, Any]:
+        inputs = job.inputs
+        sync = inputs.get("sync_mode") is True
+        if "video" in job.model_id.lower():
+            video = sample_video()
+            url = (
+                data_uri("video/mp4", video)
+                if sync
+                else self._media_base()
+                + self.media.add("video/mp4", job.media_ttl, data=video, suffix="_output.mp4")
+            )
+            return {
+                "video": {
+                    "url": url,
+                    "content_type": "video/mp4",
+                    "file_name": "output.mp4",
+                    "file_size": len(video),
+                }
+            }
+        seed = inputs.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            seed = self._rng.randrange(2**31)
+        count = inputs.get("num_images")
+        count = count if isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 4 else 1
+        fmt = "png" if inputs.get("output_format") == "png" else "jpeg"
+        prompt = inputs.get("prompt")
+        prompt = prompt if isinstance(prompt, str) else ""
+        width, height = capped_size(*requested_size(inputs))
+        recipes = [ImageRecipe(width, height, fmt, prompt, seed, i, job.model_id) for i in range(count)]
+        images: list[dict[str, Any]] = []
+        if sync:
+            loop = asyncio.get_running_loop()
+            blobs = await asyncio.gather(*(loop.run_in_executor(None, render_image, r) for r in recipes))
+            for r, blob in zip(recipes, blobs, strict=True):
+                images.append(
+                    {
+                        "url": data_uri(r.content_type, blob),
+                        "width": r.width,
+                        "height": r.height,
+                        "content_type": r.content_type,
+                    }
+                )
+        else:
+            for r in recipes:
+                path = self.media.add(r.content_type, job.media_ttl, recipe=r, suffix=f".{r.extension}")
+                images.append(
+                    {
+                        "url": self._media_base() + path,
+                        "width": r.width,
+                        "height": r.height,
+                        "content_type": r.content_type,
+                    }
+                )
+        if job.model_id in ("fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"):
+            for image in images:
+                image["file_name"] = "output." + ("png" if fmt == "png" else "jpg")
+        run = self.config.run_time
+        return {
+            "images": images,
+            "timings": {"inference": run},
+            "seed": seed,
+            "has_nsfw_concepts": [False] * count,
+            "prompt": prompt,
+        }
+
+    # ---- webhooks ----
+
+    def webhook_payload(self, job: Job) -> dict[str, Any]:
+        if job.error is None:
+            return {
+                "request_id": job.request_id,
+                "gateway_request_id": job.request_id,
+                "status": "OK",
+                "payload": job.result,
+                "error": None,
+                "payload_error": None,
+            }
+        return {
+            "request_id": job.request_id,
+            "gateway_request_id": job.request_id,
+            "status": "ERROR",
+            "payload": job.error.body,
+            "error": job.error.message,
+            "payload_error": None,
+        }
+
+    async def _deliver_webhook(self, job: Job) -> None:
+        assert job.webhook is not None
+        if self._webhook_client is None:
+            self._webhook_client = httpx.AsyncClient(timeout=5.0, trust_env=False, follow_redirects=False)
+        payload = self.webhook_payload(job)
+        headers = {
+            "X-Fal-Webhook-Request-Id": job.request_id,
+            "X-Fal-Webhook-User-Id": "mock-user",
+            "X-Fal-Webhook-Timestamp": str(int(time.time())),
+        }
+        for attempt in range(3):
+            with contextlib.suppress(httpx.HTTPError):
+                response = await self._webhook_client.post(job.webhook, json=payload, headers=headers)
+                if response.status_code < 300:
+                    self.counters["webhooks_delivered"] += 1
+                    return
+            await asyncio.sleep(0.1 * 2**attempt)
+        self.counters["webhooks_failed"] += 1
+        log.warning("webhook delivery to %s failed for %s", job.webhook, job.request_id)
