@@ -40,6 +40,8 @@ IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
 _NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
+REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "unrouted")
+"""Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
 
 def app_of(model_id: str) -> str:
@@ -241,7 +243,10 @@ class Engine:
             "webhooks_delivered": c["webhooks_delivered"],
             "webhooks_failed": c["webhooks_failed"],
             "requests_total": c["requests_total"],
-            "requests_by_operation": {k[4:]: v for k, v in sorted(c.items()) if k.startswith("req:")},
+            "requests_by_operation": {
+                **dict.fromkeys(REQUEST_OPERATIONS, 0),
+                **{k[4:]: v for k, v in sorted(c.items()) if k.startswith("req:")},
+            },
             "faults_injected": {k[6:]: v for k, v in sorted(c.items()) if k.startswith("fault:")},
         }
 

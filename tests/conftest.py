@@ -1,0 +1,48 @@
+"""Shared fixtures: a running mock gateway for every test that talks HTTP.
+
+* ``gateway`` (session): one `MockGateway` with fast timings and fal-style ``*_url`` fields that
+  point at `FOREIGN_ORIGIN`, a loopback origin nobody listens on. Do not change its faults; use
+  ``make_gateway`` for that.
+* ``make_gateway(**config_overrides)`` (function): starts a fresh gateway per call, with the same
+  fast defaults (`TEST_CONFIG`) updated by the overrides, and stops them all at teardown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fal_queue.mock import MockConfig, MockGateway
+
+FOREIGN_ORIGIN = "https://127.0.0.2:9"
+"""Where fal-style ``*_url`` fields point in tests: loopback, but not the gateway, and closed."""
+
+TEST_CONFIG = MockConfig(
+    queue_delay=0.02,
+    run_time=0.05,
+    workers=4,
+    url_style="fal",
+    upstream_origin=FOREIGN_ORIGIN,
+    ping_interval=1.0,
+)
+
+
+@pytest.fixture(scope="session")
+def gateway() -> Iterator[MockGateway]:
+    with MockGateway(TEST_CONFIG) as gw:
+        yield gw
+
+
+@pytest.fixture
+def make_gateway() -> Iterator[Callable[..., MockGateway]]:
+    started: list[MockGateway] = []
+
+    def make(**config_overrides: Any) -> MockGateway:
+        gw = MockGateway(TEST_CONFIG.replace(**config_overrides))
+        started.append(gw)
+        return gw.start()
+
+    yield make
+    for gw in started:
+        gw.stop()
