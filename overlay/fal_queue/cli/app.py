@@ -1,0 +1,143 @@
+"""The ``fal-queue`` command group and ``main()``: one-line errors and stable exit codes."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+import click
+
+from .batch import batch_command
+from .catalog import models_command
+from .context import common_options
+from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line
+from .mock_cmd import mock_command
+from .ops import cancel_command, download_command, result_command, status_command, submit_command
+from .run import run_command
+from .settings_cmd import config_command
+
+__all__ = ["cli", "main"]
+
+EPILOG = """
+\b
+Examples:
+  export FAL_QUEUE_BASE_URL=https://gateway.example.com FAL_QUEUE_KEY=...
+  fal-queue run fal-ai/flux-1/schnell --prompt "a lighthouse at dawn" --out out/
+  fal-queue models fal-ai/flux-1/dev
+  fal-queue batch prompts.jsonl --model fal-ai/flux-1/schnell --out out/ --concurrency 16
+  fal-queue download fal-ai/flux-1/schnell REQUEST_ID --out out/
+\b
+Settings: flags > env (FAL_QUEUE_BASE_URL, FAL_QUEUE_KEY, FAL_QUEUE_AUTH_SCHEME, ...) > config
+file ($XDG_CONFIG_HOME/fal-queue/config.toml); see `fal-queue config`.
+Exit codes: 0 ok, 1 a job failed, 2 usage/input error, 3 auth/network/config error,
+4 job not finished (timeout), 130 interrupted.
+"""
+
+
+class _Group(click.Group):
+    """A group whose errors are one line (``error: ...``) with a stable exit code, never a traceback."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = _run(self, args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _run(
+    group: click.Group,
+    args: Sequence[str] | None,
+    prog_name: str | None,
+    complete_var: str | None,
+    **extra: Any,
+) -> int:
+    try:
+        value = click.Group.main(
+            group, args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
+        )
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else (prog_name or "fal-queue")
+        click.echo(f"error: {one_line(exc.format_message())} (see '{where} --help')", err=True)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        click.echo(f"error: {one_line(exc.format_message())}", err=True)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("error: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:  # a bug: still one line, unless asked for the traceback
+        if os.environ.get("FAL_QUEUE_DEBUG"):
+            raise
+        text = one_line(f"{type(exc).__name__}: {exc}")
+        click.echo(f"error: unexpected error: {text} (FAL_QUEUE_DEBUG=1 shows the traceback)", err=True)
+        return EXIT_ENV if isinstance(exc, OSError) else EXIT_FAILED
+    return value if isinstance(value, int) else EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``fal-queue models | head``), keep Python from complaining at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(
+    cls=_Group,
+    epilog=EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="fal-queue", prog_name="fal-queue")
+@common_options
+def cli() -> None:
+    """fal-queue: generate images and video through fal's queue API behind a gateway."""
+
+
+for command in (
+    run_command,
+    submit_command,
+    status_command,
+    result_command,
+    download_command,
+    cancel_command,
+    batch_command,
+    models_command,
+    config_command,
+    mock_command,
+):
+    cli.add_command(command)
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fal-queue`` script; returns the exit code."""
+    if argv is None:
+        # SIGTERM behaves like Ctrl-C: the request id and the resume command get printed.
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(signal.SIGTERM, _sigterm)
+    result: int = cli.main(
+        args=list(argv) if argv is not None else None, prog_name="fal-queue", standalone_mode=False
+    )
+    return result

@@ -1,0 +1,164 @@
+"""State shared by every command: connection flags, output flags, and error handling.
+
+Connection and output options are accepted both before the command (``fal-queue --json status
+...``) and after it (``fal-queue status ... --json``); the later one wins.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+import click
+
+from .. import errors as E
+from .config import Settings, resolve_settings
+from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, describe, exit_code_for, one_line
+from .output import Output
+
+__all__ = ["State", "common_options", "get_state", "handle_errors"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    flags: dict[str, Any] = field(default_factory=dict)
+    config: str | None = None
+    quiet: bool = False
+    json: bool = False
+    _output: Output | None = None
+    _settings: Settings | None = None
+
+    def output(self) -> Output:
+        if self._output is None:
+            self._output = Output(quiet=self.quiet, json_mode=self.json)
+        return self._output
+
+    def settings(self) -> Settings:
+        """Resolved settings, with warnings about them printed once."""
+        if self._settings is None:
+            settings = resolve_settings(self.flags, self.config)
+            out = self.output()
+            for warning in settings.warnings:
+                out.warn(warning)
+            if settings.sources.get("key") == "flag":
+                out.warn("--key is visible to other users of this machine (ps); prefer FAL_QUEUE_KEY")
+            self._settings = settings
+        return self._settings
+
+
+def get_state() -> State:
+    return click.get_current_context().ensure_object(State)
+
+
+def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value is None or value is False:
+            return
+        state = ctx.ensure_object(State)
+        if name in {"base_url", "key", "auth_scheme"}:
+            state.flags[name] = value
+        else:
+            setattr(state, name, value)
+
+    return callback
+
+
+def common_options(f: F) -> F:
+    """--base-url, --key, --auth-scheme, --config, --json, --quiet (all optional, all eager-free)."""
+    options = [
+        click.option(
+            "--base-url",
+            metavar="URL",
+            expose_value=False,
+            callback=_store("base_url"),
+            help="Gateway base URL (env FAL_QUEUE_BASE_URL, config base_url).",
+        ),
+        click.option(
+            "--key",
+            metavar="KEY",
+            expose_value=False,
+            callback=_store("key"),
+            help="API key; prefer env FAL_QUEUE_KEY (a flag is visible in ps). Never printed.",
+        ),
+        click.option(
+            "--auth-scheme",
+            type=click.Choice(["bearer", "key"]),
+            expose_value=False,
+            callback=_store("auth_scheme"),
+            help="Authorization scheme: bearer (gateways, default) or key (fal itself).",
+        ),
+        click.option(
+            "--config",
+            "config",
+            metavar="PATH",
+            expose_value=False,
+            callback=_store("config"),
+            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
+        ),
+        click.option(
+            "--json",
+            "json",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("json"),
+            help="Print one machine-readable JSON document on stdout.",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            "quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("quiet"),
+            help="No progress; only results, request ids, warnings and errors.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _error_json(err: BaseException, code: int) -> dict[str, Any]:
+    data: dict[str, Any] = {"message": describe(err), "type": type(err).__name__, "exit_code": code}
+    request_id = getattr(err, "request_id", None)
+    if request_id:
+        data["request_id"] = request_id
+    for attr in ("status_code", "error_type"):
+        value = getattr(err, attr, None)
+        if value is not None:
+            data[attr] = value
+    return {"error": data}
+
+
+def report(err: BaseException) -> int:
+    """Print ``error: ...`` (and the JSON error with --json); return the exit code."""
+    code = exit_code_for(err)
+    state = get_state()
+    out = state.output()
+    out.error(describe(err))
+    if state.json:
+        out.out_json(_error_json(err, code))
+    return code
+
+
+def handle_errors(f: F) -> F:
+    """Turn CliError / SDK errors / Ctrl-C inside a command into one line and an exit code."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except (CliError, E.FalQueueError) as err:
+            raise click.exceptions.Exit(report(err)) from None
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(report(CliError("interrupted", EXIT_INTERRUPTED))) from None
+        except BrokenPipeError:
+            raise
+        except OSError as err:  # the local side: unwritable --out, disk full, unreadable file
+            raise click.exceptions.Exit(report(CliError(one_line(str(err)), EXIT_ENV))) from None
+
+    return cast(F, wrapper)

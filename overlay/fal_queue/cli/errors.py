@@ -1,0 +1,153 @@
+"""Exit codes, the CLI's own error, and the one-line rendering of every error.
+
+Exit codes are part of the CLI's interface (scripts branch on them):
+
+====  ==========================================================================
+0     success
+1     a job failed (or, for ``batch``, at least one line did not end with its files)
+2     usage error: bad flags, bad input, input the gateway rejected (nothing was queued)
+3     auth, network or configuration error (retrying later may help)
+4     the job is not finished: still queued/running, or a wait timed out
+130   interrupted (Ctrl-C / SIGTERM); the message says how to resume
+====  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import errors as E
+
+__all__ = [
+    "EXIT_ENV",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_NOT_DONE",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "HINT_ATTR",
+    "CliError",
+    "add_hint",
+    "clean",
+    "describe",
+    "exit_code_for",
+    "one_line",
+]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ENV = 3
+EXIT_NOT_DONE = 4
+EXIT_INTERRUPTED = 130
+
+#: Attribute the CLI sets on an SDK error to add "what to do now" to its one-line message.
+HINT_ATTR = "fal_queue_cli_hint"
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c]+")
+
+
+def clean(text: object) -> str:
+    """Text safe for any terminal or pipe: control characters become visible ``\\xNN`` escapes.
+
+    Log lines, error details and file names come from the server; none of them may move the
+    cursor, change colours or reorder text (bidi overrides) on the user's terminal.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
+def one_line(text: object) -> str:
+    """``clean`` text folded onto a single line."""
+    return clean(_BREAKS.sub(" ", str(text)).strip())
+
+
+class CliError(Exception):
+    """An error the CLI reports as one line and an exit code."""
+
+    def __init__(
+        self,
+        message: str,
+        exit_code: int = EXIT_USAGE,
+        *,
+        request_id: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+        self.request_id = request_id
+        self.hint = hint
+
+
+def add_hint(err: BaseException, hint: str) -> None:
+    """Attach a hint (e.g. how to resume) that ``describe`` appends to the error's line."""
+    if isinstance(err, CliError):
+        err.hint = err.hint or hint
+    else:
+        setattr(err, HINT_ATTR, hint)
+
+
+def exit_code_for(err: BaseException) -> int:
+    """The exit code of an SDK (or CLI) error."""
+    if isinstance(err, CliError):
+        return err.exit_code
+    if isinstance(err, E.JobFailedError):
+        return EXIT_FAILED
+    if isinstance(err, E.JobTimeoutError):
+        return EXIT_NOT_DONE
+    if isinstance(err, E.InvalidInputError):
+        return EXIT_USAGE
+    if isinstance(err, E.AuthenticationError | E.PermissionDeniedError):
+        return EXIT_ENV
+    if isinstance(err, E.BadRequestError | E.NotFoundError | E.ValidationError):
+        return EXIT_USAGE
+    return EXIT_ENV  # configuration, connection, timeouts, 429/5xx after retries, downloads
+
+
+def _field_errors(errors: list[E.FieldError]) -> str:
+    return "; ".join(f"{e.field}: {e.msg}" for e in errors[:8]) + ("; ..." if len(errors) > 8 else "")
+
+
+def describe(err: BaseException) -> str:
+    """One line naming what went wrong, and the request id when there is one.
+
+    ``error: <what> (request_id=..., error_type=..., x-fal-request-id=...)``; the caller adds
+    ``error:``. Never contains the API key (the SDK redacts it from every message it builds).
+    """
+    if isinstance(err, CliError):
+        notes = [f"request_id={err.request_id}"] if err.request_id else []
+        if err.hint:
+            notes.append(err.hint)
+        return one_line(err.message + (f" ({', '.join(notes)})" if notes else ""))
+    if not isinstance(err, E.FalQueueError):
+        return one_line(f"{type(err).__name__}: {err}")
+    message = err.message
+    extras: list[str] = []
+    if isinstance(err, E.APIStatusError):
+        message = f"HTTP {err.status_code}: {message}"
+        if isinstance(err, E.ValidationError) and err.errors:
+            message = f"HTTP 422: input rejected: {_field_errors(err.errors)}"
+        if err.error_type:
+            extras.append(f"error_type={err.error_type}")
+    if isinstance(err, E.JobFailedError):
+        message = f"job failed: {message}"
+        if err.errors:
+            message += f": {_field_errors(err.errors)}"
+        if err.error_type:
+            extras.append(f"error_type={err.error_type}")
+    if isinstance(err, E.SubmitUncertainError):
+        message += " (do not blindly resubmit: a job may already exist and be billed)"
+    if isinstance(err, E.AuthenticationError):
+        message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
+    if err.request_id:
+        extras.insert(0, f"request_id={err.request_id}")
+    server_id = getattr(err, "server_request_id", None)
+    if server_id:
+        extras.append(f"x-fal-request-id={server_id}")
+    if isinstance(err, E.DownloadError):
+        extras.append(f"url={err.url}")
+    hint = getattr(err, HINT_ATTR, None)
+    if isinstance(hint, str):
+        extras.append(hint)
+    return one_line(message + (f" ({', '.join(extras)})" if extras else ""))

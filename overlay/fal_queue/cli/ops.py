@@ -1,0 +1,277 @@
+"""The queue operations by model id and request id: submit, status, result, cancel, download.
+
+``result`` fetches now (a job that is not finished is exit code 4); ``download`` waits for
+the job to finish, then saves its files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import errors as E
+from ..types import Completed
+from .context import common_options, get_state, handle_errors
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_hint
+from .progress import JobDisplay, log_text, status_text
+from .run import (
+    follow_and_save,
+    input_options,
+    prepare,
+    print_outcome,
+    resume_hint,
+    submit_kwargs,
+    submit_options,
+)
+
+__all__ = ["cancel_command", "download_command", "result_command", "status_command", "submit_command"]
+
+_IDS = """
+\b
+MODEL is the model id the job was submitted to (e.g. fal-ai/flux-1/schnell); REQUEST_ID is
+what submit/run printed.
+"""
+
+
+@click.command(
+    "submit",
+    epilog=_IDS
+    + """
+\b
+Examples:
+  fal-queue submit fal-ai/flux-1/schnell --prompt "a red fox"          # prints the request id
+  RID=$(fal-queue submit fal-ai/flux-1/dev --input args.json -q)
+  fal-queue submit fal-ai/flux-1/schnell --prompt "x" --json           # ids and URLs as JSON
+""",
+)
+@click.argument("model")
+@input_options
+@submit_options
+@common_options
+@handle_errors
+def submit_command(
+    model: str,
+    prompt: str | None,
+    image_urls: tuple[str, ...],
+    params: tuple[str, ...],
+    input_path: str | None,
+    priority: str | None,
+    start_timeout: float | None,
+    webhook_url: str | None,
+) -> None:
+    """Queue a job and print its request id (without waiting)."""
+    state = get_state()
+    out = state.output()
+    arguments = prepare(model, input_path, prompt, image_urls, params)
+    with state.settings().client() as client:
+        handle = client.submit(model, arguments, **submit_kwargs(priority, start_timeout, webhook_url))
+    if out.json:
+        out.out_json(
+            {
+                "model": model,
+                "request_id": handle.request_id,
+                "queue_position": handle.queue_position,
+                "status_url": handle.status_url,
+                "response_url": handle.response_url,
+                "cancel_url": handle.cancel_url,
+            }
+        )
+    else:
+        out.out(handle.request_id)
+        out.info(f"follow it: fal-queue status {model} {handle.request_id} --watch")
+
+
+@click.command(
+    "status",
+    epilog=_IDS
+    + """
+\b
+Examples:
+  fal-queue status fal-ai/flux-1/schnell 551a32da-52b2-4be8-bf2f-bfb7cce2b324
+  fal-queue status fal-ai/flux-1/schnell REQUEST_ID --logs --watch
+  fal-queue status fal-ai/flux-1/schnell REQUEST_ID --json
+\b
+Exit code 1 when the job completed with an error, else 0.
+""",
+)
+@click.argument("model")
+@click.argument("request_id")
+@click.option("--logs", is_flag=True, help="Include the runner's log lines.")
+@click.option("--watch", is_flag=True, help="Follow the status until the job completes.")
+@common_options
+@handle_errors
+def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None:
+    """Show a job's status (queue position, running, completed or failed)."""
+    state = get_state()
+    out = state.output()
+    ctx = click.get_current_context()
+    with state.settings().client() as client:
+        if watch:
+            display = JobDisplay(out, model, show_logs=logs)
+            display.resumed(request_id)
+            last = None
+            try:
+                with display:
+                    for status in client.iter_events(model, request_id, logs=logs):
+                        display.status(status)
+                        last = status
+            except KeyboardInterrupt:
+                raise CliError("interrupted", EXIT_INTERRUPTED, request_id=request_id) from None
+            status = last if last is not None else client.status(model, request_id, logs=logs)
+        else:
+            status = client.status(model, request_id, logs=logs)
+            if logs and not out.json:
+                for entry in status.logs:
+                    out.out(log_text(entry))
+    if out.json:
+        out.out_json(dict(status.raw) or {"request_id": request_id, "status": status_text(status)})
+    else:
+        out.out(status_text(status))
+    if isinstance(status, Completed) and status.failed:
+        ctx.exit(EXIT_FAILED)
+
+
+@click.command(
+    "result",
+    epilog=_IDS
+    + """
+\b
+Examples:
+  fal-queue result fal-ai/flux-1/schnell REQUEST_ID              # the result JSON
+  fal-queue result fal-ai/flux-1/schnell REQUEST_ID --out out/   # save its files now
+\b
+A job that is not finished yet exits with code 4; `fal-queue download` waits for it instead.
+""",
+)
+@click.argument("model")
+@click.argument("request_id")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Save the result's files into this directory and print their paths.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@common_options
+@handle_errors
+def result_command(model: str, request_id: str, out_dir: Path | None, overwrite: bool) -> None:
+    """Fetch a finished job's result now (and save its files with --out)."""
+    state = get_state()
+    out = state.output()
+    with state.settings().client() as client:
+        status = client.status(model, request_id)
+        if not isinstance(status, Completed):
+            raise CliError(
+                f"the job is not finished: {status_text(status)}",
+                EXIT_NOT_DONE,
+                request_id=request_id,
+                hint=f"wait and save: fal-queue download {model} {request_id} --out DIR",
+            )
+        display = JobDisplay(out, model)
+        display.resumed(request_id)
+        with display:
+            result, paths = follow_and_save(
+                client,
+                client.get_handle(model, request_id),
+                display,
+                logs=False,
+                timeout=None,
+                out_dir=out_dir,
+                overwrite=overwrite,
+            )
+    print_outcome(out, model, result, paths, display.elapsed)
+
+
+@click.command(
+    "download",
+    epilog=_IDS
+    + """
+\b
+Examples:
+  fal-queue download fal-ai/flux-1/schnell REQUEST_ID --out out/
+  fal-queue download fal-ai/flux-1/dev REQUEST_ID --out out/ --logs --timeout 600
+\b
+This is how an interrupted `fal-queue run` resumes: it waits for the job, then saves its files.
+""",
+)
+@click.argument("model")
+@click.argument("request_id")
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory for the output files.",
+)
+@click.option("--logs", is_flag=True, help="Show the runner's log lines while waiting.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop waiting after this long (exit code 4).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@common_options
+@handle_errors
+def download_command(
+    model: str, request_id: str, out_dir: Path, logs: bool, timeout: float | None, overwrite: bool
+) -> None:
+    """Wait for a job to finish, then save its files (and print their paths)."""
+    state = get_state()
+    out = state.output()
+    with state.settings().client() as client:
+        display = JobDisplay(out, model, show_logs=logs)
+        display.resumed(request_id)
+        try:
+            with display:
+                result, paths = follow_and_save(
+                    client,
+                    client.get_handle(model, request_id),
+                    display,
+                    logs=logs,
+                    timeout=timeout,
+                    out_dir=out_dir,
+                    overwrite=overwrite,
+                )
+        except KeyboardInterrupt:
+            raise CliError(
+                "interrupted; the job keeps running",
+                EXIT_INTERRUPTED,
+                request_id=request_id,
+                hint=resume_hint(model, request_id, out_dir),
+            ) from None
+        except E.JobTimeoutError as err:
+            add_hint(err, resume_hint(model, request_id, out_dir))
+            raise
+    print_outcome(out, model, result, paths, display.elapsed)
+
+
+@click.command(
+    "cancel",
+    epilog=_IDS
+    + """
+\b
+Examples:
+  fal-queue cancel fal-ai/flux-1/schnell REQUEST_ID
+\b
+Prints CANCELLATION_REQUESTED (a job about to start may still run) or ALREADY_COMPLETED.
+""",
+)
+@click.argument("model")
+@click.argument("request_id")
+@common_options
+@handle_errors
+def cancel_command(model: str, request_id: str) -> None:
+    """Ask the gateway to cancel a queued or running job."""
+    state = get_state()
+    out = state.output()
+    with state.settings().client() as client:
+        outcome = client.cancel(model, request_id)
+    if out.json:
+        out.out_json({"model": model, "request_id": request_id, "status": outcome})
+    else:
+        out.out(outcome)

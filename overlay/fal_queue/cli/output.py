@@ -1,0 +1,100 @@
+"""Where the CLI writes: results on stdout, everything else on stderr.
+
+* stdout carries only what a script wants: saved paths, request ids, or one JSON document
+  with ``--json``.
+* stderr carries progress, request-id notices, warnings and ``error: ...`` lines.
+* On a terminal, progress is drawn with rich (bars, spinners, colours); otherwise, or with
+  ``--quiet``, stderr gets plain lines without any control characters (and ``--quiet`` keeps
+  only what must never be lost: request ids, resume hints, warnings and errors).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.text import Text
+
+from .errors import clean
+
+__all__ = ["Output", "stderr_is_terminal"]
+
+
+def stderr_is_terminal() -> bool:
+    """Whether stderr is an interactive terminal that can draw progress bars."""
+    if os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class Output:
+    """The CLI's writer. Create it inside a command (it binds the current stdout/stderr)."""
+
+    def __init__(self, *, quiet: bool = False, json_mode: bool = False, rich: bool | None = None) -> None:
+        self.quiet = quiet
+        self.json = json_mode
+        self.rich = stderr_is_terminal() if rich is None else rich
+        self.console: Console | None = None
+        if self.rich:
+            self.console = Console(
+                file=sys.stderr, highlight=False, markup=False, emoji=False, soft_wrap=True
+            )
+
+    @property
+    def progress(self) -> bool:
+        """Whether to show progress at all (suppressed by --quiet)."""
+        return not self.quiet
+
+    # ---- stderr ----------------------------------------------------------------------------
+
+    def _err(self, text: str, style: str | None = None) -> None:
+        if self.console is not None:
+            self.console.print(Text(clean(text), style=style or ""))
+        else:
+            click.echo(clean(text), err=True)
+
+    def info(self, text: str) -> None:
+        """A progress or informational line; dropped with --quiet."""
+        if not self.quiet:
+            self._err(text, "dim")
+
+    def notice(self, text: str) -> None:
+        """A line that must reach the user even with --quiet (request ids, resume hints)."""
+        self._err(text, "cyan")
+
+    def warn(self, text: str) -> None:
+        self._err(f"warning: {text}", "yellow")
+
+    def error(self, text: str) -> None:
+        self._err(f"error: {text}", "bold red")
+
+    # ---- stdout ----------------------------------------------------------------------------
+
+    def out(self, text: str) -> None:
+        """A result line on stdout (a saved path, a request id)."""
+        click.echo(clean(text))
+
+    def table_console(self) -> Console | None:
+        """A rich console on stdout when stdout is a terminal (tables), else None (plain lines)."""
+        try:
+            interactive = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+        except (AttributeError, ValueError):
+            interactive = False
+        if not interactive:
+            return None
+        return Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
+
+    def log(self, text: str) -> None:
+        """A runner log line the user asked for (--logs): shown even with --quiet."""
+        self._err(text)
+
+    def out_json(self, data: Any) -> None:
+        """One JSON document on stdout (control characters are escaped by json.dumps)."""
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))

@@ -1,0 +1,247 @@
+"""``fal-queue run``: submit one job, follow it live, save its files.
+
+The request id is printed the moment it exists (even with ``--quiet``), so an interrupted run
+never loses a paid job: Ctrl-C prints the command that resumes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .. import errors as E
+from ..client import Client, SyncHandle
+from ..types import Result
+from .context import common_options, get_state, handle_errors
+from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint
+from .inputs import build_arguments, problems_of
+from .output import Output
+from .progress import JobDisplay
+
+__all__ = ["follow_and_save", "input_options", "prepare", "run_command", "submit_kwargs", "submit_options"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def input_options(f: F) -> F:
+    """--prompt, --image-url, -p/--param, --input: the job's arguments."""
+    for option in reversed(
+        [
+            click.option("--prompt", help="The prompt (same as -p prompt=...)."),
+            click.option(
+                "--image-url",
+                "image_urls",
+                multiple=True,
+                metavar="URL",
+                help="Input image URL or data URI; repeat for models taking several (image_urls).",
+            ),
+            click.option(
+                "-p",
+                "--param",
+                "params",
+                multiple=True,
+                metavar="KEY=VALUE",
+                help="Model parameter; VALUE is JSON if it parses (42, true, {...}), else text. Repeatable.",
+            ),
+            click.option(
+                "--input",
+                "input_path",
+                metavar="FILE",
+                help="JSON object of arguments ('-' reads stdin); the flags above override its keys.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def submit_options(f: F) -> F:
+    """Platform options of a submit."""
+    for option in reversed(
+        [
+            click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
+            click.option(
+                "--start-timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                metavar="SECONDS",
+                help="Give up (server side) if no runner starts within this time.",
+            ),
+            click.option("--webhook-url", metavar="URL", help="URL the platform POSTs the result to."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+def submit_kwargs(
+    priority: str | None, start_timeout: float | None, webhook_url: str | None
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {}
+    if priority is not None:
+        kwargs["priority"] = priority
+    if start_timeout is not None:
+        kwargs["start_timeout"] = start_timeout
+    if webhook_url is not None:
+        kwargs["webhook_url"] = webhook_url
+    return kwargs
+
+
+def prepare(
+    model: str, input_path: str | None, prompt: str | None, image_urls: Sequence[str], params: Sequence[str]
+) -> dict[str, Any]:
+    """The checked arguments of one job; a usage error (nothing sent) when anything is wrong."""
+    arguments = build_arguments(
+        model, input_path=input_path, prompt=prompt, image_urls=image_urls, params=params
+    )
+    problems = problems_of(model, arguments)
+    if problems:
+        raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
+    return arguments
+
+
+def resume_hint(model: str, request_id: str, out_dir: Path | str) -> str:
+    return f"resume: fal-queue download {model} {request_id} --out {out_dir}"
+
+
+def follow_and_save(
+    client: Client,
+    handle: SyncHandle,
+    display: JobDisplay,
+    *,
+    logs: bool,
+    timeout: float | None,
+    out_dir: Path | None,
+    overwrite: bool,
+) -> tuple[Result, list[Path]]:
+    """Wait for the job (live status), fetch its result and save its files into ``out_dir``."""
+    result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
+    paths: list[Path] = []
+    if out_dir is not None and result.files:
+        display.downloading(len(result.files), out_dir)
+        paths = client.download(result, out_dir, overwrite=overwrite, on_progress=display.download_progress)
+    return result, paths
+
+
+def print_outcome(out: Output, model: str, result: Result, paths: list[Path], elapsed: float) -> None:
+    if out.json:
+        out.out_json(
+            {
+                "model": model,
+                "request_id": result.request_id,
+                "status": "COMPLETED",
+                "elapsed": round(elapsed, 3),
+                "files": [str(p) for p in paths],
+                "result": dict(result.raw),
+            }
+        )
+        return
+    if paths:
+        for path in paths:
+            out.out(str(path))
+    else:
+        out.out_json(dict(result.raw))
+
+
+EXAMPLES = """
+\b
+Examples:
+  fal-queue run fal-ai/flux-1/schnell --prompt "a lighthouse at dawn" --out out/
+  fal-queue run fal-ai/flux-1/dev --prompt "a cat" -p num_images=2 -p image_size=square_hd --logs
+  fal-queue run fal-ai/flux-pro/kontext --prompt "make it snow" --image-url https://example.com/in.png
+  fal-queue run fal-ai/flux-pro/kontext/multi --prompt "combine" --image-url A.png --image-url B.png
+  fal-queue run fal-ai/some-video-model --input args.json --out videos/ --json
+\b
+The request id is printed as soon as the job is queued. After Ctrl-C the job keeps running;
+fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR
+Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 timed out, 130 interrupted.
+"""
+
+
+@click.command("run", epilog=EXAMPLES)
+@click.argument("model")
+@input_options
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory for the output files.",
+)
+@click.option("--logs", is_flag=True, help="Show the runner's log lines while the job runs.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Stop waiting after this long (the job keeps running; exit code 4).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@click.option("--no-download", is_flag=True, help="Do not save files; print the result JSON.")
+@submit_options
+@common_options
+@handle_errors
+def run_command(
+    model: str,
+    prompt: str | None,
+    image_urls: tuple[str, ...],
+    params: tuple[str, ...],
+    input_path: str | None,
+    out_dir: Path,
+    logs: bool,
+    timeout: float | None,
+    overwrite: bool,
+    no_download: bool,
+    priority: str | None,
+    start_timeout: float | None,
+    webhook_url: str | None,
+) -> None:
+    """Generate: submit MODEL with the given input, follow it live, save its files.
+
+    Typed models (see `fal-queue models`) are checked against the spec before anything is
+    sent; other models take any JSON arguments.
+    """
+    state = get_state()
+    out = state.output()
+    arguments = prepare(model, input_path, prompt, image_urls, params)
+    settings = state.settings()
+    request_id: str | None = None
+    with settings.client() as client:
+        display = JobDisplay(out, model, show_logs=logs)
+        try:
+            with display:
+                handle = client.submit(
+                    model, arguments, **submit_kwargs(priority, start_timeout, webhook_url)
+                )
+                request_id = handle.request_id
+                display.submitted(request_id, handle.queue_position)
+                result, paths = follow_and_save(
+                    client,
+                    handle,
+                    display,
+                    logs=logs,
+                    timeout=timeout,
+                    out_dir=None if no_download else out_dir,
+                    overwrite=overwrite,
+                )
+        except KeyboardInterrupt:
+            if request_id is None:
+                raise CliError(
+                    "interrupted while submitting: a job may have been queued, but its request id never "
+                    "arrived",
+                    EXIT_INTERRUPTED,
+                ) from None
+            raise CliError(
+                "interrupted; the job keeps running",
+                EXIT_INTERRUPTED,
+                request_id=request_id,
+                hint=resume_hint(model, request_id, out_dir),
+            ) from None
+        except E.FalQueueError as err:
+            if request_id is not None and not isinstance(err, E.JobFailedError):
+                add_hint(err, resume_hint(model, request_id, out_dir))
+            raise
+    print_outcome(out, model, result, paths, display.elapsed)
