@@ -68,6 +68,9 @@ test: setup lint check-generated docs check-ts ## Lint, drift check and the whol
 test-fast: setup ## Tests only, without lint and contract fuzzing
 	$(BIN)/python -m pytest -m "not contract and not slow"
 
+demo: setup ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock
+	$(BIN)/python -m fal_queue.cli.demo --out out
+
 clean: ## Remove build products (keeps generated/)
 	rm -rf $(VENV) $(TOOLS) node_modules out build dist .mypy_cache .ruff_cache .hypothesis
 
