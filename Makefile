@@ -71,6 +71,9 @@ test-fast: setup ## Tests only, without lint and contract fuzzing
 demo: setup ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock
 	$(BIN)/python -m fal_queue.cli.demo --out out
 
+mock: setup ## Run the mock gateway on loopback until Ctrl-C (options: make mock ARGS="--port 8080 --realistic")
+	$(BIN)/python -m fal_queue.mock $(ARGS)
+
 clean: ## Remove build products (keeps generated/)
 	rm -rf $(VENV) $(TOOLS) node_modules out build dist .mypy_cache .ruff_cache .hypothesis
 

@@ -476,7 +476,7 @@ class Engine:
         fmt = "png" if inputs.get("output_format") == "png" else "jpeg"
         prompt = inputs.get("prompt")
         prompt = prompt if isinstance(prompt, str) else ""
-        width, height = capped_size(*requested_size(inputs))
+        width, height = capped_size(*requested_size(inputs, job.model_id))
         recipes = [ImageRecipe(width, height, fmt, prompt, seed, i, job.model_id) for i in range(count)]
         images: list[dict[str, Any]] = []
         if sync:

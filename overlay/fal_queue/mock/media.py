@@ -85,7 +85,7 @@ def _data_uri_size(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def requested_size(inputs: Mapping[str, Any]) -> tuple[int, int]:
+def requested_size(inputs: Mapping[str, Any], model_id: str = "") -> tuple[int, int]:
     """The output size a model would produce for these inputs (before the rendering cap)."""
     size = inputs.get("image_size")
     if isinstance(size, str) and size in PRESETS:
@@ -102,6 +102,8 @@ def requested_size(inputs: Mapping[str, Any]) -> tuple[int, int]:
         ):
             return w, h
     ratio = inputs.get("aspect_ratio")
+    if ratio is None and "kontext" in model_id and model_id.endswith("text-to-image"):
+        ratio = "1:1"  # Kontext text-to-image's default; the edit models follow their input
     if isinstance(ratio, str):
         return _aspect_size(ratio)
     for key in ("image_url", "image_urls"):

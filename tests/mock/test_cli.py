@@ -1,0 +1,177 @@
+"""``python -m fal_queue.mock``: machine-readable start-up lines, clean stop on signals; and TLS."""
+
+from __future__ import annotations
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import trustme
+from fal_queue.mock import Faults, MockConfig, MockGateway
+from fal_queue.mock.__main__ import build_parser, config_from_args, main
+
+
+def _start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fal_queue.mock", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    facts: dict[str, str] = {}
+    lines: list[str] = []
+    timer = threading.Timer(10, process.kill)
+    timer.start()
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if line.strip() == "ready":
+                break
+            name, _, value = line.strip().partition("=")
+            facts[name] = value
+    finally:
+        timer.cancel()
+    assert lines and lines[-1] == "ready", (lines, process.stderr.read() if process.stderr else "")
+    assert all("=" in line for line in lines[:-1])
+    return process, facts
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_cli_prints_its_facts_serves_and_stops_on_signals(sig: signal.Signals) -> None:
+    started = time.monotonic()
+    process, facts = _start("--port", "0", "--workers", "2")
+    try:
+        assert time.monotonic() - started < 10  # includes the interpreter's start
+        assert set(facts) == {"FAL_QUEUE_BASE_URL", "FAL_QUEUE_MEDIA_URL", "FAL_QUEUE_KEY"}
+        assert facts["FAL_QUEUE_KEY"] == "mock-key"
+        headers = {"Authorization": f"Key {facts['FAL_QUEUE_KEY']}"}
+        response = httpx.post(facts["FAL_QUEUE_BASE_URL"] + "/fal-ai/flux-1/dev", json={"prompt": "x"}, headers=headers)
+        assert response.status_code == 200
+    finally:
+        process.send_signal(sig)
+        assert process.wait(10) == 0
+    assert process.stderr is not None and "Traceback" not in process.stderr.read()
+
+
+def test_cli_key_from_environment_and_options() -> None:
+    process, facts = _start("--port", "0", env={"FAL_QUEUE_MOCK_KEY": "from-env"})
+    try:
+        assert facts["FAL_QUEUE_KEY"] == "from-env"
+    finally:
+        process.terminate()
+        process.wait(10)
+    args = build_parser().parse_args(["--key", "a", "--key", "b"])
+    assert config_from_args(args).keys == ("a", "b")
+
+
+def test_cli_options_map_to_the_config() -> None:
+    args = build_parser().parse_args(
+        [
+            "--realistic",
+            "--url-style",
+            "gateway",
+            "--result-ttl",
+            "60",
+            "--media-ttl",
+            "30",
+            "--seed",
+            "7",
+            "--fault-rate-limit",
+            "0.1",
+            "--fault-retry-after",
+            "2",
+            "--fault-ingress-503",
+            "0.2",
+            "--fault-drop",
+            "0.3",
+            "--fault-drop-submit-after-create",
+            "--fault-slow",
+            "0.4",
+            "--fault-slow-seconds",
+            "0.05",
+            "--fault-job-failure",
+            "0.5",
+            "--fault-operations",
+            "submit,status",
+        ]
+    )
+    config = config_from_args(args)
+    assert config.queue_delay >= 1.0 and config.run_time >= 1.0
+    assert config.url_style == "gateway" and config.result_ttl == 60 and config.media_ttl == 30
+    assert config.faults == Faults(
+        seed=7,
+        rate_limit=0.1,
+        retry_after=2,
+        ingress_503=0.2,
+        drop=0.3,
+        drop_submit_after_create=True,
+        slow=0.4,
+        slow_seconds=0.05,
+        job_failure=0.5,
+        operations=frozenset({"submit", "status"}),
+    )
+    fast = config_from_args(build_parser().parse_args(["--run-time", "0.5", "--workers", "9"]))
+    assert fast.run_time == 0.5 and fast.workers == 9 and fast.queue_delay == MockConfig().queue_delay
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--fault-drop", "2"], ["--url-style", "x"], ["--tls-cert", "a.pem"], ["--fault-operations", "nope"]],
+)
+def test_cli_rejects_bad_options(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_cli_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    assert "--fault-drop" in capsys.readouterr().out
+
+
+def test_tls_gateway(tmp_path: Path, make_gateway: Any) -> None:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    certfile, keyfile = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.private_key_pem.write_to_path(str(keyfile))
+    certfile.write_bytes(b"".join(blob.bytes() for blob in cert.cert_chain_pems))
+    gw: MockGateway = make_gateway(ssl_certfile=str(certfile), ssl_keyfile=str(keyfile), url_style="gateway")
+    assert gw.base_url.startswith("https://127.0.0.1:")
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    with httpx.Client(verify=context, headers={"Authorization": f"Bearer {gw.key}"}) as c:
+        job = c.post(gw.base_url + "/fal-ai/flux-1/dev", json={"prompt": "x"}).json()
+        assert job["status_url"].startswith(gw.base_url)
+        assert c.get(job["status_url"]).status_code in (200, 202)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(gw.base_url + "/_mock/stats")  # untrusted certificate
+
+
+def test_config_validation() -> None:
+    with pytest.raises(ValueError, match="keys"):
+        MockConfig(keys=())
+    with pytest.raises(ValueError, match="workers"):
+        MockConfig(workers=0)
+    with pytest.raises(ValueError, match="go together"):
+        MockConfig(ssl_certfile="x")
+    assert MockConfig(keys="single").keys == ("single",)  # type: ignore[arg-type]
+    assert MockConfig.realistic(workers=3).workers == 3
+    gw = MockGateway(MockConfig(), workers=2)
+    assert gw.config.workers == 2
+    with gw:
+        pass
+    with pytest.raises(RuntimeError, match="starts once"):
+        gw.start()

@@ -1,0 +1,202 @@
+"""The status stream (SSE) and completion webhooks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+import pytest
+from fal_queue.mock import Faults
+from mockhttp import client_for, submit, wait_done
+
+
+def read_stream(c: httpx.Client, path: str, **params: str) -> tuple[list[dict[str, Any]], list[str], list[float]]:
+    """Events, comments and the arrival time of each event, until the server closes the stream."""
+    events: list[dict[str, Any]] = []
+    comments: list[str] = []
+    arrivals: list[float] = []
+    with c.stream("GET", path, params=params) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        assert response.headers["x-fal-request-id"]
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+                arrivals.append(time.time())
+            elif line.startswith(":"):
+                comments.append(line)
+            else:
+                assert line == "", line
+    return events, comments, arrivals
+
+
+def test_stream_sends_every_change_and_closes_after_completed(make_gateway: Any) -> None:
+    gw = make_gateway(workers=1, queue_delay=0.02, run_time=0.15)
+    with client_for(gw) as c:
+        first = submit(c)
+        second = submit(c)
+        events, _, arrivals = read_stream(c, f"/fal-ai/flux-1/requests/{second['request_id']}/status/stream")
+        statuses = [e["status"] for e in events]
+        assert statuses[0] == "IN_QUEUE" and statuses[-1] == "COMPLETED"
+        assert statuses.count("COMPLETED") == 1
+        assert "IN_PROGRESS" in statuses
+        positions = [e["queue_position"] for e in events if e["status"] == "IN_QUEUE"]
+        assert positions[0] == 1 and positions[-1] == 0  # counted down while the first job ran
+        assert all(e["request_id"] == second["request_id"] for e in events)
+        assert events[-1]["metrics"]["inference_time"] > 0 and events[-1]["logs"] is None
+        # The completion was pushed at once, not discovered by polling.
+        info = gw.job(second["request_id"])
+        assert info is not None
+        assert arrivals[-1] - info["completed_at"] < 0.05
+        assert gw.job(first["request_id"])["status"] == "COMPLETED"  # type: ignore[index]
+
+
+def test_stream_with_logs_and_pings(make_gateway: Any) -> None:
+    gw = make_gateway(queue_delay=0.0, run_time=0.5, ping_interval=0.1)
+    with client_for(gw) as c:
+        job = submit(c)
+        events, comments, _ = read_stream(c, f"/fal-ai/flux-1/requests/{job['request_id']}/status/stream", logs="1")
+        assert ": ping" in comments and len(comments) >= 2
+        running = [e for e in events if e["status"] == "IN_PROGRESS"]
+        assert running and all(isinstance(e["logs"], list) for e in events)
+        assert len(events[-1]["logs"]) > len(running[0]["logs"])  # a new log line is an event of its own
+
+
+def test_stream_of_a_completed_job_is_one_event(http: httpx.Client) -> None:
+    job = submit(http)
+    wait_done(http, "fal-ai/flux-1", job["request_id"])
+    events, _, _ = read_stream(http, f"/fal-ai/flux-1/requests/{job['request_id']}/status/stream")
+    assert [e["status"] for e in events] == ["COMPLETED"]
+
+
+def test_stream_errors_are_plain_json(http: httpx.Client) -> None:
+    missing = http.get("/fal-ai/flux-1/requests/nope/status/stream")
+    assert missing.status_code == 404 and missing.json()["error_type"] == "not_found"
+    invalid = http.get("/fal-ai/flux-1/requests/nope/status/stream", params={"logs": "maybe"})
+    assert invalid.status_code == 422
+
+
+def test_stream_learns_of_a_cancel_at_once(make_gateway: Any) -> None:
+    gw = make_gateway(queue_delay=0.0, run_time=5.0)
+    with client_for(gw) as c, client_for(gw) as other:
+        job = submit(c)
+        path = f"/fal-ai/flux-1/requests/{job['request_id']}"
+        timer = threading.Timer(0.2, lambda: other.put(f"{path}/cancel"))
+        timer.start()
+        started = time.monotonic()
+        events, _, _ = read_stream(c, f"{path}/status/stream")
+        timer.join()
+        assert time.monotonic() - started < 2.0
+        assert events[-1]["status"] == "COMPLETED" and events[-1]["error_type"] == "client_cancelled"
+
+
+def test_stopping_the_gateway_ends_open_streams(make_gateway: Any) -> None:
+    gw = make_gateway(queue_delay=0.0, run_time=30.0)
+    c = client_for(gw)
+    job = submit(c)
+    result: list[Any] = []
+
+    def follow() -> None:
+        try:
+            result.append(read_stream(c, f"/fal-ai/flux-1/requests/{job['request_id']}/status/stream"))
+        except httpx.HTTPError as exc:
+            result.append(exc)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    time.sleep(0.2)
+    started = time.monotonic()
+    gw.stop()
+    reader.join(5)
+    assert not reader.is_alive() and time.monotonic() - started < 5
+    c.close()
+
+
+# ---- webhooks ----
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], Any]] = []
+        self.arrived = threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.received.append((dict(self.headers), json.loads(body)))
+                outer.arrived.set()
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=abc"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(self.received) >= count, self.received
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+def test_webhook_delivers_the_result(http: httpx.Client, receiver: Receiver) -> None:
+    job = submit(http, body={"prompt": "hook", "image_size": "square"}, params={"fal_webhook": receiver.url})
+    receiver.wait(1)
+    headers, payload = receiver.received[0]
+    assert payload["request_id"] == payload["gateway_request_id"] == job["request_id"]
+    assert payload["status"] == "OK" and payload["error"] is None and payload["payload_error"] is None
+    assert payload["payload"] == http.get(f"/fal-ai/flux-1/requests/{job['request_id']}").json()
+    assert headers["X-Fal-Webhook-Request-Id"] == job["request_id"]
+    assert "Authorization" not in headers  # the key never goes to the webhook
+
+
+def test_webhook_reports_failures(make_gateway: Any, receiver: Receiver) -> None:
+    gw = make_gateway()
+    gw.set_faults(Faults(job_failure=1.0))
+    with client_for(gw) as c:
+        submit(c, params={"fal_webhook": receiver.url})
+        receiver.wait(1)
+        payload = receiver.received[0][1]
+        assert payload["status"] == "ERROR" and payload["error"]
+        assert payload["payload"]["detail"]
+        assert gw.stats()["webhooks_delivered"] == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://example.com/hook", "http://10.0.0.1/hook", "ftp://127.0.0.1/x", "http://169.254.169.254/latest"],
+)
+def test_webhooks_only_go_to_loopback(http: httpx.Client, url: str) -> None:
+    response = http.post("/fal-ai/flux-1/dev", json={"prompt": "x"}, params={"fal_webhook": url})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "fal_webhook"]
+
+
+@pytest.mark.parametrize("url", ["http://localhost:9/h", "http://127.0.0.5:9/h", "http://[::1]:9/h"])
+def test_loopback_webhooks_are_accepted(http: httpx.Client, url: str) -> None:
+    assert http.post("/a/b", json={}, params={"fal_webhook": url}).status_code == 200
+
+
+def test_webhooks_can_be_disabled(make_gateway: Any) -> None:
+    gw = make_gateway(allow_webhooks=False)
+    with client_for(gw) as c:
+        response = c.post("/a/b", json={}, params={"fal_webhook": "http://127.0.0.1:9/h"})
+        assert response.status_code == 422
