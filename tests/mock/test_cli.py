@@ -55,7 +55,9 @@ def test_cli_prints_its_facts_serves_and_stops_on_signals(sig: signal.Signals) -
         assert set(facts) == {"FAL_QUEUE_BASE_URL", "FAL_QUEUE_MEDIA_URL", "FAL_QUEUE_KEY"}
         assert facts["FAL_QUEUE_KEY"] == "mock-key"
         headers = {"Authorization": f"Key {facts['FAL_QUEUE_KEY']}"}
-        response = httpx.post(facts["FAL_QUEUE_BASE_URL"] + "/fal-ai/flux-1/dev", json={"prompt": "x"}, headers=headers)
+        response = httpx.post(
+            facts["FAL_QUEUE_BASE_URL"] + "/fal-ai/flux-1/dev", json={"prompt": "x"}, headers=headers
+        )
         assert response.status_code == 200
     finally:
         process.send_signal(sig)

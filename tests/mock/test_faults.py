@@ -61,7 +61,9 @@ def test_dropped_submit_creates_nothing_by_default(make_gateway: Any) -> None:
 
 
 def test_dropped_submit_after_create_leaves_one_job(make_gateway: Any) -> None:
-    gw = make_gateway(faults=Faults(drop=1.0, drop_submit_after_create=True, operations=frozenset({"submit"})))
+    gw = make_gateway(
+        faults=Faults(drop=1.0, drop_submit_after_create=True, operations=frozenset({"submit"}))
+    )
     with client_for(gw) as c:
         with pytest.raises(httpx.RemoteProtocolError):
             c.post(SUBMIT, json={"prompt": "x"})
@@ -121,16 +123,24 @@ def test_job_failures_alternate_422_and_500_with_final_logs(make_gateway: Any) -
         for job in jobs:
             status = wait_done(c, "fal-ai/flux-1", job["request_id"])
             assert status["error"] and status["error_type"]
-            with_logs = c.get(f"/fal-ai/flux-1/requests/{job['request_id']}/status", params={"logs": "1"}).json()
+            with_logs = c.get(
+                f"/fal-ai/flux-1/requests/{job['request_id']}/status", params={"logs": "1"}
+            ).json()
             assert with_logs["logs"][-1]["level"] == "ERROR"
             result = c.get(f"/fal-ai/flux-1/requests/{job['request_id']}")
             outcomes.append(result.status_code)
             if result.status_code == 422:
                 detail = result.json()["detail"]
-                assert detail[0]["type"] == "content_policy_violation" and detail[0]["loc"] == ["body", "prompt"]
+                assert detail[0]["type"] == "content_policy_violation" and detail[0]["loc"] == [
+                    "body",
+                    "prompt",
+                ]
                 assert status["error_type"] == "content_policy_violation"
             else:
-                assert result.json() == {"detail": "Internal Server Error", "error_type": "internal_server_error"}
+                assert result.json() == {
+                    "detail": "Internal Server Error",
+                    "error_type": "internal_server_error",
+                }
                 assert result.headers["x-fal-error-type"] == "internal_server_error"
                 assert status["error_type"] == "internal_server_error"
             info = gw.job(job["request_id"])
@@ -161,8 +171,12 @@ def test_decisions_are_deterministic_by_seed(make_gateway: Any) -> None:
     b = make_gateway(faults=Faults(seed=5, rate_limit=0.5))
     with client_for(a) as ca, client_for(b) as cb:
         cb.get("/fal-ai/flux-1/requests/warmup/status")  # an unrelated path does not shift the sequence
-        pattern_a = [ca.get("/_mock/stats").status_code] + [ca.post("/x/y", json={}).status_code for _ in range(16)]
-        pattern_b = [cb.get("/_mock/stats").status_code] + [cb.post("/x/y", json={}).status_code for _ in range(16)]
+        pattern_a = [ca.get("/_mock/stats").status_code] + [
+            ca.post("/x/y", json={}).status_code for _ in range(16)
+        ]
+        pattern_b = [cb.get("/_mock/stats").status_code] + [
+            cb.post("/x/y", json={}).status_code for _ in range(16)
+        ]
     assert pattern_a == pattern_b and 429 in pattern_a and 200 in pattern_a
 
 
@@ -173,5 +187,7 @@ def test_faults_validate_their_fields() -> None:
         Faults(operations=frozenset({"delete"}))
     with pytest.raises(ValueError, match="unknown fault fields"):
         Faults.from_dict({"dropp": 1})
-    assert Faults.from_dict({"drop": 1, "operations": ["media"]}) == Faults(drop=1.0, operations=frozenset({"media"}))
+    assert Faults.from_dict({"drop": 1, "operations": ["media"]}) == Faults(
+        drop=1.0, operations=frozenset({"media"})
+    )
     assert Faults(seed=3, operations=frozenset({"status"})).to_dict()["operations"] == ["status"]

@@ -367,7 +367,7 @@ def test_a_burst_really_queues_and_positions_count_down(make_gateway: Any) -> No
         jobs = [submit(c, "fal-ai/flux-1/schnell") for _ in range(4)]
         assert [j["queue_position"] for j in jobs] == [0, 1, 2, 3]
         last = f"/fal-ai/flux-1/requests/{jobs[-1]['request_id']}/status"
-        seen = []
+        seen: list[int] = []
         while (body := c.get(last).json())["status"] == "IN_QUEUE":
             if not seen or seen[-1] != body["queue_position"]:
                 seen.append(body["queue_position"])

@@ -31,15 +31,45 @@ def _fetch(url: str) -> httpx.Response:
     ("model", "body", "size", "fmt"),
     [
         ("fal-ai/flux-1/dev", {"prompt": "a cat"}, (1024, 768), "JPEG"),
-        ("fal-ai/flux-1/dev", {"prompt": "a cat", "image_size": "square", "output_format": "png"}, (512, 512), "PNG"),
+        (
+            "fal-ai/flux-1/dev",
+            {"prompt": "a cat", "image_size": "square", "output_format": "png"},
+            (512, 512),
+            "PNG",
+        ),
         ("fal-ai/flux-1/schnell", {"prompt": "x", "image_size": "portrait_16_9"}, (576, 1024), "JPEG"),
-        ("fal-ai/flux-1/schnell", {"prompt": "x", "image_size": {"width": 300, "height": 120}}, (300, 120), "JPEG"),
+        (
+            "fal-ai/flux-1/schnell",
+            {"prompt": "x", "image_size": {"width": 300, "height": 120}},
+            (300, 120),
+            "JPEG",
+        ),
         ("fal-ai/flux-1/dev", {"prompt": "x", "image_size": {"width": 200}}, (200, 512), "JPEG"),
-        ("fal-ai/flux-1/dev/redux", {"image_url": "https://x/y.png", "image_size": "square_hd"}, (1024, 1024), "JPEG"),
+        (
+            "fal-ai/flux-1/dev/redux",
+            {"image_url": "https://x/y.png", "image_size": "square_hd"},
+            (1024, 1024),
+            "JPEG",
+        ),
         ("fal-ai/flux-pro/kontext/text-to-image", {"prompt": "x"}, (1024, 1024), "JPEG"),
-        ("fal-ai/flux-pro/kontext/max/text-to-image", {"prompt": "x", "aspect_ratio": "16:9"}, (1376, 768), "JPEG"),
-        ("fal-ai/flux-pro/kontext", {"prompt": "x", "image_url": "https://x/y.png", "aspect_ratio": "3:4"}, (896, 1184), "JPEG"),
-        ("fal-ai/flux-1/dev", {"prompt": "x", "image_size": {"width": 1, "height": 1}, "output_format": "png"}, (1, 1), "PNG"),
+        (
+            "fal-ai/flux-pro/kontext/max/text-to-image",
+            {"prompt": "x", "aspect_ratio": "16:9"},
+            (1376, 768),
+            "JPEG",
+        ),
+        (
+            "fal-ai/flux-pro/kontext",
+            {"prompt": "x", "image_url": "https://x/y.png", "aspect_ratio": "3:4"},
+            (896, 1184),
+            "JPEG",
+        ),
+        (
+            "fal-ai/flux-1/dev",
+            {"prompt": "x", "image_size": {"width": 1, "height": 1}, "output_format": "png"},
+            (1, 1),
+            "PNG",
+        ),
     ],
 )
 def test_images_have_the_requested_size_and_format(
@@ -60,7 +90,13 @@ def test_images_have_the_requested_size_and_format(
 
 
 def test_num_images_seed_and_prompt_are_honoured(http: httpx.Client) -> None:
-    body = {"prompt": "four cats", "num_images": 4, "seed": 1234, "output_format": "png", "image_size": "square"}
+    body = {
+        "prompt": "four cats",
+        "num_images": 4,
+        "seed": 1234,
+        "output_format": "png",
+        "image_size": "square",
+    }
     result = run(http, "fal-ai/flux-1/dev", body).json()
     assert result["seed"] == 1234 and result["has_nsfw_concepts"] == [False] * 4
     urls = [image["url"] for image in result["images"]]
@@ -88,7 +124,13 @@ def test_huge_sizes_are_capped_and_reported_truthfully(http: httpx.Client) -> No
 
 
 def test_sync_mode_returns_data_uris(http: httpx.Client) -> None:
-    body = {"prompt": "inline", "sync_mode": True, "num_images": 2, "output_format": "png", "image_size": "square"}
+    body = {
+        "prompt": "inline",
+        "sync_mode": True,
+        "num_images": 2,
+        "output_format": "png",
+        "image_size": "square",
+    }
     result = run(http, "fal-ai/flux-1/schnell", body).json()
     for image in result["images"]:
         header, _, payload = image["url"].partition(",")
@@ -140,4 +182,7 @@ def test_media_origin_is_public_and_read_only(gateway: MockGateway, http: httpx.
     assert post.status_code == 405 and post.headers["allow"] == "GET, HEAD"
     missing = httpx.get(gateway.media_url + "/files/mock/nothing.png")
     assert missing.status_code == 404
-    assert any(r["origin"] == "media" and r["path"] == url.removeprefix(gateway.media_url) for r in gateway.request_log)
+    assert any(
+        r["origin"] == "media" and r["path"] == url.removeprefix(gateway.media_url)
+        for r in gateway.request_log
+    )

@@ -15,7 +15,9 @@ from fal_queue.mock import Faults
 from mockhttp import client_for, submit, wait_done
 
 
-def read_stream(c: httpx.Client, path: str, **params: str) -> tuple[list[dict[str, Any]], list[str], list[float]]:
+def read_stream(
+    c: httpx.Client, path: str, **params: str
+) -> tuple[list[dict[str, Any]], list[str], list[float]]:
     """Events, comments and the arrival time of each event, until the server closes the stream."""
     events: list[dict[str, Any]] = []
     comments: list[str] = []
@@ -53,14 +55,17 @@ def test_stream_sends_every_change_and_closes_after_completed(make_gateway: Any)
         info = gw.job(second["request_id"])
         assert info is not None
         assert arrivals[-1] - info["completed_at"] < 0.05
-        assert gw.job(first["request_id"])["status"] == "COMPLETED"  # type: ignore[index]
+        first_info = gw.job(first["request_id"])
+        assert first_info is not None and first_info["status"] == "COMPLETED"
 
 
 def test_stream_with_logs_and_pings(make_gateway: Any) -> None:
     gw = make_gateway(queue_delay=0.0, run_time=0.5, ping_interval=0.1)
     with client_for(gw) as c:
         job = submit(c)
-        events, comments, _ = read_stream(c, f"/fal-ai/flux-1/requests/{job['request_id']}/status/stream", logs="1")
+        events, comments, _ = read_stream(
+            c, f"/fal-ai/flux-1/requests/{job['request_id']}/status/stream", logs="1"
+        )
         assert ": ping" in comments and len(comments) >= 2
         running = [e for e in events if e["status"] == "IN_PROGRESS"]
         assert running and all(isinstance(e["logs"], list) for e in events)
@@ -182,7 +187,12 @@ def test_webhook_reports_failures(make_gateway: Any, receiver: Receiver) -> None
 
 @pytest.mark.parametrize(
     "url",
-    ["https://example.com/hook", "http://10.0.0.1/hook", "ftp://127.0.0.1/x", "http://169.254.169.254/latest"],
+    [
+        "https://example.com/hook",
+        "http://10.0.0.1/hook",
+        "ftp://127.0.0.1/x",
+        "http://169.254.169.254/latest",
+    ],
 )
 def test_webhooks_only_go_to_loopback(http: httpx.Client, url: str) -> None:
     response = http.post("/fal-ai/flux-1/dev", json={"prompt": "x"}, params={"fal_webhook": url})
