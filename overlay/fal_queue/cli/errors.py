@@ -131,7 +131,7 @@ def describe(err: BaseException) -> str:
         if err.error_type:
             extras.append(f"error_type={err.error_type}")
     if isinstance(err, E.JobFailedError):
-        message = f"job failed: {message}"
+        message = message if message.startswith("job failed") else f"job failed: {message}"
         if err.errors:
             message += f": {_field_errors(err.errors)}"
         if err.error_type:
