@@ -542,3 +542,24 @@ def test_request_log_and_admin_endpoints(make_gateway: Any) -> None:
         assert c.put("/_mock/faults", json={"nope": 1}).status_code == 422
         assert c.put("/_mock/faults", content=b"{").status_code == 422
         assert httpx.get(gw.base_url + "/_mock/stats").status_code == 401
+
+
+def test_a_bug_in_the_mock_is_a_json_500_without_traceback(
+    make_gateway: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gw = make_gateway()
+    with client_for(gw) as c:
+        job = submit(c)
+
+        def broken(*args: Any) -> Any:
+            raise RuntimeError("simulated bug")
+
+        monkeypatch.setattr(gw.state.engine, "status_body", broken)
+        response = c.get(f"/fal-ai/flux-1/requests/{job['request_id']}/status")
+        assert response.status_code == 500
+        assert response.json() == {"detail": "Internal Server Error", "error_type": "internal_error"}
+        assert "Traceback" not in response.text and "simulated" not in response.text
+        assert c.get(f"/fal-ai/flux-1/requests/{job['request_id']}").status_code in (
+            200,
+            400,
+        )  # still serving

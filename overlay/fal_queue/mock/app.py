@@ -100,6 +100,26 @@ async def send_reply(send: Send, reply: Reply, *, drop: bool = False, head: bool
     await send({"type": "http.response.body", "body": reply.body, "more_body": False})
 
 
+async def _guarded(
+    handler: Callable[[Scope, Receive, Send], Awaitable[None]], scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Run a handler; a bug in the mock answers a JSON 500 (no traceback on the wire) and is logged."""
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await handler(scope, receive, tracking_send)
+    except Exception:
+        log.exception("mock gateway bug while serving %s %s", scope.get("method"), scope.get("path"))
+        if not started:
+            await send_reply(send, error_reply(500, "Internal Server Error", "internal_error"))
+
+
 class MockState:
     """What both origins share: configuration, faults, the engine, media and the request log."""
 
@@ -241,6 +261,9 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        await _guarded(self._handle, scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         state.record("gateway", scope)
         method: str = scope["method"]
@@ -618,6 +641,9 @@ class MediaApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        await _guarded(self._handle, scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
         state.record("media", scope)
         state.engine.counters["req:media"] += 1
