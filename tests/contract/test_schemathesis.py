@@ -75,7 +75,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 
 
 def run_schemathesis(
-    base_url: str, key: str, webhook_url: str, *args: str, timeout: float = 240
+    base_url: str, key: str, webhook_url: str, cwd: Path, *args: str, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -103,7 +103,10 @@ def run_schemathesis(
         "1",
         *args,
     ]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+    # Run in a scratch directory: whatever schemathesis writes stays out of the repository.
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=timeout, check=False, cwd=cwd
+    )
 
 
 def case_counts(output: str) -> tuple[int, int]:
@@ -118,10 +121,11 @@ def test_schemathesis_finds_no_failure(
     webhook_receiver: WebhookReceiver,
     request: pytest.FixtureRequest,
     contract_runs: list[str],
+    tmp_path: Path,
 ) -> None:
     gateway = make_gateway(**FUZZ_CONFIG)
     done = run_schemathesis(
-        gateway.base_url, gateway.key, webhook_receiver.url, "--max-examples", str(MAX_EXAMPLES)
+        gateway.base_url, gateway.key, webhook_receiver.url, tmp_path, "--max-examples", str(MAX_EXAMPLES)
     )
     output = done.stdout + done.stderr
     generated, passed = case_counts(output)
@@ -154,7 +158,7 @@ def test_schemathesis_finds_no_failure(
 
 @pytest.mark.timeout(200)
 def test_schemathesis_catches_a_broken_auth_check(
-    make_gateway: Any, webhook_receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+    make_gateway: Any, webhook_receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The same machinery fails when the mock stops enforcing its key: the fuzzing has teeth."""
     gateway = make_gateway(**FUZZ_CONFIG)
@@ -163,6 +167,7 @@ def test_schemathesis_catches_a_broken_auth_check(
         gateway.base_url,
         gateway.key,
         webhook_receiver.url,
+        tmp_path,
         "--include-operation-id",
         "submit_flux_schnell",
         "--include-operation-id",
