@@ -48,13 +48,18 @@ _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u20
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c]+")
 
 
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
 def clean(text: object) -> str:
     """Text safe for any terminal or pipe: control characters become visible ``\\xNN`` escapes.
 
     Log lines, error details and file names come from the server; none of them may move the
     cursor, change colours or reorder text (bidi overrides) on the user's terminal.
     """
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return _CONTROL.sub(_escape, str(text))
 
 
 def one_line(text: object) -> str:

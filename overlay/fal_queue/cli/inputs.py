@@ -104,8 +104,11 @@ def problems_of(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
     """Everything wrong with ``arguments`` that can be known without sending them."""
     if not arguments:
         return ["no input: pass --prompt, -p key=value or --input FILE"]
+    by_spec = check_values(model_id, arguments)  # names the field, the value and the limit
     try:
         prepare_input(model_id, arguments)
     except E.InvalidInputError as exc:
-        return [exc.message]
-    return check_values(model_id, arguments)
+        if by_spec and exc.message.startswith("invalid arguments"):
+            return by_spec  # the same problem, said less precisely by the generated model
+        return [exc.message, *by_spec]
+    return by_spec
