@@ -198,3 +198,39 @@ def test_sigkill_during_a_submit_reports_uncertain_lines_and_never_resubmits_the
     _assert_files(out, range(1, n + 1))
     assert gw.stats()["jobs_created"] == n + orphans
     assert all(len(final.submitted[line]) == 1 for line in range(1, n + 1))
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_new_submits_lets_in_flight_ones_finish_and_leaves_nothing_uncertain(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    n = 40
+    # Slow submit answers (0.2 s): a Ctrl-C almost always lands while submits are in flight.
+    gw = make_gateway(
+        workers=4,
+        run_time=0.2,
+        faults=Faults(slow=1.0, slow_seconds=0.2, operations=frozenset({"submit"})),
+    )
+    prompts = write_prompts(tmp_path / "prompts.jsonl", n)
+    out = tmp_path / "out"
+    env = base_env(tmp_path, gw)
+    proc = _start_batch(prompts, out, env, "--progress-interval", "0.2")
+    journal = out / "journal.jsonl"
+    deadline = time.monotonic() + 30
+    while len(JournalView.of(read_journal(journal)).done) < 4:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "stopping: no new submits; waiting for" in stderr
+    assert_clean(stdout + stderr)
+    stopped = JournalView.of(read_journal(journal))
+    assert not stopped.open_intents  # every submit that had started got its request id
+    assert _settle(gw, 0.5) == len(stopped.request_ids)
+    assert len(stopped.done) < n
+
+    rerun = run_subprocess(["batch", str(prompts), "--model", MODEL, "--out", str(out)], env)
+    assert rerun.exit_code == 0, rerun.stderr[-2000:]
+    assert gw.stats()["jobs_created"] == n
+    _assert_files(out, range(1, n + 1))

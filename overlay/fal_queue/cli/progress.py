@@ -217,7 +217,7 @@ class BatchDisplay:
         if self.out.console is not None and self.out.progress:
             self._progress = Progress(
                 TextColumn("batch"),
-                BarColumn(),
+                BarColumn(bar_width=24),
                 MofNCompleteColumn(),
                 TextColumn("{task.fields[detail]}"),
                 TimeElapsedColumn(),
@@ -241,10 +241,11 @@ class BatchDisplay:
         """Refresh the bar, or print a plain line when ``interval`` has passed (and at the end)."""
         c = self.counters
         if self._progress is not None and self._task is not None:
-            detail = (
-                f"failed {c.failed} · uncertain {c.uncertain} · queued {c.queued} · running {c.running}"
-                f" · {c.rate:.1f} jobs/s"
-            )
+            parts = [f"failed {c.failed}"]
+            if c.uncertain:
+                parts.append(f"uncertain {c.uncertain}")
+            parts += [f"queued {c.queued}", f"running {c.running}", f"{c.rate:.1f} jobs/s"]
+            detail = " · ".join(parts)
             self._progress.update(self._task, completed=c.done + c.failed, detail=detail)
             return
         now = time.monotonic()
