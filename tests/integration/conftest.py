@@ -91,26 +91,3 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
 async def _make_async(kwargs: dict[str, Any]) -> AsyncClient:
     return AsyncClient(**kwargs)
 
-
-# TEMPORARY until tests/conftest.py provides them (owned by the mock work).
-from fal_queue.mock import MockConfig, MockGateway  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def gateway() -> Iterator[MockGateway]:
-    with MockGateway(MockConfig()) as gw:
-        yield gw
-
-
-@pytest.fixture
-def make_gateway() -> Iterator[Callable[..., MockGateway]]:
-    started: list[MockGateway] = []
-
-    def make(**overrides: Any) -> MockGateway:
-        gw = MockGateway(MockConfig(**overrides)).start()
-        started.append(gw)
-        return gw
-
-    yield make
-    for gw in started:
-        gw.stop()
