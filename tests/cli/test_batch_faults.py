@@ -205,3 +205,25 @@ def test_a_journal_is_never_mixed_with_other_input(gateway: MockGateway, tmp_pat
     edited = _batch(prompts, out, env)
     assert edited.exit_code == 2
     assert "line 1 of" in edited.stderr and "changed since it was submitted" in edited.stderr
+
+
+def test_submits_the_gateway_refused_exit_3_and_are_submitted_again_on_rerun(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    n = 6
+    gw = make_gateway(faults=Faults(rate_limit=1.0, operations=frozenset({"submit"})))
+    prompts = write_prompts(tmp_path / "prompts.jsonl", n)
+    out = tmp_path / "out"
+    env = base_env(tmp_path, gw, FAL_QUEUE_MAX_RETRIES="0")
+    first = _batch(prompts, out, env)
+    assert first.exit_code == 3, first.stderr
+    assert {e["status"] for e in _failures(out)} == {"unfinished"}
+    assert all("HTTP 429" in e["error"] for e in _failures(out))
+    assert gw.stats()["jobs_created"] == 0
+    assert "re-run the same command to resume" in first.stdout
+
+    gw.set_faults(Faults())
+    second = _batch(prompts, out, env)
+    assert second.exit_code == 0, second.stderr
+    assert gw.stats()["jobs_created"] == n
+    assert _failures(out) == []

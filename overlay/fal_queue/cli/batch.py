@@ -189,14 +189,12 @@ class BatchRunner:
                 )
         known = {line.no for line in self.lines}
         for no, state in sorted(self.journal.states.items()):
-            if no not in known:
-                if state.status != "new":
-                    raise CliError(
-                        f"{self.opt.out_dir}: the journal has line {no}, which is not a job line of "
-                        f"{self.opt.input_path} any more; the input changed: use another --out",
-                        EXIT_USAGE,
-                    )
-                continue
+            if no not in known and state.status != "new":
+                raise CliError(
+                    f"{self.opt.out_dir}: the journal has line {no}, which is not a job line of "
+                    f"{self.opt.input_path} any more; the input changed: use another --out",
+                    EXIT_USAGE,
+                )
         for line in self.lines:
             known_state = self.journal.states.get(line.no)
             if known_state is not None and known_state.digest not in {None, line.digest}:
@@ -491,8 +489,10 @@ class BatchRunner:
             code = EXIT_ENV
         elif self.interrupted:
             code = EXIT_INTERRUPTED
+        elif counts["failed"] or counts["uncertain"]:
+            code = EXIT_FAILED  # needs a decision: a job failed, or a submit's fate is unknown
         elif entries:
-            code = EXIT_FAILED
+            code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
         else:
             code = EXIT_OK
         return Outcome(code, summary)
@@ -594,8 +594,9 @@ unknowable, so it is not resubmitted unless you pass --resubmit-uncertain. Faile
 not retried unless you pass --retry-failed. The first Ctrl-C stops new submits and lets
 in-flight submits finish (so their ids are kept); a second one stops at once.
 \b
-Exit codes: 0 every line done, 1 some line failed/uncertain/unfinished, 2 invalid input,
-3 auth/network/config, 130 interrupted.
+Exit codes: 0 every line done; 1 a job failed or a line is uncertain; 2 invalid input;
+3 auth/network/config trouble, or lines left unfinished by gateway/network errors (re-run
+later to resume them); 130 interrupted.
 """
 
 
