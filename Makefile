@@ -114,3 +114,13 @@ spectral: setup ## Spectral: spectral:oas plus the rules in .spectral.yaml
 
 spec-compat: setup ## Fail on breaking or unversioned changes against spec/published/
 	$(BIN)/python spec/compat.py
+
+# ---- Benchmarks (bench/): fal_queue vs fal-client vs the raw generated client, on the same mock ----
+.PHONY: bench-smoke
+BENCH_ARGS ?=
+
+bench: setup ## Full benchmark (~10 min; BENCH_ARGS=--quick for ~3 min); writes bench/results.md
+	FQ_BENCH_VIA_MAKE=1 $(BIN)/python bench/run.py --output bench/results.md --json build/bench/results.json $(BENCH_ARGS)
+
+bench-smoke: setup ## The benchmark with a few jobs per workload (< 20 s); what make test runs
+	$(BIN)/python bench/run.py --smoke
