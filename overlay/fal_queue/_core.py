@@ -7,12 +7,13 @@ behave identically by construction.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 import attrs
 import httpx
@@ -150,6 +151,39 @@ class SubmitOptions:
             else:
                 headers[names[key]] = str(value)
         return headers, params
+
+
+class SubmitKwargs(TypedDict, total=False):
+    """Options of ``submit`` and ``subscribe``; see SubmitOptions for their meaning."""
+
+    webhook_url: str | None
+    priority: Literal["normal", "low"] | None
+    hint: str | None
+    start_timeout: float | None
+    headers: Mapping[str, str] | None
+    no_retry: bool | None
+    object_lifecycle: Mapping[str, Any] | int | None
+    store_io: bool | None
+    #: Retries of the submit call itself (only ever when provably safe).
+    max_retries: int | None
+    #: Timeout of the submit HTTP call (seconds or an httpx.Timeout).
+    http_timeout: float | httpx.Timeout | None
+
+
+_SUBMIT_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SubmitOptions))
+
+
+def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[str, Any]]:
+    """(platform options, per-call options) from ``**kwargs``; unknown names fail before sending."""
+    unknown = sorted(set(kwargs) - _SUBMIT_OPTION_NAMES - {"max_retries", "http_timeout"})
+    if unknown:
+        raise E.InvalidInputError(
+            f"unknown submit option(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(SubmitKwargs.__annotations__))}"
+        )
+    options = SubmitOptions(**{k: v for k, v in kwargs.items() if k in _SUBMIT_OPTION_NAMES})
+    call = {k: kwargs[k] for k in ("max_retries", "http_timeout") if k in kwargs}
+    return options, call
 
 
 def _json_ready(value: Any, path: str) -> None:
@@ -629,6 +663,7 @@ __all__ = [
     "Answer",
     "Context",
     "Plan",
+    "SubmitKwargs",
     "SubmitOptions",
     "Submitted",
     "Unset",
@@ -638,6 +673,7 @@ __all__ = [
     "parse_status",
     "prepare_input",
     "result_plan",
+    "split_submit_kwargs",
     "status_plan",
     "submit_plan",
 ]

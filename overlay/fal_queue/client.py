@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, Self, TypeVar, Unpack
 
 import httpx
 from fal_queue_api.client import AuthenticatedClient
@@ -27,13 +27,14 @@ from ._core import (
     Answer,
     Context,
     Plan,
-    SubmitOptions,
+    SubmitKwargs,
     Submitted,
     cancel_plan,
     error_from_answer,
     error_from_exception,
     job_failed,
     result_plan,
+    split_submit_kwargs,
     status_plan,
     submit_plan,
 )
@@ -49,15 +50,13 @@ from ._transport import (
     call_state,
 )
 from .download import (
-    DownloadProgress,
+    FileSink,
     ProgressCallback,
-    check_size,
     check_target,
-    commit,
-    decode_data_uri,
     files_of,
-    open_temp,
     plan_targets,
+    retry_delay,
+    save_data_uri,
 )
 from .polling import WAIT_MODES, Deadline, Poller, PollPolicy, decode_event
 from .types import Completed, File, Result, Status
@@ -67,6 +66,7 @@ __all__ = ["AsyncClient", "AsyncHandle", "Client", "SyncHandle"]
 
 logger = logging.getLogger("fal_queue")
 T = TypeVar("T")
+ClientT = TypeVar("ClientT", bound="_Base")
 TimeoutArg = float | httpx.Timeout | None
 QueueUpdate = Callable[[Status], Any]
 
@@ -196,8 +196,13 @@ class _Base:
             deadline=deadline.at if deadline is not None else None,
         )
 
-    def _submit_plan(self, model_id: str, arguments: object, options: SubmitOptions) -> Plan[Submitted]:
-        return submit_plan(self._api, self.base_url, self._key, model_id, arguments, options)
+    def _prepare_submit(
+        self, model_id: str, arguments: object, kwargs: Mapping[str, Any]
+    ) -> tuple[Plan[Submitted], dict[str, Any]]:
+        """The submit plan and the keyword arguments of ``_run`` for it, validated before sending."""
+        options, call = split_submit_kwargs(kwargs)
+        plan = submit_plan(self._api, self.base_url, self._key, model_id, arguments, options)
+        return plan, {**call, "headers": options.headers}
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
         return status_plan(self._api, self.base_url, self._key, model_id, request_id, logs)
@@ -232,13 +237,42 @@ class _Base:
             model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
         )
 
-    def _final_error(
-        self, model_id: str, status: Completed, cause: E.APIStatusError | None
-    ) -> E.JobFailedError:
-        return job_failed(status, model_id, cause)
+    def _client_kwargs(self) -> dict[str, Any]:
+        """Settings shared by the gateway and media HTTP clients, sync and async."""
+        return {"timeout": self.timeout, "headers": self._headers}
 
-    def _media_transport_policy(self) -> RetryPolicy:
-        return self._retry_policy
+    def _stream_refusal(self, response: httpx.Response, model_id: str, request_id: str) -> Exception:
+        """What a non-200 answer to the stream means: a real auth error, or just "poll instead"."""
+        if response.status_code in {401, 403}:
+            ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
+            return error_from_answer(response.status_code, response.headers, response.content, ctx)
+        return _StreamUnavailable(f"HTTP {response.status_code}")
+
+    def _prepare_download(
+        self,
+        source: Result | File | Iterable[File],
+        directory: str | os.PathLike[str],
+        overwrite: bool,
+        prefix: str,
+    ) -> tuple[list[tuple[File, Path]], str | None]:
+        """Plan every target first, so that a clash fails before any byte is fetched."""
+        files, request_id = files_of(source)
+        target_dir = Path(directory)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        targets = plan_targets(files, target_dir, prefix=prefix)
+        for file, target in zip(files, targets, strict=True):
+            check_target(target, overwrite, file.url, request_id)
+        return list(zip(files, targets, strict=True)), request_id
+
+    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Self:
+        """A copy with other defaults that shares this client's connections."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        if max_retries is not None:
+            clone.max_retries = max_retries
+        if timeout is not None:
+            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
+        return clone
 
 
 def _version() -> str:
@@ -250,19 +284,16 @@ def _version() -> str:
         return "0"
 
 
-def _options(
-    webhook_url: str | None,
-    priority: str | None,
-    hint: str | None,
-    start_timeout: float | None,
-    headers: Mapping[str, str] | None,
-    no_retry: bool | None,
-    object_lifecycle: Mapping[str, Any] | int | None,
-    store_io: bool | None,
-) -> SubmitOptions:
-    return SubmitOptions(
-        webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
-    )
+def _stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A broken stream means "poll instead", unless it broke because the deadline passed."""
+    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
+        return deadline.error(request_id, model_id, cancelled=False)
+    return _StreamUnavailable(type(exc).__name__)
+
+
+def _poll_failure(exc: E.APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A status call cut short by the caller's own deadline is a timeout of the wait."""
+    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
 
 
 def _is_job_failure(err: E.APIStatusError) -> bool:
@@ -273,10 +304,10 @@ def _is_job_failure(err: E.APIStatusError) -> bool:
 # ======================================================================================= sync
 
 
-class SyncHandle:
-    """A submitted job. Rebuild one any time with ``client.get_handle(model_id, request_id)``."""
+class _HandleBase(Generic[ClientT]):
+    """What a handle knows: enough to find the job again from anywhere."""
 
-    def __init__(self, client: Client, data: Submitted) -> None:
+    def __init__(self, client: ClientT, data: Submitted) -> None:
         self.client = client
         self.model_id = data.model_id
         self.request_id = data.request_id
@@ -287,7 +318,11 @@ class SyncHandle:
         self.raw = data.raw
 
     def __repr__(self) -> str:
-        return f"SyncHandle(model_id={self.model_id!r}, request_id={self.request_id!r})"
+        return f"{type(self).__name__}(model_id={self.model_id!r}, request_id={self.request_id!r})"
+
+
+class SyncHandle(_HandleBase["Client"]):
+    """A submitted job. Rebuild one any time with ``client.get_handle(model_id, request_id)``."""
 
     def status(self, *, logs: bool = False) -> Status:
         return self.client.status(self.model_id, self.request_id, logs=logs)
@@ -384,8 +419,7 @@ class Client(_Base):
         self._http = httpx.Client(
             base_url=self.base_url,
             auth=self._auth,
-            timeout=self.timeout,
-            headers=self._headers,
+            **self._client_kwargs(),
             transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
             follow_redirects=False,
         )
@@ -420,8 +454,7 @@ class Client(_Base):
         if self._media is None:
             inner = self._media_inner or httpx.HTTPTransport(limits=C.POOL_LIMITS)
             self._media = httpx.Client(
-                timeout=self.timeout,
-                headers=self._headers,
+                **self._client_kwargs(),
                 transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
                 follow_redirects=True,
             )
@@ -433,24 +466,15 @@ class Client(_Base):
         self,
         model_id: str,
         arguments: object,
-        *,
-        webhook_url: str | None = None,
-        priority: str | None = None,
-        hint: str | None = None,
-        start_timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        no_retry: bool | None = None,
-        object_lifecycle: Mapping[str, Any] | int | None = None,
-        store_io: bool | None = None,
-        max_retries: int | None = None,
-        http_timeout: TimeoutArg = None,
+        **options: Unpack[SubmitKwargs],
     ) -> SyncHandle:
-        """Queue a job. Returns as soon as the gateway has given it a request id."""
-        options = _options(
-            webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
-        )
-        plan = self._submit_plan(model_id, arguments, options)
-        data = self._run(plan, max_retries=max_retries, http_timeout=http_timeout, headers=options.headers)
+        """Queue a job. Returns as soon as the gateway has given it a request id.
+
+        Options (``SubmitKwargs``): ``webhook_url``, ``priority``, ``hint``, ``start_timeout``,
+        ``headers``, ``no_retry``, ``object_lifecycle``, ``store_io``, ``max_retries``, ``http_timeout``.
+        """
+        plan, call = self._prepare_submit(model_id, arguments, options)
+        data = self._run(plan, **call)
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return SyncHandle(self, data)
 
@@ -519,31 +543,13 @@ class Client(_Base):
         timeout: float | None = None,
         cancel_on_timeout: bool = False,
         mode: str | None = None,
-        webhook_url: str | None = None,
-        priority: str | None = None,
-        hint: str | None = None,
-        start_timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        no_retry: bool | None = None,
-        object_lifecycle: Mapping[str, Any] | int | None = None,
-        store_io: bool | None = None,
-        max_retries: int | None = None,
-        http_timeout: TimeoutArg = None,
+        **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the whole wait (seconds)."""
         handle = self.submit(
             model_id,
             arguments,
-            webhook_url=webhook_url,
-            priority=priority,
-            hint=hint,
-            start_timeout=start_timeout,
-            headers=headers,
-            no_retry=no_retry,
-            object_lifecycle=object_lifecycle,
-            store_io=store_io,
-            max_retries=max_retries,
-            http_timeout=http_timeout,
+            **options,
         )
         if on_enqueue is not None:
             on_enqueue(handle.request_id)
@@ -581,9 +587,7 @@ class Client(_Base):
             try:
                 status = self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
             except E.APIConnectionError as exc:
-                if deadline.expired():  # the call was cut short by the caller's own deadline
-                    raise deadline.error(request_id, model_id, cancelled=False) from exc
-                raise
+                raise _poll_failure(exc, deadline, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -602,10 +606,7 @@ class Client(_Base):
         try:
             if response.status_code != 200:
                 response.read()
-                if response.status_code in {401, 403}:
-                    ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
-                    raise error_from_answer(response.status_code, response.headers, response.content, ctx)
-                raise _StreamUnavailable(f"HTTP {response.status_code}")
+                raise self._stream_refusal(response, model_id, request_id)
             for event in EventSource(response).iter_sse():
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
@@ -614,9 +615,7 @@ class Client(_Base):
                         return
             raise _StreamUnavailable("stream ended before COMPLETED")
         except (httpx.TransportError, SSEError) as exc:
-            if isinstance(exc, httpx.TimeoutException) and deadline.expired():
-                raise deadline.error(request_id, model_id, cancelled=False) from exc
-            raise _StreamUnavailable(type(exc).__name__) from exc
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             response.close()
 
@@ -625,13 +624,13 @@ class Client(_Base):
             try:
                 self.result(model_id, final.request_id, max_retries=0)
             except E.APIStatusError as err:
-                raise self._final_error(model_id, final, err) from err
-            raise self._final_error(model_id, final, None)
+                raise job_failed(final, model_id, err) from err
+            raise job_failed(final, model_id, None)
         try:
             return self.result(model_id, final.request_id)
         except E.APIStatusError as err:
             if _is_job_failure(err):
-                raise self._final_error(model_id, final, err) from err
+                raise job_failed(final, model_id, err) from err
             raise
 
     # -- downloads -------------------------------------------------------------------------
@@ -647,17 +646,9 @@ class Client(_Base):
         max_retries: int | None = None,
     ) -> list[Path]:
         """Save every file of a result into ``directory``; return the paths written."""
-        files, request_id = files_of(source)
-        target_dir = Path(directory)
-        target_dir.mkdir(parents=True, exist_ok=True)
-        targets = plan_targets(files, target_dir, prefix=prefix)
-        for file, target in zip(files, targets, strict=True):
-            check_target(target, overwrite, file.url, request_id)
+        pairs, request_id = self._prepare_download(source, directory, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        return [
-            self._download_one(f, t, overwrite, on_progress, request_id, retries)
-            for f, t in zip(files, targets, strict=True)
-        ]
+        return [self._download_one(f, t, overwrite, on_progress, request_id, retries) for f, t in pairs]
 
     def _download_one(
         self,
@@ -669,7 +660,7 @@ class Client(_Base):
         retries: int,
     ) -> Path:
         if file.url.startswith("data:"):
-            _write_bytes(file, target, overwrite, on_progress, request_id)
+            save_data_uri(file, target, overwrite, on_progress, request_id)
             return target
         attempt = 0
         while True:
@@ -677,14 +668,7 @@ class Client(_Base):
                 return self._fetch(file, target, overwrite, on_progress, request_id)
             except (httpx.TransportError, E.DownloadError) as exc:
                 attempt += 1
-                if attempt > retries or not _retryable_download(exc):
-                    if isinstance(exc, E.DownloadError):
-                        raise
-                    raise E.DownloadError(
-                        f"download failed: {type(exc).__name__}: {exc}", url=file.url, request_id=request_id
-                    ) from exc
-                delay = self._retry_policy.backoff(attempt)
-                logger.info("retrying download of %s in %.2fs: %s", file.url, delay, exc)
+                delay = retry_delay(exc, attempt, retries, self._retry_policy.backoff, file.url, request_id)
                 self._sleep(delay)
 
     def _fetch(
@@ -696,37 +680,16 @@ class Client(_Base):
         request_id: str | None,
     ) -> Path:
         with self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response:
-            if response.status_code != 200:
-                raise E.DownloadError(
-                    f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
-                )
-            total = _expected_total(response, file)
-            handle, temp = open_temp(target)
+            sink = FileSink(file, target, response, on_progress, request_id)
             try:
-                written = 0
-                with handle:
-                    for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
-                        handle.write(chunk)
-                        written += len(chunk)
-                        if on_progress is not None:
-                            on_progress(DownloadProgress(file.url, target, written, total))
-                check_size(file.url, written, _plain_length(response), file, request_id)
-                commit(temp, target, overwrite=overwrite)
+                for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
+                    sink.write(chunk)
+                sink.commit(overwrite)
             finally:
-                temp.unlink(missing_ok=True)
+                sink.discard()
         return target
 
     # -- lifecycle -------------------------------------------------------------------------
-
-    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Client:
-        """A copy with other defaults that shares this client's connections."""
-        clone = object.__new__(Client)
-        clone.__dict__.update(self.__dict__)
-        if max_retries is not None:
-            clone.max_retries = max_retries
-        if timeout is not None:
-            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
-        return clone
 
     def close(self) -> None:
         self._http.close()
@@ -740,66 +703,11 @@ class Client(_Base):
         self.close()
 
 
-def _plain_length(response: httpx.Response) -> str | None:
-    """Content-Length when it describes the decoded bytes (no content-encoding)."""
-    if response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}:
-        return None
-    length: str | None = response.headers.get("content-length")
-    return length
-
-
-def _expected_total(response: httpx.Response, file: File) -> int | None:
-    length = _plain_length(response)
-    if length is not None and length.isdigit():
-        return int(length)
-    return file.file_size
-
-
-def _retryable_download(exc: Exception) -> bool:
-    if isinstance(exc, E.DownloadError):
-        return exc.message.startswith(("truncated", "size mismatch")) or exc.message.startswith("HTTP 5")
-    return True
-
-
-def _write_bytes(
-    file: File, target: Path, overwrite: bool, on_progress: ProgressCallback | None, request_id: str | None
-) -> None:
-    try:
-        data = decode_data_uri(file.url)
-    except ValueError as exc:
-        raise E.DownloadError(
-            f"cannot decode data URI: {exc}", url=file.url[:64], request_id=request_id
-        ) from exc
-    check_size(file.url[:64], len(data), None, file, request_id)
-    handle, temp = open_temp(target)
-    try:
-        with handle:
-            handle.write(data)
-        commit(temp, target, overwrite=overwrite)
-    finally:
-        temp.unlink(missing_ok=True)
-    if on_progress is not None:
-        on_progress(DownloadProgress(file.url[:64], target, len(data), len(data)))
-
-
 # ====================================================================================== async
 
 
-class AsyncHandle:
+class AsyncHandle(_HandleBase["AsyncClient"]):
     """A submitted job (async). Rebuild one with ``client.get_handle(model_id, request_id)``."""
-
-    def __init__(self, client: AsyncClient, data: Submitted) -> None:
-        self.client = client
-        self.model_id = data.model_id
-        self.request_id = data.request_id
-        self.status_url = data.status_url
-        self.response_url = data.response_url
-        self.cancel_url = data.cancel_url
-        self.queue_position = data.queue_position
-        self.raw = data.raw
-
-    def __repr__(self) -> str:
-        return f"AsyncHandle(model_id={self.model_id!r}, request_id={self.request_id!r})"
 
     async def status(self, *, logs: bool = False) -> Status:
         return await self.client.status(self.model_id, self.request_id, logs=logs)
@@ -896,8 +804,7 @@ class AsyncClient(_Base):
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=self._auth,
-            timeout=self.timeout,
-            headers=self._headers,
+            **self._client_kwargs(),
             transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
             follow_redirects=False,
         )
@@ -931,8 +838,7 @@ class AsyncClient(_Base):
         if self._media is None:
             inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
             self._media = httpx.AsyncClient(
-                timeout=self.timeout,
-                headers=self._headers,
+                **self._client_kwargs(),
                 transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
                 follow_redirects=True,
             )
@@ -942,25 +848,10 @@ class AsyncClient(_Base):
         self,
         model_id: str,
         arguments: object,
-        *,
-        webhook_url: str | None = None,
-        priority: str | None = None,
-        hint: str | None = None,
-        start_timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        no_retry: bool | None = None,
-        object_lifecycle: Mapping[str, Any] | int | None = None,
-        store_io: bool | None = None,
-        max_retries: int | None = None,
-        http_timeout: TimeoutArg = None,
+        **options: Unpack[SubmitKwargs],
     ) -> AsyncHandle:
-        options = _options(
-            webhook_url, priority, hint, start_timeout, headers, no_retry, object_lifecycle, store_io
-        )
-        plan = self._submit_plan(model_id, arguments, options)
-        data = await self._run(
-            plan, max_retries=max_retries, http_timeout=http_timeout, headers=options.headers
-        )
+        plan, call = self._prepare_submit(model_id, arguments, options)
+        data = await self._run(plan, **call)
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return AsyncHandle(self, data)
 
@@ -1026,30 +917,12 @@ class AsyncClient(_Base):
         timeout: float | None = None,
         cancel_on_timeout: bool = False,
         mode: str | None = None,
-        webhook_url: str | None = None,
-        priority: str | None = None,
-        hint: str | None = None,
-        start_timeout: float | None = None,
-        headers: Mapping[str, str] | None = None,
-        no_retry: bool | None = None,
-        object_lifecycle: Mapping[str, Any] | int | None = None,
-        store_io: bool | None = None,
-        max_retries: int | None = None,
-        http_timeout: TimeoutArg = None,
+        **options: Unpack[SubmitKwargs],
     ) -> Result:
         handle = await self.submit(
             model_id,
             arguments,
-            webhook_url=webhook_url,
-            priority=priority,
-            hint=hint,
-            start_timeout=start_timeout,
-            headers=headers,
-            no_retry=no_retry,
-            object_lifecycle=object_lifecycle,
-            store_io=store_io,
-            max_retries=max_retries,
-            http_timeout=http_timeout,
+            **options,
         )
         if on_enqueue is not None:
             outcome = on_enqueue(handle.request_id)
@@ -1087,9 +960,7 @@ class AsyncClient(_Base):
             try:
                 status = await self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
             except E.APIConnectionError as exc:
-                if deadline.expired():  # the call was cut short by the caller's own deadline
-                    raise deadline.error(request_id, model_id, cancelled=False) from exc
-                raise
+                raise _poll_failure(exc, deadline, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -1110,10 +981,7 @@ class AsyncClient(_Base):
         try:
             if response.status_code != 200:
                 await response.aread()
-                if response.status_code in {401, 403}:
-                    ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
-                    raise error_from_answer(response.status_code, response.headers, response.content, ctx)
-                raise _StreamUnavailable(f"HTTP {response.status_code}")
+                raise self._stream_refusal(response, model_id, request_id)
             async for event in EventSource(response).aiter_sse():
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
@@ -1122,9 +990,7 @@ class AsyncClient(_Base):
                         return
             raise _StreamUnavailable("stream ended before COMPLETED")
         except (httpx.TransportError, SSEError) as exc:
-            if isinstance(exc, httpx.TimeoutException) and deadline.expired():
-                raise deadline.error(request_id, model_id, cancelled=False) from exc
-            raise _StreamUnavailable(type(exc).__name__) from exc
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             await response.aclose()
 
@@ -1133,13 +999,13 @@ class AsyncClient(_Base):
             try:
                 await self.result(model_id, final.request_id, max_retries=0)
             except E.APIStatusError as err:
-                raise self._final_error(model_id, final, err) from err
-            raise self._final_error(model_id, final, None)
+                raise job_failed(final, model_id, err) from err
+            raise job_failed(final, model_id, None)
         try:
             return await self.result(model_id, final.request_id)
         except E.APIStatusError as err:
             if _is_job_failure(err):
-                raise self._final_error(model_id, final, err) from err
+                raise job_failed(final, model_id, err) from err
             raise
 
     async def download(
@@ -1152,17 +1018,10 @@ class AsyncClient(_Base):
         prefix: str = "",
         max_retries: int | None = None,
     ) -> list[Path]:
-        files, request_id = files_of(source)
-        target_dir = Path(directory)
-        target_dir.mkdir(parents=True, exist_ok=True)
-        targets = plan_targets(files, target_dir, prefix=prefix)
-        for file, target in zip(files, targets, strict=True):
-            check_target(target, overwrite, file.url, request_id)
+        """Save every file of a result into ``directory``; return the paths written."""
+        pairs, request_id = self._prepare_download(source, directory, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        return [
-            await self._download_one(f, t, overwrite, on_progress, request_id, retries)
-            for f, t in zip(files, targets, strict=True)
-        ]
+        return [await self._download_one(f, t, overwrite, on_progress, request_id, retries) for f, t in pairs]
 
     async def _download_one(
         self,
@@ -1174,7 +1033,7 @@ class AsyncClient(_Base):
         retries: int,
     ) -> Path:
         if file.url.startswith("data:"):
-            _write_bytes(file, target, overwrite, on_progress, request_id)
+            save_data_uri(file, target, overwrite, on_progress, request_id)
             return target
         attempt = 0
         while True:
@@ -1182,14 +1041,7 @@ class AsyncClient(_Base):
                 return await self._fetch(file, target, overwrite, on_progress, request_id)
             except (httpx.TransportError, E.DownloadError) as exc:
                 attempt += 1
-                if attempt > retries or not _retryable_download(exc):
-                    if isinstance(exc, E.DownloadError):
-                        raise
-                    raise E.DownloadError(
-                        f"download failed: {type(exc).__name__}: {exc}", url=file.url, request_id=request_id
-                    ) from exc
-                delay = self._retry_policy.backoff(attempt)
-                logger.info("retrying download of %s in %.2fs: %s", file.url, delay, exc)
+                delay = retry_delay(exc, attempt, retries, self._retry_policy.backoff, file.url, request_id)
                 await self._sleep(delay)
 
     async def _fetch(
@@ -1203,34 +1055,14 @@ class AsyncClient(_Base):
         async with self._media_client().stream(
             "GET", file.url, extensions={STREAM_EXTENSION: True}
         ) as response:
-            if response.status_code != 200:
-                raise E.DownloadError(
-                    f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
-                )
-            total = _expected_total(response, file)
-            handle, temp = open_temp(target)
+            sink = FileSink(file, target, response, on_progress, request_id)
             try:
-                written = 0
-                with handle:
-                    async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK):
-                        handle.write(chunk)
-                        written += len(chunk)
-                        if on_progress is not None:
-                            on_progress(DownloadProgress(file.url, target, written, total))
-                check_size(file.url, written, _plain_length(response), file, request_id)
-                commit(temp, target, overwrite=overwrite)
+                async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK):
+                    sink.write(chunk)
+                sink.commit(overwrite)
             finally:
-                temp.unlink(missing_ok=True)
+                sink.discard()
         return target
-
-    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> AsyncClient:
-        clone = object.__new__(AsyncClient)
-        clone.__dict__.update(self.__dict__)
-        if max_retries is not None:
-            clone.max_retries = max_retries
-        if timeout is not None:
-            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
-        return clone
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -19,10 +19,20 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
+import httpx
+
 from .errors import DownloadError, InvalidInputError
 from .types import File, Result
 
-__all__ = ["DownloadProgress", "ProgressCallback", "plan_targets", "safe_file_name"]
+__all__ = [
+    "DownloadProgress",
+    "FileSink",
+    "ProgressCallback",
+    "plan_targets",
+    "retry_delay",
+    "safe_file_name",
+    "save_data_uri",
+]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _EXTENSIONS = {
@@ -170,3 +180,99 @@ def check_target(target: Path, overwrite: bool, url: str, request_id: str | None
         raise DownloadError(
             f"{target} already exists (pass overwrite=True to replace it)", url=url, request_id=request_id
         )
+
+
+def _plain_length(response: httpx.Response) -> str | None:
+    """Content-Length when it describes the decoded bytes (no content-encoding)."""
+    if response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}:
+        return None
+    length: str | None = response.headers.get("content-length")
+    return length
+
+
+class FileSink:
+    """One file on its way to disk: a temporary file beside the target, progress, checks, commit.
+
+    The sync and async clients only feed it chunks; ``discard`` must run in a ``finally``.
+    """
+
+    def __init__(
+        self,
+        file: File,
+        target: Path,
+        response: httpx.Response,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+    ) -> None:
+        if response.status_code != 200:
+            raise DownloadError(
+                f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
+            )
+        self._file, self._target, self._on_progress, self._request_id = file, target, on_progress, request_id
+        self._length = _plain_length(response)
+        self._total = int(self._length) if self._length and self._length.isdigit() else file.file_size
+        self._handle, self._temp = open_temp(target)
+        self.written = 0
+
+    def write(self, chunk: bytes) -> None:
+        self._handle.write(chunk)
+        self.written += len(chunk)
+        if self._on_progress is not None:
+            self._on_progress(DownloadProgress(self._file.url, self._target, self.written, self._total))
+
+    def commit(self, overwrite: bool) -> None:
+        self._handle.close()
+        check_size(self._file.url, self.written, self._length, self._file, self._request_id)
+        try:
+            commit(self._temp, self._target, overwrite=overwrite)
+        except FileExistsError:
+            raise DownloadError(
+                f"{self._target} appeared while downloading (pass overwrite=True to replace it)",
+                url=self._file.url,
+                request_id=self._request_id,
+            ) from None
+
+    def discard(self) -> None:
+        self._handle.close()
+        self._temp.unlink(missing_ok=True)
+
+
+def retry_delay(
+    exc: Exception,
+    attempt: int,
+    retries: int,
+    backoff: Callable[[int], float],
+    url: str,
+    request_id: str | None,
+) -> float:
+    """Seconds to wait before fetching the file again, or raise the final DownloadError."""
+    if isinstance(exc, DownloadError):
+        transient = exc.message.startswith(("truncated", "size mismatch", "HTTP 5", "HTTP 429", "HTTP 408"))
+        if attempt > retries or not transient:
+            raise exc
+    elif attempt > retries:
+        raise DownloadError(
+            f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id
+        ) from exc
+    return backoff(attempt)
+
+
+def save_data_uri(
+    file: File, target: Path, overwrite: bool, on_progress: ProgressCallback | None, request_id: str | None
+) -> None:
+    """Write a ``data:`` URI result (sync mode) with the same checks as a download."""
+    short = file.url[:64]
+    try:
+        data = decode_data_uri(file.url)
+    except ValueError as exc:
+        raise DownloadError(f"cannot decode data URI: {exc}", url=short, request_id=request_id) from exc
+    check_size(short, len(data), None, file, request_id)
+    handle, temp = open_temp(target)
+    try:
+        with handle:
+            handle.write(data)
+        commit(temp, target, overwrite=overwrite)
+    finally:
+        temp.unlink(missing_ok=True)
+    if on_progress is not None:
+        on_progress(DownloadProgress(short, target, len(data), len(data)))

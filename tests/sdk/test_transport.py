@@ -282,6 +282,7 @@ def test_untyped_model_submit_sends_the_same_options(mode: str) -> None:
         ({"start_timeout": -1}, "start_timeout"),
         ({"headers": {"Authorization": "x"}}, "cannot be overridden"),
         ({"webhook_url": "ftp://x"}, "webhook_url"),
+        ({"priorty": "low"}, "unknown submit option"),
     ],
 )
 def test_bad_options_fail_before_sending(mode: str, kwargs: dict[str, Any], match: str) -> None:
