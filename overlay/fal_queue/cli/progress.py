@@ -112,7 +112,8 @@ class JobDisplay:
         self.request_id = request_id
         self.phase = "IN_QUEUE" + (f" position={queue_position}" if queue_position is not None else "")
         # Printed even with --quiet: the request id is the only way back to a paid job.
-        self.out.notice(f"request_id={request_id} model={self.model_id}")
+        where = f" queue_position={queue_position}" if queue_position is not None else ""
+        self.out.notice(f"request_id={request_id} model={self.model_id}{where}")
 
     def resumed(self, request_id: str) -> None:
         self.request_id = request_id
