@@ -621,10 +621,12 @@ class Client(_Base):
 
     def _result_after(self, model_id: str, final: Completed) -> Result:
         if final.failed:
-            try:
+            try:  # only for the error body: the status already says the job failed
                 self.result(model_id, final.request_id, max_retries=0)
             except E.APIStatusError as err:
                 raise job_failed(final, model_id, err) from err
+            except E.FalQueueError as err:
+                raise job_failed(final, model_id, None) from err
             raise job_failed(final, model_id, None)
         try:
             return self.result(model_id, final.request_id)
@@ -996,10 +998,12 @@ class AsyncClient(_Base):
 
     async def _result_after(self, model_id: str, final: Completed) -> Result:
         if final.failed:
-            try:
+            try:  # only for the error body: the status already says the job failed
                 await self.result(model_id, final.request_id, max_retries=0)
             except E.APIStatusError as err:
                 raise job_failed(final, model_id, err) from err
+            except E.FalQueueError as err:
+                raise job_failed(final, model_id, None) from err
             raise job_failed(final, model_id, None)
         try:
             return await self.result(model_id, final.request_id)

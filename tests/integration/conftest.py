@@ -90,4 +90,3 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
 
 async def _make_async(kwargs: dict[str, Any]) -> AsyncClient:
     return AsyncClient(**kwargs)
-

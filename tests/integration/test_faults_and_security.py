@@ -162,3 +162,17 @@ def test_key_canary_never_leaves_the_gateway_origin(
         r["headers"].get("authorization", r["headers"].get("Authorization")) == f"Bearer {CANARY}"
         for r in gateway_requests
     )
+
+
+def test_failed_job_stays_a_job_failure_when_its_error_body_cannot_be_fetched(
+    sdk: Any, make_gateway: Any
+) -> None:
+    gateway = make_gateway()
+    gateway.set_faults(Faults(job_failure=1.0))
+    client = sdk(gateway, retry_policy=FAST)
+    handle = client.submit("fal-ai/flux-1/dev", {"prompt": "x"})
+    assert handle.wait(timeout=30).failed
+    gateway.set_faults(Faults(drop=1.0, operations=frozenset({"result"})))  # the error body never arrives
+    with pytest.raises(E.JobFailedError) as info:
+        handle.get(timeout=30)
+    assert info.value.request_id == handle.request_id and info.value.error_type and info.value.cause is None
