@@ -32,6 +32,9 @@ POLL_INITIAL_INTERVAL = 0.05
 POLL_FACTOR = 1.5
 POLL_MAX_INTERVAL = 1.0
 
+#: How long a status stream waits for a free pooled connection before the job is polled instead.
+STREAM_POOL_WAIT = 0.05
+
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 

@@ -97,6 +97,8 @@ class CallState:
 
 #: Request extension marking a response the caller streams (SSE, downloads): not read eagerly.
 STREAM_EXTENSION = "fal_queue_stream"
+#: Request extension for calls that have a cheaper fallback than a retry (the SSE stream -> polling).
+NO_RETRY_EXTENSION = "fal_queue_no_retry"
 
 call_state: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("fal_queue_call", default=None)
 
@@ -171,7 +173,7 @@ def is_submit(request: httpx.Request) -> bool:
 
 def _limits(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | None, CallState | None]:
     state = call_state.get()
-    max_retries = policy.max_retries
+    max_retries = 0 if request.extensions.get(NO_RETRY_EXTENSION) else policy.max_retries
     deadline = None
     if state is not None:
         if state.max_retries is not None:

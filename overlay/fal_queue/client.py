@@ -40,6 +40,7 @@ from ._core import (
 )
 from ._logging import register_secret, setup_from_env
 from ._transport import (
+    NO_RETRY_EXTENSION,
     STREAM_EXTENSION,
     AsyncRetryTransport,
     CallState,
@@ -227,8 +228,18 @@ class _Base:
             url,
             params={"logs": "1" if logs else "0"},
             headers={"Accept": "text/event-stream"},
-            timeout=_clip(self.timeout, deadline),
-            extensions={STREAM_EXTENSION: True},
+            # Streams hold a connection for the whole job: when the pool is full, poll instead of
+            # queueing for a connection (many jobs in flight share a few keep-alive connections).
+            timeout=_clip(
+                httpx.Timeout(
+                    connect=self.timeout.connect,
+                    read=self.timeout.read,
+                    write=self.timeout.write,
+                    pool=C.STREAM_POOL_WAIT,
+                ),
+                deadline,
+            ),
+            extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
         )
 
     def _handle_data(self, model_id: str, request_id: str) -> Submitted:

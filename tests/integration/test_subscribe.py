@@ -239,3 +239,26 @@ def test_a_hung_status_call_ends_at_the_total_deadline(sdk: Any, make_gateway: A
         handle.get(timeout=0.5)
     assert time.monotonic() - started < 2.0
     assert info.value.request_id == handle.request_id
+
+
+def test_more_jobs_than_pooled_connections_stream_some_and_poll_the_rest(make_gateway: Any) -> None:
+    import asyncio
+
+    from fal_queue import AsyncClient
+
+    gateway = make_gateway(run_time=0.3, workers=64)
+
+    async def main() -> list[Any]:
+        tight = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=4))
+        async with AsyncClient(gateway.base_url, gateway.key, transport=tight) as client:
+            jobs = [
+                client.subscribe("fal-ai/flux-1/schnell", {"prompt": f"p{i}"}, timeout=30) for i in range(16)
+            ]
+            return await asyncio.gather(*jobs)
+
+    started = time.monotonic()
+    results = asyncio.run(main())
+    assert len({r.request_id for r in results}) == 16 and all(r.images for r in results)
+    used = gateway.stats()["requests_by_operation"]
+    assert used["stream"] >= 1 and used["status"] >= 1  # some streamed, the rest polled instead of queueing
+    assert time.monotonic() - started < 10
