@@ -14,7 +14,6 @@ httpx client and the mock's admin endpoints, which the per-job request counts le
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -298,52 +297,51 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
     The mock's queue delay is longer than the run, so every job stays IN_QUEUE and every
     subscribe stays pending. We wait until the mock has created all ``jobs`` (or ``limit``
     seconds pass), hold ``hold`` seconds of steady waiting, and report the process's RSS
-    high-water mark. Then the tasks are cancelled; the mock is thrown away afterwards.
+    high-water mark. The process then ends at once, from inside the event loop: cancelling
+    thousands of pending requests can take minutes in httpcore's pool, and the mock is
+    thrown away anyway. So this task must be the last one of its process.
     """
 
-    async def run() -> dict[str, Any]:
+    async def run() -> None:
         rss_idle = rss_mb()
-        subscribe, aclose = async_client(kind, harness.base_url)
+        subscribe, _aclose = async_client(kind, harness.base_url)
         rss_client = rss_mb()
         t0 = time.perf_counter()
         tasks = [asyncio.ensure_future(subscribe()) for _ in range(jobs)]
-        created = 0
-        failed = 0
         base = harness.stats()["jobs_created"]
+        created = 0
         deadline = t0 + limit
         while time.perf_counter() < deadline:
             await asyncio.sleep(0.25)
-            # A blocking call here is deliberate: a short pause for all tasks, like a busy loop.
+            # A short blocking call: a pause for all tasks, nothing more.
             created = harness.stats()["jobs_created"] - base
-            failed = sum(1 for t in tasks if t.done())
-            if created >= jobs or failed:
+            if created >= jobs or any(t.done() for t in tasks):
                 break
         all_queued = time.perf_counter() - t0
         await asyncio.sleep(hold)
         created = harness.stats()["jobs_created"] - base
         done = [t for t in tasks if t.done()]
         errors = sorted({type(t.exception()).__name__ for t in done if t.exception() is not None})
-        peak = peak_rss_mb()
-        rss_now = rss_mb()
-        for t in tasks:
-            t.cancel()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=30)
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(aclose(), timeout=10)
-        return {
+        out = {
             "jobs": jobs,
             "created": created,
             "finished_early": len(done),
             "errors": errors,
             "seconds_to_queue_all": all_queued,
+            "all_queued": created >= jobs,
             "rss_before_client_mb": rss_idle,
             "rss_client_mb": rss_client,
-            "rss_mb": rss_now,
-            "peak_rss_mb": peak,
+            "rss_mb": rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
+            "task_seconds": time.perf_counter() - t0,
         }
+        harness.close()
+        sys.stdout.write(json.dumps({"inflight": out}) + "\n")
+        sys.stdout.flush()
+        os._exit(0)
 
-    return asyncio.run(run())
+    asyncio.run(run())
+    raise AssertionError("unreachable: task_inflight ends the process")
 
 
 def task_download(mode: str, url: str, size: int, reps: int) -> dict[str, Any]:
@@ -471,6 +469,8 @@ def main(argv: list[str]) -> int:
                 )
             elif name == "inflight":
                 assert harness is not None
+                if task is not spec["tasks"][-1]:
+                    raise ValueError("the inflight task ends its process: put it last")
                 out = task_inflight(kind, harness, task["jobs"], task["hold"], task["limit"])
             elif name == "download":
                 out = task_download(task["mode"], task["url"], task["size"], task["reps"])
