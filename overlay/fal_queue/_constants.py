@@ -41,4 +41,14 @@ DOWNLOAD_CHUNK = 256 * 1024
 #: Keep-alive pool sized for a few hundred concurrent jobs per client.
 POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0)
 
+#: Status streams open at once per client; further jobs are polled. Kept well below the pool size
+#: so that streams (one connection each, for the whole job) never leave submits and results
+#: without a connection.
+MAX_STREAMS = 100
+
+#: Requests an AsyncClient has outstanding at once (streams and downloads aside); the rest wait in
+#: a semaphore. httpcore's pool does work proportional to (queued requests x connections) on every
+#: change, so 10,000 concurrent subscribes queued there stall the event loop outright.
+MAX_CONCURRENT_REQUESTS = 64
+
 USER_AGENT_PREFIX = "fal-queue-python"

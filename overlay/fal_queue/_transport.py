@@ -259,12 +259,29 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         policy: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        max_concurrent: int | None = None,
     ) -> None:
         self._inner = inner
         self.policy = policy
         self._sleep = sleep
+        self._max_concurrent = max_concurrent
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            assert self._max_concurrent is not None
+            self._gate = (loop, asyncio.Semaphore(self._max_concurrent))
+        return self._gate[1]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        # Streamed responses keep their connection after we return: only whole requests are gated.
+        if self._max_concurrent is None or request.extensions.get(STREAM_EXTENSION):
+            return await self._handle(request)
+        async with self._semaphore():
+            return await self._handle(request)
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
         max_retries, deadline, state = _limits(self.policy, request)
         attempt = 0
         while True:

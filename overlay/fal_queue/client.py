@@ -9,11 +9,22 @@ from (model id, request id) alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar, Unpack
 
@@ -173,9 +184,12 @@ class _Base:
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
         self._api = AuthenticatedClient(
             base_url=self.base_url,
-            token="",  # our GatewayAuth sets the header raise_on_unexpected_status=False
+            token="",  # unused: GatewayAuth sets the header, for the gateway's origin only
+            raise_on_unexpected_status=False,
         )
         self._clock: Callable[[], float] = time.monotonic
+        #: Streams beyond C.MAX_STREAMS poll instead (shared by with_options copies, like the pool).
+        self._stream_slots = threading.BoundedSemaphore(C.MAX_STREAMS)
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -583,15 +597,18 @@ class Client(_Base):
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
         poller = Poller(self.poll_policy, deadline)
-        if mode == "stream":
+        if mode == "stream" and self._stream_slots.acquire(blocking=False):
             try:
-                for status in self._stream(model_id, request_id, logs, deadline):
-                    if poller.changed(status):
-                        yield status
-                    if status.done:
-                        return
+                with contextlib.closing(self._stream(model_id, request_id, logs, deadline)) as events:
+                    for status in events:
+                        if poller.changed(status):
+                            yield status
+                        if status.done:
+                            return
             except _StreamUnavailable as exc:
                 logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
+            finally:
+                self._stream_slots.release()
         while True:
             if deadline.expired():
                 raise deadline.error(request_id, model_id, cancelled=False)
@@ -608,7 +625,9 @@ class Client(_Base):
                 raise deadline.error(request_id, model_id, cancelled=False)
             self._sleep(delay)
 
-    def _stream(self, model_id: str, request_id: str, logs: bool, deadline: Deadline) -> Iterator[Status]:
+    def _stream(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline
+    ) -> Generator[Status, None, None]:
         request = self._stream_request(self._http, model_id, request_id, logs, deadline)
         try:
             response = self._http.send(request, stream=True)
@@ -818,7 +837,12 @@ class AsyncClient(_Base):
             base_url=self.base_url,
             auth=self._auth,
             **self._client_kwargs(),
-            transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+            transport=AsyncRetryTransport(
+                inner,
+                self._retry_policy,
+                sleep=lambda s: self._sleep(s),
+                max_concurrent=C.MAX_CONCURRENT_REQUESTS,
+            ),
             follow_redirects=False,
         )
         self._api.set_async_httpx_client(self._http)
@@ -958,15 +982,19 @@ class AsyncClient(_Base):
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
         poller = Poller(self.poll_policy, deadline)
-        if mode == "stream":
+        if mode == "stream" and self._stream_slots.acquire(blocking=False):
             try:
-                async for status in self._stream(model_id, request_id, logs, deadline):
-                    if poller.changed(status):
-                        yield status
-                    if status.done:
-                        return
+                # aclosing: give the stream's connection back now, not when the generator is collected.
+                async with contextlib.aclosing(self._stream(model_id, request_id, logs, deadline)) as events:
+                    async for status in events:
+                        if poller.changed(status):
+                            yield status
+                        if status.done:
+                            return
             except _StreamUnavailable as exc:
                 logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
+            finally:
+                self._stream_slots.release()
         while True:
             if deadline.expired():
                 raise deadline.error(request_id, model_id, cancelled=False)
@@ -985,7 +1013,7 @@ class AsyncClient(_Base):
 
     async def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
-    ) -> AsyncIterator[Status]:
+    ) -> AsyncGenerator[Status, None]:
         request = self._stream_request(self._http, model_id, request_id, logs, deadline)
         try:
             response = await self._http.send(request, stream=True)
