@@ -19,6 +19,7 @@ import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -295,33 +296,36 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
     """Start ``jobs`` subscribes on a mock that never starts them; RSS once all are queued.
 
     The mock's queue delay is longer than the run, so every job stays IN_QUEUE and every
-    subscribe stays pending. We wait until the mock has created all ``jobs`` (or ``limit``
-    seconds pass), hold ``hold`` seconds of steady waiting, and report the process's RSS
-    high-water mark. The process then ends at once, from inside the event loop: cancelling
-    thousands of pending requests can take minutes in httpcore's pool, and the mock is
-    thrown away anyway. So this task must be the last one of its process.
+    subscribe stays pending. A monitor thread waits until the mock has created all ``jobs``
+    (or ``limit`` seconds pass), holds ``hold`` seconds of steady waiting, reports the process's
+    RSS high-water mark and ends the process at once. It is a thread because a client can
+    saturate its event loop here (httpcore's pool does work proportional to the number of
+    queued requests on every change), and because cancelling thousands of pending requests can
+    take minutes while the mock is thrown away anyway. So this task must be the last one.
     """
+    tasks: list[asyncio.Future[str]] = []
+    rss_idle = rss_mb()
+    started = threading.Event()
+    t0 = time.perf_counter()
 
-    async def run() -> None:
-        rss_idle = rss_mb()
-        subscribe, _aclose = async_client(kind, harness.base_url)
-        rss_client = rss_mb()
-        t0 = time.perf_counter()
-        tasks = [asyncio.ensure_future(subscribe()) for _ in range(jobs)]
-        base = harness.stats()["jobs_created"]
+    base = harness.stats()["jobs_created"]
+
+    def monitor() -> None:
+        started.wait(limit)
         created = 0
         deadline = t0 + limit
         while time.perf_counter() < deadline:
-            await asyncio.sleep(0.25)
-            # A short blocking call: a pause for all tasks, nothing more.
+            time.sleep(0.25)
             created = harness.stats()["jobs_created"] - base
-            if created >= jobs or any(t.done() for t in tasks):
+            if created >= jobs or any(t.done() for t in list(tasks)):
                 break
         all_queued = time.perf_counter() - t0
-        await asyncio.sleep(hold)
+        time.sleep(hold)
         created = harness.stats()["jobs_created"] - base
-        done = [t for t in tasks if t.done()]
-        errors = sorted({type(t.exception()).__name__ for t in done if t.exception() is not None})
+        done = [t for t in list(tasks) if t.done()]
+        errors = sorted(
+            {type(t.exception()).__name__ for t in done if not t.cancelled() and t.exception() is not None}
+        )
         out = {
             "jobs": jobs,
             "created": created,
@@ -330,18 +334,23 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
             "seconds_to_queue_all": all_queued,
             "all_queued": created >= jobs,
             "rss_before_client_mb": rss_idle,
-            "rss_client_mb": rss_client,
             "rss_mb": rss_mb(),
             "peak_rss_mb": peak_rss_mb(),
             "task_seconds": time.perf_counter() - t0,
         }
-        harness.close()
         sys.stdout.write(json.dumps({"inflight": out}) + "\n")
         sys.stdout.flush()
         os._exit(0)
 
+    async def run() -> None:
+        subscribe, _aclose = async_client(kind, harness.base_url)
+        tasks.extend(asyncio.ensure_future(subscribe()) for _ in range(jobs))
+        started.set()
+        await asyncio.sleep(limit + hold + 600)
+
+    threading.Thread(target=monitor, name="inflight-monitor", daemon=True).start()
     asyncio.run(run())
-    raise AssertionError("unreachable: task_inflight ends the process")
+    raise RuntimeError("the in-flight monitor did not end the process")
 
 
 def task_download(mode: str, url: str, size: int, reps: int) -> dict[str, Any]:
