@@ -46,6 +46,11 @@ POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100, k
 #: without a connection.
 MAX_STREAMS = 100
 
+#: Streams get a pool of their own: in the shared pool they pushed the connection count past the
+#: keep-alive limit, and httpcore then closes idle connections at once, so submits and results
+#: paid a new TLS handshake each time (and the result of a finished job waited for one).
+STREAM_POOL_LIMITS = httpx.Limits(max_connections=MAX_STREAMS, max_keepalive_connections=MAX_STREAMS)
+
 #: Requests an AsyncClient has outstanding at once (streams and downloads aside); the rest wait in
 #: a semaphore. httpcore's pool does work proportional to (queued requests x connections) on every
 #: change, so 10,000 concurrent subscribes queued there stall the event loop outright.

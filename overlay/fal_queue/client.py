@@ -451,6 +451,7 @@ class Client(_Base):
         self._api.set_httpx_client(self._http)
         self._media_inner = transport
         self._media: httpx.Client | None = None
+        self._streams: httpx.Client | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -474,6 +475,19 @@ class Client(_Base):
             raise error_from_exception(exc, plan.ctx, state) from exc
         finally:
             call_state.reset(token)
+
+    def _stream_client(self) -> httpx.Client:
+        """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
+        if self._streams is None:
+            inner = self._media_inner or httpx.HTTPTransport(limits=C.STREAM_POOL_LIMITS)
+            self._streams = httpx.Client(
+                base_url=self.base_url,
+                auth=self._auth,
+                **self._client_kwargs(),
+                transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+                follow_redirects=False,
+            )
+        return self._streams
 
     def _media_client(self) -> httpx.Client:
         if self._media is None:
@@ -628,9 +642,10 @@ class Client(_Base):
     def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
     ) -> Generator[Status, None, None]:
-        request = self._stream_request(self._http, model_id, request_id, logs, deadline)
+        http = self._stream_client()
+        request = self._stream_request(http, model_id, request_id, logs, deadline)
         try:
-            response = self._http.send(request, stream=True)
+            response = http.send(request, stream=True)
         except httpx.TransportError as exc:
             raise _StreamUnavailable(type(exc).__name__) from exc
         try:
@@ -725,6 +740,8 @@ class Client(_Base):
 
     def close(self) -> None:
         self._http.close()
+        if self._streams is not None:
+            self._streams.close()
         if self._media is not None:
             self._media.close()
 
@@ -848,6 +865,7 @@ class AsyncClient(_Base):
         self._api.set_async_httpx_client(self._http)
         self._media_inner = transport
         self._media: httpx.AsyncClient | None = None
+        self._streams: httpx.AsyncClient | None = None
 
     async def _run(
         self,
@@ -870,6 +888,19 @@ class AsyncClient(_Base):
             raise error_from_exception(exc, plan.ctx, state) from exc
         finally:
             call_state.reset(token)
+
+    def _stream_client(self) -> httpx.AsyncClient:
+        """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
+        if self._streams is None:
+            inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.STREAM_POOL_LIMITS)
+            self._streams = httpx.AsyncClient(
+                base_url=self.base_url,
+                auth=self._auth,
+                **self._client_kwargs(),
+                transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
+                follow_redirects=False,
+            )
+        return self._streams
 
     def _media_client(self) -> httpx.AsyncClient:
         if self._media is None:
@@ -1014,9 +1045,10 @@ class AsyncClient(_Base):
     async def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
     ) -> AsyncGenerator[Status, None]:
-        request = self._stream_request(self._http, model_id, request_id, logs, deadline)
+        http = self._stream_client()
+        request = self._stream_request(http, model_id, request_id, logs, deadline)
         try:
-            response = await self._http.send(request, stream=True)
+            response = await http.send(request, stream=True)
         except httpx.TransportError as exc:
             raise _StreamUnavailable(type(exc).__name__) from exc
         try:
@@ -1109,6 +1141,8 @@ class AsyncClient(_Base):
 
     async def close(self) -> None:
         await self._http.aclose()
+        if self._streams is not None:
+            await self._streams.aclose()
         if self._media is not None:
             await self._media.aclose()
 
