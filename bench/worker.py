@@ -404,6 +404,25 @@ def task_download(mode: str, url: str, size: int, reps: int) -> dict[str, Any]:
                     seconds.append(time.perf_counter() - t0)
                     check(written)
                     os.unlink(target)
+        elif mode == "httpx_async":
+
+            async def run_plain() -> None:
+                async with httpx.AsyncClient(timeout=60.0) as plain:
+                    for i in range(reps + 1):
+                        target = os.path.join(tmp, f"out-{i}.bin")
+                        t0 = time.perf_counter()
+                        written = 0
+                        async with plain.stream("GET", url) as response:
+                            response.raise_for_status()
+                            with open(target, "wb") as out:
+                                async for chunk in response.aiter_bytes():
+                                    out.write(chunk)
+                                    written += len(chunk)
+                        seconds.append(time.perf_counter() - t0)
+                        check(written)
+                        os.unlink(target)
+
+            asyncio.run(run_plain())
         else:
             raise ValueError(f"unknown download mode {mode!r}")
     peak = peak_rss_mb()

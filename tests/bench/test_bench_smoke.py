@@ -55,7 +55,7 @@ def test_smoke_run_produces_every_figure(tmp_path: Path) -> None:
             assert client in values and math.isfinite(values[client]), (prefix, client, values)
     for prefix in DOWNLOAD_FIGURES:
         values = row(prefix)
-        for mode in ("httpx", "fq_sync", "fq_async"):
+        for mode in ("httpx", "fq_sync", "httpx_async", "fq_async"):
             assert mode in values and math.isfinite(values[mode]), (prefix, mode, values)
     # Every job of every workload really ran: the mock saw the requests, the clients got results.
     for client in CLIENTS:
