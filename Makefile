@@ -119,7 +119,7 @@ spec-compat: setup ## Fail on breaking or unversioned changes against spec/publi
 .PHONY: bench-smoke
 BENCH_ARGS ?=
 
-bench: setup ## Full benchmark (~10 min; BENCH_ARGS=--quick for ~3 min); writes bench/results.md
+bench: setup ## Full benchmark (~12 min; BENCH_ARGS=--quick ~9 min); writes bench/results.md
 	FQ_BENCH_VIA_MAKE=1 $(BIN)/python bench/run.py --output bench/results.md --json build/bench/results.json $(BENCH_ARGS)
 
 bench-smoke: setup ## The benchmark with a few jobs per workload (< 20 s); what make test runs

@@ -1,9 +1,9 @@
 """Benchmarks: fal_queue (stream and poll mode), fal's official client and the raw generated
 client, on the same mock gateway, measured in one run.
 
-    .venv/bin/python bench/run.py                     # full run (~10 min), prints the table
+    .venv/bin/python bench/run.py                     # full run (~12 min), prints the table
     .venv/bin/python bench/run.py --output bench/results.md
-    .venv/bin/python bench/run.py --quick             # fewer jobs and repetitions (~3 min)
+    .venv/bin/python bench/run.py --quick             # fewer jobs and repetitions (~9 min)
     .venv/bin/python bench/run.py --smoke             # a few jobs per workload (< 20 s), for make test
 
 Layout: this process only orchestrates. The mock runs in its own processes (``python -m
