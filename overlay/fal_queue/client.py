@@ -35,7 +35,6 @@ from httpx_sse import EventSource, SSEError
 from . import _constants as C
 from . import errors as E
 from ._core import (
-    Answer,
     Context,
     Plan,
     SubmitKwargs,
@@ -262,9 +261,40 @@ class _Base:
             model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
         )
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        """Settings shared by the gateway and media HTTP clients, sync and async."""
-        return {"timeout": self.timeout, "headers": self._headers}
+    def _http_kwargs(
+        self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport, *, gateway: bool
+    ) -> dict[str, Any]:
+        """Arguments of every httpx client the SDK builds, sync or async.
+
+        Gateway clients (API calls, status streams) carry the origin-bound auth and never follow
+        redirects; the media client carries no credentials at all and follows CDN redirects.
+        """
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "headers": self._headers, "transport": transport}
+        if gateway:
+            return {**kwargs, "base_url": self.base_url, "auth": self._auth, "follow_redirects": False}
+        return {**kwargs, "follow_redirects": True}
+
+    @contextlib.contextmanager
+    def _calling(
+        self,
+        plan: Plan[Any],
+        max_retries: int | None,
+        http_timeout: TimeoutArg,
+        deadline: Deadline | None,
+        headers: Mapping[str, str] | None,
+    ) -> Iterator[None]:
+        """Per-call options for the transport, and every escaping exception mapped to our hierarchy."""
+        state = self._state(max_retries, http_timeout, deadline)
+        state.headers = dict(headers) if headers else None
+        token = call_state.set(state)
+        try:
+            yield
+        except E.FalQueueError:
+            raise
+        except Exception as exc:
+            raise error_from_exception(exc, plan.ctx, state) from exc
+        finally:
+            call_state.reset(token)
 
     def _stream_refusal(self, response: httpx.Response, model_id: str, request_id: str) -> Exception:
         """What a non-200 answer to the stream means: a real auth error, or just "poll instead"."""
@@ -441,13 +471,7 @@ class Client(_Base):
         )
         self._sleep: Callable[[float], None] = time.sleep
         inner = transport or httpx.HTTPTransport(limits=C.POOL_LIMITS)
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            auth=self._auth,
-            **self._client_kwargs(),
-            transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
-            follow_redirects=False,
-        )
+        self._http = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
         self._api.set_httpx_client(self._http)
         self._media_inner = transport
         self._media: httpx.Client | None = None
@@ -464,39 +488,23 @@ class Client(_Base):
         deadline: Deadline | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        state = self._state(max_retries, http_timeout, deadline)
-        state.headers = dict(headers) if headers else None
-        token = call_state.set(state)
-        try:
+        with self._calling(plan, max_retries, http_timeout, deadline, headers):
             return plan.complete(plan.sync())
-        except E.FalQueueError:
-            raise
-        except Exception as exc:
-            raise error_from_exception(exc, plan.ctx, state) from exc
-        finally:
-            call_state.reset(token)
+
+    def _retrying(self, inner: httpx.BaseTransport) -> RetryTransport:
+        return RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s))
 
     def _stream_client(self) -> httpx.Client:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
         if self._streams is None:
             inner = self._media_inner or httpx.HTTPTransport(limits=C.STREAM_POOL_LIMITS)
-            self._streams = httpx.Client(
-                base_url=self.base_url,
-                auth=self._auth,
-                **self._client_kwargs(),
-                transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
-                follow_redirects=False,
-            )
+            self._streams = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
         return self._streams
 
     def _media_client(self) -> httpx.Client:
         if self._media is None:
             inner = self._media_inner or httpx.HTTPTransport(limits=C.POOL_LIMITS)
-            self._media = httpx.Client(
-                **self._client_kwargs(),
-                transport=RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
-                follow_redirects=True,
-            )
+            self._media = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=False))
         return self._media
 
     # -- queue operations ------------------------------------------------------------------
@@ -851,16 +859,7 @@ class AsyncClient(_Base):
         self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
         inner = transport or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
         self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            auth=self._auth,
-            **self._client_kwargs(),
-            transport=AsyncRetryTransport(
-                inner,
-                self._retry_policy,
-                sleep=lambda s: self._sleep(s),
-                max_concurrent=C.MAX_CONCURRENT_REQUESTS,
-            ),
-            follow_redirects=False,
+            **self._http_kwargs(self._retrying(inner, C.MAX_CONCURRENT_REQUESTS), gateway=True)
         )
         self._api.set_async_httpx_client(self._http)
         self._media_inner = transport
@@ -876,40 +875,27 @@ class AsyncClient(_Base):
         deadline: Deadline | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        state = self._state(max_retries, http_timeout, deadline)
-        state.headers = dict(headers) if headers else None
-        token = call_state.set(state)
-        try:
-            answer: Answer = await plan.asyncio()
-            return plan.complete(answer)
-        except E.FalQueueError:
-            raise
-        except Exception as exc:
-            raise error_from_exception(exc, plan.ctx, state) from exc
-        finally:
-            call_state.reset(token)
+        with self._calling(plan, max_retries, http_timeout, deadline, headers):
+            return plan.complete(await plan.asyncio())
+
+    def _retrying(
+        self, inner: httpx.AsyncBaseTransport, max_concurrent: int | None = None
+    ) -> AsyncRetryTransport:
+        return AsyncRetryTransport(
+            inner, self._retry_policy, sleep=lambda s: self._sleep(s), max_concurrent=max_concurrent
+        )
 
     def _stream_client(self) -> httpx.AsyncClient:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
         if self._streams is None:
             inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.STREAM_POOL_LIMITS)
-            self._streams = httpx.AsyncClient(
-                base_url=self.base_url,
-                auth=self._auth,
-                **self._client_kwargs(),
-                transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
-                follow_redirects=False,
-            )
+            self._streams = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=True))
         return self._streams
 
     def _media_client(self) -> httpx.AsyncClient:
         if self._media is None:
             inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
-            self._media = httpx.AsyncClient(
-                **self._client_kwargs(),
-                transport=AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s)),
-                follow_redirects=True,
-            )
+            self._media = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=False))
         return self._media
 
     async def submit(
