@@ -85,6 +85,11 @@ def validation_reply(items: list[ValidationItem]) -> Reply:
     return json_reply(422, {"detail": items}, {"X-Fal-Retryable": "false"})
 
 
+def rate_limited_reply(faults: Faults) -> Reply:
+    """The injected 429: nothing was created, retry after ``faults.retry_after`` seconds."""
+    return error_reply(429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)})
+
+
 async def send_reply(send: Send, reply: Reply, *, drop: bool = False, head: bool = False) -> None:
     await send({"type": "http.response.start", "status": reply.status, "headers": reply.raw_headers()})
     if head:
@@ -317,12 +322,7 @@ class GatewayApp:
         if faulty:
             if faults.decide("rate_limit", method, norm_path, attempt):
                 state.count_fault("rate_limit")
-                await send_reply(
-                    send,
-                    error_reply(
-                        429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)}
-                    ),
-                )
+                await send_reply(send, rate_limited_reply(faults))
                 return
             drop = faults.decide("drop", method, norm_path, attempt)
             if drop:
@@ -667,12 +667,7 @@ class MediaApp:
                 return
             if faults.decide("rate_limit", method, path, attempt):
                 state.count_fault("rate_limit")
-                await send_reply(
-                    send,
-                    error_reply(
-                        429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)}
-                    ),
-                )
+                await send_reply(send, rate_limited_reply(faults))
                 return
             drop = faults.decide("drop", method, path, attempt)
             if drop:
