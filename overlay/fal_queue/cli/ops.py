@@ -17,6 +17,7 @@ from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_
 from .progress import JobDisplay, log_text, status_text
 from .run import (
     follow_and_save,
+    follow_options,
     input_options,
     prepare,
     print_outcome,
@@ -198,23 +199,7 @@ This is how an interrupted `fal-queue run` resumes: it waits for the job, then s
 )
 @click.argument("model")
 @click.argument("request_id")
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory for the output files.",
-)
-@click.option("--logs", is_flag=True, help="Show the runner's log lines while waiting.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Stop waiting after this long (exit code 4).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@follow_options
 @common_options
 @handle_errors
 def download_command(

@@ -160,26 +160,36 @@ Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 ti
 """
 
 
+def follow_options(f: F) -> F:
+    """-o/--out, --logs, --timeout, --overwrite: how `run` and `download` follow and save a job."""
+    options = [
+        click.option(
+            "-o",
+            "--out",
+            "out_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("."),
+            show_default=True,
+            help="Directory for the output files.",
+        ),
+        click.option("--logs", is_flag=True, help="Show the runner's log lines while the job runs."),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True),
+            metavar="SECONDS",
+            help="Stop waiting after this long (the job keeps running; exit code 4).",
+        ),
+        click.option("--overwrite", is_flag=True, help="Replace existing files of the same name."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 @click.command("run", epilog=EXAMPLES)
 @click.argument("model")
 @input_options
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory for the output files.",
-)
-@click.option("--logs", is_flag=True, help="Show the runner's log lines while the job runs.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="SECONDS",
-    help="Stop waiting after this long (the job keeps running; exit code 4).",
-)
-@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@follow_options
 @click.option("--no-download", is_flag=True, help="Do not save files; print the result JSON.")
 @submit_options
 @common_options
