@@ -33,7 +33,6 @@ from fal_queue_api.api.submit import (
     submit_kontext_text_to_image,
 )
 from fal_queue_api.client import AuthenticatedClient
-from fal_queue_api.types import UNSET, Unset
 
 from . import errors as E
 from ._transport import CallState, Secret, is_submit
@@ -659,14 +658,12 @@ def job_failed(status: Completed, model_id: str, cause: E.APIStatusError | None)
 
 __all__ = [
     "TYPED_MODELS",
-    "UNSET",
     "Answer",
     "Context",
     "Plan",
     "SubmitKwargs",
     "SubmitOptions",
     "Submitted",
-    "Unset",
     "cancel_plan",
     "error_from_answer",
     "error_from_exception",

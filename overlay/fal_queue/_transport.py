@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 
@@ -92,7 +92,6 @@ class CallState:
     #: Extra headers for this call only (``headers=`` of submit).
     headers: dict[str, str] | None = None
     attempts: int = 0
-    retried_statuses: list[int] = field(default_factory=list)
 
 
 #: Request extension marking a response the caller streams (SSE, downloads): not read eagerly.
@@ -238,8 +237,6 @@ class RetryTransport(httpx.BaseTransport):
                 delay = self.policy.delay_for(attempt, response)
                 if _fits(deadline, delay):
                     response.close()
-                    if state is not None:
-                        state.retried_statuses.append(response.status_code)
                     _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     self._sleep(delay)
                     continue
@@ -313,8 +310,6 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 delay = self.policy.delay_for(attempt, response)
                 if _fits(deadline, delay):
                     await response.aclose()
-                    if state is not None:
-                        state.retried_statuses.append(response.status_code)
                     _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     await self._sleep(delay)
                     continue

@@ -17,9 +17,8 @@ from ._core import parse_status
 from .errors import JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = ["Deadline", "PollPolicy", "Poller", "WaitMode", "decode_event", "status_key"]
+__all__ = ["Deadline", "PollPolicy", "Poller", "decode_event", "status_key"]
 
-WaitMode = str  # "stream" or "poll"
 WAIT_MODES = frozenset({"stream", "poll"})
 
 
