@@ -35,6 +35,18 @@ POLL_MAX_INTERVAL = 1.0
 #: How long a status stream waits for a free pooled connection before the job is polled instead.
 STREAM_POOL_WAIT = 0.05
 
+#: A status stream silent this long (no event, no ping) is given up for polling. fal pings about
+#: every 15 s (fal-js gives up after 15 s of silence); the margin covers a ping delayed in transit.
+STREAM_SILENCE_LIMIT = 20.0
+
+#: A download's body may take the per-call timeout plus its size at this rate (bytes/s), so a
+#: large video on a slow link finishes while a server dripping bytes cannot hold a call forever.
+DOWNLOAD_MIN_RATE = 64 * 1024
+
+#: Without a caller's deadline, a result that answers "still in progress" right after COMPLETED
+#: (an eventually consistent gateway) is asked again for at most this long.
+RESULT_NOT_READY_MAX_WAIT = 30.0
+
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 

@@ -185,9 +185,23 @@ def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[
     return options, call
 
 
+def _utf8_ready(text: str, path: str) -> None:
+    """A lone surrogate (what ``os.fsdecode`` makes of undecodable bytes) cannot be sent as JSON."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise E.InvalidInputError(
+            f"arguments{path} holds a lone surrogate (U+{ord(text[exc.start]):04X}) at position "
+            f"{exc.start}, which is not valid UTF-8; decode such text with errors='replace'"
+        ) from None
+
+
 def _json_ready(value: Any, path: str) -> None:
     """Raise a clear error for anything json.dumps would choke on (or silently mangle)."""
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str):
+        _utf8_ready(value, path)
+        return
+    if value is None or isinstance(value, bool | int):
         return
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -197,6 +211,7 @@ def _json_ready(value: Any, path: str) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise E.InvalidInputError(f"arguments{path} has a non-string key {key!r}")
+            _utf8_ready(key, f"{path} key")
             _json_ready(item, f"{path}[{key!r}]")
         return
     if isinstance(value, list | tuple):
@@ -331,9 +346,13 @@ def error_from_answer(
     status_code: int, headers: Mapping[str, str], content: bytes, ctx: Context
 ) -> E.APIStatusError:
     """The typed error for an error status, with the server's detail, error type and request ids."""
+    headers = {k: _redact(v, ctx) for k, v in headers.items()}  # some servers echo the key
     lowered = {k.lower(): v for k, v in headers.items()}
-    if ctx.secret is not None and ctx.secret.get().encode() in content:
-        content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
+    if ctx.secret is not None and content:
+        text = content.decode("utf-8", "replace")
+        redacted = ctx.secret.redact(text)
+        if redacted != text:
+            content = redacted.encode()
     body = _decode_body(content)
     detail = body.get("detail") if isinstance(body, Mapping) else None
     error_type = (body.get("error_type") if isinstance(body, Mapping) else None) or lowered.get(
@@ -442,10 +461,20 @@ def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
     for key in ("status_url", "response_url", "cancel_url"):
         if isinstance(raw.get(key), str):
             raw[key] = rewrite_url(raw[key], base_url)
+    named = raw.get("request_id")
+    if isinstance(named, str) and named and named != request_id:
+        raise E.RequestIdMismatchError(
+            f"status: asked about request {request_id!r}, the gateway answered about {named!r} "
+            "(not followed)",
+            expected=request_id,
+            received=named,
+            status_code=200,
+            body=json.dumps(raw, default=str).encode(),
+        )
     logs_value = raw.get("logs")
     logs = tuple(x for x in logs_value if isinstance(x, Mapping)) if isinstance(logs_value, list) else ()
     common: dict[str, Any] = {
-        "request_id": _str_or_none(raw.get("request_id")) or request_id,
+        "request_id": request_id,
         "logs": logs,
         "status_url": _str_or_none(raw.get("status_url")),
         "response_url": _str_or_none(raw.get("response_url")),
@@ -560,7 +589,21 @@ def submit_plan(
         raw = parse_json_object(answer.content)
         parsed = answer.parsed if isinstance(answer.parsed, gen.QueueSubmitResponse) else None
         parsed = parsed or gen.QueueSubmitResponse.from_dict(raw)
-        request_id = validate_request_id(parsed.request_id)
+        try:
+            request_id = validate_request_id(parsed.request_id)
+        except E.InvalidInputError:
+            # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
+            raise E.APIResponseValidationError(
+                _redact(
+                    f"submit: the gateway queued a job but answered with an unusable request id "
+                    f"{parsed.request_id!r}; its raw answer is in .body",
+                    ctx,
+                ),
+                status_code=answer.status_code,
+                body=answer.content,
+                model_id=model_id,
+                server_request_id=answer.headers.get("x-fal-request-id"),
+            ) from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
         rewritten = {
             k: rewrite_url(str(raw[k]), base_url) for k in ("status_url", "response_url", "cancel_url")

@@ -26,7 +26,7 @@ class RedactingFilter(logging.Filter):
             return True
         message = record.getMessage()
         redacted = message
-        for secret in list(_secrets):
+        for secret in sorted(_secrets, key=lambda x: len(x.get()), reverse=True):
             redacted = secret.redact(redacted)
         if redacted != message:
             record.msg, record.args = redacted, None

@@ -8,17 +8,22 @@ the response or exception, and the attempt number; the two transports only sleep
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextvars
 import email.utils
+import json
 import logging
+import math
 import random
 import time
+import urllib.parse
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass
 
 import httpx
 
 from . import _constants as C
+from . import _wallclock
 from .urls import origin_of
 
 logger = logging.getLogger("fal_queue")
@@ -35,12 +40,18 @@ __all__ = [
 
 
 class Secret:
-    """A string that never shows itself in reprs, logs or tracebacks."""
+    """A string that never shows itself in reprs, logs or tracebacks.
 
-    __slots__ = ("__weakref__", "_value")
+    ``redact`` scrubs every form in which the value can travel inside text: raw, escaped as
+    ``repr``/JSON write it, percent-encoded, and base64 (standard and URL-safe, with and without
+    padding, and as part of an ``Authorization`` value).
+    """
+
+    __slots__ = ("__weakref__", "_forms", "_value")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        self._forms = _encoded_forms(value)
 
     def get(self) -> str:
         return self._value
@@ -54,7 +65,35 @@ class Secret:
         return bool(self._value)
 
     def redact(self, text: str) -> str:
-        return text.replace(self._value, "**********") if self._value else text
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, "**********")
+        return text
+
+
+def _encoded_forms(value: str) -> tuple[str, ...]:
+    """Every encoding of ``value`` worth scrubbing, longest first (so no form leaves a tail)."""
+    if not value:
+        return ()
+    raw = value.encode("utf-8", "surrogatepass")
+    forms = {
+        value,
+        repr(value)[1:-1],
+        json.dumps(value)[1:-1],
+        urllib.parse.quote(value, safe=""),
+        urllib.parse.quote_plus(value, safe=""),
+    }
+    for payload in (raw, b"Bearer " + raw, b"Key " + raw, b":" + raw):
+        for encoded in (base64.b64encode(payload), base64.urlsafe_b64encode(payload)):
+            text = encoded.decode("ascii")
+            forms.update({text, text.rstrip("=")})
+    # base64 of a longer text holding the key shows the key's encoding at one of three offsets.
+    for shift in (0, 1, 2):
+        shifted = base64.b64encode(b"\0" * shift + raw).decode("ascii")
+        core = shifted[(4 if shift else 0) : -4]
+        if len(core) >= 8:
+            forms.update({core, core.replace("+", "-").replace("/", "_")})
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 
 class GatewayAuth(httpx.Auth):
@@ -141,29 +180,40 @@ class RetryPolicy:
         return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
     def retry_after(self, response: httpx.Response) -> float | None:
-        """Seconds the server asked us to wait (``Retry-After`` as seconds or an HTTP date)."""
+        """Seconds the server asked us to wait (``Retry-After`` as seconds or an HTTP date).
+
+        A hint that is not a finite, non-negative number (``nan``, ``inf``, ``-3``) is no hint.
+        """
         value = response.headers.get("retry-after-ms")
         if value:
-            try:
-                return min(max(float(value) / 1000.0, 0.0), self.retry_after_cap)
-            except ValueError:
-                pass
+            millis = _finite(value)
+            if millis is not None:
+                return min(millis / 1000.0, self.retry_after_cap)
         value = response.headers.get("retry-after")
         if not value:
             return None
-        try:
-            seconds = float(value)
-        except ValueError:
+        seconds = _finite(value)
+        if seconds is None:
             try:
                 parsed = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, IndexError, OverflowError):
                 return None
-            seconds = parsed.timestamp() - time.time()
-        return min(max(seconds, 0.0), self.retry_after_cap)
+            if parsed.tzinfo is None:
+                return None
+            seconds = max(parsed.timestamp() - time.time(), 0.0)
+        return min(seconds, self.retry_after_cap)
 
     def delay_for(self, attempt: int, response: httpx.Response | None) -> float:
         hinted = self.retry_after(response) if response is not None else None
         return hinted if hinted is not None else self.backoff(attempt)
+
+
+def _finite(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
 
 
 def is_submit(request: httpx.Request) -> bool:
@@ -185,7 +235,24 @@ def _limits(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | N
     return max_retries, deadline, state
 
 
+def exchange_limit(request: httpx.Request, deadline: float | None) -> float | None:
+    """When one attempt must be over: its own timeout as a wall-clock bound, capped by the deadline.
+
+    httpx applies its timeouts to each socket operation; here the largest of them bounds the
+    whole exchange (the headers of a streamed response, the whole body of any other).
+    """
+    values = [float(v) for v in (request.extensions.get("timeout") or {}).values() if v is not None]
+    own = time.monotonic() + max(values) if values else None
+    if own is None or deadline is None:
+        return own if deadline is None else deadline
+    return min(own, deadline)
+
+
 def _fits(deadline: float | None, delay: float) -> bool:
+    """Whether sleeping ``delay`` and trying again can end before every limit in force."""
+    left = _wallclock.remaining()
+    if left is not None and delay >= left:
+        return False
     return deadline is None or time.monotonic() + delay < deadline
 
 
@@ -213,12 +280,13 @@ class RetryTransport(httpx.BaseTransport):
             if state is not None:
                 state.attempts = attempt
             try:
-                response = self._inner.handle_request(request)
-                if not request.extensions.get(STREAM_EXTENSION):
-                    try:  # read here so that a connection cut mid-body is retried too
-                        response.read()
-                    finally:
-                        response.close()
+                with _wallclock.limit(exchange_limit(request, deadline)):
+                    response = self._inner.handle_request(request)
+                    if not request.extensions.get(STREAM_EXTENSION):
+                        try:  # read here so that a connection cut mid-body is retried too
+                            response.read()
+                        finally:
+                            response.close()
             except Exception as exc:
                 if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
                     raise
@@ -286,12 +354,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             if state is not None:
                 state.attempts = attempt
             try:
-                response = await self._inner.handle_async_request(request)
-                if not request.extensions.get(STREAM_EXTENSION):
-                    try:  # read here so that a connection cut mid-body is retried too
-                        await response.aread()
-                    finally:
-                        await response.aclose()
+                async with _wallclock.async_limit(exchange_limit(request, deadline), request):
+                    response = await self._inner.handle_async_request(request)
+                    if not request.extensions.get(STREAM_EXTENSION):
+                        try:  # read here so that a connection cut mid-body is retried too
+                            await response.aread()
+                        finally:
+                            await response.aclose()
             except Exception as exc:
                 if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
                     raise

@@ -33,6 +33,7 @@ from fal_queue_api.client import AuthenticatedClient
 from httpx_sse import EventSource, SSEError
 
 from . import _constants as C
+from . import _wallclock
 from . import errors as E
 from ._core import (
     Context,
@@ -61,15 +62,18 @@ from ._transport import (
     call_state,
 )
 from .download import (
+    IF_EXISTS,
     FileSink,
+    IfExists,
     ProgressCallback,
+    as_download_error,
     check_target,
     files_of,
     plan_targets,
     retry_delay,
     save_data_uri,
 )
-from .polling import WAIT_MODES, Deadline, Poller, PollPolicy, decode_event
+from .polling import WAIT_MODES, Deadline, Poller, PollPolicy, ResultRetry, decode_event
 from .types import Completed, File, Result, Status
 from .urls import app_id, normalize_base_url, queue_urls, validate_model_id, validate_request_id
 
@@ -152,9 +156,7 @@ class _Base:
         key = api_key if api_key is not None else os.environ.get(C.ENV_KEY, "")
         if not isinstance(key, str) or not key.strip():
             raise E.ConfigurationError("no API key: pass api_key= or set FAL_QUEUE_KEY")
-        if any(c in key for c in "\r\n"):
-            raise E.ConfigurationError("the API key contains a line break")
-        self._key = Secret(key.strip())
+        self._key = Secret(_checked_key(key.strip()))
         register_secret(self._key)
         scheme_name = (auth_scheme or os.environ.get(C.ENV_AUTH_SCHEME) or "bearer").lower()
         if scheme_name not in _SCHEMES:
@@ -246,7 +248,8 @@ class _Base:
             timeout=_clip(
                 httpx.Timeout(
                     connect=self.timeout.connect,
-                    read=self.timeout.read,
+                    # A stream silent this long (no event, no ping) is dead: poll instead.
+                    read=C.STREAM_SILENCE_LIMIT,
                     write=self.timeout.write,
                     pool=C.STREAM_POOL_WAIT,
                 ),
@@ -288,7 +291,8 @@ class _Base:
         state.headers = dict(headers) if headers else None
         token = call_state.set(state)
         try:
-            yield
+            with _wallclock.limit(deadline.at if deadline is not None else None):
+                yield
         except E.FalQueueError:
             raise
         except Exception as exc:
@@ -307,17 +311,38 @@ class _Base:
         self,
         source: Result | File | Iterable[File],
         directory: str | os.PathLike[str],
+        if_exists: str | None,
         overwrite: bool,
         prefix: str,
-    ) -> tuple[list[tuple[File, Path]], str | None]:
-        """Plan every target first, so that a clash fails before any byte is fetched."""
+    ) -> tuple[list[tuple[File, Path]], str | None, IfExists]:
+        """Plan every target first, so that a clash or a bad folder fails before any byte is fetched."""
+        mode = _if_exists(if_exists, overwrite)
         files, request_id = files_of(source)
         target_dir = Path(directory)
-        target_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise E.DownloadError(
+                f"cannot create the folder {target_dir}: {exc.strerror or type(exc).__name__}",
+                url=files[0].url[:64] if files else "",
+                request_id=request_id,
+            ) from exc
         targets = plan_targets(files, target_dir, prefix=prefix)
         for file, target in zip(files, targets, strict=True):
-            check_target(target, overwrite, file.url, request_id)
-        return list(zip(files, targets, strict=True)), request_id
+            check_target(target, mode, file.url, request_id)
+        return list(zip(files, targets, strict=True)), request_id, mode
+
+    def _body_limit(self, started: float, written: int, expected: int | None) -> float:
+        """When a download's body must be in: the per-call timeout plus time for its size."""
+        size = max(expected or 0, written + C.DOWNLOAD_CHUNK)
+        return started + _total_seconds(self.timeout) + size / C.DOWNLOAD_MIN_RATE
+
+    def _download_timeout(
+        self, deadline: Deadline, file: File, request_id: str | None
+    ) -> E.DownloadTimeoutError:
+        return E.DownloadTimeoutError(
+            f"download did not finish within {deadline.timeout:g}s", url=file.url, request_id=request_id
+        )
 
     def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Self:
         """A copy with other defaults that shares this client's connections."""
@@ -328,6 +353,49 @@ class _Base:
         if timeout is not None:
             clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
         return clone
+
+
+def _checked_key(key: str) -> str:
+    """The key as it may go into a header, or a ConfigurationError that never shows the key."""
+    scheme = key.split(" ", 1)[0].lower()
+    if scheme in {"bearer", "key"} and " " in key:
+        raise E.ConfigurationError(
+            f"the API key starts with {key.split(' ', 1)[0]!r}: pass the key alone "
+            "(the SDK adds the scheme; choose it with auth_scheme=)"
+        )
+    for position, char in enumerate(key):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char.isspace():
+            what = "whitespace"
+        elif char.isprintable():
+            what = "a non-ASCII character"
+        else:
+            what = f"a control character (U+{ord(char):04X})"
+        raise E.ConfigurationError(
+            f"the API key contains {what} at position {position}; "
+            "check FAL_QUEUE_KEY (or api_key=) for a stray character"
+        )
+    return key
+
+
+def _total_seconds(timeout: httpx.Timeout) -> float:
+    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
+    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
+
+
+def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
+    if if_exists is None:
+        return "overwrite" if overwrite else "rename"
+    if if_exists not in IF_EXISTS:
+        raise E.InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
+    if overwrite and if_exists != "overwrite":
+        raise E.InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
+    mode: IfExists = if_exists  # type: ignore[assignment]
+    return mode
 
 
 def _version() -> str:
@@ -349,6 +417,15 @@ def _stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_i
 def _poll_failure(exc: E.APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
     """A status call cut short by the caller's own deadline is a timeout of the wait."""
     return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
+
+
+def _result_failure(
+    exc: E.APIConnectionError, deadline: Deadline, final: Completed, model_id: str
+) -> Exception:
+    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
+    if deadline.expired():
+        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
+    return exc
 
 
 def _is_job_failure(err: E.APIStatusError) -> bool:
@@ -398,6 +475,16 @@ class SyncHandle(_HandleBase["Client"]):
     ) -> Completed:
         """Block until the job completes; return its final status (which may carry an error)."""
         deadline = Deadline(timeout, self.client._clock)
+        return self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+
+    def _wait(
+        self,
+        deadline: Deadline,
+        on_queue_update: QueueUpdate | None,
+        logs: bool,
+        cancel_on_timeout: bool,
+        mode: str | None,
+    ) -> Completed:
         try:
             for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
                 if on_queue_update is not None:
@@ -424,15 +511,13 @@ class SyncHandle(_HandleBase["Client"]):
         cancel_on_timeout: bool = False,
         mode: str | None = None,
     ) -> Result:
-        """Wait for the job and return its result; raise JobFailedError if it failed."""
-        final = self.wait(
-            on_queue_update=on_queue_update,
-            logs=logs,
-            timeout=timeout,
-            cancel_on_timeout=cancel_on_timeout,
-            mode=mode,
-        )
-        return self.client._result_after(self.model_id, final)
+        """Wait for the job and return its result; raise JobFailedError if it failed.
+
+        ``timeout`` bounds the whole call: the wait and the result fetch.
+        """
+        deadline = Deadline(timeout, self.client._clock)
+        final = self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+        return self.client._result_after(self.model_id, final, deadline)
 
     def result(self) -> Result:
         return self.client.result(self.model_id, self.request_id)
@@ -470,7 +555,7 @@ class Client(_Base):
             retry_policy=retry_policy,
         )
         self._sleep: Callable[[float], None] = time.sleep
-        inner = transport or httpx.HTTPTransport(limits=C.POOL_LIMITS)
+        inner = transport or _wallclock.install(httpx.HTTPTransport(limits=C.POOL_LIMITS))
         self._http = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
         self._api.set_httpx_client(self._http)
         self._media_inner = transport
@@ -497,13 +582,13 @@ class Client(_Base):
     def _stream_client(self) -> httpx.Client:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
         if self._streams is None:
-            inner = self._media_inner or httpx.HTTPTransport(limits=C.STREAM_POOL_LIMITS)
+            inner = self._media_inner or _wallclock.install(httpx.HTTPTransport(limits=C.STREAM_POOL_LIMITS))
             self._streams = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
         return self._streams
 
     def _media_client(self) -> httpx.Client:
         if self._media is None:
-            inner = self._media_inner or httpx.HTTPTransport(limits=C.POOL_LIMITS)
+            inner = self._media_inner or _wallclock.install(httpx.HTTPTransport(limits=C.POOL_LIMITS))
             self._media = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=False))
         return self._media
 
@@ -653,40 +738,58 @@ class Client(_Base):
         http = self._stream_client()
         request = self._stream_request(http, model_id, request_id, logs, deadline)
         try:
-            response = http.send(request, stream=True)
+            with _wallclock.limit(deadline.at):
+                response = http.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise _StreamUnavailable(type(exc).__name__) from exc
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
-                response.read()
+                with _wallclock.limit(deadline.at):
+                    response.read()
                 raise self._stream_refusal(response, model_id, request_id)
-            for event in EventSource(response).iter_sse():
+            events = EventSource(response).iter_sse()
+            while True:
+                # Every socket read ends by the deadline, however often the server pings.
+                with _wallclock.limit(deadline.at):
+                    event = next(events, None)
+                if event is None:
+                    break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
                     yield status
                     if status.done:
                         return
+                if deadline.expired():  # the same event again and again ends too
+                    raise deadline.error(request_id, model_id, cancelled=False)
             raise _StreamUnavailable("stream ended before COMPLETED")
         except (httpx.TransportError, SSEError) as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             response.close()
 
-    def _result_after(self, model_id: str, final: Completed) -> Result:
+    def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
+        plan = self._result_plan(model_id, final.request_id)
         if final.failed:
             try:  # only for the error body: the status already says the job failed
-                self.result(model_id, final.request_id, max_retries=0)
+                self._run(plan, max_retries=0, deadline=deadline)
             except E.APIStatusError as err:
                 raise job_failed(final, model_id, err) from err
             except E.FalQueueError as err:
                 raise job_failed(final, model_id, None) from err
             raise job_failed(final, model_id, None)
-        try:
-            return self.result(model_id, final.request_id)
-        except E.APIStatusError as err:
-            if _is_job_failure(err):
-                raise job_failed(final, model_id, err) from err
-            raise
+        retry = ResultRetry(self._retry_policy, deadline)
+        while True:
+            try:
+                return self._run(plan, deadline=deadline)
+            except E.APIStatusError as err:
+                if _is_job_failure(err):
+                    raise job_failed(final, model_id, err) from err
+                delay = retry.after(err)  # "still in progress" right after COMPLETED: ask again
+                if delay is None:
+                    raise
+                self._sleep(delay)
+            except E.APIConnectionError as exc:
+                raise _result_failure(exc, deadline, final, model_id) from exc
 
     # -- downloads -------------------------------------------------------------------------
 
@@ -695,54 +798,78 @@ class Client(_Base):
         source: Result | File | Iterable[File],
         directory: str | os.PathLike[str],
         *,
+        if_exists: IfExists | None = None,
         overwrite: bool = False,
         on_progress: ProgressCallback | None = None,
         prefix: str = "",
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> list[Path]:
-        """Save every file of a result into ``directory``; return the paths written."""
-        pairs, request_id = self._prepare_download(source, directory, overwrite, prefix)
+        """Save every file of a result into ``directory``; return the paths written.
+
+        A taken name gets a free numbered one (``if_exists="rename"``, the default), so saving never
+        fails a paid job; ``"overwrite"`` (or ``overwrite=True``) replaces, ``"error"`` raises.
+        ``timeout`` bounds the whole download (seconds, wall clock).
+        """
+        pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        return [self._download_one(f, t, overwrite, on_progress, request_id, retries) for f, t in pairs]
+        deadline = Deadline(timeout, self._clock)
+        return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
 
     def _download_one(
         self,
         file: File,
         target: Path,
-        overwrite: bool,
+        mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
         retries: int,
+        deadline: Deadline,
     ) -> Path:
         if file.url.startswith("data:"):
-            save_data_uri(file, target, overwrite, on_progress, request_id)
-            return target
+            return save_data_uri(file, target, mode, on_progress, request_id)
         attempt = 0
         while True:
             try:
-                return self._fetch(file, target, overwrite, on_progress, request_id)
-            except (httpx.TransportError, E.DownloadError) as exc:
+                return self._fetch(file, target, mode, on_progress, request_id, deadline)
+            except (httpx.HTTPError, OSError, E.DownloadError) as exc:
+                if deadline.expired():
+                    raise self._download_timeout(deadline, file, request_id) from exc
                 attempt += 1
-                delay = retry_delay(exc, attempt, retries, self._retry_policy.backoff, file.url, request_id)
+                error = as_download_error(exc, file.url, target, request_id)
+                delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
+                remaining = deadline.remaining()
+                if remaining is not None and delay >= remaining:
+                    raise self._download_timeout(deadline, file, request_id) from exc
                 self._sleep(delay)
 
     def _fetch(
         self,
         file: File,
         target: Path,
-        overwrite: bool,
+        mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
+        deadline: Deadline,
     ) -> Path:
-        with self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response:
+        with (
+            _wallclock.limit(deadline.at),
+            self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response,
+        ):
             sink = FileSink(file, target, response, on_progress, request_id)
+            started = time.monotonic()
             try:
-                for chunk in response.iter_bytes(C.DOWNLOAD_CHUNK):
+                chunks = response.iter_bytes(C.DOWNLOAD_CHUNK)
+                while True:
+                    with _wallclock.limit(self._body_limit(started, sink.written, sink.total)):
+                        chunk = next(chunks, None)
+                        _wallclock.check()  # also for transports the socket clip cannot reach
+                    if chunk is None:
+                        break
                     sink.write(chunk)
-                sink.commit(overwrite)
+                return sink.commit(mode)
             finally:
                 sink.discard()
-        return target
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -784,6 +911,16 @@ class AsyncHandle(_HandleBase["AsyncClient"]):
         mode: str | None = None,
     ) -> Completed:
         deadline = Deadline(timeout, self.client._clock)
+        return await self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+
+    async def _wait(
+        self,
+        deadline: Deadline,
+        on_queue_update: QueueUpdate | None,
+        logs: bool,
+        cancel_on_timeout: bool,
+        mode: str | None,
+    ) -> Completed:
         try:
             async for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
                 if on_queue_update is not None:
@@ -812,14 +949,9 @@ class AsyncHandle(_HandleBase["AsyncClient"]):
         cancel_on_timeout: bool = False,
         mode: str | None = None,
     ) -> Result:
-        final = await self.wait(
-            on_queue_update=on_queue_update,
-            logs=logs,
-            timeout=timeout,
-            cancel_on_timeout=cancel_on_timeout,
-            mode=mode,
-        )
-        return await self.client._result_after(self.model_id, final)
+        deadline = Deadline(timeout, self.client._clock)
+        final = await self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+        return await self.client._result_after(self.model_id, final, deadline)
 
     async def result(self) -> Result:
         return await self.client.result(self.model_id, self.request_id)
@@ -876,7 +1008,10 @@ class AsyncClient(_Base):
         headers: Mapping[str, str] | None = None,
     ) -> T:
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
-            return plan.complete(await plan.asyncio())
+            # The request gate, every attempt and every backoff sleep end by the deadline.
+            async with _wallclock.async_limit(deadline.at if deadline is not None else None):
+                answer = await plan.asyncio()
+            return plan.complete(answer)
 
     def _retrying(
         self, inner: httpx.AsyncBaseTransport, max_concurrent: int | None = None
@@ -1034,96 +1169,132 @@ class AsyncClient(_Base):
         http = self._stream_client()
         request = self._stream_request(http, model_id, request_id, logs, deadline)
         try:
-            response = await http.send(request, stream=True)
+            async with _wallclock.async_limit(deadline.at):
+                response = await http.send(request, stream=True)
         except httpx.TransportError as exc:
-            raise _StreamUnavailable(type(exc).__name__) from exc
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
-                await response.aread()
+                async with _wallclock.async_limit(deadline.at):
+                    await response.aread()
                 raise self._stream_refusal(response, model_id, request_id)
-            async for event in EventSource(response).aiter_sse():
+            events = EventSource(response).aiter_sse()
+            while True:
+                # Every read ends by the deadline, however often the server pings.
+                async with _wallclock.async_limit(deadline.at):
+                    event = await anext(events, None)
+                if event is None:
+                    break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
                     yield status
                     if status.done:
                         return
+                if deadline.expired():  # the same event again and again ends too
+                    raise deadline.error(request_id, model_id, cancelled=False)
             raise _StreamUnavailable("stream ended before COMPLETED")
         except (httpx.TransportError, SSEError) as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             await response.aclose()
 
-    async def _result_after(self, model_id: str, final: Completed) -> Result:
+    async def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
+        plan = self._result_plan(model_id, final.request_id)
         if final.failed:
             try:  # only for the error body: the status already says the job failed
-                await self.result(model_id, final.request_id, max_retries=0)
+                await self._run(plan, max_retries=0, deadline=deadline)
             except E.APIStatusError as err:
                 raise job_failed(final, model_id, err) from err
             except E.FalQueueError as err:
                 raise job_failed(final, model_id, None) from err
             raise job_failed(final, model_id, None)
-        try:
-            return await self.result(model_id, final.request_id)
-        except E.APIStatusError as err:
-            if _is_job_failure(err):
-                raise job_failed(final, model_id, err) from err
-            raise
+        retry = ResultRetry(self._retry_policy, deadline)
+        while True:
+            try:
+                return await self._run(plan, deadline=deadline)
+            except E.APIStatusError as err:
+                if _is_job_failure(err):
+                    raise job_failed(final, model_id, err) from err
+                delay = retry.after(err)  # "still in progress" right after COMPLETED: ask again
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+            except E.APIConnectionError as exc:
+                raise _result_failure(exc, deadline, final, model_id) from exc
 
     async def download(
         self,
         source: Result | File | Iterable[File],
         directory: str | os.PathLike[str],
         *,
+        if_exists: IfExists | None = None,
         overwrite: bool = False,
         on_progress: ProgressCallback | None = None,
         prefix: str = "",
         max_retries: int | None = None,
+        timeout: float | None = None,
     ) -> list[Path]:
-        """Save every file of a result into ``directory``; return the paths written."""
-        pairs, request_id = self._prepare_download(source, directory, overwrite, prefix)
+        """Save every file of a result into ``directory``; return the paths written (see Client)."""
+        pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        return [await self._download_one(f, t, overwrite, on_progress, request_id, retries) for f, t in pairs]
+        deadline = Deadline(timeout, self._clock)
+        return [
+            await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
+        ]
 
     async def _download_one(
         self,
         file: File,
         target: Path,
-        overwrite: bool,
+        mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
         retries: int,
+        deadline: Deadline,
     ) -> Path:
         if file.url.startswith("data:"):
-            save_data_uri(file, target, overwrite, on_progress, request_id)
-            return target
+            return save_data_uri(file, target, mode, on_progress, request_id)
         attempt = 0
         while True:
             try:
-                return await self._fetch(file, target, overwrite, on_progress, request_id)
-            except (httpx.TransportError, E.DownloadError) as exc:
+                return await self._fetch(file, target, mode, on_progress, request_id, deadline)
+            except (httpx.HTTPError, OSError, E.DownloadError) as exc:
+                if deadline.expired():
+                    raise self._download_timeout(deadline, file, request_id) from exc
                 attempt += 1
-                delay = retry_delay(exc, attempt, retries, self._retry_policy.backoff, file.url, request_id)
+                error = as_download_error(exc, file.url, target, request_id)
+                delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
+                remaining = deadline.remaining()
+                if remaining is not None and delay >= remaining:
+                    raise self._download_timeout(deadline, file, request_id) from exc
                 await self._sleep(delay)
 
     async def _fetch(
         self,
         file: File,
         target: Path,
-        overwrite: bool,
+        mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
+        deadline: Deadline,
     ) -> Path:
-        async with self._media_client().stream(
-            "GET", file.url, extensions={STREAM_EXTENSION: True}
-        ) as response:
+        async with (
+            _wallclock.async_limit(deadline.at),
+            self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response,
+        ):
             sink = FileSink(file, target, response, on_progress, request_id)
+            started = time.monotonic()
             try:
-                async for chunk in response.aiter_bytes(C.DOWNLOAD_CHUNK):
+                chunks = response.aiter_bytes(C.DOWNLOAD_CHUNK)
+                while True:
+                    async with _wallclock.async_limit(self._body_limit(started, sink.written, sink.total)):
+                        chunk = await anext(chunks, None)
+                    if chunk is None:
+                        break
                     sink.write(chunk)
-                sink.commit(overwrite)
+                return sink.commit(mode)
             finally:
                 sink.discard()
-        return target
 
     async def close(self) -> None:
         await self._http.aclose()

@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Literal
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import httpx
@@ -25,8 +25,10 @@ from .errors import DownloadError, InvalidInputError
 from .types import File, Result
 
 __all__ = [
+    "IF_EXISTS",
     "DownloadProgress",
     "FileSink",
+    "IfExists",
     "ProgressCallback",
     "plan_targets",
     "retry_delay",
@@ -35,6 +37,17 @@ __all__ = [
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: Names Windows reserves for devices, whatever the extension: a folder holding ``CON.png`` cannot
+#: be copied there.
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3"}
+)
+
+IfExists = Literal["rename", "overwrite", "error"]
+#: What ``download`` does when a target name is taken: pick a free numbered name (the default, so
+#: that saving never fails a paid job), replace the file, or raise DownloadError.
+IF_EXISTS: frozenset[str] = frozenset({"rename", "overwrite", "error"})
+_MAX_RENAMES = 10_000
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
     "image/png": ".png",
@@ -66,6 +79,9 @@ def safe_file_name(name: str | None, *, fallback: str) -> str:
         base = PurePosixPath(name.replace("\\", "/")).name
         base = unicodedata.normalize("NFKC", base)
         base = _UNSAFE.sub("_", base).strip("._")[:120]
+        stem, dot, rest = base.partition(".")
+        if stem.upper() in _WINDOWS_DEVICES:
+            base = f"{stem}_{dot}{rest}"
         if base and base not in {".", ".."}:
             return base
     return fallback
@@ -141,23 +157,55 @@ def open_temp(target: Path) -> tuple[IO[bytes], Path]:
     return os.fdopen(fd, "wb"), Path(name)
 
 
-def commit(temp: Path, target: Path, *, overwrite: bool) -> None:
-    """Move a finished temporary file into place; never clobber unless asked."""
-    if overwrite:
-        os.replace(temp, target)
-        return
+def _umask() -> int:
+    """The process umask, read without changing it where the platform allows."""
     try:
-        os.link(temp, target)  # atomic, and fails if target exists
-    except FileExistsError:
-        temp.unlink(missing_ok=True)
-        raise
-    except OSError:  # file systems without hard links
-        if target.exists():
-            temp.unlink(missing_ok=True)
-            raise FileExistsError(target) from None
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # pragma: no cover - platforms without /proc
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
+
+
+def _numbered(target: Path, n: int) -> Path:
+    stem, dot, ext = target.name.rpartition(".")
+    if not dot or not stem:
+        return target.with_name(f"{target.name}-{n}")
+    return target.with_name(f"{stem}-{n}.{ext}")
+
+
+def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
+    """Move a finished temporary file into place; return the path it now has.
+
+    The file gets the permissions any other tool would give it (0666 less the umask), not the
+    0600 of a temporary file. ``rename`` links under the first free numbered name, atomically,
+    so two processes saving into one folder never clobber each other.
+    """
+    os.chmod(temp, 0o666 & ~_umask())
+    if if_exists == "overwrite":
         os.replace(temp, target)
-        return
+        return target
+    candidates = [target]
+    if if_exists == "rename":
+        candidates += [_numbered(target, n) for n in range(1, _MAX_RENAMES)]
+    for candidate in candidates:
+        try:
+            os.link(temp, candidate)  # atomic, and fails if the name is taken
+        except FileExistsError:
+            continue
+        except OSError:  # file systems without hard links
+            if candidate.exists():
+                continue
+            os.replace(temp, candidate)
+            return candidate
+        temp.unlink(missing_ok=True)
+        return candidate
     temp.unlink(missing_ok=True)
+    raise FileExistsError(target)
 
 
 def check_size(
@@ -165,20 +213,26 @@ def check_size(
 ) -> None:
     if content_length is not None and content_length.isdigit() and int(content_length) != written:
         raise DownloadError(
-            f"truncated download: got {written} of {content_length} bytes", url=url, request_id=request_id
+            f"truncated download: got {written} of {content_length} bytes",
+            url=url,
+            request_id=request_id,
+            transient=True,
         )
     if file.file_size is not None and file.file_size != written:
         raise DownloadError(
             f"size mismatch: got {written} bytes, the result says file_size={file.file_size}",
             url=url,
             request_id=request_id,
+            transient=True,
         )
 
 
-def check_target(target: Path, overwrite: bool, url: str, request_id: str | None) -> None:
-    if target.exists() and not overwrite:
+def check_target(target: Path, if_exists: IfExists, url: str, request_id: str | None) -> None:
+    if if_exists == "error" and target.exists():
         raise DownloadError(
-            f"{target} already exists (pass overwrite=True to replace it)", url=url, request_id=request_id
+            f"{target} already exists (choose if_exists='rename' or 'overwrite')",
+            url=url,
+            request_id=request_id,
         )
 
 
@@ -188,6 +242,9 @@ def _plain_length(response: httpx.Response) -> str | None:
         return None
     length: str | None = response.headers.get("content-length")
     return length
+
+
+_TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 class FileSink:
@@ -206,11 +263,15 @@ class FileSink:
     ) -> None:
         if response.status_code != 200:
             raise DownloadError(
-                f"HTTP {response.status_code} fetching the file", url=file.url, request_id=request_id
+                f"HTTP {response.status_code} fetching the file",
+                url=file.url,
+                request_id=request_id,
+                transient=response.status_code in _TRANSIENT_STATUSES,
             )
         self._file, self._target, self._on_progress, self._request_id = file, target, on_progress, request_id
         self._length = _plain_length(response)
-        self._total = int(self._length) if self._length and self._length.isdigit() else file.file_size
+        #: The expected size, when the response or the result states it.
+        self.total = int(self._length) if self._length and self._length.isdigit() else file.file_size
         self._handle, self._temp = open_temp(target)
         self.written = 0
 
@@ -218,16 +279,16 @@ class FileSink:
         self._handle.write(chunk)
         self.written += len(chunk)
         if self._on_progress is not None:
-            self._on_progress(DownloadProgress(self._file.url, self._target, self.written, self._total))
+            self._on_progress(DownloadProgress(self._file.url, self._target, self.written, self.total))
 
-    def commit(self, overwrite: bool) -> None:
+    def commit(self, if_exists: IfExists) -> Path:
         self._handle.close()
         check_size(self._file.url, self.written, self._length, self._file, self._request_id)
         try:
-            commit(self._temp, self._target, overwrite=overwrite)
+            return commit(self._temp, self._target, if_exists=if_exists)
         except FileExistsError:
             raise DownloadError(
-                f"{self._target} appeared while downloading (pass overwrite=True to replace it)",
+                f"{self._target} appeared while downloading (choose if_exists='rename' or 'overwrite')",
                 url=self._file.url,
                 request_id=self._request_id,
             ) from None
@@ -237,29 +298,49 @@ class FileSink:
         self._temp.unlink(missing_ok=True)
 
 
+def as_download_error(exc: Exception, url: str, target: Path, request_id: str | None) -> DownloadError:
+    """What any failure while fetching or saving one file means, decided by its type."""
+    if isinstance(exc, DownloadError):
+        return exc
+    if isinstance(exc, httpx.TransportError):  # cut, reset, timed out: the next try may work
+        return DownloadError(
+            f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id, transient=True
+        )
+    if isinstance(exc, httpx.TooManyRedirects):
+        return DownloadError("the media host redirects in a loop", url=url, request_id=request_id)
+    if isinstance(exc, httpx.DecodingError):
+        return DownloadError(
+            f"the media host's body does not match its Content-Encoding ({exc})",
+            url=url,
+            request_id=request_id,
+        )
+    if isinstance(exc, httpx.HTTPError):
+        return DownloadError(f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id)
+    if isinstance(exc, OSError):
+        reason = exc.strerror or type(exc).__name__
+        return DownloadError(f"cannot save {target}: {reason}", url=url, request_id=request_id)
+    raise exc
+
+
 def retry_delay(
-    exc: Exception,
+    exc: DownloadError,
     attempt: int,
     retries: int,
     backoff: Callable[[int], float],
-    url: str,
-    request_id: str | None,
 ) -> float:
-    """Seconds to wait before fetching the file again, or raise the final DownloadError."""
-    if isinstance(exc, DownloadError):
-        transient = exc.message.startswith(("truncated", "size mismatch", "HTTP 5", "HTTP 429", "HTTP 408"))
-        if attempt > retries or not transient:
-            raise exc
-    elif attempt > retries:
-        raise DownloadError(
-            f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id
-        ) from exc
+    """Seconds to wait before fetching the file again, or raise ``exc`` as final."""
+    if attempt > retries or not exc.transient:
+        raise exc
     return backoff(attempt)
 
 
 def save_data_uri(
-    file: File, target: Path, overwrite: bool, on_progress: ProgressCallback | None, request_id: str | None
-) -> None:
+    file: File,
+    target: Path,
+    if_exists: IfExists,
+    on_progress: ProgressCallback | None,
+    request_id: str | None,
+) -> Path:
     """Write a ``data:`` URI result (sync mode) with the same checks as a download."""
     short = file.url[:64]
     try:
@@ -267,12 +348,20 @@ def save_data_uri(
     except ValueError as exc:
         raise DownloadError(f"cannot decode data URI: {exc}", url=short, request_id=request_id) from exc
     check_size(short, len(data), None, file, request_id)
-    handle, temp = open_temp(target)
+    try:
+        handle, temp = open_temp(target)
+    except OSError as exc:
+        raise as_download_error(exc, short, target, request_id) from exc
     try:
         with handle:
             handle.write(data)
-        commit(temp, target, overwrite=overwrite)
+        written = commit(temp, target, if_exists=if_exists)
+    except FileExistsError:
+        raise DownloadError(f"{target} already exists", url=short, request_id=request_id) from None
+    except OSError as exc:
+        raise as_download_error(exc, short, target, request_id) from exc
     finally:
         temp.unlink(missing_ok=True)
     if on_progress is not None:
-        on_progress(DownloadProgress(short, target, len(data), len(data)))
+        on_progress(DownloadProgress(short, written, len(data), len(data)))
+    return written

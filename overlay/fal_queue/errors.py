@@ -20,6 +20,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "DownloadError",
+    "DownloadTimeoutError",
     "FalQueueError",
     "FieldError",
     "InvalidInputError",
@@ -28,6 +29,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestIdMismatchError",
     "ServerError",
     "SubmitUncertainError",
     "ValidationError",
@@ -105,6 +107,18 @@ class APIResponseValidationError(APIError):
         super().__init__(message, **kwargs)
         self.status_code = status_code
         self.body = body
+
+
+class RequestIdMismatchError(APIResponseValidationError):
+    """A status answer named another job than the one asked about; it is never followed.
+
+    Following it could fetch (and save) another job's result under this job's name.
+    """
+
+    def __init__(self, message: str, *, expected: str, received: str, **kwargs: Any) -> None:
+        super().__init__(message, request_id=expected, **kwargs)
+        self.expected = expected
+        self.received = received
 
 
 class APIStatusError(APIError):
@@ -253,8 +267,19 @@ class JobTimeoutError(FalQueueError, TimeoutError):
 
 
 class DownloadError(FalQueueError):
-    """A result file could not be saved (after the retries ran out)."""
+    """A result file could not be saved (after the retries ran out). No partial file is left.
 
-    def __init__(self, message: str, *, url: str, request_id: str | None = None) -> None:
+    ``transient`` says whether trying again later may succeed (a cut or truncated transfer, a 5xx)
+    or not (a full disk, a redirect loop, a body that lies about its encoding, a 404).
+    """
+
+    def __init__(
+        self, message: str, *, url: str, request_id: str | None = None, transient: bool = False
+    ) -> None:
         super().__init__(message, request_id=request_id)
         self.url = url
+        self.transient = transient
+
+
+class DownloadTimeoutError(DownloadError, TimeoutError):
+    """``download(timeout=...)`` passed before every file was saved."""

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from . import _constants as C
 from ._core import parse_status
-from .errors import JobTimeoutError
+from ._transport import RetryPolicy
+from .errors import APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = ["Deadline", "PollPolicy", "Poller", "decode_event", "status_key"]
+__all__ = ["Deadline", "PollPolicy", "Poller", "ResultRetry", "decode_event", "status_key"]
 
 WAIT_MODES = frozenset({"stream", "poll"})
 
@@ -55,14 +56,23 @@ class Deadline:
     def expired(self) -> bool:
         return self.at is not None and self._clock() >= self.at
 
-    def error(self, request_id: str, model_id: str, cancelled: bool) -> JobTimeoutError:
-        note = (
-            "cancelled"
-            if cancelled
-            else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
-        )
+    def error(
+        self, request_id: str, model_id: str, cancelled: bool, *, completed: bool = False
+    ) -> JobTimeoutError:
+        if completed:
+            text = (
+                f"job completed, but its result was not fetched within {self.timeout:g}s; "
+                f"fetch it with result({model_id!r}, {request_id!r})"
+            )
+        else:
+            note = (
+                "cancelled"
+                if cancelled
+                else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
+            )
+            text = f"job did not complete within {self.timeout:g}s ({note})"
         return JobTimeoutError(
-            f"job did not complete within {self.timeout:g}s ({note})",
+            text,
             request_id=request_id,
             model_id=model_id,
             cancelled=cancelled,
@@ -89,6 +99,33 @@ def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
     if not isinstance(payload, dict):
         return None
     return parse_status(payload, request_id=request_id, base_url=base_url)
+
+
+class ResultRetry:
+    """Whether to ask for a result again after COMPLETED, and when.
+
+    fal documents a 400 from the result call only as "still in progress"; right after a COMPLETED
+    status it means a gateway whose replicas have not caught up, so the result is asked for again
+    with backoff, within the caller's deadline (or ``RESULT_NOT_READY_MAX_WAIT`` without one).
+    """
+
+    def __init__(self, policy: RetryPolicy, deadline: Deadline, clock: Callable[[], float] = time.monotonic):
+        self._policy = policy
+        self._deadline = deadline
+        self._clock = clock
+        self._until = clock() + C.RESULT_NOT_READY_MAX_WAIT
+        self._attempt = 0
+
+    def after(self, err: APIStatusError) -> float | None:
+        """Seconds to wait before asking again, or None to give up and raise ``err``."""
+        if err.status_code != 400:
+            return None
+        self._attempt += 1
+        delay = self._policy.backoff(self._attempt)
+        remaining = self._deadline.remaining()
+        if remaining is None:
+            remaining = self._until - self._clock()
+        return delay if delay < remaining else None
 
 
 class Poller:

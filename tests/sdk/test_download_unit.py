@@ -75,7 +75,10 @@ def test_download_is_atomic_checked_and_does_not_clobber(tmp_path: Path) -> None
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
     assert all("authorization" not in r.headers for r in seen)  # media hosts never get the key
     with pytest.raises(DownloadError, match="already exists"):
-        client.download(result, tmp_path)
+        client.download(result, tmp_path, if_exists="error")
+    (renamed,) = client.download(result, tmp_path)  # the default never fails a paid job on a name
+    assert renamed == path.with_name("a-1.png") and renamed.read_bytes() == payload
+    assert path.read_bytes() == payload
     path.write_bytes(b"old")
     client.download(result, tmp_path, overwrite=True)
     assert path.read_bytes() == payload
