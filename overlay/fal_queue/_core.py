@@ -610,6 +610,8 @@ def submit_plan(
         }
         return Submitted(model_id, request_id, queue_position=position, raw={**raw, **rewritten}, **rewritten)
 
+    # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
+    accepted = frozenset({200, 201, 202})
     if model is not None:
         op = TYPED_MODELS[model_id][0]
         kwargs = {"client": api, "body": model, **options.operation_kwargs()}
@@ -618,11 +620,16 @@ def submit_plan(
             _from_generated(op.sync_detailed, **kwargs),
             _from_generated_async(op.asyncio_detailed, **kwargs),
             finish,
+            ok=accepted,
         )
     headers, params = options.raw_request()
     kw: dict[str, Any] = {"json": body, "headers": headers, "params": params}
     return Plan(
-        ctx, _raw(api, "POST", f"/{model_id}", **kw), _raw_async(api, "POST", f"/{model_id}", **kw), finish
+        ctx,
+        _raw(api, "POST", f"/{model_id}", **kw),
+        _raw_async(api, "POST", f"/{model_id}", **kw),
+        finish,
+        ok=accepted,
     )
 
 

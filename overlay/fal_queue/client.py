@@ -740,7 +740,7 @@ class Client(_Base):
         try:
             with _wallclock.limit(deadline.at):
                 response = http.send(request, stream=True)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
@@ -762,7 +762,7 @@ class Client(_Base):
                 if deadline.expired():  # the same event again and again ends too
                     raise deadline.error(request_id, model_id, cancelled=False)
             raise _StreamUnavailable("stream ended before COMPLETED")
-        except (httpx.TransportError, SSEError) as exc:
+        except (httpx.HTTPError, SSEError) as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             response.close()
@@ -1171,7 +1171,7 @@ class AsyncClient(_Base):
         try:
             async with _wallclock.async_limit(deadline.at):
                 response = await http.send(request, stream=True)
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
@@ -1193,7 +1193,7 @@ class AsyncClient(_Base):
                 if deadline.expired():  # the same event again and again ends too
                     raise deadline.error(request_id, model_id, cancelled=False)
             raise _StreamUnavailable("stream ended before COMPLETED")
-        except (httpx.TransportError, SSEError) as exc:
+        except (httpx.HTTPError, SSEError) as exc:
             raise _stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             await response.aclose()
