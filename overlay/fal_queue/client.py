@@ -677,7 +677,8 @@ class Client(_Base):
         mode: str | None = None,
         **options: Unpack[SubmitKwargs],
     ) -> Result:
-        """Submit, wait and return the result. ``timeout`` bounds the whole wait (seconds)."""
+        """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
         handle = self.submit(
             model_id,
             arguments,
@@ -811,9 +812,9 @@ class Client(_Base):
         fails a paid job; ``"overwrite"`` (or ``overwrite=True``) replaces, ``"error"`` raises.
         ``timeout`` bounds the whole download (seconds, wall clock).
         """
+        deadline = Deadline(timeout, self._clock)
         pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        deadline = Deadline(timeout, self._clock)
         return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
 
     def _download_one(
@@ -1108,6 +1109,7 @@ class AsyncClient(_Base):
         mode: str | None = None,
         **options: Unpack[SubmitKwargs],
     ) -> Result:
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
         handle = await self.submit(
             model_id,
             arguments,
@@ -1235,9 +1237,9 @@ class AsyncClient(_Base):
         timeout: float | None = None,
     ) -> list[Path]:
         """Save every file of a result into ``directory``; return the paths written (see Client)."""
+        deadline = Deadline(timeout, self._clock)
         pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
-        deadline = Deadline(timeout, self._clock)
         return [
             await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
         ]

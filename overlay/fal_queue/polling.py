@@ -8,6 +8,7 @@ unavailable or breaks. Clock and sleep are injectable so that tests of the timin
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from . import _constants as C
 from ._core import parse_status
 from ._transport import RetryPolicy
-from .errors import APIStatusError, JobTimeoutError
+from .errors import APIStatusError, InvalidInputError, JobTimeoutError
 from .types import Completed, Queued, Status
 
 __all__ = ["Deadline", "PollPolicy", "Poller", "ResultRetry", "decode_event", "status_key"]
@@ -44,8 +45,15 @@ class Deadline:
     """The caller's total timeout for a wait, on an injectable monotonic clock."""
 
     def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        if timeout is not None and timeout <= 0:
-            raise ValueError("timeout must be positive seconds or None")
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise InvalidInputError(
+                f"timeout must be a positive, finite number of seconds or None, not {timeout!r}"
+            )
         self._clock = clock
         self.timeout = timeout
         self.at = None if timeout is None else clock() + timeout

@@ -178,3 +178,34 @@ def test_if_exists_rename_picks_free_names_and_error_refuses(tmp_path: Path) -> 
         blocker.write_text("x")
         with pytest.raises(E.DownloadError, match="cannot create the folder"):
             client.download(file, blocker / "sub")
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1, 0, True, "5"])
+def test_unusable_total_timeouts_are_invalid_input_before_anything_is_sent(timeout: Any) -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    with Client("https://gw.example", "k", transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(E.InvalidInputError, match="timeout"):
+            client.iter_events(MODEL, "rid", timeout=timeout)
+        with pytest.raises(E.InvalidInputError, match="timeout"):
+            client.get_handle(MODEL, "rid").get(timeout=timeout)
+        with pytest.raises(E.InvalidInputError, match="timeout"):
+            client.download(File(url="https://cdn.example/a.png"), "unused-dir", timeout=timeout)
+    assert sent == []
+
+
+def test_subscribe_checks_its_timeout_before_paying_for_a_job() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(500)
+
+    with Client("https://gw.example", "k", transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(E.InvalidInputError, match="timeout"):
+            client.subscribe(MODEL, {"prompt": "x"}, timeout=float("nan"))
+    assert sent == []
