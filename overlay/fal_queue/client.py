@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import math
 import os
 import threading
 import time
@@ -172,9 +173,7 @@ class _Base:
         retries = max_retries if max_retries is not None else env_retries
         if retries is None:
             retries = retry_policy.max_retries if retry_policy is not None else C.DEFAULT_MAX_RETRIES
-        if isinstance(retries, bool) or int(retries) != retries or retries < 0:
-            raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {retries!r}")
-        self.max_retries = int(retries)
+        self.max_retries = _checked_retries(retries)
         mode = wait_mode or os.environ.get(C.ENV_WAIT_MODE) or "stream"
         if mode not in WAIT_MODES:
             raise E.ConfigurationError(f"wait_mode must be 'stream' or 'poll', not {mode!r}")
@@ -345,14 +344,30 @@ class _Base:
         )
 
     def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Self:
-        """A copy with other defaults that shares this client's connections."""
+        """A copy with other defaults that shares this client's connections and lifecycle.
+
+        Closing either closes the pools of both; the arguments are checked like the constructor's.
+        """
         clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
+        clone.__dict__.update(self.__dict__)  # the pools, the lazily built clients and the gates
         if max_retries is not None:
-            clone.max_retries = max_retries
+            clone.max_retries = _checked_retries(max_retries)
+            clone._retry_policy = dataclasses.replace(self._retry_policy, max_retries=clone.max_retries)
         if timeout is not None:
             clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
         return clone
+
+
+def _checked_retries(value: object) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or int(value) != value
+        or value < 0
+    ):
+        raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {value!r}")
+    return int(value)
 
 
 def _checked_key(key: str) -> str:
@@ -559,8 +574,8 @@ class Client(_Base):
         self._http = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
         self._api.set_httpx_client(self._http)
         self._media_inner = transport
-        self._media: httpx.Client | None = None
-        self._streams: httpx.Client | None = None
+        #: The stream and media clients, built on first use and shared with with_options copies.
+        self._lazy: dict[str, httpx.Client] = {}
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -581,16 +596,16 @@ class Client(_Base):
 
     def _stream_client(self) -> httpx.Client:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
-        if self._streams is None:
+        if "streams" not in self._lazy:
             inner = self._media_inner or _wallclock.install(httpx.HTTPTransport(limits=C.STREAM_POOL_LIMITS))
-            self._streams = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
-        return self._streams
+            self._lazy["streams"] = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=True))
+        return self._lazy["streams"]
 
     def _media_client(self) -> httpx.Client:
-        if self._media is None:
+        if "media" not in self._lazy:
             inner = self._media_inner or _wallclock.install(httpx.HTTPTransport(limits=C.POOL_LIMITS))
-            self._media = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=False))
-        return self._media
+            self._lazy["media"] = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=False))
+        return self._lazy["media"]
 
     # -- queue operations ------------------------------------------------------------------
 
@@ -855,7 +870,9 @@ class Client(_Base):
     ) -> Path:
         with (
             _wallclock.limit(deadline.at),
-            self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response,
+            self._media_client().stream(
+                "GET", file.url, timeout=self.timeout, extensions={STREAM_EXTENSION: True}
+            ) as response,
         ):
             sink = FileSink(file, target, response, on_progress, request_id)
             started = time.monotonic()
@@ -876,10 +893,9 @@ class Client(_Base):
 
     def close(self) -> None:
         self._http.close()
-        if self._streams is not None:
-            self._streams.close()
-        if self._media is not None:
-            self._media.close()
+        for lazy in self._lazy.values():
+            lazy.close()
+        self._lazy.clear()
 
     def __enter__(self) -> Client:
         return self
@@ -996,8 +1012,8 @@ class AsyncClient(_Base):
         )
         self._api.set_async_httpx_client(self._http)
         self._media_inner = transport
-        self._media: httpx.AsyncClient | None = None
-        self._streams: httpx.AsyncClient | None = None
+        #: The stream and media clients, built on first use and shared with with_options copies.
+        self._lazy: dict[str, httpx.AsyncClient] = {}
 
     async def _run(
         self,
@@ -1023,16 +1039,18 @@ class AsyncClient(_Base):
 
     def _stream_client(self) -> httpx.AsyncClient:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
-        if self._streams is None:
+        if "streams" not in self._lazy:
             inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.STREAM_POOL_LIMITS)
-            self._streams = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=True))
-        return self._streams
+            self._lazy["streams"] = httpx.AsyncClient(
+                **self._http_kwargs(self._retrying(inner), gateway=True)
+            )
+        return self._lazy["streams"]
 
     def _media_client(self) -> httpx.AsyncClient:
-        if self._media is None:
+        if "media" not in self._lazy:
             inner = self._media_inner or httpx.AsyncHTTPTransport(limits=C.POOL_LIMITS)
-            self._media = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=False))
-        return self._media
+            self._lazy["media"] = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=False))
+        return self._lazy["media"]
 
     async def submit(
         self,
@@ -1282,7 +1300,9 @@ class AsyncClient(_Base):
     ) -> Path:
         async with (
             _wallclock.async_limit(deadline.at),
-            self._media_client().stream("GET", file.url, extensions={STREAM_EXTENSION: True}) as response,
+            self._media_client().stream(
+                "GET", file.url, timeout=self.timeout, extensions={STREAM_EXTENSION: True}
+            ) as response,
         ):
             sink = FileSink(file, target, response, on_progress, request_id)
             started = time.monotonic()
@@ -1300,10 +1320,9 @@ class AsyncClient(_Base):
 
     async def close(self) -> None:
         await self._http.aclose()
-        if self._streams is not None:
-            await self._streams.aclose()
-        if self._media is not None:
-            await self._media.aclose()
+        for lazy in self._lazy.values():
+            await lazy.aclose()
+        self._lazy.clear()
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -209,3 +209,24 @@ def test_subscribe_checks_its_timeout_before_paying_for_a_job() -> None:
         with pytest.raises(E.InvalidInputError, match="timeout"):
             client.subscribe(MODEL, {"prompt": "x"}, timeout=float("nan"))
     assert sent == []
+
+
+@pytest.mark.parametrize("bad", [-3, 1.5, True, float("nan"), "2"])
+def test_with_options_checks_its_arguments_like_the_constructor(bad: Any) -> None:
+    with Client("https://gw.example", "k") as client:
+        with pytest.raises(E.ConfigurationError, match="max_retries"):
+            client.with_options(max_retries=bad)
+        with pytest.raises(E.ConfigurationError, match="timeout"):
+            client.with_options(timeout=-1)
+
+
+def test_with_options_copies_share_pools_and_lifecycle(tmp_path: Path) -> None:
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, content=b"img"))
+    client = Client("https://gw.example", "k", transport=transport)
+    copy = client.with_options(max_retries=0, timeout=3)
+    copy.download(File(url="https://cdn.example/a.png"), tmp_path)  # the copy builds the media client
+    media = client._media_client()
+    assert copy._media_client() is media and copy._http is client._http
+    assert copy.max_retries == 0 and client.max_retries != 0
+    client.close()
+    assert media.is_closed and copy._http.is_closed
