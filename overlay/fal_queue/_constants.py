@@ -12,6 +12,7 @@ ENV_TIMEOUT = "FAL_QUEUE_TIMEOUT"
 ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
 ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
 ENV_LOG = "FAL_QUEUE_LOG"
+ENV_STRICT = "FAL_QUEUE_STRICT"
 
 #: The origin fal hands out in every *_url; a gateway user must never call it.
 FAL_QUEUE_ORIGIN = "https://queue.fal.run"

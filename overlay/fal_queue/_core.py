@@ -8,8 +8,10 @@ behave identically by construction.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import math
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -35,6 +37,7 @@ from fal_queue_api.api.submit import (
 from fal_queue_api.client import AuthenticatedClient
 
 from . import errors as E
+from ._schema import input_schema, unknown_value_message
 from ._transport import CallState, Secret, is_submit
 from .types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .urls import app_id, rewrite_url, validate_model_id, validate_request_id
@@ -167,21 +170,24 @@ class SubmitKwargs(TypedDict, total=False):
     max_retries: int | None
     #: Timeout of the submit HTTP call (seconds or an httpx.Timeout).
     http_timeout: float | httpx.Timeout | None
+    #: Refuse fields a typed model does not know (default: the client's ``strict``).
+    strict: bool | None
 
 
 _SUBMIT_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SubmitOptions))
+_CALL_OPTION_NAMES = frozenset({"max_retries", "http_timeout", "strict"})
 
 
 def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[str, Any]]:
     """(platform options, per-call options) from ``**kwargs``; unknown names fail before sending."""
-    unknown = sorted(set(kwargs) - _SUBMIT_OPTION_NAMES - {"max_retries", "http_timeout"})
+    unknown = sorted(set(kwargs) - _SUBMIT_OPTION_NAMES - _CALL_OPTION_NAMES)
     if unknown:
         raise E.InvalidInputError(
             f"unknown submit option(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(sorted(SubmitKwargs.__annotations__))}"
         )
     options = SubmitOptions(**{k: v for k, v in kwargs.items() if k in _SUBMIT_OPTION_NAMES})
-    call = {k: kwargs[k] for k in ("max_retries", "http_timeout") if k in kwargs}
+    call = {k: kwargs[k] for k in _CALL_OPTION_NAMES if k in kwargs}
     return options, call
 
 
@@ -224,10 +230,30 @@ def _json_ready(value: Any, path: str) -> None:
     )
 
 
-def prepare_input(model_id: str, arguments: object) -> tuple[Any | None, dict[str, Any]]:
+_warned: set[tuple[str, ...]] = set()
+
+
+def _warn_once(key: tuple[str, ...], message: str) -> None:
+    """One warning per model and field (and value): a batch of 300 lines warns once."""
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, E.UnknownFieldWarning, stacklevel=4)
+
+
+def unknown_field_message(model_id: str, name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    hint = f", did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(known))})"
+    return f"{name}: unknown for {model_id}{hint}"
+
+
+def prepare_input(
+    model_id: str, arguments: object, *, strict: bool = False
+) -> tuple[Any | None, dict[str, Any]]:
     """Validate the arguments of a submit; return (generated input model or None, JSON body).
 
-    Typed models accept their generated input model or a dict with exactly its fields; other
+    Typed models accept their generated input model or a dict. Fields the contract does not know
+    are sent as given, with a warning once per field (fal adds fields, and its apps ignore the
+    ones they do not know); ``strict=True`` refuses them. Known fields keep their checks. Other
     models accept any JSON object.
     """
     validate_model_id(model_id)
@@ -235,6 +261,13 @@ def prepare_input(model_id: str, arguments: object) -> tuple[Any | None, dict[st
     if typed is not None and isinstance(arguments, typed[1]):
         body = arguments.to_dict()
         _json_ready(body, "")
+        extra = sorted(getattr(arguments, "additional_properties", None) or {})
+        if extra and strict:
+            known = {a.name for a in attrs.fields(typed[1]) if a.name != "additional_properties"}
+            raise E.InvalidInputError(
+                "; ".join(unknown_field_message(model_id, n, known) for n in extra) + " (strict)",
+                model_id=model_id,
+            )
         return arguments, body
     if attrs.has(type(arguments)) and hasattr(arguments, "to_dict"):
         expected = typed[1].__name__ if typed else "a dict"
@@ -254,18 +287,39 @@ def prepare_input(model_id: str, arguments: object) -> tuple[Any | None, dict[st
     input_cls = typed[1]
     known = {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"}
     unknown = sorted(set(data) - known)
-    if unknown:
+    if unknown and strict:
         raise E.InvalidInputError(
-            f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id}; "
-            f"known: {', '.join(sorted(known))}",
+            f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id} (strict): "
+            + "; ".join(unknown_field_message(model_id, n, known) for n in unknown),
             model_id=model_id,
         )
+    for name in unknown:
+        _warn_once((model_id, name), unknown_field_message(model_id, name, known))
     required = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING]
     missing = [name for name in required if name not in data]
     if missing:
         raise E.InvalidInputError(
             f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}", model_id=model_id
         )
+    schema = input_schema(model_id)
+    unknown_values = False
+    if schema is not None:
+        problems = schema.problems({k: v for k, v in data.items() if k in known})
+        if problems:
+            raise E.InvalidInputError(
+                f"invalid arguments for {model_id}: {'; '.join(problems)}", model_id=model_id
+            )
+        for name in sorted(set(data) & known):
+            values = schema.unknown_value(name, data[name])
+            if values is None:
+                continue
+            message = unknown_value_message(model_id, name, data[name], values)
+            if strict:
+                raise E.InvalidInputError(f"{message} (strict)", model_id=model_id)
+            unknown_values = True
+            _warn_once((model_id, name, data[name]), message)
+    if unknown or unknown_values:
+        return None, data  # the generated model cannot carry them: send the JSON as given
     try:
         model = input_cls.from_dict(data)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -581,8 +635,10 @@ def submit_plan(
     model_id: str,
     arguments: object,
     options: SubmitOptions,
+    *,
+    strict: bool = False,
 ) -> Plan[Submitted]:
-    model, body = prepare_input(model_id, arguments)
+    model, body = prepare_input(model_id, arguments, strict=strict)
     ctx = Context("submit", model_id=model_id, secret=secret)
 
     def finish(answer: Answer) -> Submitted:

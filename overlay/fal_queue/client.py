@@ -144,8 +144,15 @@ class _Base:
         poll_policy: PollPolicy | None,
         allow_http: bool | None,
         retry_policy: RetryPolicy | None = None,
+        strict: bool | None = None,
     ) -> None:
         setup_from_env()
+        if strict is not None and not isinstance(strict, bool):
+            raise E.ConfigurationError(f"strict must be True or False, not {strict!r}")
+        #: Refuse input fields a typed model does not know, instead of sending them with a warning.
+        self.strict = (
+            strict if strict is not None else os.environ.get(C.ENV_STRICT, "") in {"1", "true", "yes"}
+        )
         allow = (
             allow_http
             if allow_http is not None
@@ -216,7 +223,18 @@ class _Base:
     ) -> tuple[Plan[Submitted], dict[str, Any]]:
         """The submit plan and the keyword arguments of ``_run`` for it, validated before sending."""
         options, call = split_submit_kwargs(kwargs)
-        plan = submit_plan(self._api, self.base_url, self._key, model_id, arguments, options)
+        strict = call.pop("strict", None)
+        if strict is not None and not isinstance(strict, bool):
+            raise E.InvalidInputError(f"strict must be True or False, not {strict!r}")
+        plan = submit_plan(
+            self._api,
+            self.base_url,
+            self._key,
+            model_id,
+            arguments,
+            options,
+            strict=self.strict if strict is None else strict,
+        )
         return plan, {**call, "headers": options.headers}
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
@@ -557,8 +575,10 @@ class Client(_Base):
         allow_http: bool | None = None,
         retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        strict: bool | None = None,
     ) -> None:
         super().__init__(
+            strict=strict,
             base_url=base_url,
             api_key=api_key,
             auth_scheme=auth_scheme,
@@ -993,8 +1013,10 @@ class AsyncClient(_Base):
         allow_http: bool | None = None,
         retry_policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        strict: bool | None = None,
     ) -> None:
         super().__init__(
+            strict=strict,
             base_url=base_url,
             api_key=api_key,
             auth_scheme=auth_scheme,

@@ -32,6 +32,7 @@ __all__ = [
     "RequestIdMismatchError",
     "ServerError",
     "SubmitUncertainError",
+    "UnknownFieldWarning",
     "ValidationError",
 ]
 
@@ -52,6 +53,14 @@ class FalQueueError(Exception):
         if self.model_id:
             parts.append(f"model={self.model_id}")
         return " | ".join(parts)
+
+
+class UnknownFieldWarning(UserWarning):
+    """A typed model got a field the contract does not know; it was sent as given.
+
+    fal adds fields to its models, and its apps ignore the ones they do not know, so the SDK does
+    not block them; ``strict=True`` (client or call) refuses them instead.
+    """
 
 
 class ConfigurationError(FalQueueError):

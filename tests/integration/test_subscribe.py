@@ -13,6 +13,7 @@ from fal_queue import TYPED_MODEL_IDS, Completed, InProgress, Queued
 from fal_queue import errors as E
 from fal_queue._core import TYPED_MODELS
 from fal_queue.mock import Faults
+from fal_queue_api import models as gen
 from PIL import Image as PILImage
 
 IMAGE = "https://v3.fal.media/files/rabbit/aQEmU4lEKKIIr9cDOChUB.png"
@@ -168,8 +169,12 @@ def test_failing_job_raises_job_failed_with_details(sdk: Any, make_gateway: Any)
 
 def test_server_side_validation_error_names_the_field(sdk: Any, gateway: Any) -> None:
     client = sdk(gateway)
+    with pytest.raises(E.InvalidInputError, match="guidance_scale: 99 is greater than the maximum"):
+        client.submit("fal-ai/flux-1/dev", {"prompt": "x", "guidance_scale": 99})  # caught before sending
+    # A generated model is sent as built, so the gateway's own check answers.
+    typed = gen.FluxDevTextToImageInput(prompt="x", guidance_scale=99)
     with pytest.raises(E.ValidationError) as info:
-        client.submit("fal-ai/flux-1/dev", {"prompt": "x", "guidance_scale": 99})
+        client.submit("fal-ai/flux-1/dev", typed)
     assert [e.field for e in info.value.errors] == ["guidance_scale"]
     assert info.value.request_id is None  # nothing was queued
 

@@ -115,9 +115,7 @@ def test_untyped_model_takes_any_json_object() -> None:
 @pytest.mark.parametrize(
     ("model_id", "arguments", "match"),
     [
-        ("fal-ai/flux-1/dev", {"prompt": "x", "guidance": 3}, "unknown field.*'guidance'"),
         ("fal-ai/flux-1/dev", {"num_images": 1}, "missing required field.*'prompt'"),
-        ("fal-ai/flux-1/dev/redux", {"prompt": "x", "image_url": "u"}, "unknown field.*'prompt'"),
         ("fal-ai/flux-1/dev", ["prompt"], "must be a dict"),
         ("fal-ai/flux-1/dev", "a cat", "must be a dict"),
         ("fal-ai/x/y", {"when": object()}, "not JSON-serializable"),
@@ -130,6 +128,54 @@ def test_untyped_model_takes_any_json_object() -> None:
 def test_bad_input_is_rejected_before_sending(model_id: str, arguments: Any, match: str) -> None:
     with pytest.raises(E.InvalidInputError, match=match):
         prepare_input(model_id, arguments)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "arguments", "match"),
+    [
+        ("fal-ai/flux-1/dev", {"prompt": "x", "guidance": 3}, "unknown field.*'guidance'"),
+        ("fal-ai/flux-1/dev/redux", {"prompt": "x", "image_url": "u"}, "unknown field.*'prompt'"),
+        ("fal-ai/flux-1/dev", {"prompt": "x", "num_image": 2}, "did you mean num_images"),
+    ],
+)
+def test_strict_refuses_unknown_fields_before_sending(model_id: str, arguments: Any, match: str) -> None:
+    with pytest.raises(E.InvalidInputError, match=match):
+        prepare_input(model_id, arguments, strict=True)
+
+
+def test_unknown_fields_are_sent_with_one_warning_each() -> None:
+    arguments = {"prompt": "x", "num_image": 2, "enhance_prompt_v9": True}
+    with pytest.warns(E.UnknownFieldWarning) as caught:
+        model, body = prepare_input("fal-ai/flux-1/dev", arguments)
+    assert model is None and body == arguments  # sent as given
+    messages = sorted(str(w.message) for w in caught)
+    assert messages[1] == "num_image: unknown for fal-ai/flux-1/dev, did you mean num_images?"
+    assert messages[0].startswith("enhance_prompt_v9: unknown for fal-ai/flux-1/dev")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare_input("fal-ai/flux-1/dev", arguments)  # once per field: no second warning
+    # Known fields keep their checks (types, ranges), against the packaged contract.
+    for bad, match in [
+        ({"num_inference_steps": "many"}, "num_inference_steps: 'many' is not of type 'integer'"),
+        ({"num_images": 9}, "num_images: 9 is greater than the maximum of 4"),
+        ({"prompt": 5}, "prompt: 5 is not of type 'string'"),
+        ({"image_size": 5}, "image_size"),
+    ]:
+        with pytest.raises(E.InvalidInputError, match=match):
+            prepare_input("fal-ai/flux-1/dev", {"prompt": "x", "zz": 1, **bad})
+
+
+def test_unknown_enum_values_are_sent_with_a_warning_and_refused_when_strict() -> None:
+    arguments = {"prompt": "x", "acceleration": "turbo", "image_size": "square-hd"}
+    with pytest.warns(E.UnknownFieldWarning) as caught:
+        model, body = prepare_input("fal-ai/flux-1/schnell", arguments)
+    assert model is None and body == arguments
+    text = " ".join(str(w.message) for w in caught)
+    assert "acceleration: unknown value 'turbo'" in text and "did you mean 'square_hd'?" in text
+    with pytest.raises(E.InvalidInputError, match="unknown value 'turbo'"):
+        prepare_input("fal-ai/flux-1/schnell", {"prompt": "x", "acceleration": "turbo"}, strict=True)
 
 
 def _answer(status: int, body: Any, headers: dict[str, str] | None = None) -> E.APIStatusError:

@@ -205,9 +205,10 @@ def test_subscribe_checks_its_timeout_before_paying_for_a_job() -> None:
         sent.append(request)
         return httpx.Response(500)
 
-    with Client("https://gw.example", "k", transport=httpx.MockTransport(handler)) as client:
-        with pytest.raises(E.InvalidInputError, match="timeout"):
-            client.subscribe(MODEL, {"prompt": "x"}, timeout=float("nan"))
+    client = Client("https://gw.example", "k", transport=httpx.MockTransport(handler))
+    with pytest.raises(E.InvalidInputError, match="timeout"):
+        client.subscribe(MODEL, {"prompt": "x"}, timeout=float("nan"))
+    client.close()
     assert sent == []
 
 
