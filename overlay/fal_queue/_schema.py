@@ -14,13 +14,10 @@ import functools
 import importlib.resources
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-import jsonschema.exceptions
-import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+if TYPE_CHECKING:
+    import jsonschema.protocols
 
 __all__ = ["InputSchema", "input_schema", "typed_model_ids"]
 
@@ -85,7 +82,9 @@ class InputSchema:
             where = ".".join(str(p) for p in path) or "<input>"
             detail = error
             if error.context:
-                detail = jsonschema.exceptions.best_match(error.context) or error
+                from jsonschema.exceptions import best_match
+
+                detail = best_match(error.context) or error
             found.append(f"{where}: {detail.message}")
         return found
 
@@ -98,6 +97,8 @@ def unknown_value_message(model_id: str, field: str, value: str, known: tuple[st
 
 @functools.cache
 def _spec() -> Mapping[str, Any]:
+    import yaml
+
     text = importlib.resources.files("fal_queue").joinpath("openapi.yaml").read_text("utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     spec: Mapping[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
@@ -127,6 +128,10 @@ def input_schema(model_id: str) -> InputSchema | None:
     name = _inputs().get(model_id)
     if name is None:
         return None
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     spec = _spec()
     resource: Resource[Any] = Resource.from_contents(dict(spec), default_specification=DRAFT202012)
     registry: Registry[Any] = Registry().with_resource(_URI, resource)
