@@ -43,6 +43,7 @@ generate: setup ## Rebuild generated/ from openapi.yaml
 	$(GEN_CMD) --output-path $$tmp/fal_queue_api >/dev/null; rm -rf $$tmp/fal_queue_api/.ruff_cache; \
 	rm -rf $(GEN_PKG); mkdir -p generated; cp -r $$tmp/fal_queue_api $(GEN_PKG)
 	@echo "generated $(GEN_PKG) from openapi.yaml"
+	$(BIN)/python tools/unasync.py
 
 check-generated: setup ## Fail when generated/ differs from what openapi.yaml makes
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
@@ -51,8 +52,9 @@ check-generated: setup ## Fail when generated/ differs from what openapi.yaml ma
 	@echo "generated/ matches openapi.yaml"
 
 lint: setup ## ruff, mypy --strict, spec validation, redocly lint
-	$(BIN)/ruff check overlay tests bench
-	$(BIN)/ruff format --check overlay tests bench
+	$(BIN)/ruff check overlay tests bench tools
+	$(BIN)/ruff format --check overlay tests bench tools
+	$(BIN)/python tools/unasync.py --check
 	$(BIN)/ruff check --isolated --extend-ignore=PYI036 $(GEN_PKG)  # PYI036 autofix breaks mypy there
 	$(BIN)/mypy --strict overlay/fal_queue $(GEN_PKG)
 	$(BIN)/openapi-spec-validator openapi.yaml

@@ -568,8 +568,8 @@ class Plan(Generic[T]):
     """One SDK call: run ``sync`` or ``asyncio`` to get an Answer, then ``finish`` it."""
 
     ctx: Context
-    sync: Callable[[], Answer]
-    asyncio: Callable[[], Awaitable[Answer]]
+    run_sync: Callable[[], Answer]
+    run_async: Callable[[], Awaitable[Answer]]
     finish: Callable[[Answer], T]
     ok: frozenset[int] = field(default=frozenset({200}))
 

@@ -7,7 +7,6 @@ the response or exception, and the attempt number; the two transports only sleep
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextvars
 import email.utils
@@ -17,7 +16,7 @@ import math
 import random
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass
 
 import httpx
@@ -29,13 +28,15 @@ from .urls import origin_of
 logger = logging.getLogger("fal_queue")
 
 __all__ = [
-    "AsyncRetryTransport",
     "CallState",
     "GatewayAuth",
     "RetryPolicy",
-    "RetryTransport",
     "Secret",
     "call_state",
+    "exchange_limit",
+    "fits",
+    "limits_of",
+    "log_retry",
 ]
 
 
@@ -220,7 +221,7 @@ def is_submit(request: httpx.Request) -> bool:
     return request.method.upper() == "POST"
 
 
-def _limits(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | None, CallState | None]:
+def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | None, CallState | None]:
     state = call_state.get()
     max_retries = 0 if request.extensions.get(NO_RETRY_EXTENSION) else policy.max_retries
     deadline = None
@@ -248,7 +249,7 @@ def exchange_limit(request: httpx.Request, deadline: float | None) -> float | No
     return min(own, deadline)
 
 
-def _fits(deadline: float | None, delay: float) -> bool:
+def fits(deadline: float | None, delay: float) -> bool:
     """Whether sleeping ``delay`` and trying again can end before every limit in force."""
     left = _wallclock.remaining()
     if left is not None and delay >= left:
@@ -256,135 +257,7 @@ def _fits(deadline: float | None, delay: float) -> bool:
     return deadline is None or time.monotonic() + delay < deadline
 
 
-def _log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
+def log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
     logger.info(
         "retrying %s %s in %.2fs (retry %d): %s", request.method, request.url.path, delay, attempt, why
     )
-
-
-class RetryTransport(httpx.BaseTransport):
-    """Resends failed requests according to a :class:`RetryPolicy` (sync)."""
-
-    def __init__(
-        self, inner: httpx.BaseTransport, policy: RetryPolicy, sleep: Callable[[float], None] = time.sleep
-    ) -> None:
-        self._inner = inner
-        self.policy = policy
-        self._sleep = sleep
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        max_retries, deadline, state = _limits(self.policy, request)
-        attempt = 0
-        while True:
-            attempt += 1
-            if state is not None:
-                state.attempts = attempt
-            try:
-                with _wallclock.limit(exchange_limit(request, deadline)):
-                    response = self._inner.handle_request(request)
-                    if not request.extensions.get(STREAM_EXTENSION):
-                        try:  # read here so that a connection cut mid-body is retried too
-                            response.read()
-                        finally:
-                            response.close()
-            except Exception as exc:
-                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
-                    raise
-                delay = self.policy.backoff(attempt)
-                if not _fits(deadline, delay):
-                    raise
-                _log_retry(request, attempt, delay, type(exc).__name__)
-                self._sleep(delay)
-                continue
-            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            if (
-                response.status_code >= 400
-                and attempt <= max_retries
-                and self.policy.should_retry_response(request, response)
-            ):
-                delay = self.policy.delay_for(attempt, response)
-                if _fits(deadline, delay):
-                    response.close()
-                    _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
-                    self._sleep(delay)
-                    continue
-            if state is not None:
-                state.last_response = response
-            return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-class AsyncRetryTransport(httpx.AsyncBaseTransport):
-    """Resends failed requests according to a :class:`RetryPolicy` (async twin of RetryTransport)."""
-
-    def __init__(
-        self,
-        inner: httpx.AsyncBaseTransport,
-        policy: RetryPolicy,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        max_concurrent: int | None = None,
-    ) -> None:
-        self._inner = inner
-        self.policy = policy
-        self._sleep = sleep
-        self._max_concurrent = max_concurrent
-        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
-
-    def _semaphore(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        if self._gate is None or self._gate[0] is not loop:
-            assert self._max_concurrent is not None
-            self._gate = (loop, asyncio.Semaphore(self._max_concurrent))
-        return self._gate[1]
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        # Streamed responses keep their connection after we return: only whole requests are gated.
-        if self._max_concurrent is None or request.extensions.get(STREAM_EXTENSION):
-            return await self._handle(request)
-        async with self._semaphore():
-            return await self._handle(request)
-
-    async def _handle(self, request: httpx.Request) -> httpx.Response:
-        max_retries, deadline, state = _limits(self.policy, request)
-        attempt = 0
-        while True:
-            attempt += 1
-            if state is not None:
-                state.attempts = attempt
-            try:
-                async with _wallclock.async_limit(exchange_limit(request, deadline), request):
-                    response = await self._inner.handle_async_request(request)
-                    if not request.extensions.get(STREAM_EXTENSION):
-                        try:  # read here so that a connection cut mid-body is retried too
-                            await response.aread()
-                        finally:
-                            await response.aclose()
-            except Exception as exc:
-                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
-                    raise
-                delay = self.policy.backoff(attempt)
-                if not _fits(deadline, delay):
-                    raise
-                _log_retry(request, attempt, delay, type(exc).__name__)
-                await self._sleep(delay)
-                continue
-            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            if (
-                response.status_code >= 400
-                and attempt <= max_retries
-                and self.policy.should_retry_response(request, response)
-            ):
-                delay = self.policy.delay_for(attempt, response)
-                if _fits(deadline, delay):
-                    await response.aclose()
-                    _log_retry(request, attempt, delay, f"HTTP {response.status_code}")
-                    await self._sleep(delay)
-                    continue
-            if state is not None:
-                state.last_response = response
-            return response
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()

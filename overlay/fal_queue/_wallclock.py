@@ -58,8 +58,11 @@ def check(request: httpx.Request | None = None) -> None:
 
 
 @contextlib.contextmanager
-def limit(at: float | None) -> Iterator[None]:
-    """Run the block under the earlier of the current limit and ``at`` (monotonic seconds)."""
+def limit(at: float | None, request: httpx.Request | None = None) -> Iterator[None]:
+    """Run the block under the earlier of the current limit and ``at`` (monotonic seconds).
+
+    ``request`` is unused here; it keeps the signature that of ``async_limit``.
+    """
     current = _limit_at.get()
     effective = at if current is None else (current if at is None else min(current, at))
     token = _limit_at.set(effective)

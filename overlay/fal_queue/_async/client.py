@@ -1,0 +1,496 @@
+"""AsyncClient and AsyncHandle: fal_client's vocabulary over the generated client, made safe.
+
+This is the hand-written client. ``tools/unasync.py`` generates the synchronous ``Client`` and
+``SyncHandle`` (``fal_queue/_sync/client.py``) from it; ``make lint`` fails when they drift.
+What only the async client does (the request gate) lives in ``_async_only``; shared settings,
+plans and rules live in ``_base``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Unpack
+
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from .. import _constants as C
+from .. import _wallclock
+from .. import errors as E
+from .._async_only import _AsyncOnly
+from .._base import (
+    QueueUpdate,
+    T,
+    TimeoutArg,
+    _Base,
+    _HandleBase,
+    _is_job_failure,
+    _poll_failure,
+    _result_failure,
+    _stream_failure,
+    _StreamUnavailable,
+    acall,
+    async_sleep,
+    logger,
+    new_async_transport,
+)
+from .._core import Plan, SubmitKwargs, job_failed
+from .._transport import STREAM_EXTENSION, RetryPolicy
+from ..download import FileSink, IfExists, ProgressCallback, as_download_error, retry_delay, save_data_uri
+from ..polling import WAIT_MODES, Deadline, Poller, PollPolicy, ResultRetry, decode_event
+from ..types import Completed, File, Result, Status
+from ..urls import validate_model_id, validate_request_id
+from .transport import AsyncRetryTransport
+
+__all__ = ["AsyncClient", "AsyncHandle"]
+
+
+class AsyncHandle(_HandleBase["AsyncClient"]):
+    """A submitted job. Rebuild one any time with ``client.get_handle(model_id, request_id)``."""
+
+    async def status(self, *, logs: bool = False) -> Status:
+        return await self.client.status(self.model_id, self.request_id, logs=logs)
+
+    def iter_events(
+        self, *, logs: bool = False, timeout: float | None = None, mode: str | None = None
+    ) -> AsyncIterator[Status]:
+        return self.client.iter_events(self.model_id, self.request_id, logs=logs, timeout=timeout, mode=mode)
+
+    async def wait(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Completed:
+        """Wait until the job completes; return its final status (which may carry an error)."""
+        deadline = Deadline(timeout, self.client._clock)
+        return await self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+
+    async def _wait(
+        self,
+        deadline: Deadline,
+        on_queue_update: QueueUpdate | None,
+        logs: bool,
+        cancel_on_timeout: bool,
+        mode: str | None,
+    ) -> Completed:
+        try:
+            async for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
+                if on_queue_update is not None:
+                    await acall(on_queue_update, status)
+                if isinstance(status, Completed):
+                    return status
+        except E.JobTimeoutError:
+            if not cancel_on_timeout:
+                raise
+            try:
+                await self.cancel()
+            except E.FalQueueError as exc:
+                logger.warning("cancel after timeout failed for %s: %s", self.request_id, exc)
+                raise deadline.error(self.request_id, self.model_id, cancelled=False) from exc
+            raise deadline.error(self.request_id, self.model_id, cancelled=True) from None
+        raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
+
+    async def get(
+        self,
+        *,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+    ) -> Result:
+        """Wait for the job and return its result; raise JobFailedError if it failed.
+
+        ``timeout`` bounds the whole call: the wait and the result fetch.
+        """
+        deadline = Deadline(timeout, self.client._clock)
+        final = await self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
+        return await self.client._result_after(self.model_id, final, deadline)
+
+    async def result(self) -> Result:
+        return await self.client.result(self.model_id, self.request_id)
+
+    async def cancel(self) -> str:
+        return await self.client.cancel(self.model_id, self.request_id)
+
+
+class AsyncClient(_AsyncOnly, _Base):
+    """The asyncio client. Share one per event loop; ``Client`` is its synchronous twin."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        auth_scheme: str | None = None,
+        timeout: TimeoutArg = None,
+        max_retries: int | None = None,
+        wait_mode: str | None = None,
+        poll_policy: PollPolicy | None = None,
+        allow_http: bool | None = None,
+        retry_policy: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        strict: bool | None = None,
+    ) -> None:
+        super().__init__(
+            strict=strict,
+            base_url=base_url,
+            api_key=api_key,
+            auth_scheme=auth_scheme,
+            timeout=timeout,
+            max_retries=max_retries,
+            wait_mode=wait_mode,
+            poll_policy=poll_policy,
+            allow_http=allow_http,
+            retry_policy=retry_policy,
+        )
+        self._sleep: Callable[[float], Awaitable[None]] = async_sleep
+        inner = transport or new_async_transport(C.POOL_LIMITS)
+        self._http = httpx.AsyncClient(**self._http_kwargs(self._gated(self._retrying(inner)), gateway=True))
+        self._api.set_async_httpx_client(self._http)
+        self._media_inner = transport
+        #: The stream and media clients, built on first use and shared with with_options copies.
+        self._lazy: dict[str, httpx.AsyncClient] = {}
+
+    async def _run(
+        self,
+        plan: Plan[T],
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+        deadline: Deadline | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        with self._calling(plan, max_retries, http_timeout, deadline, headers):
+            # The request gate, every attempt and every backoff sleep end by the deadline.
+            async with _wallclock.async_limit(deadline.at if deadline is not None else None):
+                answer = await plan.run_async()
+            return plan.complete(answer)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _retrying(self, inner: httpx.AsyncBaseTransport) -> AsyncRetryTransport:
+        return AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s))
+
+    def _stream_client(self) -> httpx.AsyncClient:
+        """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
+        if "streams" not in self._lazy:
+            inner = self._media_inner or new_async_transport(C.STREAM_POOL_LIMITS)
+            self._lazy["streams"] = httpx.AsyncClient(
+                **self._http_kwargs(self._retrying(inner), gateway=True)
+            )
+        return self._lazy["streams"]
+
+    def _media_client(self) -> httpx.AsyncClient:
+        if "media" not in self._lazy:
+            inner = self._media_inner or new_async_transport(C.POOL_LIMITS)
+            self._lazy["media"] = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=False))
+        return self._lazy["media"]
+
+    # -- queue operations ------------------------------------------------------------------
+
+    async def submit(
+        self,
+        model_id: str,
+        arguments: object,
+        **options: Unpack[SubmitKwargs],
+    ) -> AsyncHandle:
+        """Queue a job. Returns as soon as the gateway has given it a request id.
+
+        Options (``SubmitKwargs``): ``webhook_url``, ``priority``, ``hint``, ``start_timeout``,
+        ``headers``, ``no_retry``, ``object_lifecycle``, ``store_io``, ``max_retries``,
+        ``http_timeout``, ``strict``.
+        """
+        plan, call = self._prepare_submit(model_id, arguments, options)
+        data = await self._run(plan, **call)
+        logger.info("submitted %s request_id=%s", model_id, data.request_id)
+        return AsyncHandle(self, data)
+
+    def get_handle(self, model_id: str, request_id: str) -> AsyncHandle:
+        """A handle for a job submitted earlier (by this process or another)."""
+        return AsyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+
+    async def status(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Status:
+        return await self._run(
+            self._status_plan(model_id, request_id, logs), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    async def result(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> Result:
+        return await self._run(
+            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    async def cancel(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        max_retries: int | None = None,
+        http_timeout: TimeoutArg = None,
+    ) -> str:
+        """Ask for cancellation. Returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``."""
+        return await self._run(
+            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+        )
+
+    def iter_events(
+        self,
+        model_id: str,
+        request_id: str,
+        *,
+        logs: bool = False,
+        timeout: float | None = None,
+        mode: str | None = None,
+    ) -> AsyncIterator[Status]:
+        """Status changes until COMPLETED (inclusive): streamed, or polled as a fallback."""
+        return self._events(model_id, request_id, logs, Deadline(timeout, self._clock), mode)
+
+    async def subscribe(
+        self,
+        model_id: str,
+        arguments: object,
+        *,
+        on_enqueue: Callable[[str], Any] | None = None,
+        on_queue_update: QueueUpdate | None = None,
+        logs: bool = False,
+        timeout: float | None = None,
+        cancel_on_timeout: bool = False,
+        mode: str | None = None,
+        **options: Unpack[SubmitKwargs],
+    ) -> Result:
+        """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
+        handle = await self.submit(
+            model_id,
+            arguments,
+            **options,
+        )
+        if on_enqueue is not None:
+            await acall(on_enqueue, handle.request_id)
+        return await handle.get(
+            on_queue_update=on_queue_update,
+            logs=logs,
+            timeout=timeout,
+            cancel_on_timeout=cancel_on_timeout,
+            mode=mode,
+        )
+
+    # -- waiting ---------------------------------------------------------------------------
+
+    async def _events(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
+    ) -> AsyncIterator[Status]:
+        validate_model_id(model_id)
+        validate_request_id(request_id)
+        mode = mode or self.wait_mode
+        if mode not in WAIT_MODES:
+            raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
+        poller = Poller(self.poll_policy, deadline)
+        if mode == "stream" and self._stream_slots.acquire(blocking=False):
+            try:
+                # aclosing: give the stream's connection back now, not when the generator is collected.
+                async with contextlib.aclosing(self._stream(model_id, request_id, logs, deadline)) as events:
+                    async for status in events:
+                        if poller.changed(status):
+                            yield status
+                        if status.done:
+                            return
+            except _StreamUnavailable as exc:
+                logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
+            finally:
+                self._stream_slots.release()
+        while True:
+            if deadline.expired():
+                raise deadline.error(request_id, model_id, cancelled=False)
+            try:
+                status = await self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+            except E.APIConnectionError as exc:
+                raise _poll_failure(exc, deadline, request_id, model_id) from exc
+            if poller.changed(status):
+                yield status
+            if status.done:
+                return
+            delay = poller.next_sleep()
+            if delay is None:
+                raise deadline.error(request_id, model_id, cancelled=False)
+            await self._sleep(delay)
+
+    async def _stream(
+        self, model_id: str, request_id: str, logs: bool, deadline: Deadline
+    ) -> AsyncGenerator[Status, None]:
+        http = self._stream_client()
+        request = self._stream_request(http, model_id, request_id, logs, deadline)
+        try:
+            async with _wallclock.async_limit(deadline.at):
+                response = await http.send(request, stream=True)
+        except httpx.HTTPError as exc:
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+        try:
+            if response.status_code != 200:
+                async with _wallclock.async_limit(deadline.at):
+                    await response.aread()
+                raise self._stream_refusal(response, model_id, request_id)
+            events = EventSource(response).aiter_sse()
+            while True:
+                # Every read ends by the deadline, however often the server pings.
+                async with _wallclock.async_limit(deadline.at):
+                    event = await anext(events, None)
+                if event is None:
+                    break
+                status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
+                if status is not None:
+                    yield status
+                    if status.done:
+                        return
+                if deadline.expired():  # the same event again and again ends too
+                    raise deadline.error(request_id, model_id, cancelled=False)
+            raise _StreamUnavailable("stream ended before COMPLETED")
+        except (httpx.HTTPError, SSEError) as exc:
+            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+        finally:
+            await response.aclose()
+
+    async def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
+        plan = self._result_plan(model_id, final.request_id)
+        if final.failed:
+            try:  # only for the error body: the status already says the job failed
+                await self._run(plan, max_retries=0, deadline=deadline)
+            except E.APIStatusError as err:
+                raise job_failed(final, model_id, err) from err
+            except E.FalQueueError as err:
+                raise job_failed(final, model_id, None) from err
+            raise job_failed(final, model_id, None)
+        retry = ResultRetry(self._retry_policy, deadline)
+        while True:
+            try:
+                return await self._run(plan, deadline=deadline)
+            except E.APIStatusError as err:
+                if _is_job_failure(err):
+                    raise job_failed(final, model_id, err) from err
+                delay = retry.after(err)  # "still in progress" right after COMPLETED: ask again
+                if delay is None:
+                    raise
+                await self._sleep(delay)
+            except E.APIConnectionError as exc:
+                raise _result_failure(exc, deadline, final, model_id) from exc
+
+    # -- downloads -------------------------------------------------------------------------
+
+    async def download(
+        self,
+        source: Result | File | Iterable[File],
+        directory: str | os.PathLike[str],
+        *,
+        if_exists: IfExists | None = None,
+        overwrite: bool = False,
+        on_progress: ProgressCallback | None = None,
+        prefix: str = "",
+        max_retries: int | None = None,
+        timeout: float | None = None,
+    ) -> list[Path]:
+        """Save every file of a result into ``directory``; return the paths written.
+
+        A taken name gets a free numbered one (``if_exists="rename"``, the default), so saving never
+        fails a paid job; ``"overwrite"`` (or ``overwrite=True``) replaces, ``"error"`` raises.
+        ``timeout`` bounds the whole download (seconds, wall clock).
+        """
+        deadline = Deadline(timeout, self._clock)
+        pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
+        retries = self.max_retries if max_retries is None else max_retries
+        return [
+            await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
+        ]
+
+    async def _download_one(
+        self,
+        file: File,
+        target: Path,
+        mode: IfExists,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+        retries: int,
+        deadline: Deadline,
+    ) -> Path:
+        if file.url.startswith("data:"):
+            return save_data_uri(file, target, mode, on_progress, request_id)
+        attempt = 0
+        while True:
+            try:
+                return await self._fetch(file, target, mode, on_progress, request_id, deadline)
+            except (httpx.HTTPError, OSError, E.DownloadError) as exc:
+                if deadline.expired():
+                    raise self._download_timeout(deadline, file, request_id) from exc
+                attempt += 1
+                error = as_download_error(exc, file.url, target, request_id)
+                delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
+                remaining = deadline.remaining()
+                if remaining is not None and delay >= remaining:
+                    raise self._download_timeout(deadline, file, request_id) from exc
+                await self._sleep(delay)
+
+    async def _fetch(
+        self,
+        file: File,
+        target: Path,
+        mode: IfExists,
+        on_progress: ProgressCallback | None,
+        request_id: str | None,
+        deadline: Deadline,
+    ) -> Path:
+        async with (
+            _wallclock.async_limit(deadline.at),
+            self._media_client().stream(
+                "GET", file.url, timeout=self.timeout, extensions={STREAM_EXTENSION: True}
+            ) as response,
+        ):
+            sink = FileSink(file, target, response, on_progress, request_id)
+            started = time.monotonic()
+            try:
+                chunks = response.aiter_bytes(C.DOWNLOAD_CHUNK)
+                while True:
+                    async with _wallclock.async_limit(self._body_limit(started, sink.written, sink.total)):
+                        chunk = await anext(chunks, None)
+                        _wallclock.check()  # also for transports the socket clip cannot reach
+                    if chunk is None:
+                        break
+                    sink.write(chunk)
+                return sink.commit(mode)
+            finally:
+                sink.discard()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        await self._http.aclose()
+        for lazy in self._lazy.values():
+            await lazy.aclose()
+        self._lazy.clear()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

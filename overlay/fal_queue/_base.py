@@ -1,0 +1,495 @@
+"""What Client and AsyncClient share: settings, plans, limits and error rules, with no I/O.
+
+The async shell (``_async/client.py``) is written by hand; the sync shell (``_sync/client.py``) is
+generated from it by ``tools/unasync.py``. Everything here is the same for both by construction.
+A submitted job is never lost: ``submit`` returns a handle the moment the request id exists,
+every later error names that id, and ``get_handle`` rebuilds a handle from (model id, request id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+)
+from pathlib import Path
+from typing import Any, Generic, Self, TypeVar
+
+import httpx
+from fal_queue_api.client import AuthenticatedClient
+
+from . import _constants as C
+from . import _wallclock
+from . import errors as E
+from ._core import (
+    Context,
+    Plan,
+    Submitted,
+    cancel_plan,
+    error_from_answer,
+    error_from_exception,
+    result_plan,
+    split_submit_kwargs,
+    status_plan,
+    submit_plan,
+)
+from ._logging import register_secret, setup_from_env
+from ._transport import (
+    NO_RETRY_EXTENSION,
+    STREAM_EXTENSION,
+    CallState,
+    GatewayAuth,
+    RetryPolicy,
+    Secret,
+    call_state,
+)
+from .download import (
+    IF_EXISTS,
+    IfExists,
+    check_target,
+    files_of,
+    plan_targets,
+)
+from .polling import WAIT_MODES, Deadline, PollPolicy
+from .types import Completed, File, Result, Status
+from .urls import app_id, normalize_base_url, queue_urls, validate_request_id
+
+logger = logging.getLogger("fal_queue")
+T = TypeVar("T")
+ClientT = TypeVar("ClientT", bound="_Base")
+TimeoutArg = float | httpx.Timeout | None
+QueueUpdate = Callable[[Status], Any]
+
+_SCHEMES = {"bearer": "Bearer", "key": "Key"}
+
+
+#: Sleeps of the two shells (the rewriter maps one name to the other; tests replace ``_sleep``).
+async_sleep = asyncio.sleep
+sync_sleep = time.sleep
+
+
+def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits)."""
+    return httpx.AsyncHTTPTransport(limits=limits)
+
+
+def new_sync_transport(limits: httpx.Limits) -> httpx.BaseTransport:
+    """The default network transport of a Client, its sockets clipped to the wall-clock limit."""
+    return _wallclock.install(httpx.HTTPTransport(limits=limits))
+
+
+async def acall(callback: Callable[..., Any], *args: Any) -> None:
+    """Call a user callback that may be a coroutine function (async client)."""
+    outcome = callback(*args)
+    if isinstance(outcome, Awaitable):
+        await outcome
+
+
+def call(callback: Callable[..., Any], *args: Any) -> None:
+    """Call a user callback (sync client)."""
+    callback(*args)
+
+
+class _StreamUnavailable(Exception):
+    """The SSE stream could not be used; the caller falls back to polling."""
+
+
+def _env_float(name: str) -> float | None:
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise E.ConfigurationError(f"{name}={value!r} is not a number") from None
+
+
+def _as_timeout(value: TimeoutArg, what: str) -> httpx.Timeout | None:
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise E.ConfigurationError(f"{what} must be positive seconds or an httpx.Timeout, not {value!r}")
+    return httpx.Timeout(float(value), connect=min(float(value), C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
+
+
+def _clip(timeout: httpx.Timeout, deadline: Deadline | None) -> httpx.Timeout:
+    """Never let one HTTP call outlive the caller's total deadline."""
+    remaining = deadline.remaining() if deadline is not None else None
+    if remaining is None:
+        return timeout
+    limit = max(remaining, 0.001)
+
+    def clip(value: float | None) -> float:
+        return limit if value is None else min(value, limit)
+
+    return httpx.Timeout(
+        connect=clip(timeout.connect),
+        read=clip(timeout.read),
+        write=clip(timeout.write),
+        pool=clip(timeout.pool),
+    )
+
+
+class _Base:
+    """Settings, plans and everything else that does not wait on I/O."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None,
+        api_key: str | None,
+        auth_scheme: str | None,
+        timeout: TimeoutArg,
+        max_retries: int | None,
+        wait_mode: str | None,
+        poll_policy: PollPolicy | None,
+        allow_http: bool | None,
+        retry_policy: RetryPolicy | None = None,
+        strict: bool | None = None,
+    ) -> None:
+        setup_from_env()
+        if strict is not None and not isinstance(strict, bool):
+            raise E.ConfigurationError(f"strict must be True or False, not {strict!r}")
+        #: Refuse input fields a typed model does not know, instead of sending them with a warning.
+        self.strict = (
+            strict if strict is not None else os.environ.get(C.ENV_STRICT, "") in {"1", "true", "yes"}
+        )
+        allow = (
+            allow_http
+            if allow_http is not None
+            else os.environ.get(C.ENV_ALLOW_HTTP, "") in {"1", "true", "yes"}
+        )
+        self.base_url = normalize_base_url(
+            base_url if base_url is not None else os.environ.get(C.ENV_BASE_URL, ""), allow_http=allow
+        )
+        key = api_key if api_key is not None else os.environ.get(C.ENV_KEY, "")
+        if not isinstance(key, str) or not key.strip():
+            raise E.ConfigurationError("no API key: pass api_key= or set FAL_QUEUE_KEY")
+        self._key = Secret(_checked_key(key.strip()))
+        register_secret(self._key)
+        scheme_name = (auth_scheme or os.environ.get(C.ENV_AUTH_SCHEME) or "bearer").lower()
+        if scheme_name not in _SCHEMES:
+            raise E.ConfigurationError(
+                f"auth_scheme must be 'bearer' (gateways) or 'key' (fal), not {scheme_name!r}"
+            )
+        self.auth_scheme = scheme_name
+        env_timeout = _env_float(C.ENV_TIMEOUT)
+        self.timeout: httpx.Timeout = (
+            _as_timeout(timeout if timeout is not None else env_timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
+        )
+        env_retries = _env_float(C.ENV_MAX_RETRIES)
+        retries = max_retries if max_retries is not None else env_retries
+        if retries is None:
+            retries = retry_policy.max_retries if retry_policy is not None else C.DEFAULT_MAX_RETRIES
+        self.max_retries = _checked_retries(retries)
+        mode = wait_mode or os.environ.get(C.ENV_WAIT_MODE) or "stream"
+        if mode not in WAIT_MODES:
+            raise E.ConfigurationError(f"wait_mode must be 'stream' or 'poll', not {mode!r}")
+        self.wait_mode = mode
+        self.poll_policy = poll_policy or PollPolicy()
+        self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
+        self._auth = GatewayAuth(self._key, _SCHEMES[scheme_name], self.base_url)
+        self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
+        self._api = AuthenticatedClient(
+            base_url=self.base_url,
+            token="",  # unused: GatewayAuth sets the header, for the gateway's origin only
+            raise_on_unexpected_status=False,
+        )
+        self._clock: Callable[[], float] = time.monotonic
+        #: Streams beyond C.MAX_STREAMS poll instead (shared by with_options copies, like the pool).
+        self._stream_slots = threading.BoundedSemaphore(C.MAX_STREAMS)
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, api_key=<hidden>)"
+
+    # -- plans -----------------------------------------------------------------------------
+
+    def _state(
+        self, max_retries: int | None, http_timeout: TimeoutArg, deadline: Deadline | None
+    ) -> CallState:
+        if max_retries is not None and (
+            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
+        ):
+            raise E.InvalidInputError(f"max_retries must be a whole number >= 0, not {max_retries!r}")
+        timeout = _as_timeout(http_timeout, "http_timeout") or self.timeout
+        return CallState(
+            max_retries=self.max_retries if max_retries is None else max_retries,
+            timeout=_clip(timeout, deadline),
+            deadline=deadline.at if deadline is not None else None,
+        )
+
+    def _prepare_submit(
+        self, model_id: str, arguments: object, kwargs: Mapping[str, Any]
+    ) -> tuple[Plan[Submitted], dict[str, Any]]:
+        """The submit plan and the keyword arguments of ``_run`` for it, validated before sending."""
+        options, call = split_submit_kwargs(kwargs)
+        strict = call.pop("strict", None)
+        if strict is not None and not isinstance(strict, bool):
+            raise E.InvalidInputError(f"strict must be True or False, not {strict!r}")
+        plan = submit_plan(
+            self._api,
+            self.base_url,
+            self._key,
+            model_id,
+            arguments,
+            options,
+            strict=self.strict if strict is None else strict,
+        )
+        return plan, {**call, "headers": options.headers}
+
+    def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
+        return status_plan(self._api, self.base_url, self._key, model_id, request_id, logs)
+
+    def _result_plan(self, model_id: str, request_id: str) -> Plan[Result]:
+        return result_plan(self._api, self._key, model_id, request_id)
+
+    def _cancel_plan(self, model_id: str, request_id: str) -> Plan[str]:
+        return cancel_plan(self._api, self._key, model_id, request_id)
+
+    def _stream_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        model_id: str,
+        request_id: str,
+        logs: bool,
+        deadline: Deadline,
+    ) -> httpx.Request:
+        url = f"/{app_id(model_id)}/requests/{validate_request_id(request_id)}/status/stream"
+        return http.build_request(
+            "GET",
+            url,
+            params={"logs": "1" if logs else "0"},
+            headers={"Accept": "text/event-stream"},
+            # Streams hold a connection for the whole job: when the pool is full, poll instead of
+            # queueing for a connection (many jobs in flight share a few keep-alive connections).
+            timeout=_clip(
+                httpx.Timeout(
+                    connect=self.timeout.connect,
+                    # A stream silent this long (no event, no ping) is dead: poll instead.
+                    read=C.STREAM_SILENCE_LIMIT,
+                    write=self.timeout.write,
+                    pool=C.STREAM_POOL_WAIT,
+                ),
+                deadline,
+            ),
+            extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
+        )
+
+    def _handle_data(self, model_id: str, request_id: str) -> Submitted:
+        urls = queue_urls(self.base_url, model_id, request_id)
+        return Submitted(
+            model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
+        )
+
+    def _http_kwargs(
+        self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport, *, gateway: bool
+    ) -> dict[str, Any]:
+        """Arguments of every httpx client the SDK builds, sync or async.
+
+        Gateway clients (API calls, status streams) carry the origin-bound auth and never follow
+        redirects; the media client carries no credentials at all and follows CDN redirects.
+        """
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "headers": self._headers, "transport": transport}
+        if gateway:
+            return {**kwargs, "base_url": self.base_url, "auth": self._auth, "follow_redirects": False}
+        return {**kwargs, "follow_redirects": True}
+
+    @contextlib.contextmanager
+    def _calling(
+        self,
+        plan: Plan[Any],
+        max_retries: int | None,
+        http_timeout: TimeoutArg,
+        deadline: Deadline | None,
+        headers: Mapping[str, str] | None,
+    ) -> Iterator[None]:
+        """Per-call options for the transport, and every escaping exception mapped to our hierarchy."""
+        state = self._state(max_retries, http_timeout, deadline)
+        state.headers = dict(headers) if headers else None
+        token = call_state.set(state)
+        try:
+            with _wallclock.limit(deadline.at if deadline is not None else None):
+                yield
+        except E.FalQueueError:
+            raise
+        except Exception as exc:
+            raise error_from_exception(exc, plan.ctx, state) from exc
+        finally:
+            call_state.reset(token)
+
+    def _stream_refusal(self, response: httpx.Response, model_id: str, request_id: str) -> Exception:
+        """What a non-200 answer to the stream means: a real auth error, or just "poll instead"."""
+        if response.status_code in {401, 403}:
+            ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
+            return error_from_answer(response.status_code, response.headers, response.content, ctx)
+        return _StreamUnavailable(f"HTTP {response.status_code}")
+
+    def _prepare_download(
+        self,
+        source: Result | File | Iterable[File],
+        directory: str | os.PathLike[str],
+        if_exists: str | None,
+        overwrite: bool,
+        prefix: str,
+    ) -> tuple[list[tuple[File, Path]], str | None, IfExists]:
+        """Plan every target first, so that a clash or a bad folder fails before any byte is fetched."""
+        mode = _if_exists(if_exists, overwrite)
+        files, request_id = files_of(source)
+        target_dir = Path(directory)
+        try:
+            target_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise E.DownloadError(
+                f"cannot create the folder {target_dir}: {exc.strerror or type(exc).__name__}",
+                url=files[0].url[:64] if files else "",
+                request_id=request_id,
+            ) from exc
+        targets = plan_targets(files, target_dir, prefix=prefix)
+        for file, target in zip(files, targets, strict=True):
+            check_target(target, mode, file.url, request_id)
+        return list(zip(files, targets, strict=True)), request_id, mode
+
+    def _body_limit(self, started: float, written: int, expected: int | None) -> float:
+        """When a download's body must be in: the per-call timeout plus time for its size."""
+        size = max(expected or 0, written + C.DOWNLOAD_CHUNK)
+        return started + _total_seconds(self.timeout) + size / C.DOWNLOAD_MIN_RATE
+
+    def _download_timeout(
+        self, deadline: Deadline, file: File, request_id: str | None
+    ) -> E.DownloadTimeoutError:
+        return E.DownloadTimeoutError(
+            f"download did not finish within {deadline.timeout:g}s", url=file.url, request_id=request_id
+        )
+
+    def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Self:
+        """A copy with other defaults that shares this client's connections and lifecycle.
+
+        Closing either closes the pools of both; the arguments are checked like the constructor's.
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)  # the pools, the lazily built clients and the gates
+        if max_retries is not None:
+            clone.max_retries = _checked_retries(max_retries)
+            clone._retry_policy = dataclasses.replace(self._retry_policy, max_retries=clone.max_retries)
+        if timeout is not None:
+            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
+        return clone
+
+
+def _checked_retries(value: object) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or int(value) != value
+        or value < 0
+    ):
+        raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {value!r}")
+    return int(value)
+
+
+def _checked_key(key: str) -> str:
+    """The key as it may go into a header, or a ConfigurationError that never shows the key."""
+    scheme = key.split(" ", 1)[0].lower()
+    if scheme in {"bearer", "key"} and " " in key:
+        raise E.ConfigurationError(
+            f"the API key starts with {key.split(' ', 1)[0]!r}: pass the key alone "
+            "(the SDK adds the scheme; choose it with auth_scheme=)"
+        )
+    for position, char in enumerate(key):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char.isspace():
+            what = "whitespace"
+        elif char.isprintable():
+            what = "a non-ASCII character"
+        else:
+            what = f"a control character (U+{ord(char):04X})"
+        raise E.ConfigurationError(
+            f"the API key contains {what} at position {position}; "
+            "check FAL_QUEUE_KEY (or api_key=) for a stray character"
+        )
+    return key
+
+
+def _total_seconds(timeout: httpx.Timeout) -> float:
+    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
+    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
+
+
+def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
+    if if_exists is None:
+        return "overwrite" if overwrite else "rename"
+    if if_exists not in IF_EXISTS:
+        raise E.InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
+    if overwrite and if_exists != "overwrite":
+        raise E.InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
+    mode: IfExists = if_exists  # type: ignore[assignment]
+    return mode
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("fal-queue")
+    except Exception:  # pragma: no cover - running from a source tree without metadata
+        return "0"
+
+
+def _stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A broken stream means "poll instead", unless it broke because the deadline passed."""
+    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
+        return deadline.error(request_id, model_id, cancelled=False)
+    return _StreamUnavailable(type(exc).__name__)
+
+
+def _poll_failure(exc: E.APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A status call cut short by the caller's own deadline is a timeout of the wait."""
+    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
+
+
+def _result_failure(
+    exc: E.APIConnectionError, deadline: Deadline, final: Completed, model_id: str
+) -> Exception:
+    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
+    if deadline.expired():
+        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
+    return exc
+
+
+def _is_job_failure(err: E.APIStatusError) -> bool:
+    """After COMPLETED, a 422 or a typed 5xx from the result call is the job's own failure."""
+    return err.status_code == 422 or (err.status_code >= 500 and err.error_type is not None)
+
+
+class _HandleBase(Generic[ClientT]):
+    """What a handle knows: enough to find the job again from anywhere."""
+
+    def __init__(self, client: ClientT, data: Submitted) -> None:
+        self.client = client
+        self.model_id = data.model_id
+        self.request_id = data.request_id
+        self.status_url = data.status_url
+        self.response_url = data.response_url
+        self.cancel_url = data.cancel_url
+        self.queue_position = data.queue_position
+        self.raw = data.raw
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model_id={self.model_id!r}, request_id={self.request_id!r})"

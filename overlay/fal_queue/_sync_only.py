@@ -1,0 +1,14 @@
+"""What only the sync client does differently: nothing is gated (see ``_async_only`` for why)."""
+
+from __future__ import annotations
+
+import httpx
+
+__all__ = ["_SyncOnly"]
+
+
+class _SyncOnly:
+    """Mixed into Client only."""
+
+    def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
+        return transport
