@@ -49,7 +49,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b_AsyncOnly\b", "_SyncOnly"),
     (r"\b_async_only\b", "_sync_only"),
     (r"\bset_async_httpx_client\b", "set_httpx_client"),
-    (r"\brun_async\b", "run_sync"),
+    (r"\basyncio_detailed\b", "sync_detailed"),
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"Callable\[\[float\], Awaitable\[None\]\]", "Callable[[float], None]"),

@@ -239,7 +239,6 @@ class _Base:
         if strict is not None and not isinstance(strict, bool):
             raise E.InvalidInputError(f"strict must be True or False, not {strict!r}")
         plan = submit_plan(
-            self._api,
             self.base_url,
             self._key,
             model_id,
@@ -250,13 +249,13 @@ class _Base:
         return plan, {**call, "headers": options.headers}
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
-        return status_plan(self._api, self.base_url, self._key, model_id, request_id, logs)
+        return status_plan(self.base_url, self._key, model_id, request_id, logs)
 
     def _result_plan(self, model_id: str, request_id: str) -> Plan[Result]:
-        return result_plan(self._api, self._key, model_id, request_id)
+        return result_plan(self._key, model_id, request_id)
 
     def _cancel_plan(self, model_id: str, request_id: str) -> Plan[str]:
-        return cancel_plan(self._api, self._key, model_id, request_id)
+        return cancel_plan(self._key, model_id, request_id)
 
     def _stream_request(
         self,

@@ -12,7 +12,7 @@ import difflib
 import json
 import math
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Generic, Literal, TypedDict, TypeVar
@@ -34,7 +34,6 @@ from fal_queue_api.api.submit import (
     submit_kontext_multi,
     submit_kontext_text_to_image,
 )
-from fal_queue_api.client import AuthenticatedClient
 
 from . import errors as E
 from ._schema import input_schema, unknown_value_message
@@ -563,13 +562,32 @@ def parse_json_object(content: bytes) -> dict[str, Any]:
 # ---------------------------------------------------------------- plans
 
 
-@dataclass
+@dataclass(frozen=True)
+class Generated:
+    """A call through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``."""
+
+    operation: ModuleType
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A call the generated client cannot make (untyped models, three-segment apps)."""
+
+    method: str
+    url: str
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Plan(Generic[T]):
-    """One SDK call: run ``sync`` or ``asyncio`` to get an Answer, then ``finish`` it."""
+    """One SDK call as data: what to send, and how to turn the answer into a value or an error.
+
+    The shells send ``call`` (sync or async) and hand the Answer to ``complete``.
+    """
 
     ctx: Context
-    run_sync: Callable[[], Answer]
-    run_async: Callable[[], Awaitable[Answer]]
+    call: Generated | Raw
     finish: Callable[[Answer], T]
     ok: frozenset[int] = field(default=frozenset({200}))
 
@@ -577,42 +595,6 @@ class Plan(Generic[T]):
         if answer.status_code not in self.ok:
             raise error_from_answer(answer.status_code, answer.headers, answer.content, self.ctx)
         return self.finish(answer)
-
-
-def _from_generated(call: Callable[..., Any], **kwargs: Any) -> Callable[[], Answer]:
-    def run() -> Answer:
-        r = call(**kwargs)
-        return Answer(int(r.status_code), r.headers, r.content, r.parsed)
-
-    return run
-
-
-def _from_generated_async(
-    call: Callable[..., Awaitable[Any]], **kwargs: Any
-) -> Callable[[], Awaitable[Answer]]:
-    async def run() -> Answer:
-        r = await call(**kwargs)
-        return Answer(int(r.status_code), r.headers, r.content, r.parsed)
-
-    return run
-
-
-def _raw(api: AuthenticatedClient, method: str, url: str, **kwargs: Any) -> Callable[[], Answer]:
-    def run() -> Answer:
-        r = api.get_httpx_client().request(method, url, **kwargs)
-        return Answer(r.status_code, r.headers, r.content)
-
-    return run
-
-
-def _raw_async(
-    api: AuthenticatedClient, method: str, url: str, **kwargs: Any
-) -> Callable[[], Awaitable[Answer]]:
-    async def run() -> Answer:
-        r = await api.get_async_httpx_client().request(method, url, **kwargs)
-        return Answer(r.status_code, r.headers, r.content)
-
-    return run
 
 
 @dataclass(frozen=True)
@@ -629,7 +611,6 @@ class Submitted:
 
 
 def submit_plan(
-    api: AuthenticatedClient,
     base_url: str,
     secret: Secret,
     model_id: str,
@@ -669,77 +650,54 @@ def submit_plan(
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     accepted = frozenset({200, 201, 202})
     if model is not None:
-        op = TYPED_MODELS[model_id][0]
-        kwargs = {"client": api, "body": model, **options.operation_kwargs()}
-        return Plan(
-            ctx,
-            _from_generated(op.sync_detailed, **kwargs),
-            _from_generated_async(op.asyncio_detailed, **kwargs),
-            finish,
-            ok=accepted,
+        call: Generated | Raw = Generated(
+            TYPED_MODELS[model_id][0], {"body": model, **options.operation_kwargs()}
         )
-    headers, params = options.raw_request()
-    kw: dict[str, Any] = {"json": body, "headers": headers, "params": params}
-    return Plan(
-        ctx,
-        _raw(api, "POST", f"/{model_id}", **kw),
-        _raw_async(api, "POST", f"/{model_id}", **kw),
-        finish,
-        ok=accepted,
-    )
+    else:
+        headers, params = options.raw_request()
+        call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
+    return Plan(ctx, call, finish, ok=accepted)
 
 
 def _queue_call(
-    api: AuthenticatedClient,
-    module: ModuleType,
-    method: str,
-    suffix: str,
-    model_id: str,
-    request_id: str,
-    **kwargs: Any,
-) -> tuple[Callable[[], Answer], Callable[[], Awaitable[Answer]]]:
+    module: ModuleType, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
+) -> Generated | Raw:
     """A queue operation through the generated client; raw only for three-segment apps."""
     app = app_id(model_id)
     validate_request_id(request_id)
     parts = app.split("/")
     if len(parts) == 2:
-        gen_kwargs = {"owner": parts[0], "app": parts[1], "request_id": request_id, "client": api, **kwargs}
-        return _from_generated(module.sync_detailed, **gen_kwargs), _from_generated_async(
-            module.asyncio_detailed, **gen_kwargs
-        )
-    url = f"/{app}/requests/{request_id}{suffix}"
+        return Generated(module, {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs})
     params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
-    return _raw(api, method, url, params=params), _raw_async(api, method, url, params=params)
+    return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
 
 
 def status_plan(
-    api: AuthenticatedClient, base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool
+    base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool
 ) -> Plan[Status]:
     ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
-    sync, async_ = _queue_call(
-        api, get_status, "GET", "/status", model_id, request_id, logs="1" if logs else "0"
-    )
+    call = _queue_call(get_status, "GET", "/status", model_id, request_id, logs="1" if logs else "0")
 
     def finish(answer: Answer) -> Status:
         return parse_status(parse_json_object(answer.content), request_id=request_id, base_url=base_url)
 
-    return Plan(ctx, sync, async_, finish, ok=frozenset({200, 202}))
+    return Plan(ctx, call, finish, ok=frozenset({200, 202}))
 
 
-def result_plan(api: AuthenticatedClient, secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
+def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
     ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret)
-    sync, async_ = _queue_call(api, get_result, "GET", "", model_id, request_id)
+    call = _queue_call(get_result, "GET", "", model_id, request_id)
 
     def finish(answer: Answer) -> Result:
         raw = parse_json_object(answer.content)
         return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed)
 
-    return Plan(ctx, sync, async_, finish)
+    return Plan(ctx, call, finish)
 
 
-def cancel_plan(api: AuthenticatedClient, secret: Secret, model_id: str, request_id: str) -> Plan[str]:
+def cancel_plan(secret: Secret, model_id: str, request_id: str) -> Plan[str]:
     ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret)
-    sync, async_ = _queue_call(api, cancel_request, "PUT", "/cancel", model_id, request_id)
+    call = _queue_call(cancel_request, "PUT", "/cancel", model_id, request_id)
 
     def finish(answer: Answer) -> str:
         status = parse_json_object(answer.content).get("status")
@@ -747,7 +705,7 @@ def cancel_plan(api: AuthenticatedClient, secret: Secret, model_id: str, request
             raise error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
         return str(status)
 
-    return Plan(ctx, sync, async_, finish, ok=frozenset({200, 202, 400}))
+    return Plan(ctx, call, finish, ok=frozenset({200, 202, 400}))
 
 
 def job_failed(status: Completed, model_id: str, cause: E.APIStatusError | None) -> E.JobFailedError:
@@ -766,7 +724,9 @@ __all__ = [
     "TYPED_MODELS",
     "Answer",
     "Context",
+    "Generated",
     "Plan",
+    "Raw",
     "SubmitKwargs",
     "SubmitOptions",
     "Submitted",

@@ -38,7 +38,7 @@ from .._base import (
     logger,
     new_async_transport,
 )
-from .._core import Plan, SubmitKwargs, job_failed
+from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
 from .._transport import STREAM_EXTENSION, RetryPolicy
 from ..download import FileSink, IfExists, ProgressCallback, as_download_error, retry_delay, save_data_uri
 from ..polling import WAIT_MODES, Deadline, Poller, PollPolicy, ResultRetry, decode_event
@@ -172,8 +172,16 @@ class AsyncClient(_AsyncOnly, _Base):
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
             # The request gate, every attempt and every backoff sleep end by the deadline.
             async with _wallclock.async_limit(deadline.at if deadline is not None else None):
-                answer = await plan.run_async()
+                answer = await self._send(plan.call)
             return plan.complete(answer)
+
+    async def _send(self, call: Generated | Raw) -> Answer:
+        """Make one planned call: through the generated client, or raw on the same httpx client."""
+        if isinstance(call, Generated):
+            r = await call.operation.asyncio_detailed(client=self._api, **call.kwargs)
+            return Answer(int(r.status_code), r.headers, r.content, r.parsed)
+        response = await self._http.request(call.method, call.url, **call.kwargs)
+        return Answer(response.status_code, response.headers, response.content)
 
     # -- plumbing --------------------------------------------------------------------------
 

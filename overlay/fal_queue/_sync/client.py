@@ -34,7 +34,7 @@ from .._base import (
     new_sync_transport,
     sync_sleep,
 )
-from .._core import Plan, SubmitKwargs, job_failed
+from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
 from .._sync_only import _SyncOnly
 from .._transport import STREAM_EXTENSION, RetryPolicy
 from ..download import FileSink, IfExists, ProgressCallback, as_download_error, retry_delay, save_data_uri
@@ -169,8 +169,16 @@ class Client(_SyncOnly, _Base):
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
             # The request gate, every attempt and every backoff sleep end by the deadline.
             with _wallclock.limit(deadline.at if deadline is not None else None):
-                answer = plan.run_sync()
+                answer = self._send(plan.call)
             return plan.complete(answer)
+
+    def _send(self, call: Generated | Raw) -> Answer:
+        """Make one planned call: through the generated client, or raw on the same httpx client."""
+        if isinstance(call, Generated):
+            r = call.operation.sync_detailed(client=self._api, **call.kwargs)
+            return Answer(int(r.status_code), r.headers, r.content, r.parsed)
+        response = self._http.request(call.method, call.url, **call.kwargs)
+        return Answer(response.status_code, response.headers, response.content)
 
     # -- plumbing --------------------------------------------------------------------------
 
