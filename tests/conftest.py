@@ -18,6 +18,23 @@ from fal_queue.mock import MockConfig, MockGateway
 FOREIGN_ORIGIN = "https://127.0.0.2:9"
 """Where fal-style ``*_url`` fields point in tests: loopback, but not the gateway, and closed."""
 
+EXTRA_MODELS = (
+    "a/b",
+    "x/y",
+    "some/model",
+    "some-owner/video-model",
+    "acme/new-model/v2",
+    "acme/VIDEO-gen",
+    "acme/video-fast",
+    "fal-ai/kling-video/v2/master",
+    "workflows/alice/wf",
+    "comfy/bob/graph/run",
+    "fal-ai/some-video-model",
+    "fal-ai/some/video-model",
+    "workflows/alice/my-flow",
+)
+"""Model ids the spec does not declare that tests submit to (the mock answers 404 for others)."""
+
 TEST_CONFIG = MockConfig(
     queue_delay=0.02,
     run_time=0.05,
@@ -25,6 +42,7 @@ TEST_CONFIG = MockConfig(
     url_style="fal",
     upstream_origin=FOREIGN_ORIGIN,
     ping_interval=1.0,
+    extra_models=EXTRA_MODELS,
 )
 
 

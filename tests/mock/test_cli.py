@@ -177,3 +177,90 @@ def test_config_validation() -> None:
         pass
     with pytest.raises(RuntimeError, match="starts once"):
         gw.start()
+
+
+def test_help_says_fal_queue_mock() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "fal_queue.mock", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.startswith("usage: fal-queue mock")
+    for flag in ("--log-requests", "--models", "--extra-model", "--strict-inputs", "--faults"):
+        assert flag in out.stdout
+
+
+def test_every_fault_kind_has_a_flag() -> None:
+    argv = [
+        "--fault-drip-bytes-per-second",
+        "9",
+        "--fault-result-not-ready",
+        "2",
+        "--fault-drop-param",
+        "seed",
+    ]
+    kinds = [
+        "stream_pings_only",
+        "stream_repeat",
+        "stream_silent",
+        "drip",
+        "foreign_completed",
+        "bad_request_id",
+        "media_redirect_loop",
+        "lying_encoding",
+        "echo_auth",
+        "foreign_urls",
+        "status_200",
+        "drop_dimensions",
+    ]
+    for kind in kinds:
+        argv += [f"--fault-{kind.replace('_', '-')}", "0.25"]
+    faults = config_from_args(build_parser().parse_args(argv)).faults
+    assert all(getattr(faults, kind) == 0.25 for kind in kinds)
+    assert (faults.drip_bytes_per_second, faults.result_not_ready, faults.drop_param) == (9.0, 2, "seed")
+
+
+def test_faults_json_and_flags_merge(tmp_path: Path) -> None:
+    config = config_from_args(
+        build_parser().parse_args(["--faults", '{"echo_auth": 1, "drop_param": "num_images", "seed": 4}'])
+    )
+    assert config.faults == Faults(echo_auth=1.0, drop_param="num_images", seed=4)
+    path = tmp_path / "faults.json"
+    path.write_text('{"status_200": 0.5, "stream_silent": 1}')
+    config = config_from_args(
+        build_parser().parse_args(["--faults", f"@{path}", "--fault-stream-silent", "0.1"])
+    )
+    assert config.faults == Faults(status_200=0.5, stream_silent=0.1)
+
+
+@pytest.mark.parametrize(
+    "argv", [["--faults", "[1]"], ["--faults", '{"nope": 1}'], ["--faults", "@/no/such"]]
+)
+def test_bad_faults_json_is_a_usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and "error" in capsys.readouterr().err
+
+
+def test_model_options_from_flags() -> None:
+    args = ["--models", "any", "--extra-model", "acme/x", "--extra-model", "b/c", "--strict-inputs"]
+    config = config_from_args(build_parser().parse_args(args))
+    assert config.models == "any" and config.extra_models == ("acme/x", "b/c") and config.strict_inputs
+    default = config_from_args(build_parser().parse_args([]))
+    assert default.models == "typed" and not default.strict_inputs and not default.log_requests
+
+
+def test_log_requests_prints_one_line_per_request() -> None:
+    process, facts = _start("--log-requests", "--extra-model", "acme/x")
+    try:
+        key = facts["FAL_QUEUE_KEY"]
+        headers = {"Authorization": f"Bearer {key}"}
+        assert (
+            httpx.post(facts["FAL_QUEUE_BASE_URL"] + "/acme/x", json={}, headers=headers).status_code == 200
+        )
+        assert httpx.get(facts["FAL_QUEUE_BASE_URL"] + "/nope/none/requests/1/status").status_code == 401
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+    lines = [line for line in err.splitlines() if line.startswith(("POST", "GET"))]
+    assert lines[0].startswith("POST /acme/x 200 ") and lines[0].endswith("ms")
+    assert lines[1].startswith("GET /nope/none/requests/1/status 401 ")
+    assert key not in err

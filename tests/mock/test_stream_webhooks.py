@@ -69,7 +69,13 @@ def test_stream_with_logs_and_pings(make_gateway: Any) -> None:
         assert ": ping" in comments and len(comments) >= 2
         running = [e for e in events if e["status"] == "IN_PROGRESS"]
         assert running and all(isinstance(e["logs"], list) for e in events)
-        assert len(events[-1]["logs"]) > len(running[0]["logs"])  # a new log line is an event of its own
+        # Incremental like fal: each event carries only the lines new since the previous event, so
+        # the events together hold every line exactly once, in order; polling returns them all.
+        streamed = [line for e in events for line in e["logs"]]
+        polled = c.get(f"/fal-ai/flux-1/requests/{job['request_id']}/status", params={"logs": "1"}).json()
+        assert streamed == polled["logs"] and len(streamed) >= 3
+        assert all(len(e["logs"]) <= 2 for e in events)  # never the whole list again
+        assert sum(1 for e in events if e["logs"]) >= 2
 
 
 def test_stream_of_a_completed_job_is_one_event(http: httpx.Client) -> None:

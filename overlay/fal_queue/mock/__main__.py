@@ -11,6 +11,8 @@ On start it prints one ``NAME=value`` line per fact, then ``ready``::
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import signal
 import sys
@@ -37,7 +39,52 @@ def _seconds(text: str) -> float:
     return value
 
 
-def build_parser(prog: str = "python -m fal_queue.mock") -> argparse.ArgumentParser:
+_NEW_KINDS: dict[str, str] = {
+    "stream_pings_only": "the status stream sends only ': ping' comments, never an event",
+    "stream_repeat": "the status stream repeats a non-final event and never sends COMPLETED",
+    "stream_silent": "the status stream sends its headers, then nothing",
+    "drip": "bodies are sent one byte at a time at --fault-drip-bytes-per-second",
+    "foreign_completed": "a status answer says COMPLETED but names another request id",
+    "bad_request_id": "submit creates the job but answers request_id '../../etc'",
+    "media_redirect_loop": "a media GET answers 302 to its own URL",
+    "lying_encoding": "media and result answers claim Content-Encoding: gzip",
+    "echo_auth": "answers echo the Authorization header (WWW-Authenticate, X-Echo-Authorization)",
+    "foreign_urls": "*_url fields point at https://elsewhere.invalid/v2/jobs/<id>",
+    "status_200": "IN_QUEUE/IN_PROGRESS status answers use 200 instead of 202",
+    "drop_dimensions": "result images lack width and height",
+}
+"""Probability faults of FAULTS.md, each a ``--fault-<kind>`` flag (``_`` written ``-``)."""
+
+
+def _faults_json(text: str) -> dict[str, object]:
+    """``--faults``: a JSON object, or ``@path`` of a file holding one."""
+    try:
+        if text.startswith("@"):
+            with open(text[1:], encoding="utf-8") as handle:
+                text = handle.read()
+        data = json.loads(text)
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(f"--faults needs a JSON object or @file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError("--faults needs a JSON object")
+    return data
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a non-negative integer")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog,
         description="Run a local mock of the fal queue gateway (loopback, no network, no real key).",
@@ -68,6 +115,26 @@ def build_parser(prog: str = "python -m fal_queue.mock") -> argparse.ArgumentPar
     p.add_argument("--tls-cert", metavar="FILE", help="serve the gateway over https with this certificate")
     p.add_argument("--tls-key", metavar="FILE", help="private key for --tls-cert")
     p.add_argument("--no-webhooks", action="store_true", help="refuse fal_webhook on submit")
+    p.add_argument(
+        "--models",
+        choices=("typed", "any"),
+        default="typed",
+        help="'typed' (default): unknown model ids answer 404 like a real gateway; 'any': serve every id",
+    )
+    p.add_argument(
+        "--extra-model",
+        action="append",
+        dest="extra_models",
+        metavar="ID",
+        default=[],
+        help="serve this model id too, with free-form inputs (repeatable)",
+    )
+    p.add_argument(
+        "--strict-inputs", action="store_true", help="unknown input fields of typed models answer 422"
+    )
+    p.add_argument(
+        "--log-requests", action="store_true", help="log method, path, status and ms per request to stderr"
+    )
     f = p.add_argument_group("fault injection (deterministic by --seed)")
     f.add_argument("--seed", type=int, default=0, help="seed of all fault decisions (default 0)")
     f.add_argument("--fault-rate-limit", type=_probability, default=0.0, metavar="P", help="429 probability")
@@ -100,6 +167,32 @@ def build_parser(prog: str = "python -m fal_queue.mock") -> argparse.ArgumentPar
         metavar="P",
         help="probability that a job fails (result 422 or 500, alternately)",
     )
+    for kind, help_text in _NEW_KINDS.items():
+        f.add_argument(
+            f"--fault-{kind.replace('_', '-')}",
+            dest=f"fault_{kind}",
+            type=_probability,
+            default=0.0,
+            metavar="P",
+            help=f"probability that {help_text}",
+        )
+    f.add_argument(
+        "--fault-drip-bytes-per-second", type=_positive, default=5.0, metavar="R", help="rate of --fault-drip"
+    )
+    f.add_argument(
+        "--fault-result-not-ready",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="the first N result GETs after completion answer 400 'still in progress'",
+    )
+    f.add_argument("--fault-drop-param", metavar="FIELD", help="drop this input field before the job sees it")
+    f.add_argument(
+        "--faults",
+        type=_faults_json,
+        metavar="JSON",
+        help="faults as a JSON object (or @file) with Faults field names; --fault-* flags given win",
+    )
     f.add_argument(
         "--fault-operations",
         metavar="OPS",
@@ -112,18 +205,29 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     operations = None
     if args.fault_operations:
         operations = frozenset(o.strip() for o in args.fault_operations.split(",") if o.strip())
-    faults = Faults(
-        seed=args.seed,
-        rate_limit=args.fault_rate_limit,
-        retry_after=args.fault_retry_after,
-        ingress_503=args.fault_ingress_503,
-        drop=args.fault_drop,
-        drop_submit_after_create=args.fault_drop_submit_after_create,
-        slow=args.fault_slow,
-        slow_seconds=args.fault_slow_seconds,
-        job_failure=args.fault_job_failure,
-        operations=operations,
-    )
+    flags: dict[str, object] = {
+        "seed": args.seed,
+        "rate_limit": args.fault_rate_limit,
+        "retry_after": args.fault_retry_after,
+        "ingress_503": args.fault_ingress_503,
+        "drop": args.fault_drop,
+        "drop_submit_after_create": args.fault_drop_submit_after_create,
+        "slow": args.fault_slow,
+        "slow_seconds": args.fault_slow_seconds,
+        "job_failure": args.fault_job_failure,
+        "drip_bytes_per_second": args.fault_drip_bytes_per_second,
+        "result_not_ready": args.fault_result_not_ready,
+        "drop_param": args.fault_drop_param,
+        "operations": operations,
+        **{kind: getattr(args, f"fault_{kind}") for kind in _NEW_KINDS},
+    }
+    defaults = {f.name: f.default for f in dataclasses.fields(Faults)}
+    # JSON first; a flag given on the command line (differing from its default) wins.
+    merged: dict[str, object] = dict(args.faults or {})
+    for name, value in flags.items():
+        if name not in merged or value != defaults.get(name):
+            merged[name] = value
+    faults = Faults.from_dict(merged)
     keys = tuple(args.keys or [os.environ.get("FAL_QUEUE_MOCK_KEY") or DEFAULT_KEY])
     base = MockConfig.realistic() if args.realistic else MockConfig()
     return base.replace(
@@ -143,6 +247,10 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         allow_webhooks=not args.no_webhooks,
+        models=args.models,
+        extra_models=tuple(args.extra_models),
+        strict_inputs=args.strict_inputs,
+        log_requests=args.log_requests,
     )
 
 

@@ -15,6 +15,9 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
+import re
+import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
@@ -48,8 +51,20 @@ _THREE_SEGMENT_NAMESPACES = ("workflows", "comfy")
 _LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
+_OWN_HEADERS = frozenset(
+    {"x-fal-queue-priority", "x-fal-no-retry", "x-fal-request-timeout", "x-fal-request-start-timeout"}
+)
+"""Submit headers the mock checks itself (fal's rules), whatever the packaged spec declares."""
+_NO_RETRY_VALUES = {"yes": True, "1": True, "true": True, "no": False, "0": False, "false": False}
+_MIN_START_TIMEOUT = 1.0
+"""fal's official clients refuse start timeouts of 1 s or less; so does the mock (422)."""
+_TIMEOUT_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?")
+
+
 def _dumps(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """Strict JSON (no NaN/Infinity); a string that is not valid Unicode never reaches the wire."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8", "replace")
 
 
 def _rid() -> bytes:
@@ -62,11 +77,14 @@ class Reply:
     body: bytes
     content_type: bytes = _JSON
     headers: tuple[tuple[bytes, bytes], ...] = ()
-    request_id: bool = True
+    request_id: bool | str = True
+    """True: a fresh id; a string: that id (the job's, on queue answers); False: no header."""
 
     def raw_headers(self) -> list[tuple[bytes, bytes]]:
         headers = [(b"content-type", self.content_type), (b"content-length", str(len(self.body)).encode())]
-        if self.request_id:
+        if isinstance(self.request_id, str):
+            headers.append((b"x-fal-request-id", self.request_id.encode("latin-1", "replace")))
+        elif self.request_id:
             headers.append((b"x-fal-request-id", _rid()))
         headers.extend(self.headers)
         return headers
@@ -90,9 +108,35 @@ def rate_limited_reply(faults: Faults) -> Reply:
     return error_reply(429, "Rate limit exceeded", "rate_limited", {"Retry-After": str(faults.retry_after)})
 
 
-async def send_reply(send: Send, reply: Reply, *, drop: bool = False, head: bool = False) -> None:
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def send_reply(
+    send: Send,
+    reply: Reply,
+    *,
+    drop: bool = False,
+    head: bool = False,
+    drip: float | None = None,
+    receive: Receive | None = None,
+) -> None:
+    """Send a whole reply; ``drop`` cuts it in half, ``drip`` sends one byte per ``1/drip`` seconds."""
     await send({"type": "http.response.start", "status": reply.status, "headers": reply.raw_headers()})
     if head:
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        return
+    if drip is not None and receive is not None and not drop:
+        watch = asyncio.ensure_future(_until_disconnect(receive))
+        try:
+            for i in range(len(reply.body)):
+                await send({"type": "http.response.body", "body": reply.body[i : i + 1], "more_body": True})
+                done, _ = await asyncio.wait({watch}, timeout=1.0 / drip)
+                if done:
+                    return
+        finally:
+            watch.cancel()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
         return
     if drop:
@@ -106,15 +150,26 @@ async def send_reply(send: Send, reply: Reply, *, drop: bool = False, head: bool
 
 
 async def _guarded(
-    handler: Callable[[Scope, Receive, Send], Awaitable[None]], scope: Scope, receive: Receive, send: Send
+    handler: Callable[[Scope, Receive, Send], Awaitable[None]],
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    log_requests: bool = False,
 ) -> None:
-    """Run a handler; a bug in the mock answers a JSON 500 (no traceback on the wire) and is logged."""
+    """Run a handler; a bug in the mock answers a JSON 500 (no traceback on the wire) and is logged.
+
+    With ``log_requests``, one line per request goes to stderr: method, path, status, milliseconds.
+    """
     started = False
+    status = 0
+    began = time.perf_counter()
 
     async def tracking_send(message: Message) -> None:
-        nonlocal started
+        nonlocal started, status
         if message["type"] == "http.response.start":
             started = True
+            status = int(message["status"])
         await send(message)
 
     try:
@@ -122,7 +177,52 @@ async def _guarded(
     except Exception:
         log.exception("mock gateway bug while serving %s %s", scope.get("method"), scope.get("path"))
         if not started:
+            status = 500
             await send_reply(send, error_reply(500, "Internal Server Error", "internal_error"))
+    finally:
+        if log_requests:
+            ms = (time.perf_counter() - began) * 1000
+            path = str(scope.get("path", "")).encode("ascii", "backslashreplace").decode("ascii")
+            print(f"{scope.get('method')} {path} {status or '-'} {ms:.1f}ms", file=sys.stderr, flush=True)
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """A send that adds ``extra`` to the response headers (replacing headers of the same names)."""
+    names = {name for name, _ in extra}
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+            message = {**message, "headers": kept + extra}
+        await send(message)
+
+    return wrapped
+
+
+def _echo_auth_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    sent = b", ".join(v for k, v in scope["headers"] if k == b"authorization")
+    sent = sent.replace(b'"', b"'")
+    return [(b"www-authenticate", b'Bearer realm="' + sent + b'"'), (b"x-echo-authorization", sent)]
+
+
+class _Decider:
+    """The fault decisions of one request: ``fires(kind)`` decides and counts it."""
+
+    __slots__ = ("active", "attempt", "faults", "method", "path", "state")
+
+    def __init__(self, state: MockState, faults: Faults, active: bool, method: str, path: str) -> None:
+        self.state, self.faults, self.active = state, faults, active
+        self.method, self.path = method, path
+        self.attempt = state.next_attempt(method, path) if active else 0
+
+    def fires(self, kind: str) -> bool:
+        if self.active and self.faults.decide(kind, self.method, self.path, self.attempt):
+            self.state.count_fault(kind)
+            return True
+        return False
+
+    def drip(self) -> float | None:
+        return self.faults.drip_bytes_per_second if self.fires("drip") else None
 
 
 class MockState:
@@ -221,18 +321,23 @@ def route_gateway(segments: list[str]) -> Route | None:
     if len(segments) < n:
         return None
     app = tuple(segments[:n])
-    rest = segments[n:]
-    if rest and rest[0] == "requests":
-        tail = rest[1:]
+    # Queue operations live under the app (fal's URLs) or under the full model id (fal's per-endpoint
+    # documents): ``/fal-ai/flux-1/schnell/requests/{id}/status`` answers like ``/fal-ai/flux-1/...``.
+    for i in range(n, len(segments)):
+        if segments[i] != "requests":
+            continue
+        tail = segments[i + 1 :]
+        model_id = "/".join(segments[:i])
         if len(tail) == 1:
-            return Route("result", ("GET",), app, tail[0])
+            return Route("result", ("GET",), app, tail[0], model_id)
         if len(tail) == 2 and tail[1] == "status":
-            return Route("status", ("GET",), app, tail[0])
+            return Route("status", ("GET",), app, tail[0], model_id)
         if len(tail) == 3 and tail[1:] == ["status", "stream"]:
-            return Route("stream", ("GET",), app, tail[0])
+            return Route("stream", ("GET",), app, tail[0], model_id)
         if len(tail) == 2 and tail[1] == "cancel":
-            return Route("cancel", ("PUT",), app, tail[0])
-        return None
+            return Route("cancel", ("PUT",), app, tail[0], model_id)
+        if i == n:
+            return None
     return Route("submit", ("POST",), app, model_id="/".join(segments))
 
 
@@ -247,6 +352,22 @@ def _is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _with_id(reply: Reply, request_id: str) -> Reply:
+    reply.request_id = request_id
+    return reply
+
+
+def _without_dimensions(result: dict[str, Any]) -> dict[str, Any]:
+    images = result.get("images")
+    if not isinstance(images, list):
+        return result
+    stripped = [
+        {k: v for k, v in image.items() if k not in ("width", "height")} if isinstance(image, dict) else image
+        for image in images
+    ]
+    return {**result, "images": stripped}
 
 
 def _json_reject(_: str) -> Any:
@@ -266,7 +387,7 @@ class GatewayApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        await _guarded(self._handle, scope, receive, send)
+        await _guarded(self._handle, scope, receive, send, log_requests=self.state.config.log_requests)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
@@ -294,11 +415,13 @@ class GatewayApp:
 
         faults = state.faults
         drop = False
-        attempt = 0
         norm_path = "/" + "/".join(segments)
         faulty = faults.active and not op.startswith("admin") and faults.applies_to(op)
+        decider = _Decider(state, faults, faulty, method, norm_path)
+        attempt = decider.attempt
         if faulty:
-            attempt = state.next_attempt(method, norm_path)
+            if decider.fires("echo_auth"):
+                send = _with_headers(send, _echo_auth_headers(scope))
             if faults.decide("slow", method, norm_path, attempt):
                 state.count_fault("slow")
                 await asyncio.sleep(faults.slow_seconds)
@@ -329,9 +452,7 @@ class GatewayApp:
                 state.count_fault("drop")
 
         if op == "submit":
-            reply = await self._submit(
-                scope, receive, route, drop, faults, norm_path, attempt if faulty else 0
-            )
+            reply = await self._submit(scope, receive, route, drop, faults, decider)
         elif op.startswith("admin"):
             reply = await self._admin(scope, receive, route)
         else:
@@ -341,10 +462,11 @@ class GatewayApp:
             else:
                 job, with_logs = checked
                 if op == "stream":
-                    await self._stream(receive, send, job, with_logs, drop)
+                    await self._stream(receive, send, job, with_logs, drop, decider)
                     return
-                reply = self._queue_reply(op, job, with_logs)
-        await send_reply(send, reply, drop=drop)
+                reply = self._queue_reply(op, job, with_logs, decider)
+        drip = None if op.startswith("admin") else decider.drip()
+        await send_reply(send, reply, drop=drop, drip=drip, receive=receive)
 
     # ---- queue operations ----
 
@@ -353,12 +475,15 @@ class GatewayApp:
         op: OperationSpec,
         scope: Scope,
         path_values: Mapping[str, str],
+        skip: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, Any], list[ValidationItem]]:
         values: dict[str, Any] = {}
         problems: list[ValidationItem] = []
         query: QueryParams | None = None
         headers: Headers | None = None
         for p in op.params:
+            if p.key in skip:
+                continue
             if p.location == "path":
                 raw = [path_values[p.name]] if p.name in path_values else []
             elif p.location == "query":
@@ -398,23 +523,51 @@ class GatewayApp:
             return error_reply(404, "Request not found", "not_found")
         return job, values.get("logs") in ("1", "true")
 
-    def _queue_reply(self, op: str, job: Job, with_logs: bool) -> Reply:
+    def _queue_reply(self, op: str, job: Job, with_logs: bool, decider: _Decider) -> Reply:
         engine = self.state.engine
+        rid = job.request_id
         if op == "status":
-            return json_reply(200 if job.done else 202, engine.status_body(job, with_logs))
+            if decider.fires("foreign_completed"):
+                body = engine.foreign_completed_body(job, with_logs)
+                return _with_id(json_reply(200, body), rid)
+            code = 200 if job.done or decider.fires("status_200") else 202
+            return _with_id(json_reply(code, engine.status_body(job, with_logs)), rid)
         if op == "result":
             if not job.done:
-                return error_reply(400, "Request is still in progress", "still_in_progress")
+                return _with_id(error_reply(400, "Request is still in progress", "still_in_progress"), rid)
+            if decider.active and job.not_ready_served < decider.faults.result_not_ready:
+                job.not_ready_served += 1
+                self.state.count_fault("result_not_ready")
+                return _with_id(error_reply(400, "Request is still in progress", "still_in_progress"), rid)
             if job.error is not None:
-                return json_reply(job.error.status, job.error.body, job.error.headers)
-            return json_reply(200, job.result)
+                reply = json_reply(job.error.status, job.error.body, job.error.headers)
+            else:
+                result = job.result
+                if result is not None and decider.fires("drop_dimensions"):
+                    result = _without_dimensions(result)
+                reply = json_reply(200, result)
+            if decider.fires("lying_encoding"):
+                reply.headers = (*reply.headers, (b"content-encoding", b"gzip"))
+            return _with_id(reply, rid)
         # cancel
         if engine.cancel(job):
-            return json_reply(202, {"status": "CANCELLATION_REQUESTED"})
-        return json_reply(400, {"status": "ALREADY_COMPLETED"})
+            return _with_id(json_reply(202, {"status": "CANCELLATION_REQUESTED"}), rid)
+        return _with_id(json_reply(400, {"status": "ALREADY_COMPLETED"}), rid)
 
-    async def _stream(self, receive: Receive, send: Send, job: Job, with_logs: bool, drop: bool) -> None:
+    async def _stream(
+        self, receive: Receive, send: Send, job: Job, with_logs: bool, drop: bool, decider: _Decider
+    ) -> None:
+        """fal's status stream: one ``data:`` event per change, logs incremental, pings when idle."""
         engine = self.state.engine
+        interval = self.state.config.ping_interval
+        mode = next(
+            (
+                kind
+                for kind in ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
+                if decider.fires(kind)
+            ),
+            None,
+        )
         await send(
             {
                 "type": "http.response.start",
@@ -423,23 +576,63 @@ class GatewayApp:
                     (b"content-type", b"text/event-stream; charset=utf-8"),
                     (b"cache-control", b"no-cache"),
                     (b"x-accel-buffering", b"no"),
-                    (b"x-fal-request-id", _rid()),
+                    (b"x-fal-request-id", job.request_id.encode("latin-1", "replace")),
                 ],
             }
         )
 
-        async def disconnected() -> None:
-            while (await receive())["type"] != "http.disconnect":
-                pass
+        async def event(body: dict[str, Any]) -> None:
+            await send(
+                {"type": "http.response.body", "body": b"data: " + _dumps(body) + b"\n\n", "more_body": True}
+            )
 
-        watch = asyncio.ensure_future(disconnected())
+        watch = asyncio.ensure_future(_until_disconnect(receive))
         closing = asyncio.ensure_future(engine.closing.wait())
+
+        async def idle(timeout: float | None) -> bool:
+            """Wait; True when the client left or the mock is closing."""
+            done, _ = await asyncio.wait(
+                {watch, closing}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            return bool(done)
+
         try:
+            if mode == "stream_silent":
+                await idle(None)
+                return
+            if mode == "stream_pings_only":
+                while not await idle(interval):
+                    await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
+                return
+            if mode == "foreign_completed":
+                await event(engine.foreign_completed_body(job, with_logs))
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                return
+            if mode == "stream_repeat":
+                pending: dict[str, Any] | None = None
+                while True:
+                    if not job.done or pending is None:
+                        body = engine.status_body(job, with_logs)
+                        if job.done:  # never admit completion: show it as still running
+                            body = {**body, "status": "IN_PROGRESS"}
+                            body.pop("metrics", None)
+                            body.pop("error", None)
+                            body.pop("error_type", None)
+                        pending = body
+                    await event(pending)
+                    if await idle(interval):
+                        return
+            sent_logs = 0
             last: dict[str, Any] | None = None
             while True:
                 changed = job.changed
-                body = engine.status_body(job, with_logs)
-                if body != last:
+                body = engine.status_body(job, False)
+                fresh = job.logs[sent_logs:] if with_logs else []
+                if body != last or fresh:
+                    last = dict(body)
+                    if with_logs:
+                        body["logs"] = list(fresh)
+                        sent_logs += len(fresh)
                     chunk = b"data: " + _dumps(body) + b"\n\n"
                     if drop:
                         await send(
@@ -451,13 +644,12 @@ class GatewayApp:
                         )
                         return
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    last = body
                     if job.done:
                         break
                 waiter = asyncio.ensure_future(changed.wait())
                 done, _ = await asyncio.wait(
                     {waiter, watch, closing},
-                    timeout=self.state.config.ping_interval,
+                    timeout=interval,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 if not waiter.done():
@@ -482,14 +674,16 @@ class GatewayApp:
         route: Route,
         drop: bool,
         faults: Faults,
-        path: str,
-        attempt: int,
+        decider: _Decider,
     ) -> Reply:
         state = self.state
         config = state.config
         model_id = route.model_id
-        op = state.spec.submits.get(model_id, state.spec.generic_submit)
-        values, problems = self._check_params(op, scope, {})
+        typed = state.spec.submits.get(model_id)
+        op = typed or state.spec.generic_submit
+        values, problems = self._check_params(op, scope, {}, skip=_OWN_HEADERS)
+        queue_headers, header_problems = _queue_headers(Headers(scope=scope))
+        problems.extend(header_problems)
         for i, segment in enumerate(route.app_segments):
             pattern = state.spec.path_patterns.get("owner" if i == 0 else "app")
             if pattern is not None and pattern.search(segment) is None:
@@ -501,6 +695,9 @@ class GatewayApp:
                         "input": segment,
                     }
                 )
+        served = typed is not None or config.models == "any" or model_id in config.extra_models
+        if not problems and not served:
+            return error_reply(404, f"Model '{model_id}' not found", "model_not_found")
 
         body = await self._read_body(receive)
         if body is None:
@@ -534,7 +731,11 @@ class GatewayApp:
                     }
                 )
             else:
-                problems.extend(validate_body(op, inputs))
+                unusable = _unusable_values(inputs, ["body"])
+                if unusable:
+                    problems.extend(unusable)
+                else:
+                    problems.extend(self._validate_inputs(op, inputs))
 
         webhook = values.get("fal_webhook")
         if isinstance(webhook, str) and not any(i["loc"] == ["query", "fal_webhook"] for i in problems):
@@ -555,29 +756,59 @@ class GatewayApp:
         if drop and not faults.drop_submit_after_create:
             rid = str(uuid.uuid4())
             return json_reply(200, {"status": "IN_QUEUE", "request_id": rid, "queue_position": 0})
-        fail = attempt > 0 and faults.decide("job_failure", "POST", path, attempt)
-        if fail:
-            state.count_fault("job_failure")
-        timeout = values.get("x-fal-request-timeout")
+        fail = decider.fires("job_failure")
+        unknown = [] if op.body_properties is None else [k for k in inputs if k not in op.body_properties]
+        if decider.active and faults.drop_param is not None and faults.drop_param in inputs:
+            state.count_fault("drop_param")
+            inputs = {k: v for k, v in inputs.items() if k != faults.drop_param}
         media_ttl = _lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
         job = engine.submit(
             model_id,
             inputs,
-            low_priority=values.get("x-fal-queue-priority") == "low",
+            low_priority=queue_headers.low_priority,
             webhook=webhook if isinstance(webhook, str) else None,
-            start_timeout=float(timeout) if isinstance(timeout, int | float) else None,
+            start_timeout=queue_headers.start_timeout,
             media_ttl=media_ttl,
             fail=fail,
+            unknown_fields=unknown,
+            foreign_urls=decider.fires("foreign_urls"),
         )
-        return json_reply(
+        rid, urls = job.request_id, job.urls
+        if decider.fires("bad_request_id"):
+            rid = "../../etc"
+            urls = engine.urls_for(job.app, rid)
+        reply = json_reply(
             200,
-            {
-                "status": "IN_QUEUE",
-                "request_id": job.request_id,
-                **job.urls,
-                "queue_position": engine.queue_position(job),
-            },
+            {"status": "IN_QUEUE", "request_id": rid, **urls, "queue_position": engine.queue_position(job)},
         )
+        return _with_id(reply, rid)
+
+    def _validate_inputs(self, op: OperationSpec, inputs: Any) -> list[ValidationItem]:
+        """Schema problems; unknown top-level fields are 422 only with ``strict_inputs`` (fal ignores them),
+        whether or not the packaged spec closes its input objects."""
+        problems = validate_body(op, inputs)
+        if op.body_properties is None or not isinstance(inputs, dict):
+            return problems
+        unknown = [k for k in inputs if k not in op.body_properties]
+        if not unknown:
+            return problems
+        problems = [
+            p
+            for p in problems
+            if not (p["type"] == "extra_forbidden" and p["loc"][:1] == ["body"] and len(p["loc"]) == 2)
+        ]
+        if self.state.config.strict_inputs:
+            problems.extend(
+                {
+                    "loc": ["body", k],
+                    "msg": "Extra inputs are not permitted",
+                    "type": "extra_forbidden",
+                    "input": inputs[k],
+                }
+                for k in unknown
+            )
+            problems.sort(key=lambda item: json.dumps(item["loc"]))
+        return problems
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         limit = self.state.config.max_body_bytes
@@ -620,6 +851,116 @@ class GatewayApp:
         return json_reply(200, faults.to_dict())
 
 
+@dataclass(frozen=True, slots=True)
+class QueueHeaders:
+    low_priority: bool
+    start_timeout: float | None
+
+
+def _queue_headers(headers: Headers) -> tuple[QueueHeaders, list[ValidationItem]]:
+    """fal's submit headers by fal's rules: any priority (unknown means normal), ``X-Fal-No-Retry`` as
+    yes/no/true/false/1/0 in any case, a start timeout above 1 s (``X-Fal-Request-Start-Timeout`` wins
+    over the older ``X-Fal-Request-Timeout``)."""
+    problems: list[ValidationItem] = []
+    priority = headers.get("x-fal-queue-priority", "")
+    no_retry = headers.get("x-fal-no-retry")
+    if no_retry is not None and no_retry.strip().lower() not in _NO_RETRY_VALUES:
+        problems.append(
+            {
+                "loc": ["header", "X-Fal-No-Retry"],
+                "msg": "Input should be 'yes', 'no', 'true', 'false', '1' or '0' (any case)",
+                "type": "literal_error",
+                "ctx": {"expected": "'yes', 'no', 'true', 'false', '1' or '0'"},
+                "input": no_retry,
+            }
+        )
+    start_timeout = None
+    for name in ("X-Fal-Request-Start-Timeout", "X-Fal-Request-Timeout"):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        loc: list[str | int] = ["header", name]
+        text = raw.strip()
+        if _TIMEOUT_RE.fullmatch(text.lstrip("+-")) is None or not math.isfinite(float(text)):
+            problems.append(
+                {
+                    "loc": loc,
+                    "msg": "Input should be a valid number of seconds",
+                    "type": "float_parsing",
+                    "input": raw,
+                }
+            )
+        elif not float(text) > _MIN_START_TIMEOUT:
+            problems.append(
+                {
+                    "loc": loc,
+                    "msg": f"Input should be greater than {_MIN_START_TIMEOUT:g}",
+                    "type": "greater_than",
+                    "ctx": {"gt": _MIN_START_TIMEOUT},
+                    "input": raw,
+                }
+            )
+        else:
+            start_timeout = float(text)
+        break
+    return QueueHeaders(priority.strip().lower() == "low", start_timeout), problems
+
+
+def _unusable_values(value: Any, loc: list[str | int]) -> list[ValidationItem]:
+    """Strings that are not valid Unicode (lone surrogates) and numbers out of float range (``1e999``):
+    refused before a job exists, so no accepted job can hold a value its answers cannot carry."""
+    found: list[ValidationItem] = []
+    stack: list[tuple[Any, list[str | int]]] = [(value, loc)]
+    while stack and len(found) < 20:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if not _encodable(item):
+                found.append(
+                    {
+                        "loc": where,
+                        "msg": "Input should be a valid string: lone surrogates are not Unicode",
+                        "type": "string_unicode",
+                        "input": item.encode("utf-8", "backslashreplace").decode("utf-8"),
+                    }
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                found.append(
+                    {
+                        "loc": where,
+                        "msg": "Input should be a finite number",
+                        "type": "finite_number",
+                        "input": str(item),
+                    }
+                )
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not _encodable(key):
+                    safe_key = key.encode("utf-8", "backslashreplace").decode("utf-8")
+                    found.append(
+                        {
+                            "loc": [*where, safe_key],
+                            "msg": "Field names should be valid strings: lone surrogates are not Unicode",
+                            "type": "string_unicode",
+                            "input": safe_key,
+                        }
+                    )
+                else:
+                    stack.append((child, [*where, key]))
+        elif isinstance(item, list):
+            stack.extend((child, [*where, i]) for i, child in enumerate(item))
+    found.sort(key=lambda i: json.dumps(i["loc"]))
+    return found
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _lifecycle_ttl(value: str | None) -> float | None:
     if not value:
         return None
@@ -641,7 +982,7 @@ class MediaApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        await _guarded(self._handle, scope, receive, send)
+        await _guarded(self._handle, scope, receive, send, log_requests=self.state.config.log_requests)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
@@ -656,8 +997,11 @@ class MediaApp:
         path: str = scope["path"]
         faults = state.faults
         drop = False
-        if faults.active and faults.applies_to("media"):
-            attempt = state.next_attempt(method, path)
+        decider = _Decider(state, faults, faults.active and faults.applies_to("media"), method, path)
+        if decider.active:
+            attempt = decider.attempt
+            if decider.fires("echo_auth"):
+                send = _with_headers(send, _echo_auth_headers(scope))
             if faults.decide("slow", method, path, attempt):
                 state.count_fault("slow")
                 await asyncio.sleep(faults.slow_seconds)
@@ -678,11 +1022,24 @@ class MediaApp:
                 send, error_reply(404, "File not found or expired", "not_found"), head=method == "HEAD"
             )
             return
+        if decider.fires("media_redirect_loop"):
+            query = scope.get("query_string", b"")
+            location = (state.media_url + path).encode("latin-1", "replace") + (
+                b"?" + query if query else b""
+            )
+            await send_reply(
+                send,
+                Reply(302, _dumps({"detail": "Found"}), headers=((b"location", location),)),
+                head=method == "HEAD",
+            )
+            return
         data = await state.media.content(item)
-        reply = Reply(
-            200,
-            data,
-            item.content_type.encode("ascii"),
-            headers=((b"cache-control", b"public, max-age=3600"), (b"accept-ranges", b"none")),
+        headers: tuple[tuple[bytes, bytes], ...] = (
+            (b"cache-control", b"public, max-age=3600"),
+            (b"accept-ranges", b"none"),
         )
-        await send_reply(send, reply, drop=drop, head=method == "HEAD")
+        if decider.fires("lying_encoding"):
+            headers = (*headers, (b"content-encoding", b"gzip"))
+        reply = Reply(200, data, item.content_type.encode("ascii"), headers=headers)
+        drip = None if method == "HEAD" else decider.drip()
+        await send_reply(send, reply, drop=drop, head=method == "HEAD", drip=drip, receive=receive)

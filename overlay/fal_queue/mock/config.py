@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["DEFAULT_KEY", "OPERATIONS", "Faults", "MockConfig"]
+__all__ = ["DEFAULT_KEY", "OPERATIONS", "PROBABILITIES", "Faults", "MockConfig"]
 
 DEFAULT_KEY = "mock-key"
 """The key the mock accepts when none is configured (`FAL_QUEUE_MOCK_KEY` overrides it for the CLI)."""
@@ -18,6 +18,28 @@ OPERATIONS = frozenset({"submit", "status", "stream", "result", "cancel", "media
 """Operation names that `Faults.operations` may name."""
 
 UrlStyle = Literal["fal", "gateway"]
+ModelsPolicy = Literal["typed", "any"]
+
+PROBABILITIES = (
+    "rate_limit",
+    "ingress_503",
+    "drop",
+    "slow",
+    "job_failure",
+    "stream_pings_only",
+    "stream_repeat",
+    "stream_silent",
+    "drip",
+    "foreign_completed",
+    "bad_request_id",
+    "media_redirect_loop",
+    "lying_encoding",
+    "echo_auth",
+    "foreign_urls",
+    "status_200",
+    "drop_dimensions",
+)
+"""The `Faults` fields that are probabilities (0 off, 1 always)."""
 
 
 def _probability(name: str, value: float) -> None:
@@ -44,7 +66,35 @@ class Faults:
     * ``slow``: wait ``slow_seconds`` before answering.
     * ``job_failure``: the job completes with ``error``/``error_type``; its result answers 422
       (``content_policy_violation``) and 500 (``internal_server_error``) alternately.
+    * ``stream_pings_only``: the status stream sends only ``: ping`` comments (every
+      ``MockConfig.ping_interval`` s) and never a data event, until the client goes away.
+    * ``stream_repeat``: the status stream re-sends the job's current non-final status event every
+      ``ping_interval`` s and never sends COMPLETED (a completed job is shown as IN_PROGRESS).
+    * ``stream_silent``: the status stream sends its 200 headers, then nothing at all (no event, no
+      ping) until the client goes away.
+    * ``drip``: the response body is sent one byte at a time at ``drip_bytes_per_second`` (submit,
+      status, result, cancel and media; the work is done first).
+    * ``foreign_completed``: a status answer (poll and stream) says COMPLETED but names another request
+      id (another existing job's if any, else a fresh uuid) in ``request_id`` and the ``*_url`` fields.
+    * ``result_not_ready``: after a job completes, its first N result GETs answer 400
+      ``{"detail": "Request is still in progress"}`` (a count, not a probability).
+    * ``bad_request_id``: submit creates the job but answers ``request_id: "../../etc"`` with the
+      ``*_url`` fields built from it (the job stays reachable under its real id).
+    * ``media_redirect_loop``: a media GET answers 302 to its own URL, forever.
+    * ``lying_encoding``: media and result answers carry ``Content-Encoding: gzip`` with a body that
+      is not gzip.
+    * ``echo_auth``: answers (errors included) carry ``WWW-Authenticate: Bearer realm="<Authorization
+      as sent>"`` and ``X-Echo-Authorization: <Authorization as sent>``, as a careless gateway does.
+    * ``drop_param``: the gateway drops this input field before the job sees it (e.g. ``"seed"``).
+    * ``foreign_urls``: the submit's ``*_url`` fields (and the job's later status answers) point at
+      ``https://elsewhere.invalid/v2/jobs/<id>...``, another host and path layout.
+    * ``status_200``: IN_QUEUE / IN_PROGRESS status polls answer HTTP 200 instead of 202.
+    * ``drop_dimensions``: result images lack ``width`` and ``height``.
     * ``operations``: restrict all faults to these operation names (`OPERATIONS`); None means all.
+
+    Job-level kinds (``bad_request_id``, ``foreign_urls``, ``drop_param``) are decided on the submit,
+    ``foreign_completed`` and ``status_200`` on each status poll or stream, ``stream_*`` on each stream,
+    ``drop_dimensions`` and ``result_not_ready`` on result GETs, ``media_redirect_loop`` on media GETs.
     """
 
     seed: int = 0
@@ -56,11 +106,44 @@ class Faults:
     slow: float = 0.0
     slow_seconds: float = 0.5
     job_failure: float = 0.0
+    stream_pings_only: float = 0.0
+    stream_repeat: float = 0.0
+    stream_silent: float = 0.0
+    drip: float = 0.0
+    drip_bytes_per_second: float = 5.0
+    foreign_completed: float = 0.0
+    result_not_ready: int = 0
+    bad_request_id: float = 0.0
+    media_redirect_loop: float = 0.0
+    lying_encoding: float = 0.0
+    echo_auth: float = 0.0
+    drop_param: str | None = None
+    foreign_urls: float = 0.0
+    status_200: float = 0.0
+    drop_dimensions: float = 0.0
     operations: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("rate_limit", "ingress_503", "drop", "slow", "job_failure"):
+        for name in PROBABILITIES:
             _probability(name, getattr(self, name))
+        rate = self.drip_bytes_per_second
+        if (
+            not isinstance(rate, int | float)
+            or isinstance(rate, bool)
+            or not math.isfinite(rate)
+            or not rate > 0
+        ):
+            raise ValueError(f"Faults.drip_bytes_per_second must be a positive number, got {rate!r}")
+        if (
+            not isinstance(self.result_not_ready, int)
+            or isinstance(self.result_not_ready, bool)
+            or self.result_not_ready < 0
+        ):
+            raise ValueError(
+                f"Faults.result_not_ready must be a non-negative integer, got {self.result_not_ready!r}"
+            )
+        if self.drop_param is not None and (not isinstance(self.drop_param, str) or not self.drop_param):
+            raise ValueError(f"Faults.drop_param must be a field name or None, got {self.drop_param!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"Faults.seed must be an integer, got {self.seed!r}")
         if (
@@ -92,7 +175,11 @@ class Faults:
     @property
     def active(self) -> bool:
         """Whether any fault can fire at all."""
-        return any((self.rate_limit, self.ingress_503, self.drop, self.slow, self.job_failure))
+        return (
+            any(getattr(self, name) for name in PROBABILITIES)
+            or self.result_not_ready > 0
+            or self.drop_param is not None
+        )
 
     def applies_to(self, operation: str) -> bool:
         return self.operations is None or operation in self.operations
@@ -129,7 +216,7 @@ class Faults:
             if isinstance(operations, str) or not isinstance(operations, Iterable):
                 raise ValueError("operations must be a list of operation names or null")
             values["operations"] = frozenset(str(o) for o in operations)
-        for name in ("rate_limit", "ingress_503", "drop", "slow", "job_failure", "slow_seconds"):
+        for name in (*PROBABILITIES, "slow_seconds", "drip_bytes_per_second"):
             if name in values and isinstance(values[name], int) and not isinstance(values[name], bool):
                 values[name] = float(values[name])
         return cls(**values)
@@ -161,6 +248,16 @@ class MockConfig:
     allow_webhooks: bool = True
     max_body_bytes: int = 16 * 1024 * 1024
     request_log_size: int = 100_000
+    models: ModelsPolicy = "typed"
+    """``typed``: submits to model ids the spec does not declare (nor `extra_models`) answer 404
+    ``model_not_found`` like a real gateway; ``any``: serve every id."""
+    extra_models: tuple[str, ...] = ()
+    """Further model ids served, with free-form inputs, although the spec does not declare them."""
+    strict_inputs: bool = False
+    """True: unknown input fields of typed models answer 422. False: ignored like fal, and recorded
+    (``MockGateway.job(id)["unknown_fields"]``)."""
+    log_requests: bool = False
+    """Log one line per request (method, path, status, milliseconds) to stderr."""
 
     def __post_init__(self) -> None:
         if isinstance(self.keys, str):
@@ -182,6 +279,14 @@ class MockConfig:
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("MockConfig.ssl_certfile and ssl_keyfile go together")
         object.__setattr__(self, "upstream_origin", self.upstream_origin.rstrip("/"))
+        if self.models not in ("typed", "any"):
+            raise ValueError("MockConfig.models must be 'typed' or 'any'")
+        if isinstance(self.extra_models, str):
+            object.__setattr__(self, "extra_models", (self.extra_models,))
+        extra = tuple(m.strip("/") for m in self.extra_models if isinstance(m, str))
+        if len(extra) != len(tuple(self.extra_models)) or any(m.count("/") < 1 for m in extra):
+            raise ValueError("MockConfig.extra_models must be model ids like 'owner/app'")
+        object.__setattr__(self, "extra_models", extra)
 
     @property
     def tls(self) -> bool:

@@ -80,6 +80,9 @@ class Job:
     start_timeout: float | None = None
     media_ttl: float = 3600.0
     fail_mode: str | None = None  # None | "validation" | "server"
+    unknown_fields: list[str] = field(default_factory=list)
+    not_ready_served: int = 0
+    """Result GETs answered "still in progress" after completion (the ``result_not_ready`` fault)."""
     status: str = IN_QUEUE
     started_at: float | None = None
     completed_at: float | None = None
@@ -197,6 +200,27 @@ class Engine:
         except ValueError:
             return 0
 
+    def urls_for(self, app: str, request_id: str, *, foreign: bool = False) -> dict[str, str]:
+        """The ``*_url`` fields of a job: the queue layout, or another host's (``foreign_urls``)."""
+        base = (
+            f"https://elsewhere.invalid/v2/jobs/{request_id}"
+            if foreign
+            else f"{self._url_base()}/{app}/requests/{request_id}"
+        )
+        return {"response_url": base, "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"}
+
+    def foreign_completed_body(self, job: Job, with_logs: bool) -> dict[str, Any]:
+        """A COMPLETED status that names another job (the newest other one), else a fresh id."""
+        other = next((rid for rid in reversed(self.jobs) if rid != job.request_id), None)
+        other = other or str(uuid.uuid4())
+        return {
+            "status": COMPLETED,
+            "request_id": other,
+            **self.urls_for(job.app, other),
+            "logs": [] if with_logs else None,
+            "metrics": {},
+        }
+
     def status_body(self, job: Job, with_logs: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"status": job.status, "request_id": job.request_id, **job.urls}
         if job.status == IN_QUEUE:
@@ -225,6 +249,7 @@ class Engine:
             "error_type": job.error.error_type if job.error else None,
             "webhook": job.webhook,
             "inputs": job.inputs,
+            "unknown_fields": list(job.unknown_fields),
         }
 
     def stats(self) -> dict[str, Any]:
@@ -262,10 +287,11 @@ class Engine:
         start_timeout: float | None = None,
         media_ttl: float | None = None,
         fail: bool = False,
+        unknown_fields: list[str] | None = None,
+        foreign_urls: bool = False,
     ) -> Job:
         rid = str(uuid.uuid4())
         app = app_of(model_id)
-        base = f"{self._url_base()}/{app}/requests/{rid}"
         self._seq += 1
         fail_mode = None
         if fail:
@@ -278,12 +304,13 @@ class Engine:
             inputs=inputs,
             created_at=time.time(),
             seq=self._seq,
-            urls={"response_url": base, "status_url": f"{base}/status", "cancel_url": f"{base}/cancel"},
+            urls=self.urls_for(app, rid, foreign=foreign_urls),
             low_priority=low_priority,
             webhook=webhook,
             start_timeout=start_timeout,
             media_ttl=self.config.media_ttl if media_ttl is None else media_ttl,
             fail_mode=fail_mode,
+            unknown_fields=sorted(unknown_fields or ()),
         )
         job.slot = asyncio.get_running_loop().create_future()
         self.jobs[rid] = job

@@ -142,6 +142,8 @@ class OperationSpec:
     body_validator: jsonschema.protocols.Validator | None
     body_required: bool
     body_schema_name: str | None = None
+    body_properties: frozenset[str] | None = None
+    """Top-level input fields the body schema declares (None: free-form)."""
 
     def param(self, location: Location, name: str) -> ParamSpec | None:
         for p in self.params:
@@ -234,6 +236,18 @@ def _build_params(
     return tuple(params)
 
 
+def _declared_properties(raw: Mapping[str, Any], schema: Any, depth: int = 0) -> set[str]:
+    """Property names of an object schema, following ``$ref`` and ``allOf``/``anyOf``/``oneOf``."""
+    schema = _resolve(raw, schema)
+    if not isinstance(schema, Mapping) or depth > 8:
+        return set()
+    names = set(schema.get("properties", {}))
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key, ()):
+            names |= _declared_properties(raw, part, depth + 1)
+    return names
+
+
 def _build(raw: Mapping[str, Any]) -> SpecIndex:
     registry: Registry[Any] = Registry().with_resource(
         _SPEC_URI, Resource.from_contents(dict(raw), default_specification=DRAFT202012)
@@ -256,6 +270,7 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
             body_validator = None
             body_required = False
             body_schema_name = None
+            body_properties = None
             body = op.get("requestBody")
             if body is not None:
                 body = _resolve(raw, body)
@@ -264,6 +279,7 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
                 ref = schema.get("$ref", "")
                 body_schema_name = ref.rsplit("/", 1)[-1] if ref else None
                 body_validator = _validator(registry, schema)
+                body_properties = frozenset(_declared_properties(raw, schema)) or None
             spec = OperationSpec(
                 operation_id=op["operationId"],
                 method=method.upper(),
@@ -272,6 +288,7 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
                 body_validator=body_validator,
                 body_required=body_required,
                 body_schema_name=body_schema_name,
+                body_properties=body_properties,
             )
             if op["operationId"] in names:
                 queue[names[op["operationId"]]] = spec
