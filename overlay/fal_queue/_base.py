@@ -26,6 +26,7 @@ from collections.abc import (
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
+import attrs
 import httpx
 from fal_queue_api.client import AuthenticatedClient
 
@@ -99,6 +100,28 @@ async def acall(callback: Callable[..., Any], *args: Any) -> None:
 def call(callback: Callable[..., Any], *args: Any) -> None:
     """Call a user callback (sync client)."""
     callback(*args)
+
+
+class StreamLogs:
+    """Gives every streamed status all log lines so far, as a polled status has them.
+
+    fal streams only the lines new since the previous event (fal-js accumulates them "to match
+    previous polling behavior"); a gateway that repeats the whole list each time is recognised
+    (the new list starts with what was seen) and not doubled.
+    """
+
+    def __init__(self) -> None:
+        self._seen: list[Mapping[str, Any]] = []
+
+    def merge(self, status: Status) -> Status:
+        new = list(status.logs)
+        if self._seen and new[: len(self._seen)] == self._seen:
+            self._seen = new
+        else:
+            self._seen += new
+        if len(self._seen) == len(new) and self._seen == new:
+            return status
+        return attrs.evolve(status, logs=tuple(self._seen))
 
 
 class _StreamUnavailable(Exception):

@@ -672,9 +672,7 @@ def _queue_call(
     return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
 
 
-def status_plan(
-    base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool
-) -> Plan[Status]:
+def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
     ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
     call = _queue_call(get_status, "GET", "/status", model_id, request_id, logs="1" if logs else "0")
 

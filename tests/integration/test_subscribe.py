@@ -82,7 +82,7 @@ def test_typed_input_model_object(sdk: Any, gateway: Any) -> None:
 
 
 def test_events_progress_from_queue_to_completion_with_logs(sdk: Any, make_gateway: Any) -> None:
-    gateway = make_gateway(workers=1, queue_delay=0.02, run_time=0.15)
+    gateway = make_gateway(workers=1, queue_delay=0.02, run_time=1.0)  # the blocker holds the only worker
     client = sdk(gateway)
     blocker = client.submit("fal-ai/flux-1/schnell", {"prompt": "first"})
     handle = client.submit("fal-ai/flux-1/schnell", {"prompt": "second"})
@@ -267,3 +267,20 @@ def test_more_jobs_than_pooled_connections_stream_some_and_poll_the_rest(make_ga
     used = gateway.stats()["requests_by_operation"]
     assert used["stream"] >= 1 and used["status"] >= 1  # some streamed, the rest polled instead of queueing
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("mode", ["stream", "poll"])
+def test_every_log_line_arrives_once_in_order_in_both_wait_modes(
+    sdk: Any, make_gateway: Any, mode: str
+) -> None:
+    gateway = make_gateway(run_time=0.4, queue_delay=0.02)
+    client = sdk(gateway, wait_mode=mode)
+    handle = client.submit("fal-ai/flux-1/schnell", {"prompt": "logs"})
+    seen: list[Any] = []
+    for status in handle.iter_events(logs=True, timeout=30):
+        assert list(status.logs[: len(seen)]) == seen, "a status lost or reordered earlier lines"
+        seen = list(status.logs)
+    final = client.status("fal-ai/flux-1/schnell", handle.request_id, logs=True)  # polled: all lines
+    assert seen == list(final.logs) and len(seen) >= 2
+    messages = [line.get("message") for line in seen]
+    assert len(messages) == len(set(map(str, seen))), "a line arrived twice"

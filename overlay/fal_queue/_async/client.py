@@ -24,6 +24,7 @@ from .. import errors as E
 from .._async_only import _AsyncOnly
 from .._base import (
     QueueUpdate,
+    StreamLogs,
     T,
     TimeoutArg,
     _Base,
@@ -362,6 +363,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     await response.aread()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).aiter_sse()
+            logs_so_far = StreamLogs()
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 async with _wallclock.async_limit(deadline.at):
@@ -370,6 +372,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
+                    status = logs_so_far.merge(status)
                     yield status
                     if status.done:
                         return

@@ -20,6 +20,7 @@ from .. import _wallclock
 from .. import errors as E
 from .._base import (
     QueueUpdate,
+    StreamLogs,
     T,
     TimeoutArg,
     _Base,
@@ -357,6 +358,7 @@ class Client(_SyncOnly, _Base):
                     response.read()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).iter_sse()
+            logs_so_far = StreamLogs()
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 with _wallclock.limit(deadline.at):
@@ -365,6 +367,7 @@ class Client(_SyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
+                    status = logs_so_far.merge(status)
                     yield status
                     if status.done:
                         return
