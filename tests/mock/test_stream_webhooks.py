@@ -185,16 +185,8 @@ def test_webhook_reports_failures(make_gateway: Any, receiver: Receiver) -> None
         assert gw.stats()["webhooks_delivered"] == 1
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://example.com/hook",
-        "http://10.0.0.1/hook",
-        "ftp://127.0.0.1/x",
-        "http://169.254.169.254/latest",
-    ],
-)
-def test_webhooks_only_go_to_loopback(http: httpx.Client, url: str) -> None:
+@pytest.mark.parametrize("url", ["ftp://127.0.0.1/x", "mailto:a@b.c", "http:///nohost"])
+def test_webhooks_must_be_http_urls(http: httpx.Client, url: str) -> None:
     response = http.post("/fal-ai/flux-1/dev", json={"prompt": "x"}, params={"fal_webhook": url})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "fal_webhook"]

@@ -5,6 +5,7 @@ On start it prints one ``NAME=value`` line per fact, then ``ready``::
     FAL_QUEUE_BASE_URL=http://127.0.0.1:41877
     FAL_QUEUE_MEDIA_URL=http://127.0.0.1:37001
     FAL_QUEUE_KEY=mock-key
+    FAL_QUEUE_WEBHOOK_JWKS_URL=http://127.0.0.1:41877/.well-known/jwks.json
     ready
 """
 
@@ -68,6 +69,11 @@ def build_parser(prog: str = "python -m fal_queue.mock") -> argparse.ArgumentPar
     p.add_argument("--tls-cert", metavar="FILE", help="serve the gateway over https with this certificate")
     p.add_argument("--tls-key", metavar="FILE", help="private key for --tls-cert")
     p.add_argument("--no-webhooks", action="store_true", help="refuse fal_webhook on submit")
+    p.add_argument(
+        "--webhook-key-file",
+        metavar="FILE",
+        help="Ed25519 private key (PEM) that signs webhooks (default: a new key pair per start)",
+    )
     f = p.add_argument_group("fault injection (deterministic by --seed)")
     f.add_argument("--seed", type=int, default=0, help="seed of all fault decisions (default 0)")
     f.add_argument("--fault-rate-limit", type=_probability, default=0.0, metavar="P", help="429 probability")
@@ -143,7 +149,16 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         allow_webhooks=not args.no_webhooks,
+        webhook_private_key=_read_text(args.webhook_key_file) if args.webhook_key_file else None,
     )
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        gateway = MockGateway(config)
+        try:
+            gateway = MockGateway(config)
+        except ValueError as exc:  # e.g. a webhook key that is not an Ed25519 PEM
+            parser.error(str(exc))
         try:
             gateway.start()
         except (OSError, RuntimeError) as exc:
@@ -172,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
             print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
             print(f"FAL_QUEUE_KEY={gateway.key}")
+            print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
             print("ready", flush=True)
             while not stop.wait(0.5):
                 if not gateway.running:
