@@ -99,6 +99,7 @@ HEADER_SIGNATURE = "X-Fal-Webhook-Signature"
 _SIGNED_HEADERS = (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
 
 _MAX_JWKS_BYTES = 256 * 1024
+_MAX_REDIRECTS = 3
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
@@ -526,8 +527,7 @@ class WebhookVerifier:
     def _client_options(self) -> dict[str, Any]:
         return {
             "timeout": self._timeout,
-            "follow_redirects": True,
-            "max_redirects": 3,
+            "follow_redirects": False,  # followed by hand, each target checked first
             "proxy": self._proxy,
             "headers": {"Accept": "application/json", "User-Agent": _user_agent()},
         }
@@ -537,50 +537,67 @@ class WebhookVerifier:
         url = self.jwks_url
         deadline = time.monotonic() + self._timeout
         try:
-            with httpx.Client(**self._client_options()) as client, client.stream("GET", url) as response:
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > _MAX_JWKS_BYTES:
-                        raise JWKSFetchError(f"the JWKS at {url} is larger than {_MAX_JWKS_BYTES} bytes")
-                    if time.monotonic() > deadline:
-                        raise JWKSFetchError(
-                            f"fetching the JWKS at {url} took longer than {self._timeout:g} s"
-                        )
-                    chunks.append(chunk)
-                return self._store(response, b"".join(chunks))
+            with httpx.Client(**self._client_options()) as client:
+                target = url
+                for _ in range(_MAX_REDIRECTS + 1):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    with client.stream("GET", target, timeout=left) as response:
+                        if response.next_request is not None:
+                            target = self._redirect_target(response)
+                            continue
+                        chunks: list[bytes] = []
+                        for chunk in response.iter_bytes():
+                            chunks.append(chunk)
+                            self._check_progress(chunks, deadline)
+                        return self._store(response, b"".join(chunks))
+                else:
+                    raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
+        except httpx.TimeoutException:
+            pass
         except httpx.HTTPError as exc:
             raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
+        raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s")
 
     async def _fetch_async(self) -> tuple[Ed25519PublicKey, ...]:
         assert self.jwks_url is not None
         url = self.jwks_url
         try:
-            async with (
-                asyncio.timeout(self._timeout),
-                httpx.AsyncClient(**self._client_options()) as client,
-                client.stream("GET", url) as response,
-            ):
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > _MAX_JWKS_BYTES:
-                        raise JWKSFetchError(f"the JWKS at {url} is larger than {_MAX_JWKS_BYTES} bytes")
-                    chunks.append(chunk)
-                return self._store(response, b"".join(chunks))
-        except TimeoutError:
+            async with asyncio.timeout(self._timeout), httpx.AsyncClient(**self._client_options()) as client:
+                target = url
+                for _ in range(_MAX_REDIRECTS + 1):
+                    async with client.stream("GET", target) as response:
+                        if response.next_request is not None:
+                            target = self._redirect_target(response)
+                            continue
+                        chunks: list[bytes] = []
+                        async for chunk in response.aiter_bytes():
+                            chunks.append(chunk)
+                            self._check_progress(chunks, None)
+                        return self._store(response, b"".join(chunks))
+                raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
+        except (TimeoutError, httpx.TimeoutException):
             raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
 
+    def _check_progress(self, chunks: list[bytes], deadline: float | None) -> None:
+        if sum(map(len, chunks)) > _MAX_JWKS_BYTES:
+            raise JWKSFetchError(f"the JWKS at {self.jwks_url} is larger than {_MAX_JWKS_BYTES} bytes")
+        if deadline is not None and time.monotonic() > deadline:
+            raise JWKSFetchError(f"fetching the JWKS at {self.jwks_url} took longer than {self._timeout:g} s")
+
+    def _redirect_target(self, response: httpx.Response) -> str:
+        """Where a redirect points, checked before anything is sent there."""
+        assert response.next_request is not None
+        target = str(response.next_request.url)
+        if not _is_safe_jwks_url(target):
+            raise JWKSFetchError(f"the JWKS at {self.jwks_url} redirects to {target}: refused (not https)")
+        return target
+
     def _store(self, response: httpx.Response, content: bytes) -> tuple[Ed25519PublicKey, ...]:
         url = self.jwks_url or ""
-        visited = [str(r.url) for r in response.history] + [str(response.url)]
-        unsafe = [u for u in visited if not _is_safe_jwks_url(u)]
-        if unsafe:
-            raise JWKSFetchError(f"the JWKS at {url} redirected to {unsafe[0]}: refused (not https)")
         if response.status_code != 200:
             raise JWKSFetchError(f"the JWKS at {url} answered HTTP {response.status_code}")
         try:

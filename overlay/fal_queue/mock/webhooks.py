@@ -171,14 +171,16 @@ class WebhookSigner:
             ]
         }
 
-    def headers(self, request_id: str, body: bytes, *, user_id: str = MOCK_USER_ID) -> dict[str, str]:
-        """The four ``X-Fal-Webhook-*`` headers of one delivery attempt, signed now."""
-        timestamp = str(int(time.time()))
-        signature = self._keys[0].private.sign(signed_message(request_id, user_id, timestamp, body))
+    def headers(
+        self, request_id: str, body: bytes, *, user_id: str = MOCK_USER_ID, timestamp: int | None = None
+    ) -> dict[str, str]:
+        """The four ``X-Fal-Webhook-*`` headers of one delivery attempt, signed now (or at ``timestamp``)."""
+        timestamp_text = str(int(time.time()) if timestamp is None else timestamp)
+        signature = self._keys[0].private.sign(signed_message(request_id, user_id, timestamp_text, body))
         return {
             "X-Fal-Webhook-Request-Id": request_id,
             "X-Fal-Webhook-User-Id": user_id,
-            "X-Fal-Webhook-Timestamp": timestamp,
+            "X-Fal-Webhook-Timestamp": timestamp_text,
             "X-Fal-Webhook-Signature": signature.hex(),
         }
 
