@@ -90,7 +90,8 @@ TIMESTAMP_TOLERANCE = 300.0
 JWKS_MAX_AGE = 24 * 3600.0
 """The longest fal allows a JWKS to be cached."""
 JWKS_REFRESH_INTERVAL = 60.0
-"""A signature no cached key verifies refetches the JWKS (keys rotate), at most this often."""
+"""A signature no cached key verifies refetches the JWKS (keys rotate), at most once per this many
+seconds: forged deliveries cannot make a receiver hammer the JWKS host."""
 
 HEADER_REQUEST_ID = "X-Fal-Webhook-Request-Id"
 HEADER_USER_ID = "X-Fal-Webhook-User-Id"
@@ -388,6 +389,7 @@ class WebhookVerifier:
         self._lock = threading.Lock()
         self._keys: tuple[Ed25519PublicKey, ...] = ()
         self._fetched_at: float | None = None
+        self._forced_at: float | None = None
         self.jwks_url: str | None = None
         if jwks is None:
             jwks = FAL_JWKS_URL
@@ -499,9 +501,14 @@ class WebhookVerifier:
         return self._fetched_at is not None and 0 <= self._clock() - self._fetched_at < self.max_age
 
     def _may_refresh(self) -> bool:
-        if self.jwks_url is None or self._fetched_at is None:
+        """Whether a failed signature may refetch the JWKS now (and then count as the refetch)."""
+        if self.jwks_url is None:
             return False
-        return self._clock() - self._fetched_at >= JWKS_REFRESH_INTERVAL
+        now = self._clock()
+        if self._forced_at is not None and 0 <= now - self._forced_at < JWKS_REFRESH_INTERVAL:
+            return False
+        self._forced_at = now
+        return True
 
     def _current_keys(self) -> tuple[Ed25519PublicKey, ...]:
         if self._fresh():

@@ -95,7 +95,9 @@ def _load_private_key(pem: str | bytes) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"the webhook signing key is not an unencrypted PEM private key: {exc}") from None
+        raise ValueError(
+            f"the webhook signing key is not an unencrypted Ed25519 PEM private key: {exc}"
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"the webhook signing key must be an Ed25519 key, not {type(key).__name__}")
     return key
