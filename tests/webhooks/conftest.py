@@ -6,12 +6,14 @@ JWKS it is given and puts what it received and how it answered on a queue; tests
 
 from __future__ import annotations
 
+import json
 import queue
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -124,3 +126,54 @@ def receiver(
 ) -> Receiver:
     """A receiver that trusts ``hook_gateway``'s JWKS (fetched from its URL, as from fal's)."""
     return make_receiver(webhooks.WebhookVerifier(hook_gateway.webhook_jwks_url))
+
+
+class JWKSServer:
+    """A loopback HTTP server answering GETs from a table ``path -> (status, headers, body)``."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.hits: list[tuple[str, dict[str, str]]] = []
+        self.silent = threading.Event()  # set: accept and never answer
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                outer.hits.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                if outer.silent.is_set():
+                    outer.release.wait(WAIT)
+                    return
+                status, headers, body = outer.routes.get(self.path, (404, {}, b"{}"))
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.release = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def serve_json(self, path: str, data: Any, status: int = 200) -> str:
+        self.routes[path] = (status, {"Content-Type": "application/json"}, json.dumps(data).encode())
+        return self.origin + path
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _ in self.hits if p == path)
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def jwks_server() -> Iterator[JWKSServer]:
+    s = JWKSServer()
+    yield s
+    s.stop()
