@@ -14,13 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import WAIT, Receiver, submit, wait_for
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from fal_queue import JobFailedError, Result, webhooks
 from fal_queue.mock import MockGateway
 from fal_queue.mock.config import Faults
-from fal_queue.mock.webhooks import WebhookSigner
+from fal_queue.mock.webhooks import WebhookSigner, is_loopback_url
+from hookhelpers import WAIT, Receiver, socketless_port, submit, wait_for
 
 
 def _result(gw: MockGateway, request_id: str) -> Any:
@@ -155,15 +155,6 @@ def test_a_receiver_that_cannot_fetch_the_jwks_answers_503(
     assert wait_for(lambda: hook_gateway.stats()["webhooks_failed"] == 1, "the failed delivery to be counted")
 
 
-def socketless_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 def test_key_rotation(hook_gateway: MockGateway, receiver: Receiver) -> None:
     now = [time.time()]
     verifier = webhooks.WebhookVerifier(hook_gateway.webhook_jwks_url, clock=lambda: now[0])
@@ -226,6 +217,8 @@ def test_a_given_key_signs(
         "http://169.254.169.254/latest/meta-data",
         "https://[2001:db8::1]:8443/h",
         "http://127.0.0.1.nip.io/h",  # resolves to loopback, but the mock never asks DNS
+        "ftp://127.0.0.1/x",  # a URI (the contract's format) but not http(s): accepted, never sent
+        "mailto:hooks@example.com",
     ],
 )
 def test_non_loopback_webhooks_are_accepted_recorded_and_not_sent(
@@ -240,6 +233,35 @@ def test_non_loopback_webhooks_are_accepted_recorded_and_not_sent(
     assert (gw.job(rid) or {})["webhook"] == url
     sender = gw.state.engine.webhooks
     assert list(sender.not_delivered) == [(rid, url)]
+
+
+def test_a_fal_webhook_that_is_not_a_uri_is_refused(hook_gateway: MockGateway) -> None:
+    with httpx.Client(
+        base_url=hook_gateway.base_url, headers={"Authorization": f"Bearer {hook_gateway.key}"}
+    ) as c:
+        response = c.post("/a/b", params={"fal_webhook": "not a uri"}, json={})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "fal_webhook"]
+    assert hook_gateway.stats()["jobs_created"] == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:9/h", True),
+        ("https://127.8.9.10/h", True),
+        ("http://[::1]:9/h", True),
+        ("http://[::ffff:127.0.0.1]:9/h", True),
+        ("http://LOCALHOST./h", True),
+        ("http://app.localhost/h", True),
+        ("http://0.0.0.0/h", False),
+        ("http://10.0.0.1/h", False),
+        ("http://localhost.example.com/h", False),
+        ("ftp://127.0.0.1/h", False),
+        ("http://[::1/h", False),
+    ],
+)
+def test_which_urls_count_as_loopback(url: str, loopback: bool) -> None:
+    assert is_loopback_url(url) is loopback
 
 
 def test_the_jwks_route_is_public_and_never_faulted(make_gateway: Callable[..., MockGateway]) -> None:

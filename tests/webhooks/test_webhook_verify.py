@@ -9,11 +9,11 @@ import time
 from typing import Any
 
 import pytest
-from conftest import WAIT, JWKSServer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 from fal_queue import ConfigurationError, FalQueueError, webhooks
 from fal_queue.mock.webhooks import WebhookSigner
+from hookhelpers import WAIT, JWKSServer, socketless_port
 from starlette.datastructures import Headers as StarletteHeaders
 from werkzeug.datastructures import EnvironHeaders
 from werkzeug.datastructures import Headers as WerkzeugHeaders
@@ -371,8 +371,6 @@ def test_a_silent_jwks_host_is_bounded_by_the_timeout(jwks_server: JWKSServer, m
 
 
 def test_a_closed_port_is_a_fetch_error() -> None:
-    from test_webhook_delivery import socketless_port
-
     v = webhooks.WebhookVerifier(f"http://127.0.0.1:{socketless_port()}/j", clock=lambda: float(NOW))
     with pytest.raises(webhooks.JWKSFetchError, match="cannot fetch"):
         v.verify(OK_BODY, signed())

@@ -27,7 +27,7 @@ from fal_queue.mock.config import Faults, MockConfig
 from fal_queue.mock.engine import Engine, Job
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, validate_body
-from fal_queue.mock.webhooks import JWKS_PATH, is_http_url
+from fal_queue.mock.webhooks import JWKS_PATH
 
 __all__ = ["GatewayApp", "MediaApp", "MockState"]
 
@@ -534,8 +534,8 @@ class GatewayApp:
             reason = None
             if not config.allow_webhooks:
                 reason = "Webhooks are disabled on this mock"
-            elif not is_uri(webhook) or not is_http_url(webhook):
-                reason = "fal_webhook must be an absolute http(s) URL"
+            elif not is_uri(webhook):  # any URI, as the contract says; only loopback ones are sent
+                reason = "fal_webhook must be a URI"
             if reason is not None:
                 problems.append(
                     {"loc": ["query", "fal_webhook"], "msg": reason, "type": "value_error", "input": webhook}
