@@ -6,7 +6,7 @@ receivers to verify every delivery; neither official client helps. In: the raw b
 request headers (any mapping, any case). Out: a :class:`WebhookSuccess` (``.result`` is the SDK's
 :class:`~fal_queue.types.Result`), a :class:`WebhookFailure` (the job failed: ``.error``,
 ``.payload``), or a :class:`WebhookError` saying what was wrong. Verify the raw bytes: re-serialised
-JSON does not match the signature.
+JSON does not match the signature. Both examples start with ``from fal_queue import webhooks``.
 
 Starlette / FastAPI (``from starlette.responses import Response``)::
 
