@@ -52,7 +52,12 @@ def test_cli_prints_its_facts_serves_and_stops_on_signals(sig: signal.Signals) -
     process, facts = _start("--port", "0", "--workers", "2")
     try:
         assert time.monotonic() - started < 10  # includes the interpreter's start
-        assert set(facts) == {"FAL_QUEUE_BASE_URL", "FAL_QUEUE_MEDIA_URL", "FAL_QUEUE_KEY"}
+        assert set(facts) == {
+            "FAL_QUEUE_BASE_URL",
+            "FAL_QUEUE_MEDIA_URL",
+            "FAL_QUEUE_KEY",
+            "FAL_QUEUE_WEBHOOK_JWKS_URL",
+        }
         assert facts["FAL_QUEUE_KEY"] == "mock-key"
         headers = {"Authorization": f"Key {facts['FAL_QUEUE_KEY']}"}
         response = httpx.post(

@@ -5,6 +5,7 @@ On start it prints one ``NAME=value`` line per fact, then ``ready``::
     FAL_QUEUE_BASE_URL=http://127.0.0.1:41877
     FAL_QUEUE_MEDIA_URL=http://127.0.0.1:37001
     FAL_QUEUE_KEY=mock-key
+    FAL_QUEUE_WEBHOOK_JWKS_URL=http://127.0.0.1:41877/.well-known/jwks.json
     ready
 """
 
@@ -135,6 +136,11 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
     p.add_argument(
         "--log-requests", action="store_true", help="log method, path, status and ms per request to stderr"
     )
+    p.add_argument(
+        "--webhook-key-file",
+        metavar="FILE",
+        help="Ed25519 private key (PEM) that signs webhooks (default: a new key pair per start)",
+    )
     f = p.add_argument_group("fault injection (deterministic by --seed)")
     f.add_argument("--seed", type=int, default=0, help="seed of all fault decisions (default 0)")
     f.add_argument("--fault-rate-limit", type=_probability, default=0.0, metavar="P", help="429 probability")
@@ -251,7 +257,16 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         extra_models=tuple(args.extra_models),
         strict_inputs=args.strict_inputs,
         log_requests=args.log_requests,
+        webhook_private_key=_read_text(args.webhook_key_file) if args.webhook_key_file else None,
     )
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -270,7 +285,10 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        gateway = MockGateway(config)
+        try:
+            gateway = MockGateway(config)
+        except ValueError as exc:  # e.g. a webhook key that is not an Ed25519 PEM
+            parser.error(str(exc))
         try:
             gateway.start()
         except (OSError, RuntimeError) as exc:
@@ -280,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
             print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
             print(f"FAL_QUEUE_KEY={gateway.key}")
+            print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
             print("ready", flush=True)
             while not stop.wait(0.5):
                 if not gateway.running:

@@ -12,7 +12,6 @@ import asyncio
 import collections
 import contextlib
 import hmac
-import ipaddress
 import json
 import logging
 import math
@@ -23,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from starlette.datastructures import Headers, QueryParams
 
@@ -31,6 +30,7 @@ from fal_queue.mock.config import Faults, MockConfig
 from fal_queue.mock.engine import Engine, Job
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, validate_body
+from fal_queue.mock.webhooks import JWKS_PATH
 
 __all__ = ["GatewayApp", "MediaApp", "MockState"]
 
@@ -48,7 +48,6 @@ _INGRESS_HTML = (
     b"</body>\r\n</html>\r\n"
 )
 _THREE_SEGMENT_NAMESPACES = ("workflows", "comfy")
-_LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
 _OWN_HEADERS = frozenset(
@@ -308,6 +307,8 @@ def _segments(raw_path: bytes) -> list[str]:
 def route_gateway(segments: list[str]) -> Route | None:
     if not segments:
         return None
+    if "/" + "/".join(segments) == JWKS_PATH:
+        return Route("jwks", ("GET", "HEAD"))
     if segments[0] == "_mock":
         rest = segments[1:]
         if rest == ["stats"]:
@@ -339,19 +340,6 @@ def route_gateway(segments: list[str]) -> Route | None:
         if i == n:
             return None
     return Route("submit", ("POST",), app, model_id="/".join(segments))
-
-
-def _is_loopback_url(url: str) -> bool:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return False
-    host = parts.hostname or ""
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _with_id(reply: Reply, request_id: str) -> Reply:
@@ -411,6 +399,11 @@ class GatewayApp:
                     405, "Method Not Allowed", "method_not_allowed", {"Allow": ", ".join(route.allow)}
                 ),
             )
+            return
+
+        if op == "jwks":  # public like fal's, never faulted: receivers need it to verify webhooks
+            reply = json_reply(200, state.engine.webhooks.signer.jwks(), {"Cache-Control": "max-age=300"})
+            await send_reply(send, reply, head=method == "HEAD")
             return
 
         faults = state.faults
@@ -742,8 +735,8 @@ class GatewayApp:
             reason = None
             if not config.allow_webhooks:
                 reason = "Webhooks are disabled on this mock"
-            elif not is_uri(webhook) or not _is_loopback_url(webhook):
-                reason = "The mock delivers webhooks to loopback http(s) URLs only"
+            elif not is_uri(webhook):  # any URI, as the contract says; only loopback ones are sent
+                reason = "fal_webhook must be a URI"
             if reason is not None:
                 problems.append(
                     {"loc": ["query", "fal_webhook"], "msg": reason, "type": "value_error", "input": webhook}

@@ -246,6 +246,8 @@ class MockConfig:
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     allow_webhooks: bool = True
+    webhook_private_key: str | None = None
+    """Ed25519 private key (PEM) that signs webhooks; None generates a fresh pair at start."""
     max_body_bytes: int = 16 * 1024 * 1024
     request_log_size: int = 100_000
     models: ModelsPolicy = "typed"

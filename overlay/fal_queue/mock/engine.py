@@ -7,7 +7,6 @@ which is replaced and set on every change, so a status stream learns of completi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import random
@@ -17,8 +16,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-
-import httpx
 
 from fal_queue.mock.config import MockConfig
 from fal_queue.mock.media import (
@@ -30,6 +27,7 @@ from fal_queue.mock.media import (
     requested_size,
     sample_video,
 )
+from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
 __all__ = ["Engine", "Job", "app_of"]
 
@@ -40,7 +38,7 @@ IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
 _NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
-REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "unrouted")
+REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
 
@@ -140,7 +138,7 @@ class Engine:
         self.counters: Counter[str] = Counter()
         self.closing = asyncio.Event()
         self._rng = random.Random(config.faults.seed)
-        self._webhook_client: httpx.AsyncClient | None = None
+        self.webhooks = WebhookSender(WebhookSigner(config.webhook_private_key), self.counters)
         self._background: set[asyncio.Task[Any]] = set()
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -163,8 +161,7 @@ class Engine:
         pending = [j.task for j in self.jobs.values() if j.task is not None] + tasks
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._webhook_client is not None:
-            await self._webhook_client.aclose()
+        await self.webhooks.aclose()
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -267,6 +264,7 @@ class Engine:
             "media_stored": len(self.media),
             "webhooks_delivered": c["webhooks_delivered"],
             "webhooks_failed": c["webhooks_failed"],
+            "webhooks_not_delivered": c["webhooks_not_delivered"],
             "requests_total": c["requests_total"],
             "requests_by_operation": {
                 **dict.fromkeys(REQUEST_OPERATIONS, 0),
@@ -544,40 +542,20 @@ class Engine:
     # ---- webhooks ----
 
     def webhook_payload(self, job: Job) -> dict[str, Any]:
-        if job.error is None:
-            return {
-                "request_id": job.request_id,
-                "gateway_request_id": job.request_id,
-                "status": "OK",
-                "payload": job.result,
-                "error": None,
-                "payload_error": None,
-            }
-        return {
+        """The body fal POSTs to ``fal_webhook``: the result on OK, the error body on ERROR."""
+        body: dict[str, Any] = {
             "request_id": job.request_id,
             "gateway_request_id": job.request_id,
-            "status": "ERROR",
-            "payload": job.error.body,
-            "error": job.error.message,
+            "status": "OK",
+            "payload": job.result,
+            "error": None,
             "payload_error": None,
         }
+        if job.error is not None:
+            error = f"Invalid status code: {job.error.status}"  # fal's wording
+            body.update(status="ERROR", payload=job.error.body, error=error)
+        return body
 
     async def _deliver_webhook(self, job: Job) -> None:
         assert job.webhook is not None
-        if self._webhook_client is None:
-            self._webhook_client = httpx.AsyncClient(timeout=5.0, trust_env=False, follow_redirects=False)
-        payload = self.webhook_payload(job)
-        headers = {
-            "X-Fal-Webhook-Request-Id": job.request_id,
-            "X-Fal-Webhook-User-Id": "mock-user",
-            "X-Fal-Webhook-Timestamp": str(int(time.time())),
-        }
-        for attempt in range(3):
-            with contextlib.suppress(httpx.HTTPError):
-                response = await self._webhook_client.post(job.webhook, json=payload, headers=headers)
-                if response.status_code < 300:
-                    self.counters["webhooks_delivered"] += 1
-                    return
-            await asyncio.sleep(0.1 * 2**attempt)
-        self.counters["webhooks_failed"] += 1
-        log.warning("webhook delivery to %s failed for %s", job.webhook, job.request_id)
+        await self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job))

@@ -19,6 +19,7 @@ import uvicorn
 from fal_queue.mock.app import GatewayApp, MediaApp, MockState
 from fal_queue.mock.config import Faults, MockConfig
 from fal_queue.mock.spec import load_spec_index
+from fal_queue.mock.webhooks import DEFAULT_OVERLAP, JWKS_PATH
 
 __all__ = ["MockGateway"]
 
@@ -212,7 +213,8 @@ class MockGateway:
 
     def stats(self) -> dict[str, Any]:
         """Counters: jobs_created, jobs_completed (any outcome), jobs_succeeded, jobs_failed, jobs_cancelled,
-        jobs_timed_out, requests_by_operation, faults_injected, webhooks_delivered, ..."""
+        jobs_timed_out, requests_by_operation, faults_injected, webhooks_delivered, webhooks_failed,
+        webhooks_not_delivered (non-loopback ``fal_webhook``: accepted, never sent), ..."""
         return self._call(lambda: {**self.state.engine.stats(), "faults": self.state.faults.to_dict()})
 
     def job(self, request_id: str) -> dict[str, Any] | None:
@@ -223,6 +225,21 @@ class MockGateway:
             return None if job is None else self.state.engine.job_info(job)
 
         return self._call(get)
+
+    @property
+    def webhook_jwks_url(self) -> str:
+        """The JWKS (public, no auth) that verifies this mock's webhook signatures."""
+        return self.base_url + JWKS_PATH
+
+    def webhook_jwks(self) -> dict[str, Any]:
+        return self._call(self.state.engine.webhooks.signer.jwks)
+
+    def rotate_webhook_key(self, private_key: str | None = None, *, overlap: float = DEFAULT_OVERLAP) -> str:
+        """Sign new webhooks with a new key (PEM, or generated); the JWKS keeps the old one ``overlap`` s.
+
+        Returns the new key's ``kid``.
+        """
+        return self._call(lambda: self.state.engine.webhooks.signer.rotate(private_key, overlap=overlap))
 
     def set_faults(self, faults: Faults) -> None:
         self._call(lambda: self.state.set_faults(faults))

@@ -1,0 +1,738 @@
+"""Verify fal's signed webhook deliveries and read them as typed values, from any web framework.
+
+fal POSTs the outcome of a job submitted with ``fal_webhook`` straight to the receiver (through a
+gateway too) and signs it with Ed25519; its public keys are a JWKS at ``rest.fal.ai``. fal tells
+receivers to verify every delivery; neither official client helps. In: the raw body bytes and the
+request headers (any mapping, any case). Out: a :class:`WebhookSuccess` (``.result`` is the SDK's
+:class:`~fal_queue.types.Result`), a :class:`WebhookFailure` (the job failed: ``.error``,
+``.payload``), or a :class:`WebhookError` saying what was wrong. Verify the raw bytes: re-serialised
+JSON does not match the signature. Both examples start with ``from fal_queue import webhooks``.
+
+Starlette / FastAPI (``from starlette.responses import Response``)::
+
+    async def fal_hook(request):  # Route("/fal/webhook", fal_hook, methods=["POST"])
+        try:
+            delivery = await webhooks.verify_async(await request.body(), request.headers)
+        except webhooks.WebhookError as exc:  # JWKSFetchError: our side failed, 503 makes fal retry
+            return Response(str(exc), status_code=503 if isinstance(exc, webhooks.JWKSFetchError) else 400)
+        return Response(status_code=204)  # delivery.ok: delivery.result; else delivery.error
+
+Flask (``from flask import request``)::
+
+    @app.post("/fal/webhook")
+    def fal_hook():
+        try:
+            delivery = webhooks.verify(request.get_data(), request.headers)
+        except webhooks.WebhookError as exc:
+            return str(exc), 503 if isinstance(exc, webhooks.JWKSFetchError) else 400
+        return "", 204  # delivery.ok: delivery.result; else delivery.error
+
+fal retries a delivery about 10 times over 2 hours: deduplicate on ``delivery.request_id``.
+Against the mock gateway (``fal-queue mock`` prints ``FAL_QUEUE_WEBHOOK_JWKS_URL``), pass
+``jwks=<that URL>``; for several options at once (tolerance, clock, cache age), build one
+:class:`WebhookVerifier` and keep it: it caches the JWKS (at most 24 hours).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import ipaddress
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from importlib import metadata
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from attrs import field, frozen
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from . import _constants as C
+from .errors import ConfigurationError, FalQueueError, FieldError, JobFailedError
+from .types import Result
+
+__all__ = [
+    "FAL_JWKS_URL",
+    "HEADER_REQUEST_ID",
+    "HEADER_SIGNATURE",
+    "HEADER_TIMESTAMP",
+    "HEADER_USER_ID",
+    "JWKS_MAX_AGE",
+    "LEGACY_FAL_JWKS_URL",
+    "TIMESTAMP_TOLERANCE",
+    "JWKSFetchError",
+    "WebhookDelivery",
+    "WebhookError",
+    "WebhookFailure",
+    "WebhookHeaderError",
+    "WebhookKeyError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
+    "WebhookSuccess",
+    "WebhookTimestampError",
+    "WebhookVerifier",
+    "signed_message",
+    "verify",
+    "verify_async",
+]
+
+FAL_JWKS_URL = "https://rest.fal.ai/.well-known/jwks.json"
+LEGACY_FAL_JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json"
+TIMESTAMP_TOLERANCE = 300.0
+"""Seconds a delivery's timestamp may be off from now, either way (fal's documented window)."""
+JWKS_MAX_AGE = 24 * 3600.0
+"""The longest fal allows a JWKS to be cached."""
+JWKS_REFRESH_INTERVAL = 60.0
+"""A signature no cached key verifies refetches the JWKS (keys rotate), at most once per this many
+seconds: forged deliveries cannot make a receiver hammer the JWKS host."""
+
+HEADER_REQUEST_ID = "X-Fal-Webhook-Request-Id"
+HEADER_USER_ID = "X-Fal-Webhook-User-Id"
+HEADER_TIMESTAMP = "X-Fal-Webhook-Timestamp"
+HEADER_SIGNATURE = "X-Fal-Webhook-Signature"
+_SIGNED_HEADERS = (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
+
+_MAX_JWKS_BYTES = 256 * 1024
+_MAX_REDIRECTS = 3
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+HeadersLike = Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str | bytes, str | bytes]]
+JWKSLike = str | Mapping[str, Any] | Sequence[Ed25519PublicKey | bytes | str | Mapping[str, Any]]
+
+
+# ---- errors ----
+
+
+class WebhookError(FalQueueError):
+    """A delivery that must not be trusted (or could not be checked). Answer it with a 4xx/5xx."""
+
+
+class WebhookHeaderError(WebhookError):
+    """A signing header is missing, empty or sent twice; ``header`` names it."""
+
+    def __init__(self, message: str, *, header: str, request_id: str | None = None) -> None:
+        super().__init__(message, request_id=request_id)
+        self.header = header
+
+
+class WebhookTimestampError(WebhookError):
+    """The timestamp is not Unix seconds, or further than ``tolerance`` seconds from ``now`` (a replay)."""
+
+    def __init__(
+        self, message: str, *, timestamp: str, now: float, tolerance: float, request_id: str | None = None
+    ) -> None:
+        super().__init__(message, request_id=request_id)
+        self.timestamp = timestamp
+        self.now = now
+        self.tolerance = tolerance
+
+
+class WebhookSignatureError(WebhookError):
+    """The signature verifies against no key of the JWKS: a changed body or header, or another signer.
+
+    (Ed25519 cannot tell a tampered message from a foreign key: both are "does not verify".)
+    """
+
+
+class WebhookKeyError(WebhookError):
+    """No usable key: the JWKS holds no Ed25519 (OKP) key, or a key is malformed."""
+
+
+class JWKSFetchError(WebhookKeyError):
+    """The JWKS could not be fetched. The delivery may be genuine: answer 5xx so that fal retries."""
+
+
+class WebhookPayloadError(WebhookError):
+    """The signature is valid but the body is not a webhook payload (not a JSON object, bad fields).
+
+    ``request_id`` is the signed header's, so the job stays recoverable with the client.
+    """
+
+    def __init__(self, message: str, *, request_id: str | None = None, body: bytes = b"") -> None:
+        super().__init__(message, request_id=request_id)
+        self.body = body
+
+
+# ---- what a verified delivery is ----
+
+
+@frozen
+class WebhookDelivery:
+    """A verified delivery: who sent it, when, and the whole JSON body (``raw``)."""
+
+    request_id: str
+    #: fal's id of the last attempt; differs from ``request_id`` only when fal retried the job.
+    gateway_request_id: str | None
+    user_id: str
+    timestamp: int
+    #: Why fal could not attach the payload (it was not JSON-serialisable); ``payload`` is then None.
+    payload_error: str | None
+    raw: Mapping[str, Any] = field(repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return False
+
+
+@frozen
+class WebhookSuccess(WebhookDelivery):
+    """The job succeeded. ``result`` is None only when fal attached no payload (see ``payload_error``):
+    fetch it then with ``client.result(model_id, request_id)``."""
+
+    result: Result | None = None
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+
+@frozen
+class WebhookFailure(WebhookDelivery):
+    """The job failed: ``error`` is fal's message, ``payload`` the error body (e.g. 422 ``detail``)."""
+
+    error: str | None = None
+    error_type: str | None = None
+    payload: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def errors(self) -> list[FieldError]:
+        """Field problems when the payload is a validation ``detail`` list, else empty."""
+        detail = (self.payload or {}).get("detail")
+        if not isinstance(detail, list):
+            return []
+        found: list[FieldError] = []
+        for item in detail:
+            if isinstance(item, Mapping) and isinstance(item.get("loc"), list):
+                loc = [p for p in item["loc"] if isinstance(p, str | int)]
+                found.append(
+                    FieldError(
+                        loc,
+                        str(item.get("msg", "")),
+                        str(item.get("type", "")),
+                        item.get("ctx"),
+                        item.get("input"),
+                    )
+                )
+        return found
+
+    def exception(self, model_id: str | None = None) -> JobFailedError:
+        """The failure as the error ``client.subscribe`` raises for it (to re-raise in your handler)."""
+        message = self.error or self.payload_error or "the job failed"
+        return JobFailedError(
+            message, request_id=self.request_id, model_id=model_id, error_type=self.error_type
+        )
+
+
+# ---- keys ----
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _public_key(item: object) -> Ed25519PublicKey:
+    """One key from an Ed25519PublicKey, 32 raw bytes, a base64url ``x`` or an OKP/Ed25519 JWK."""
+    if isinstance(item, Ed25519PublicKey):
+        return item
+    if isinstance(item, Mapping):
+        if item.get("kty") != "OKP" or item.get("crv") != "Ed25519":
+            raise WebhookKeyError(f"not an Ed25519 JWK (kty={item.get('kty')!r}, crv={item.get('crv')!r})")
+        item = item.get("x")
+        if not isinstance(item, str):
+            raise WebhookKeyError("an Ed25519 JWK without its public key 'x'")
+    if isinstance(item, str):
+        try:
+            item = _b64url_decode(item)
+        except (binascii.Error, ValueError):
+            raise WebhookKeyError("an Ed25519 public key 'x' that is not base64url") from None
+    if isinstance(item, bytes | bytearray) and len(item) == 32:
+        return Ed25519PublicKey.from_public_bytes(bytes(item))
+    raise WebhookKeyError(f"not an Ed25519 public key (32 bytes): {type(item).__name__}")
+
+
+def _keys_of_jwks(data: object, source: str) -> tuple[Ed25519PublicKey, ...]:
+    """The usable keys of a JWKS document; keys of other types are skipped (a JWKS may mix them)."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("keys"), list):
+        raise WebhookKeyError(f"the JWKS from {source} is not an object with a 'keys' list")
+    keys: list[Ed25519PublicKey] = []
+    for item in data["keys"]:
+        if isinstance(item, Mapping) and item.get("kty") == "OKP" and item.get("crv") == "Ed25519":
+            keys.append(_public_key(item))
+    if not keys:
+        raise WebhookKeyError(f"the JWKS from {source} holds no Ed25519 key")
+    return tuple(keys)
+
+
+def _is_safe_jwks_url(url: str) -> bool:
+    """https anywhere, plain http only to loopback (a mock): keys fetched in clear text could be swapped."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host:
+        return True
+    if parts.scheme != "http" or not host:
+        return False
+    if host in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _user_agent() -> str:
+    try:
+        version = metadata.version("fal-queue")
+    except metadata.PackageNotFoundError:
+        version = "0"
+    return f"{C.USER_AGENT_PREFIX}/{version}"
+
+
+# ---- the message ----
+
+
+def signed_message(request_id: str, user_id: str, timestamp: str, body: bytes) -> bytes:
+    """What fal signs: ``request_id``, ``user_id``, ``timestamp`` and hex(sha256(body)), one per line."""
+    return f"{request_id}\n{user_id}\n{timestamp}\n{hashlib.sha256(body).hexdigest()}".encode()
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
+
+
+def _signing_headers(headers: HeadersLike) -> dict[str, str]:
+    """The four signing headers by lower-case name, from a mapping (any case) or (name, value) pairs."""
+    wanted = {h.lower(): h for h in _SIGNED_HEADERS}
+    pairs: Iterable[tuple[Any, Any]]
+    items = getattr(headers, "items", None)
+    pairs = items() if callable(items) else headers  # type: ignore[assignment]
+    found: dict[str, str] = {}
+    for name, value in pairs:
+        key = _text(name).strip().lower()
+        if key not in wanted:
+            continue
+        text = _text(value).strip()
+        if key in found and found[key] != text:
+            raise WebhookHeaderError(f"{wanted[key]} was sent more than once", header=wanted[key])
+        found[key] = text
+    for key, name in wanted.items():
+        if not found.get(key):
+            raise WebhookHeaderError(
+                f"{name} is missing: not a signed fal webhook delivery",
+                header=name,
+                request_id=found.get(HEADER_REQUEST_ID.lower()) or None,
+            )
+    return found
+
+
+@frozen
+class _Signed:
+    request_id: str
+    user_id: str
+    timestamp: str
+    signature: bytes
+    message: bytes
+
+
+def _body_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, bytes | bytearray | memoryview):
+        return bytes(body)
+    raise TypeError(f"the webhook body must be the raw bytes of the request, not {type(body).__name__}")
+
+
+# ---- the verifier ----
+
+
+class WebhookVerifier:
+    """Verifies deliveries against one key source; keep one per process (it caches the JWKS).
+
+    ``jwks``: None (fal's URL), a JWKS URL, a JWKS dict, or a sequence of keys (``Ed25519PublicKey``,
+    32 raw bytes, base64url ``x`` strings or JWK dicts). ``tolerance``: the timestamp window in
+    seconds. ``max_age``: how long a fetched JWKS is reused (at most 24 h). ``clock``: Unix time.
+    ``timeout``: the wall-clock bound of one JWKS fetch. ``proxy``: for the JWKS fetch.
+    No credential is ever sent to the JWKS host.
+    """
+
+    def __init__(
+        self,
+        jwks: JWKSLike | None = None,
+        *,
+        tolerance: float = TIMESTAMP_TOLERANCE,
+        max_age: float = JWKS_MAX_AGE,
+        clock: Callable[[], float] = time.time,
+        timeout: float = 10.0,
+        proxy: str | None = None,
+    ) -> None:
+        if not 0 <= tolerance <= 3600:
+            raise ConfigurationError(f"tolerance must be between 0 and 3600 seconds, got {tolerance!r}")
+        if not 0 <= max_age <= JWKS_MAX_AGE:
+            raise ConfigurationError(f"max_age must be between 0 and {JWKS_MAX_AGE:.0f} seconds (fal: 24 h)")
+        if not timeout > 0:
+            raise ConfigurationError("timeout must be a positive number of seconds")
+        self.tolerance = float(tolerance)
+        self.max_age = float(max_age)
+        self._clock = clock
+        self._timeout = float(timeout)
+        self._proxy = proxy
+        self._lock = threading.Lock()
+        self._keys: tuple[Ed25519PublicKey, ...] = ()
+        self._fetched_at: float | None = None
+        self._forced_at: float | None = None
+        self.jwks_url: str | None = None
+        if jwks is None:
+            jwks = FAL_JWKS_URL
+        if isinstance(jwks, str):
+            if not _is_safe_jwks_url(jwks):
+                raise ConfigurationError(
+                    f"the JWKS URL must be https (plain http only to loopback): {jwks!r}"
+                )
+            self.jwks_url = jwks
+        elif isinstance(jwks, Mapping):
+            self._keys = _keys_of_jwks(jwks, "the given dict") if "keys" in jwks else (_public_key(jwks),)
+        else:
+            self._keys = tuple(_public_key(k) for k in jwks)
+            if not self._keys:
+                raise WebhookKeyError("no key given to verify webhooks with")
+
+    def __repr__(self) -> str:
+        source = self.jwks_url or f"{len(self._keys)} given key(s)"
+        return f"WebhookVerifier({source}, tolerance={self.tolerance:g})"
+
+    # ---- verifying ----
+
+    def verify(
+        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
+    ) -> WebhookSuccess | WebhookFailure:
+        """Check one delivery (fetching the JWKS when needed) and read it. Raises a :class:`WebhookError`."""
+        raw = _body_bytes(body)
+        signed = self._check(raw, headers)
+        # No cached key verifies: the keys may have rotated since the fetch, so look once more.
+        if not self._matches(self._current_keys(), signed) and not (
+            self._may_refresh() and self._matches(self._fetch(), signed)
+        ):
+            raise self._bad_signature(signed)
+        return _delivery(raw, signed, model_id)
+
+    async def verify_async(
+        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
+    ) -> WebhookSuccess | WebhookFailure:
+        """:meth:`verify` for event loops: the JWKS is fetched without blocking."""
+        raw = _body_bytes(body)
+        signed = self._check(raw, headers)
+        keys = self._keys if self._fresh() else await self._fetch_async()
+        if not self._matches(keys, signed) and not (
+            self._may_refresh() and self._matches(await self._fetch_async(), signed)
+        ):
+            raise self._bad_signature(signed)
+        return _delivery(raw, signed, model_id)
+
+    def _check(self, body: bytes, headers: HeadersLike) -> _Signed:
+        h = _signing_headers(headers)
+        request_id = h[HEADER_REQUEST_ID.lower()]
+        user_id = h[HEADER_USER_ID.lower()]
+        timestamp = h[HEADER_TIMESTAMP.lower()]
+        now = self._clock()
+        if _TIMESTAMP_RE.fullmatch(timestamp) is None:
+            raise WebhookTimestampError(
+                f"{HEADER_TIMESTAMP} is not Unix seconds: {timestamp[:40]!r}",
+                timestamp=timestamp,
+                now=now,
+                tolerance=self.tolerance,
+                request_id=request_id,
+            )
+        skew = now - int(timestamp)
+        if abs(skew) > self.tolerance:
+            when = "old" if skew > 0 else "in the future"
+            raise WebhookTimestampError(
+                f"the delivery was signed {abs(skew):.0f} s {when} (allowed: {self.tolerance:g} s); "
+                "a replay, or a clock that is off",
+                timestamp=timestamp,
+                now=now,
+                tolerance=self.tolerance,
+                request_id=request_id,
+            )
+        try:
+            signature = bytes.fromhex(h[HEADER_SIGNATURE.lower()])
+        except ValueError:
+            signature = b""
+        if len(signature) != 64:
+            raise WebhookSignatureError(
+                f"{HEADER_SIGNATURE} is not a hex Ed25519 signature (128 hex digits)", request_id=request_id
+            )
+        return _Signed(
+            request_id, user_id, timestamp, signature, signed_message(request_id, user_id, timestamp, body)
+        )
+
+    @staticmethod
+    def _matches(keys: Sequence[Ed25519PublicKey], signed: _Signed) -> bool:
+        for key in keys:
+            try:
+                key.verify(signed.signature, signed.message)
+            except InvalidSignature:
+                continue
+            return True
+        return False
+
+    def _bad_signature(self, signed: _Signed) -> WebhookSignatureError:
+        source = self.jwks_url or "the given keys"
+        return WebhookSignatureError(
+            f"the signature verifies against none of the {len(self._keys)} key(s) of {source}: "
+            "the body or a header was changed, or another key signed it",
+            request_id=signed.request_id,
+        )
+
+    # ---- the JWKS cache ----
+
+    def _fresh(self) -> bool:
+        if self.jwks_url is None:
+            return True
+        return self._fetched_at is not None and 0 <= self._clock() - self._fetched_at < self.max_age
+
+    def _may_refresh(self) -> bool:
+        """Whether a failed signature may refetch the JWKS now (and then count as the refetch)."""
+        if self.jwks_url is None:
+            return False
+        now = self._clock()
+        if self._forced_at is not None and 0 <= now - self._forced_at < JWKS_REFRESH_INTERVAL:
+            return False
+        self._forced_at = now
+        return True
+
+    def _current_keys(self) -> tuple[Ed25519PublicKey, ...]:
+        if self._fresh():
+            return self._keys
+        with self._lock:
+            if self._fresh():  # another thread fetched it meanwhile
+                return self._keys
+            return self._fetch_locked()
+
+    def _fetch(self) -> tuple[Ed25519PublicKey, ...]:
+        with self._lock:
+            return self._fetch_locked()
+
+    def refresh(self) -> None:
+        """Fetch the JWKS now (e.g. at start-up, to fail early); a no-op for given keys."""
+        if self.jwks_url is not None:
+            self._fetch()
+
+    async def refresh_async(self) -> None:
+        if self.jwks_url is not None:
+            await self._fetch_async()
+
+    def _client_options(self) -> dict[str, Any]:
+        return {
+            "timeout": self._timeout,
+            "follow_redirects": False,  # followed by hand, each target checked first
+            "proxy": self._proxy,
+            "headers": {"Accept": "application/json", "User-Agent": _user_agent()},
+        }
+
+    def _fetch_locked(self) -> tuple[Ed25519PublicKey, ...]:
+        assert self.jwks_url is not None
+        url = self.jwks_url
+        deadline = time.monotonic() + self._timeout
+        try:
+            with httpx.Client(**self._client_options()) as client:
+                target = url
+                for _ in range(_MAX_REDIRECTS + 1):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    with client.stream("GET", target, timeout=left) as response:
+                        if response.next_request is not None:
+                            target = self._redirect_target(response)
+                            continue
+                        chunks: list[bytes] = []
+                        for chunk in response.iter_bytes():
+                            chunks.append(chunk)
+                            self._check_progress(chunks, deadline)
+                        return self._store(response, b"".join(chunks))
+                else:
+                    raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
+        except httpx.TimeoutException:
+            pass
+        except httpx.HTTPError as exc:
+            raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
+        raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s")
+
+    async def _fetch_async(self) -> tuple[Ed25519PublicKey, ...]:
+        assert self.jwks_url is not None
+        url = self.jwks_url
+        try:
+            async with asyncio.timeout(self._timeout), httpx.AsyncClient(**self._client_options()) as client:
+                target = url
+                for _ in range(_MAX_REDIRECTS + 1):
+                    async with client.stream("GET", target) as response:
+                        if response.next_request is not None:
+                            target = self._redirect_target(response)
+                            continue
+                        chunks: list[bytes] = []
+                        async for chunk in response.aiter_bytes():
+                            chunks.append(chunk)
+                            self._check_progress(chunks, None)
+                        return self._store(response, b"".join(chunks))
+                raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
+        except (TimeoutError, httpx.TimeoutException):
+            raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
+
+    def _check_progress(self, chunks: list[bytes], deadline: float | None) -> None:
+        if sum(map(len, chunks)) > _MAX_JWKS_BYTES:
+            raise JWKSFetchError(f"the JWKS at {self.jwks_url} is larger than {_MAX_JWKS_BYTES} bytes")
+        if deadline is not None and time.monotonic() > deadline:
+            raise JWKSFetchError(f"fetching the JWKS at {self.jwks_url} took longer than {self._timeout:g} s")
+
+    def _redirect_target(self, response: httpx.Response) -> str:
+        """Where a redirect points, checked before anything is sent there."""
+        assert response.next_request is not None
+        target = str(response.next_request.url)
+        if not _is_safe_jwks_url(target):
+            raise JWKSFetchError(f"the JWKS at {self.jwks_url} redirects to {target}: refused (not https)")
+        return target
+
+    def _store(self, response: httpx.Response, content: bytes) -> tuple[Ed25519PublicKey, ...]:
+        url = self.jwks_url or ""
+        if response.status_code != 200:
+            raise JWKSFetchError(f"the JWKS at {url} answered HTTP {response.status_code}")
+        try:
+            data = json.loads(content)
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise WebhookKeyError(f"the JWKS at {url} is not JSON") from None
+        keys = _keys_of_jwks(data, url)
+        self._keys = keys
+        self._fetched_at = self._clock()
+        return keys
+
+
+# ---- reading the payload ----
+
+
+def _optional_str(data: Mapping[str, Any], key: str, request_id: str, raw: bytes) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise WebhookPayloadError(f"the webhook's {key!r} is not a string", request_id=request_id, body=raw)
+
+
+def _parsed_output(payload: Mapping[str, Any]) -> object:
+    """The generated model of a result, as ``client.result`` gives it (None when none matches)."""
+    from fal_queue_api.api.queue import get_result
+    from fal_queue_api.client import Client as _GeneratedClient
+
+    try:
+        response = httpx.Response(200, json=payload)
+        return get_result._parse_response(
+            client=_GeneratedClient(base_url="http://unused"), response=response
+        )
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return None
+
+
+def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
+    rid = signed.request_id
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise WebhookPayloadError("the webhook body is not JSON", request_id=rid, body=raw) from None
+    if not isinstance(data, dict):
+        raise WebhookPayloadError("the webhook body is not a JSON object", request_id=rid, body=raw)
+    request_id = data.get("request_id", rid)
+    if not isinstance(request_id, str) or not request_id:
+        raise WebhookPayloadError("the webhook's 'request_id' is not a string", request_id=rid, body=raw)
+    status = data.get("status")
+    payload = data.get("payload")
+    if payload is not None and not isinstance(payload, dict):
+        raise WebhookPayloadError("the webhook's 'payload' is not an object", request_id=request_id, body=raw)
+    common: dict[str, Any] = {
+        "request_id": request_id,
+        "gateway_request_id": _optional_str(data, "gateway_request_id", request_id, raw),
+        "user_id": signed.user_id,
+        "timestamp": int(signed.timestamp),
+        "payload_error": _optional_str(data, "payload_error", request_id, raw),
+        "raw": data,
+    }
+    kind: Literal["OK", "ERROR"]
+    if status == "OK":
+        kind = "OK"
+    elif status == "ERROR":
+        kind = "ERROR"
+    else:
+        raise WebhookPayloadError(
+            f"the webhook's status is {status!r}, not 'OK' or 'ERROR'", request_id=request_id, body=raw
+        )
+    if kind == "OK":
+        result = None
+        if payload is not None:
+            result = Result(
+                request_id=request_id, model_id=model_id or "", raw=payload, parsed=_parsed_output(payload)
+            )
+        return WebhookSuccess(**common, result=result)
+    error_type = None
+    if payload is not None:
+        error_type = payload.get("error_type")
+        detail = payload.get("detail")
+        if not isinstance(error_type, str) and isinstance(detail, list) and detail:
+            first = detail[0]
+            error_type = first.get("type") if isinstance(first, Mapping) else None
+    return WebhookFailure(
+        **common,
+        error=_optional_str(data, "error", request_id, raw),
+        error_type=error_type if isinstance(error_type, str) else None,
+        payload=payload,
+    )
+
+
+# ---- one shared verifier per JWKS URL ----
+
+_shared: dict[str, WebhookVerifier] = {}
+_shared_lock = threading.Lock()
+
+
+def _verifier_for(jwks: JWKSLike | None) -> WebhookVerifier:
+    if jwks is not None and not isinstance(jwks, str):
+        return WebhookVerifier(jwks)
+    url = jwks or FAL_JWKS_URL
+    with _shared_lock:
+        verifier = _shared.get(url)
+        if verifier is None:
+            verifier = _shared[url] = WebhookVerifier(url)
+        return verifier
+
+
+def verify(
+    body: bytes | bytearray | memoryview | str,
+    headers: HeadersLike,
+    *,
+    jwks: JWKSLike | None = None,
+    model_id: str | None = None,
+) -> WebhookSuccess | WebhookFailure:
+    """Verify one delivery against fal's JWKS (or ``jwks``: a URL, a JWKS dict or keys) and read it.
+
+    JWKS URLs are cached per process (24 h). ``model_id`` only fills ``result.model_id`` (the
+    payload does not name the model). Raises a :class:`WebhookError` subclass.
+    """
+    return _verifier_for(jwks).verify(body, headers, model_id=model_id)
+
+
+async def verify_async(
+    body: bytes | bytearray | memoryview | str,
+    headers: HeadersLike,
+    *,
+    jwks: JWKSLike | None = None,
+    model_id: str | None = None,
+) -> WebhookSuccess | WebhookFailure:
+    """:func:`verify` for event loops (the JWKS fetch does not block the loop)."""
+    return await _verifier_for(jwks).verify_async(body, headers, model_id=model_id)
