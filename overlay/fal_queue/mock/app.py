@@ -465,7 +465,7 @@ class GatewayApp:
                     await self._stream(receive, send, job, with_logs, drop, decider)
                     return
                 reply = self._queue_reply(op, job, with_logs, decider)
-        drip = None if op.startswith("admin") else decider.drip()
+        drip = None if drop or op.startswith("admin") else decider.drip()
         await send_reply(send, reply, drop=drop, drip=drip, receive=receive)
 
     # ---- queue operations ----
