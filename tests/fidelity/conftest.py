@@ -1,33 +1,20 @@
 """Fixtures of the fidelity tests: the mock over TLS, as fal's official clients expect a fal host.
 
-fal's clients speak https to fixed hosts. The mock serves TLS with a certificate from a throwaway
-trustme CA; the clients trust it through ``SSL_CERT_FILE`` (Python, httpx) or
-``NODE_EXTRA_CA_CERTS`` (Node), and are pointed at the mock without any change to their code.
+fal-client speaks https to a host it reads from ``FAL_QUEUE_RUN_HOST``. The mock serves TLS with a
+certificate from a throwaway trustme CA, which fal-client's httpx trusts through ``SSL_CERT_FILE``:
+no change to fal-client's code. (fal-js needs no TLS: its requestMiddleware rewrites the scheme.)
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 import trustme
 from fal_queue.mock import MockGateway
 from fidelity_models import EXTRA_MODEL
-
-HERE = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    ca: Path
-    cert: Path
-    key: Path
+from fidelity_support import TlsFiles
 
 
 @pytest.fixture(scope="session")
@@ -58,28 +45,3 @@ def tls_gateway(tls_files: TlsFiles, make_gateway: Callable[..., MockGateway]) -
         )
 
     return make
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment without the caller's fal/proxy settings, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("FAL_", "SSL_CERT_", "NODE_EXTRA_CA_CERTS"))
-        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
-    }
-    env.update(extra)
-    return env
-
-
-def run_python(script: str, args: list[str], env: dict[str, str], timeout: float = 240) -> str:
-    done = subprocess.run(
-        [sys.executable, str(HERE / script), *args],
-        cwd=HERE,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done.stdout

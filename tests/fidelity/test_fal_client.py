@@ -18,9 +18,9 @@ from importlib import metadata
 from typing import Any
 
 import pytest
-from conftest import TlsFiles, clean_env, run_python
 from fal_queue.mock import MockGateway
 from fidelity_models import EXTRA_MODEL, INPUTS
+from fidelity_support import TlsFiles, clean_env, run_python
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import HERE, clean_env
 from fal_queue.mock import MockGateway
 from fidelity_models import EXTRA_MODEL, INPUTS
+from fidelity_support import HERE, clean_env
 
 pytestmark = pytest.mark.slow
 
