@@ -404,3 +404,13 @@ def test_new_kinds_are_off_by_default_and_round_trip() -> None:
         Faults(result_not_ready=-1)
     with pytest.raises(ValueError, match="probability"):
         Faults(echo_auth=2.0)
+
+
+def test_new_kinds_are_settable_through_the_admin_endpoint(make_gateway: Any) -> None:
+    gw = make_gateway()
+    with client_for(gw) as c:
+        answer = c.put("/_mock/faults", json={"status_200": 1, "drop_param": "seed", "result_not_ready": 1})
+        assert answer.status_code == 200 and answer.json()["drop_param"] == "seed"
+        assert gw.faults == Faults(status_200=1.0, drop_param="seed", result_not_ready=1)
+        bad = c.put("/_mock/faults", json={"drip_bytes_per_second": 0})
+        assert bad.status_code == 422 and "drip_bytes_per_second" in bad.text

@@ -1,9 +1,10 @@
 """The two ASGI applications of the mock: the gateway origin and the media origin.
 
 Plain ASGI with starlette's request data structures: the hot paths (status polls) stay a handful of
-dictionary operations. Order of work on the gateway: route (404/405), ``slow`` and ``ingress_503``
-faults, auth (401), ``rate_limit`` fault (429), validation (422), the operation, then the ``drop``
-fault on the way out.
+dictionary operations. Order of work on the gateway: route (404/405), ``echo_auth``, ``slow`` and
+``ingress_503`` faults, auth (401), ``rate_limit`` fault (429), unknown model (404
+``model_not_found``), validation (422), the operation (with its own faults), then the ``drop`` or
+``drip`` fault on the way out. Queue answers carry the job's id in ``x-fal-request-id``.
 """
 
 from __future__ import annotations
@@ -458,7 +459,7 @@ class GatewayApp:
                     await self._stream(receive, send, job, with_logs, drop, decider)
                     return
                 reply = self._queue_reply(op, job, with_logs, decider)
-        drip = None if op.startswith("admin") else decider.drip()
+        drip = None if drop or op.startswith("admin") else decider.drip()
         await send_reply(send, reply, drop=drop, drip=drip, receive=receive)
 
     # ---- queue operations ----
