@@ -475,6 +475,8 @@ class Comparer:
             o, n = old.get(key), new.get(key)
             if o == n:
                 continue
+            if key == "pattern" and o is None and self._pattern_replaces_enum(old, new):
+                continue  # the enum's removal is reported; the pattern accepts every old value
             if n is None:
                 self.widened(flow, where, f"{key} {o!r} removed")
             else:
@@ -497,6 +499,18 @@ class Comparer:
                 else:
                     self.schema(old.get(key), new.get(key), flow, f"{where}/{key}")
         self._members(old, new, flow, where)
+
+    @staticmethod
+    def _pattern_replaces_enum(old: dict[str, Json], new: dict[str, Json]) -> bool:
+        """True when an enum of strings gave way to a pattern that every one of them matches."""
+        values, pattern = old.get("enum"), new.get("pattern")
+        if "enum" in new or not isinstance(values, list) or not isinstance(pattern, str):
+            return False
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return False
+        return all(isinstance(v, str) and compiled.search(v) for v in values)
 
     def _enum(self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str) -> None:
         def values(s: dict[str, Json]) -> dict[str, Json] | None:
@@ -577,9 +591,22 @@ class Comparer:
         constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties"}
         return not constraining and schema.get("additionalProperties", True) is True
 
+    def _member_pairs(
+        self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str
+    ) -> list[tuple[str, Json, Json]]:
+        """(keyword, old members, new members); a switch between oneOf and anyOf keeps them paired."""
+        o_one, o_any, n_one, n_any = old.get("oneOf"), old.get("anyOf"), new.get("oneOf"), new.get("anyOf")
+        if o_one is not None and o_any is None and n_one is None and n_any is not None:
+            # anyOf accepts every value oneOf did (and values matching several members too).
+            self.widened(flow, where, "oneOf relaxed to anyOf")
+            return [("anyOf", o_one, n_any)]
+        if o_any is not None and o_one is None and n_any is None and n_one is not None:
+            self.narrowed(flow, where, "anyOf tightened to oneOf")
+            return [("oneOf", o_any, n_one)]
+        return [("oneOf", o_one, n_one), ("anyOf", o_any, n_any)]
+
     def _members(self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str) -> None:
-        for key in ("oneOf", "anyOf"):
-            o_list, n_list = old.get(key), new.get(key)
+        for key, o_list, n_list in self._member_pairs(old, new, flow, where):
             if o_list is None and n_list is None:
                 continue
             if n_list is None:

@@ -366,7 +366,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description A named output size.
+         * @description Output-size preset names known to this document.
          * @enum {string}
          */
         ImageSizePreset: "square_hd" | "square" | "portrait_4_3" | "portrait_16_9" | "landscape_4_3" | "landscape_16_9";
@@ -376,29 +376,39 @@ export interface components {
             width?: number;
             /** @description Height in pixels. Default: 512. */
             height?: number;
+        } & {
+            [key: string]: unknown;
         };
-        /** @description A preset name or an explicit `{width, height}`. Default: `landscape_4_3`. */
-        ImageSizeSetting: components["schemas"]["ImageSizePreset"] | components["schemas"]["ImageSize"];
+        /** @description A preset name (`ImageSizePreset`, or one fal added since) or an explicit `{width, height}`. Default: `landscape_4_3`. */
+        ImageSizeSetting: components["schemas"]["ImageSizePreset"] | components["schemas"]["ImageSize"] | string;
         /**
-         * @description File format of the generated images. Default: `jpeg`.
+         * @description Image file formats known to this document.
          * @enum {string}
          */
         OutputFormat: "jpeg" | "png";
+        /** @description File format of the generated images: an `OutputFormat`, or a format fal added since. Default: `jpeg`. */
+        OutputFormatSetting: components["schemas"]["OutputFormat"] | string;
         /**
-         * @description Speed/quality trade-off of FLUX.1 inference. Default: `regular`.
+         * @description FLUX.1 speed/quality trade-offs known to this document.
          * @enum {string}
          */
         Acceleration: "none" | "regular" | "high";
+        /** @description Speed/quality trade-off of FLUX.1 inference: an `Acceleration`, or a level fal added since. Default: `regular`. */
+        AccelerationSetting: components["schemas"]["Acceleration"] | string;
         /**
-         * @description Kontext safety tolerance, `1` strictest to `6` most permissive. Default: `2`.
+         * @description Kontext safety tolerances known to this document, `1` strictest to `6` most permissive.
          * @enum {string}
          */
         SafetyTolerance: "1" | "2" | "3" | "4" | "5" | "6";
+        /** @description Kontext safety tolerance: a `SafetyTolerance`, or a level fal added since. Default: `2`. */
+        SafetyToleranceSetting: components["schemas"]["SafetyTolerance"] | string;
         /**
-         * @description Aspect ratio of the generated image.
+         * @description Aspect ratios known to this document.
          * @enum {string}
          */
         AspectRatio: "21:9" | "16:9" | "4:3" | "3:2" | "1:1" | "2:3" | "3:4" | "9:16" | "9:21";
+        /** @description Aspect ratio of the generated image: an `AspectRatio`, or a ratio fal added since. */
+        AspectRatioSetting: components["schemas"]["AspectRatio"] | string;
         /** @description Input of `fal-ai/flux-1/dev`. */
         FluxDevTextToImageInput: {
             /** @description The prompt to generate an image from. */
@@ -416,8 +426,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/schnell`. */
         FluxSchnellTextToImageInput: {
@@ -436,8 +448,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/dev/image-to-image`; the output size follows the input image. */
         FluxDevImageToImageInput: {
@@ -459,8 +473,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/dev/redux`; takes no prompt. */
         FluxDevReduxInput: {
@@ -479,8 +495,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/schnell/redux`; takes no prompt and no guidance scale. */
         FluxSchnellReduxInput: {
@@ -497,8 +515,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext` and `fal-ai/flux-pro/kontext/max`. */
         KontextEditInput: {
@@ -514,11 +534,13 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext/multi` and `fal-ai/flux-pro/kontext/max/multi`. */
         KontextMultiInput: {
@@ -534,11 +556,13 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext/text-to-image` and `fal-ai/flux-pro/kontext/max/text-to-image`. */
         KontextTextToImageInput: {
@@ -552,12 +576,14 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
             /** @description Aspect ratio of the generated image. Default: `1:1`. */
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the gateway's. */
         QueueSubmitResponse: {

@@ -209,3 +209,71 @@ def test_submits_link_to_status_result_and_cancel() -> None:
         assert {"get_status", "get_result", "cancel_request"} <= targets, model_id
         app = "flux-1" if model_id.startswith("fal-ai/flux-1/") else "flux-pro"
         assert all(link["parameters"]["app"] == app for link in links.values()), model_id
+
+
+INPUT_SCHEMAS = sorted(
+    {
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        for op in submit_operations().values()
+    }
+)
+
+
+@pytest.mark.parametrize("schema_name", INPUT_SCHEMAS)
+def test_inputs_are_open_like_fals(schema_name: str) -> None:
+    """fal's apps ignore fields they do not know; the contract and the generated models keep them."""
+    assert SPEC["components"]["schemas"][schema_name]["additionalProperties"] is True
+    input_cls = getattr(gen, schema_name)
+    required = {"prompt": "a cat", "image_url": "https://example.com/a.png", "image_urls": ["u"]}
+    body = {
+        k: v for k, v in required.items() if k in SPEC["components"]["schemas"][schema_name]["properties"]
+    }
+    payload = {**body, "field_fal_adds_next_month": {"nested": [1, 2]}}
+    model = input_cls.from_dict(payload)
+    assert model.additional_properties == {"field_fal_adds_next_month": {"nested": [1, 2]}}
+    assert model.to_dict() == payload
+
+
+def test_enum_fields_take_known_and_unknown_values() -> None:
+    """A known value comes back as the generated Literal; a value fal adds later is kept as a str."""
+    from fal_queue_api.models.acceleration import ACCELERATION_VALUES, check_acceleration
+
+    known = gen.FluxDevTextToImageInput.from_dict({"prompt": "x", "acceleration": "high"})
+    assert known.acceleration == check_acceleration("high") == "high"
+    assert "turbo" not in ACCELERATION_VALUES
+    with pytest.raises(TypeError):
+        check_acceleration("turbo")
+    unknown = gen.FluxDevTextToImageInput.from_dict(
+        {"prompt": "x", "acceleration": "turbo", "output_format": "webp", "image_size": "square_xl"}
+    )
+    assert (unknown.acceleration, unknown.output_format, unknown.image_size) == ("turbo", "webp", "square_xl")
+    assert unknown.to_dict() == {
+        "prompt": "x",
+        "acceleration": "turbo",
+        "output_format": "webp",
+        "image_size": "square_xl",
+    }
+    kontext = gen.KontextEditInput.from_dict(
+        {"prompt": "x", "image_url": "u", "safety_tolerance": "7", "aspect_ratio": "5:4"}
+    )
+    assert (kontext.safety_tolerance, kontext.aspect_ratio) == ("7", "5:4")
+    sized = gen.FluxDevTextToImageInput.from_dict({"prompt": "x", "image_size": {"width": 64, "height": 64}})
+    assert isinstance(sized.image_size, gen.ImageSize) and sized.image_size.width == 64
+
+
+def test_every_enum_valued_input_field_is_open() -> None:
+    """No input property refers to a closed enum: each goes through an `anyOf` with a plain string."""
+    schemas = SPEC["components"]["schemas"]
+
+    def target(node: dict[str, Any]) -> dict[str, Any]:
+        return schemas[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
+
+    for name in INPUT_SCHEMAS:
+        for field_name, prop in schemas[name]["properties"].items():
+            resolved = target(prop)
+            assert "enum" not in resolved, (name, field_name)
+            members = [target(m) for m in resolved.get("anyOf", [])]
+            if any("enum" in m for m in members):
+                assert {"type": "string"} in [
+                    {k: v for k, v in m.items() if k != "description"} for m in members
+                ], (name, field_name)

@@ -84,4 +84,5 @@ def test_type_checks_catch_a_missing_required_field(
         )
     proc = run([node_bin("tsc"), "--strict", "--noEmit", "-p", str(copy)])
     assert proc.returncode != 0
-    assert "TS2741" in proc.stdout and "prompt" in proc.stdout
+    # TS2741 for a closed type; TS2322 ("prompt" is missing) once the index signature of open inputs is there.
+    assert ("TS2741" in proc.stdout or "TS2322" in proc.stdout) and "prompt" in proc.stdout
