@@ -409,6 +409,18 @@ export interface components {
         AspectRatio: "21:9" | "16:9" | "4:3" | "3:2" | "1:1" | "2:3" | "3:4" | "9:16" | "9:21";
         /** @description Aspect ratio of the generated image: an `AspectRatio`, or a ratio fal added since. */
         AspectRatioSetting: components["schemas"]["AspectRatio"] | string;
+        /**
+         * @description Seconds until a runner must have started; above 1 (see `X-Fal-Request-Timeout`).
+         * @example 30
+         */
+        StartTimeoutSeconds: number;
+        /**
+         * @description Queue priorities known to this document.
+         * @enum {string}
+         */
+        QueuePriority: "normal" | "low";
+        /** @description A `QueuePriority`, or any other string, which fal treats as `normal`. */
+        QueuePrioritySetting: components["schemas"]["QueuePriority"] | string;
         /** @description Input of `fal-ai/flux-1/dev`. */
         FluxDevTextToImageInput: {
             /** @description The prompt to generate an image from. */
@@ -860,7 +872,7 @@ export interface components {
          */
         GatewayTimeout: {
             headers: {
-                /** @description `user` when the caller's `X-Fal-Request-Timeout` expired. */
+                /** @description `user` when the caller's start timeout (`X-Fal-Request-Timeout` or `X-Fal-Request-Start-Timeout`) expired. */
                 "X-Fal-Request-Timeout-Type"?: string;
                 "X-Fal-Error-Type": components["headers"]["FalErrorType"];
                 [name: string]: unknown;
@@ -882,16 +894,35 @@ export interface components {
         /** @description URL that receives the `jobCompleted` webhook when the job ends. */
         FalWebhook: string;
         /**
-         * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-         *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+         * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+         *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+         *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+         *     wins when both are sent.
+         *
+         *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+         *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+         *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+         *     fal documents no maximum.
          */
-        RequestTimeout: number;
-        /** @description Queue priority. Default `normal`. */
-        QueuePriority: "normal" | "low";
+        RequestTimeout: components["schemas"]["StartTimeoutSeconds"];
+        /**
+         * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+         *     request carries both headers, this one wins.
+         */
+        RequestStartTimeout: components["schemas"]["StartTimeoutSeconds"];
+        /**
+         * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+         *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+         *     means `normal`.
+         */
+        QueuePriority: components["schemas"]["QueuePrioritySetting"];
         /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
         RunnerHint: string;
-        /** @description `1` or `true` turns off fal's server-side retries of the job. */
-        NoRetry: "0" | "1" | "true" | "false";
+        /**
+         * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+         *     them (the default). Case does not matter (`True`, `YES`).
+         */
+        NoRetry: string;
         /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
         ObjectLifecyclePreference: string;
         /** @description `0` asks fal not to store the job's input and output. */
@@ -918,15 +949,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -963,15 +1013,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1008,15 +1077,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1053,15 +1141,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1098,15 +1205,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1143,15 +1269,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1188,15 +1333,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1233,15 +1397,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1278,15 +1461,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1323,15 +1525,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1368,15 +1589,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];

@@ -277,3 +277,51 @@ def test_every_enum_valued_input_field_is_open() -> None:
                 assert {"type": "string"} in [
                     {k: v for k, v in m.items() if k != "description"} for m in members
                 ], (name, field_name)
+
+
+def _header_validator(name: str) -> Any:
+    import jsonschema
+
+    param = SPEC["components"]["parameters"][name]
+    schema = {**param["schema"], "components": SPEC["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "accepted", "refused"),
+    [
+        ("QueuePriority", ["normal", "low", "high", "urgent", ""], []),
+        (
+            "NoRetry",
+            ["yes", "YES", "Yes", "1", "true", "True", "no", "NO", "0", "false", "FALSE"],
+            ["maybe", "2", " 1"],
+        ),
+        ("RequestTimeout", [1.5, 30, 86400.0, 1e9], [1, 1.0, 0.5, 0.1, 0, -3, 1e-255]),
+        ("RequestStartTimeout", [1.001, 30], [1, 0.9]),
+    ],
+)
+def test_request_header_schemas_say_what_fal_accepts(
+    parameter: str, accepted: list[Any], refused: list[Any]
+) -> None:
+    validator = _header_validator(parameter)
+    assert [v for v in accepted if not validator.is_valid(v)] == []
+    assert [v for v in refused if validator.is_valid(v)] == []
+
+
+def test_both_start_timeout_headers_are_submit_parameters_and_sent() -> None:
+    from fal_queue_api.api.submit import submit_flux_dev
+
+    for op in submit_operations().values():
+        refs = {p["$ref"].rsplit("/", 1)[-1] for p in op["parameters"]}
+        assert {"RequestTimeout", "RequestStartTimeout", "QueuePriority", "NoRetry"} <= refs
+    kwargs = submit_flux_dev._get_kwargs(
+        body=gen.FluxDevTextToImageInput(prompt="x"),
+        x_fal_request_timeout=30.0,
+        x_fal_request_start_timeout=20.0,
+        x_fal_queue_priority="high",
+        x_fal_no_retry="YES",
+    )
+    headers = kwargs["headers"]
+    assert headers["X-Fal-Request-Timeout"] == "30.0"
+    assert headers["X-Fal-Request-Start-Timeout"] == "20.0"
+    assert (headers["X-Fal-Queue-Priority"], headers["X-Fal-No-Retry"]) == ("high", "YES")

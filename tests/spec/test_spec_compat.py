@@ -330,3 +330,21 @@ def test_relaxing_oneof_to_anyof_is_a_widening(compat: ModuleType, fresh_spec: C
     ]
     backwards = compat.compare(new, old)
     assert any(c.level is compat.Level.MAJOR and "anyOf tightened to oneOf" in c.what for c in backwards)
+
+
+def test_enum_replaced_by_a_pattern(compat: ModuleType, fresh_spec: Callable[[], Doc]) -> None:
+    """A pattern that matches every old enum value widens; one that drops a value narrows."""
+    old = fresh_spec()
+    old["components"]["parameters"]["NoRetry"]["schema"] = {"type": "string", "enum": ["0", "1", "true"]}
+    wider, narrower = fresh_spec(), fresh_spec()
+    wider["components"]["parameters"]["NoRetry"]["schema"] = {
+        "type": "string",
+        "pattern": "^(0|1|[Tt]rue|yes)$",
+    }
+    narrower["components"]["parameters"]["NoRetry"]["schema"] = {"type": "string", "pattern": "^(0|1)$"}
+
+    def levels(new: Doc) -> set[Any]:
+        return {c.level for c in compat.compare(old, new) if "x-fal-no-retry" in c.where}
+
+    assert levels(wider) == {compat.Level.MINOR}
+    assert compat.Level.MAJOR in levels(narrower)

@@ -23,69 +23,28 @@ from .kontext_text_to_image_input import KontextTextToImageInput
 from .log_entry import LogEntry
 from .log_entry_labels import LogEntryLabels
 from .output_format import OutputFormat
+from .queue_priority import QueuePriority
 from .queue_submit_response import QueueSubmitResponse
 from .request_status import RequestStatus
 from .request_status_metrics import RequestStatusMetrics
 from .safety_tolerance import SafetyTolerance
 from .stream_status_logs import StreamStatusLogs
-from .submit_flux_dev_image_to_image_x_fal_no_retry import (
-    SubmitFluxDevImageToImageXFalNoRetry,
-)
-from .submit_flux_dev_image_to_image_x_fal_queue_priority import (
-    SubmitFluxDevImageToImageXFalQueuePriority,
-)
 from .submit_flux_dev_image_to_image_x_fal_store_io import (
     SubmitFluxDevImageToImageXFalStoreIO,
 )
-from .submit_flux_dev_redux_x_fal_no_retry import SubmitFluxDevReduxXFalNoRetry
-from .submit_flux_dev_redux_x_fal_queue_priority import (
-    SubmitFluxDevReduxXFalQueuePriority,
-)
 from .submit_flux_dev_redux_x_fal_store_io import SubmitFluxDevReduxXFalStoreIO
-from .submit_flux_dev_x_fal_no_retry import SubmitFluxDevXFalNoRetry
-from .submit_flux_dev_x_fal_queue_priority import SubmitFluxDevXFalQueuePriority
 from .submit_flux_dev_x_fal_store_io import SubmitFluxDevXFalStoreIO
-from .submit_flux_schnell_redux_x_fal_no_retry import SubmitFluxSchnellReduxXFalNoRetry
-from .submit_flux_schnell_redux_x_fal_queue_priority import (
-    SubmitFluxSchnellReduxXFalQueuePriority,
-)
 from .submit_flux_schnell_redux_x_fal_store_io import SubmitFluxSchnellReduxXFalStoreIO
-from .submit_flux_schnell_x_fal_no_retry import SubmitFluxSchnellXFalNoRetry
-from .submit_flux_schnell_x_fal_queue_priority import SubmitFluxSchnellXFalQueuePriority
 from .submit_flux_schnell_x_fal_store_io import SubmitFluxSchnellXFalStoreIO
-from .submit_kontext_max_multi_x_fal_no_retry import SubmitKontextMaxMultiXFalNoRetry
-from .submit_kontext_max_multi_x_fal_queue_priority import (
-    SubmitKontextMaxMultiXFalQueuePriority,
-)
 from .submit_kontext_max_multi_x_fal_store_io import SubmitKontextMaxMultiXFalStoreIO
-from .submit_kontext_max_text_to_image_x_fal_no_retry import (
-    SubmitKontextMaxTextToImageXFalNoRetry,
-)
-from .submit_kontext_max_text_to_image_x_fal_queue_priority import (
-    SubmitKontextMaxTextToImageXFalQueuePriority,
-)
 from .submit_kontext_max_text_to_image_x_fal_store_io import (
     SubmitKontextMaxTextToImageXFalStoreIO,
 )
-from .submit_kontext_max_x_fal_no_retry import SubmitKontextMaxXFalNoRetry
-from .submit_kontext_max_x_fal_queue_priority import SubmitKontextMaxXFalQueuePriority
 from .submit_kontext_max_x_fal_store_io import SubmitKontextMaxXFalStoreIO
-from .submit_kontext_multi_x_fal_no_retry import SubmitKontextMultiXFalNoRetry
-from .submit_kontext_multi_x_fal_queue_priority import (
-    SubmitKontextMultiXFalQueuePriority,
-)
 from .submit_kontext_multi_x_fal_store_io import SubmitKontextMultiXFalStoreIO
-from .submit_kontext_text_to_image_x_fal_no_retry import (
-    SubmitKontextTextToImageXFalNoRetry,
-)
-from .submit_kontext_text_to_image_x_fal_queue_priority import (
-    SubmitKontextTextToImageXFalQueuePriority,
-)
 from .submit_kontext_text_to_image_x_fal_store_io import (
     SubmitKontextTextToImageXFalStoreIO,
 )
-from .submit_kontext_x_fal_no_retry import SubmitKontextXFalNoRetry
-from .submit_kontext_x_fal_queue_priority import SubmitKontextXFalQueuePriority
 from .submit_kontext_x_fal_store_io import SubmitKontextXFalStoreIO
 from .validation_error_item import ValidationErrorItem
 from .validation_error_item_ctx import ValidationErrorItemCtx
@@ -118,43 +77,22 @@ __all__ = (
     "LogEntry",
     "LogEntryLabels",
     "OutputFormat",
+    "QueuePriority",
     "QueueSubmitResponse",
     "RequestStatus",
     "RequestStatusMetrics",
     "SafetyTolerance",
     "StreamStatusLogs",
-    "SubmitFluxDevImageToImageXFalNoRetry",
-    "SubmitFluxDevImageToImageXFalQueuePriority",
     "SubmitFluxDevImageToImageXFalStoreIO",
-    "SubmitFluxDevReduxXFalNoRetry",
-    "SubmitFluxDevReduxXFalQueuePriority",
     "SubmitFluxDevReduxXFalStoreIO",
-    "SubmitFluxDevXFalNoRetry",
-    "SubmitFluxDevXFalQueuePriority",
     "SubmitFluxDevXFalStoreIO",
-    "SubmitFluxSchnellReduxXFalNoRetry",
-    "SubmitFluxSchnellReduxXFalQueuePriority",
     "SubmitFluxSchnellReduxXFalStoreIO",
-    "SubmitFluxSchnellXFalNoRetry",
-    "SubmitFluxSchnellXFalQueuePriority",
     "SubmitFluxSchnellXFalStoreIO",
-    "SubmitKontextMaxMultiXFalNoRetry",
-    "SubmitKontextMaxMultiXFalQueuePriority",
     "SubmitKontextMaxMultiXFalStoreIO",
-    "SubmitKontextMaxTextToImageXFalNoRetry",
-    "SubmitKontextMaxTextToImageXFalQueuePriority",
     "SubmitKontextMaxTextToImageXFalStoreIO",
-    "SubmitKontextMaxXFalNoRetry",
-    "SubmitKontextMaxXFalQueuePriority",
     "SubmitKontextMaxXFalStoreIO",
-    "SubmitKontextMultiXFalNoRetry",
-    "SubmitKontextMultiXFalQueuePriority",
     "SubmitKontextMultiXFalStoreIO",
-    "SubmitKontextTextToImageXFalNoRetry",
-    "SubmitKontextTextToImageXFalQueuePriority",
     "SubmitKontextTextToImageXFalStoreIO",
-    "SubmitKontextXFalNoRetry",
-    "SubmitKontextXFalQueuePriority",
     "SubmitKontextXFalStoreIO",
     "ValidationErrorItem",
     "ValidationErrorItemCtx",
