@@ -13,6 +13,8 @@ Rules
   - minor: something was added or widened compatibly, or the contract changed in a way this checker
     does not classify (review those by hand);
   - patch: documentation only (description, summary, title, examples, x-* extensions, contact, ...).
+* A media type's `schema` (the whole body) and OpenAPI 3.2's `itemSchema` (each item of a stream)
+  are compared alike; a text body (`type: string`) replaced by an `itemSchema` is a narrowing.
 * Schemas are compared in the direction data flows. In a *request* (parameters and request bodies the
   client sends; the responses a webhook receiver sends back) narrowing breaks clients: a type, enum,
   bound, length, pattern or format that accepts fewer values, a property that became required, a
@@ -196,6 +198,13 @@ class Comparer:
 
     # ---- whole document ----
     def compare(self) -> list[Change]:
+        if str(self.old.get("openapi")) != str(self.new.get("openapi")):
+            # The API is the same; tools that read only the old OpenAPI version need a view of it.
+            self.add(
+                Level.MINOR,
+                "(document)",
+                f"OpenAPI version {self.old.get('openapi')} -> {self.new.get('openapi')}",
+            )
         old_paths, new_paths = _dict(self.old.get("paths")), _dict(self.new.get("paths"))
         for path, old_item in old_paths.items():
             if path not in new_paths:
@@ -343,11 +352,23 @@ class Comparer:
             if media not in new_c:
                 self.add(Level.MAJOR, where, f"media type {media} removed")
                 continue
-            self.schema(
-                _dict(mt).get("schema"), _dict(new_c[media]).get("schema"), flow, f"{where} ({media})"
-            )
+            self._media_schemas(f"{where} ({media})", _dict(mt), _dict(new_c[media]), flow)
         for media in new_c.keys() - old_c.keys():
             self.add(Level.MINOR, where, f"media type {media} added")
+
+    def _media_schemas(self, where: str, old: dict[str, Json], new: dict[str, Json], flow: Flow) -> None:
+        """`schema` (the whole body) and 3.2's `itemSchema` (each item of a stream, e.g. an SSE event)."""
+        o_body, n_body = old.get("schema"), new.get("schema")
+        o_item, n_item = old.get("itemSchema"), new.get("itemSchema")
+        if o_item is None and n_item is not None and n_body is None and _dict(o_body).get("type") == "string":
+            # A stream once described as plain text now has a schema per item: only narrower.
+            self.narrowed(flow, where, "stream body described per item (itemSchema) instead of as text")
+            return
+        if o_item is not None and n_item is None:
+            self.widened(flow, where, "itemSchema removed")
+            return
+        self.schema(o_body, n_body, flow, where)
+        self.schema(o_item, n_item, flow, f"{where} itemSchema")
 
     def _request_body(self, where: str, old_raw: Json, new_raw: Json, flow: Flow) -> None:
         bwhere = f"{where} requestBody"

@@ -656,6 +656,21 @@ export interface components {
             /** @description Machine-readable failure kind, e.g. `runner_disconnected`, `client_cancelled`. */
             error_type?: string | null;
         };
+        /**
+         * @description One Server-Sent Event of `stream_status`, as OpenAPI 3.2 models `text/event-stream` items: the
+         *     event's fields, with `data` holding a `RequestStatus` as JSON text. fal sends neither `event`
+         *     nor `id`; comments (`: ping`) are not events.
+         */
+        StatusEvent: {
+            /** @description The event's data, a `RequestStatus` serialized as JSON. */
+            data: string;
+            /** @description The event type; fal sends none (the default `message`). */
+            event?: string;
+            /** @description The event id; fal sends none, so a stream cannot be resumed. */
+            id?: string;
+            /** @description Reconnection time in milliseconds; fal sends none. */
+            retry?: number;
+        };
         /** @description Outcome of a cancel request. */
         CancelResponse: {
             /** @description `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED` (newer: `OK`, `NOT_FOUND`). */
@@ -1715,7 +1730,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream of `RequestStatus` objects, one per `data:` line. */
+            /**
+             * @description An event stream: one event per status change, whose `data` is a `RequestStatus` JSON object,
+             *     and `: ping` comments in between. With `logs=1`, each event's `logs` holds only the lines
+             *     new since the previous event (a polled status holds all of them).
+             */
             200: {
                 headers: {
                     [name: string]: unknown;

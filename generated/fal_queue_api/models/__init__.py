@@ -28,6 +28,7 @@ from .queue_submit_response import QueueSubmitResponse
 from .request_status import RequestStatus
 from .request_status_metrics import RequestStatusMetrics
 from .safety_tolerance import SafetyTolerance
+from .status_event import StatusEvent
 from .stream_status_logs import StreamStatusLogs
 from .submit_flux_dev_image_to_image_x_fal_store_io import (
     SubmitFluxDevImageToImageXFalStoreIO,
@@ -82,6 +83,7 @@ __all__ = (
     "RequestStatus",
     "RequestStatusMetrics",
     "SafetyTolerance",
+    "StatusEvent",
     "StreamStatusLogs",
     "SubmitFluxDevImageToImageXFalStoreIO",
     "SubmitFluxDevReduxXFalStoreIO",
