@@ -676,13 +676,34 @@ export interface components {
             /** @description `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED` (newer: `OK`, `NOT_FOUND`). */
             status: string;
         };
-        /** @description A generated image. FLUX.1 outputs always carry width and height; Kontext edit outputs may not. */
+        /**
+         * @description A generated image of the FLUX.1 models and of Kontext multi-image and text-to-image: fal's
+         *     per-endpoint documents require `url`, `width` and `height`.
+         */
         Image: {
             /** @description Public URL of the file (expires), or a data URI in sync mode. */
             url: string;
             /** @description Width in pixels. */
-            width?: number;
+            width: number;
             /** @description Height in pixels. */
+            height: number;
+            /** @description MIME type. Default: `image/jpeg`. */
+            content_type?: string;
+            /** @description Suggested file name (never trust it as a path). */
+            file_name?: string;
+            /** @description Size in bytes. */
+            file_size?: number;
+        };
+        /**
+         * @description A generated image as a file, of which only `url` is always there: Kontext edit outputs
+         *     (`fal-ai/flux-pro/kontext`, `.../kontext/max`) and models this document does not list.
+         */
+        FileImage: {
+            /** @description Public URL of the file (expires), or a data URI in sync mode. */
+            url: string;
+            /** @description Width in pixels (when known). */
+            width?: number;
+            /** @description Height in pixels (when known). */
             height?: number;
             /** @description MIME type. Default: `image/jpeg`. */
             content_type?: string;
@@ -702,7 +723,10 @@ export interface components {
             /** @description Size in bytes. */
             file_size?: number;
         };
-        /** @description Output of the eleven image models. */
+        /**
+         * @description Output of nine of the eleven image models: FLUX.1 [dev] and [schnell] (all five) and Kontext
+         *     multi-image and text-to-image (four). Every image carries `width` and `height`.
+         */
         ImageOutput: {
             /** @description The generated images. */
             images: components["schemas"]["Image"][];
@@ -717,16 +741,38 @@ export interface components {
             /** @description The prompt used (empty for Redux). */
             prompt: string;
         };
+        /** @description Output of Kontext edit (`fal-ai/flux-pro/kontext`, `fal-ai/flux-pro/kontext/max`), whose images may lack a size. */
+        KontextEditOutput: {
+            /** @description The edited images. */
+            images: components["schemas"]["FileImage"][];
+            /** @description Seconds spent per stage, e.g. `inference`. */
+            timings: {
+                [key: string]: number;
+            };
+            /** @description The seed used. */
+            seed: number;
+            /** @description One flag per image. */
+            has_nsfw_concepts: boolean[];
+            /** @description The prompt used. */
+            prompt: string;
+        };
         /** @description Output of video models. */
         VideoOutput: {
             video: components["schemas"]["File"];
         };
-        /** @description Output of a model this document does not describe. */
+        /**
+         * @description Output of a model this document does not describe: any JSON object, except that `images`, when
+         *     present, is a list of images and `video` a file (so a changed shape of either is caught).
+         */
         GenericOutput: {
+            /** @description Generated images, when the model returns any. */
+            images?: components["schemas"]["FileImage"][];
+            video?: components["schemas"]["File"];
+        } & {
             [key: string]: unknown;
         };
         /** @description A job's result; the first shape that fits. */
-        ResultOutput: components["schemas"]["ImageOutput"] | components["schemas"]["VideoOutput"] | components["schemas"]["GenericOutput"];
+        ResultOutput: components["schemas"]["ImageOutput"] | components["schemas"]["KontextEditOutput"] | components["schemas"]["VideoOutput"] | components["schemas"]["GenericOutput"];
         /** @description One field's validation problem. */
         ValidationErrorItem: {
             /** @description Path to the field, e.g. `["body", "guidance_scale"]`. */

@@ -8,13 +8,17 @@ purpose so that the contract is shown to catch it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 import yaml
 
 pytestmark = pytest.mark.contract
@@ -122,3 +126,86 @@ def test_plain_run_catches_a_broken_event_schema(make_gateway: Any, tmp_path: Pa
     assert done.returncode != 0, output[-4000:]
     assert SSE_VIOLATION in output, output[-6000:]
     assert "'field_no_status_has' is a required property" in output.replace('"', "'"), output[-6000:]
+
+
+# ---- the result contract can fail: a server with a wrong result is caught ----
+class ResultServer:
+    """A loopback ASGI app that answers every GET with one fixed JSON body (status 200)."""
+
+    def __init__(self, body: object) -> None:
+        self.body = json.dumps(body).encode()
+        self.hits = 0
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=0, log_level="error", lifespan="off", interface="asgi3"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert scope["type"] == "http"
+        self.hits += 1
+        headers = [(b"content-type", b"application/json"), (b"x-fal-request-id", b"req-1")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30  # a generous bound on a loaded machine
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.server.started, "the result server did not start"
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+@pytest.fixture
+def result_server() -> type[ResultServer]:
+    return ResultServer
+
+
+RESULT_RUN = (
+    "--include-operation-id",
+    "get_result",
+    "--checks",
+    "response_schema_conformance",
+    "--phases",
+    "examples,fuzzing",
+    "--max-examples",
+    "5",
+)
+
+
+@pytest.mark.timeout(200)
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"images": "not-a-list"},
+        {"video": {"content_type": "video/mp4"}},
+        {"images": [{"width": 1024, "height": 768}], "seed": 1},
+    ],
+    ids=["images-not-a-list", "video-without-url", "image-without-url"],
+)
+def test_plain_run_catches_a_wrong_result(result_server: Any, tmp_path: Path, wrong: object) -> None:
+    server = result_server(wrong)
+    with server as url:
+        done = plain_schemathesis(SPEC, url, "test-key", tmp_path, *RESULT_RUN)
+    output = done.stdout + done.stderr
+    assert server.hits > 0, output[-3000:]
+    assert done.returncode != 0, output[-4000:]
+    assert "Response violates schema" in output, output[-6000:]
+
+
+@pytest.mark.timeout(200)
+def test_plain_run_passes_a_free_form_result_of_an_unlisted_model(result_server: Any, tmp_path: Path) -> None:
+    """The control: the same run against a result the contract allows finds nothing."""
+    server = result_server({"audio": {"url": "https://v3.fal.media/a.mp3"}, "images": [{"url": "u"}]})
+    with server as url:
+        done = plain_schemathesis(SPEC, url, "test-key", tmp_path, *RESULT_RUN)
+    output = done.stdout + done.stderr
+    assert server.hits > 0, output[-3000:]
+    assert done.returncode == 0, output[-6000:]
+    assert "Response violates schema" not in output

@@ -325,3 +325,90 @@ def test_both_start_timeout_headers_are_submit_parameters_and_sent() -> None:
     assert headers["X-Fal-Request-Timeout"] == "30.0"
     assert headers["X-Fal-Request-Start-Timeout"] == "20.0"
     assert (headers["X-Fal-Queue-Priority"], headers["X-Fal-No-Retry"]) == ("high", "YES")
+
+
+def _result_validator() -> Any:
+    import jsonschema
+
+    schema = {"$ref": "#/components/schemas/ResultOutput", "components": SPEC["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+KONTEXT_EDIT_RESULT = {
+    "images": [{"url": "https://v3.fal.media/files/x.jpg", "content_type": "image/jpeg"}],
+    "timings": {},
+    "seed": 1,
+    "has_nsfw_concepts": [False],
+    "prompt": "make it green",
+}
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        SEED_IMAGE_RESULT,
+        SEED_VIDEO_RESULT,
+        KONTEXT_EDIT_RESULT,
+        {"audio": {"url": "https://v3.fal.media/a.mp3"}},  # a model this document does not list
+        {"images": [{"url": "https://v3.fal.media/u.png"}], "upscale_factor": 4},  # ditto, with images
+        {},
+    ],
+)
+def test_valid_results_pass(result: dict[str, Any]) -> None:
+    assert list(_result_validator().iter_errors(result)) == []
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"images": "not-a-list"},
+        {"images": [{"width": 1024, "height": 768}]},  # an image without url
+        {"images": ["https://v3.fal.media/u.png"]},
+        {"video": "https://v3.fal.media/v.mp4"},
+        {"video": {"content_type": "video/mp4"}},
+        {**SEED_IMAGE_RESULT, "images": {"url": "u"}},
+        [SEED_IMAGE_RESULT],
+    ],
+)
+def test_wrong_result_shapes_fail(result: Any) -> None:
+    assert not _result_validator().is_valid(result)
+
+
+def test_nine_models_images_carry_their_size() -> None:
+    image = SPEC["components"]["schemas"]["Image"]
+    assert {"url", "width", "height"} <= set(image["required"])
+    with pytest.raises(KeyError):
+        gen.Image.from_dict({"url": "u"})
+
+
+def test_generated_result_parser_takes_sizeless_kontext_images_and_refuses_wrong_shapes() -> None:
+    import httpx
+    from fal_queue_api.api.queue.get_result import _parse_response
+    from fal_queue_api.client import Client
+
+    client = Client(base_url="http://127.0.0.1")
+    parsed = _parse_response(client=client, response=httpx.Response(200, json=KONTEXT_EDIT_RESULT))
+    assert isinstance(parsed, gen.KontextEditOutput)
+    assert isinstance(parsed.images[0].width, Unset)
+    with pytest.raises((TypeError, ValueError, KeyError, AttributeError)):
+        _parse_response(client=client, response=httpx.Response(200, json={"images": "not-a-list"}))
+
+
+def test_no_schema_keyword_is_a_stray_null() -> None:
+    """A comma inside an unquoted flow-mapping description (`{ description: a, b }`) makes `b` a key
+    with a null value; no schema keyword is ever null."""
+
+    def strays(node: Any, path: str) -> list[str]:
+        found: list[str] = []
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None and key not in ("default", "const", "example"):
+                    found.append(f"{path}/{key}")
+                found += strays(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found += strays(value, f"{path}/{index}")
+        return found
+
+    roots = {"schemas": SPEC["components"]["schemas"], "parameters": SPEC["components"]["parameters"]}
+    assert strays(roots, "#/components") == []

@@ -5,6 +5,7 @@ from .aspect_ratio import AspectRatio
 from .cancel_response import CancelResponse
 from .error import Error
 from .file import File
+from .file_image import FileImage
 from .flux_dev_image_to_image_input import FluxDevImageToImageInput
 from .flux_dev_redux_input import FluxDevReduxInput
 from .flux_dev_text_to_image_input import FluxDevTextToImageInput
@@ -18,6 +19,8 @@ from .image_output_timings import ImageOutputTimings
 from .image_size import ImageSize
 from .image_size_preset import ImageSizePreset
 from .kontext_edit_input import KontextEditInput
+from .kontext_edit_output import KontextEditOutput
+from .kontext_edit_output_timings import KontextEditOutputTimings
 from .kontext_multi_input import KontextMultiInput
 from .kontext_text_to_image_input import KontextTextToImageInput
 from .log_entry import LogEntry
@@ -60,6 +63,7 @@ __all__ = (
     "CancelResponse",
     "Error",
     "File",
+    "FileImage",
     "FluxDevImageToImageInput",
     "FluxDevReduxInput",
     "FluxDevTextToImageInput",
@@ -73,6 +77,8 @@ __all__ = (
     "ImageSize",
     "ImageSizePreset",
     "KontextEditInput",
+    "KontextEditOutput",
+    "KontextEditOutputTimings",
     "KontextMultiInput",
     "KontextTextToImageInput",
     "LogEntry",
