@@ -605,12 +605,25 @@ class Comparer:
         return isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
 
     @staticmethod
-    def _any_object(schema: Json) -> bool:
-        """A member that accepts every JSON object (like GenericOutput)."""
+    def _catch_all_pins(schema: Json) -> dict[str, Json] | None:
+        """The properties a catch-all member (like GenericOutput) pins, or None when it is none.
+
+        A catch-all accepts every JSON object except those whose optional `properties` it lists have
+        another shape (GenericOutput pins `images` and `video`).
+        """
         if not isinstance(schema, dict) or schema.get("type") != "object":
+            return None
+        constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties", "properties"}
+        if constraining or schema.get("additionalProperties", True) is not True:
+            return None
+        return _dict(schema.get("properties"))
+
+    def _covered_by(self, pins: dict[str, Json], member: Json) -> bool:
+        """A new object member the catch-all already accepted: it pins the same properties alike."""
+        if not self._is_object(member):
             return False
-        constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties"}
-        return not constraining and schema.get("additionalProperties", True) is True
+        props = _dict(_dict(member).get("properties"))
+        return all(name in props and _canon(props[name]) == _canon(pin) for name, pin in pins.items())
 
     def _member_pairs(
         self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str
@@ -639,12 +652,14 @@ class Comparer:
             o_m, n_m = self._member_keys(o_list), self._member_keys(n_list)
             for k in o_m.keys() - n_m.keys():
                 self.narrowed(flow, where, f"{key} member {k} removed")
-            catch_all = any(self._any_object(self.resolve(self.old, m)) for m in o_m.values())
+            pins = [self._catch_all_pins(self.resolve(self.old, m)) for m in o_m.values()]
+            catch_alls = [p for p in pins if p is not None]
             for k in n_m.keys() - o_m.keys():
-                if catch_all and self._is_object(self.resolve(self.new, n_m[k])):
+                added = self.resolve(self.new, n_m[k])
+                if any(self._covered_by(p, added) for p in catch_alls):
                     # e.g. a new model's output next to GenericOutput: readers already accepted it.
                     self.add(
-                        Level.MINOR, where, f"{key} member {k} added (an old member accepted any object)"
+                        Level.MINOR, where, f"{key} member {k} added (an old member accepted any such object)"
                     )
                 else:
                     self.widened(flow, where, f"{key} member {k} added")

@@ -214,12 +214,15 @@ def _request_enum_widened(doc: Doc) -> None:
     _schema(doc, "OutputFormat")["enum"].append("webp")
 
 
-def _output_added_next_to_catch_all(doc: Doc) -> None:
+def _output_added_next_to_catch_all(doc: Doc, pin: bool = True) -> None:
+    # GenericOutput accepts any object whose `images`/`video` have their shapes: a new output that
+    # pins them alike accepts nothing GenericOutput did not.
+    pinned = _schema(doc, "GenericOutput")["properties"] if pin else {}
     doc["components"]["schemas"]["AudioOutput"] = {
         "type": "object",
         "description": "Output of audio models.",
         "required": ["audio"],
-        "properties": {"audio": {"$ref": "#/components/schemas/File"}},
+        "properties": {"audio": {"$ref": "#/components/schemas/File"}, **pinned},
     }
     _schema(doc, "ResultOutput")["anyOf"].insert(2, {"$ref": "#/components/schemas/AudioOutput"})
 
@@ -348,3 +351,15 @@ def test_enum_replaced_by_a_pattern(compat: ModuleType, fresh_spec: Callable[[],
 
     assert levels(wider) == {compat.Level.MINOR}
     assert compat.Level.MAJOR in levels(narrower)
+
+
+def test_output_that_does_not_pin_what_generic_output_pins_is_a_widening(
+    compat: ModuleType, spec_doc: Doc, fresh_spec: Callable[[], Doc]
+) -> None:
+    """`{"audio": ..., "images": "x"}` was no valid result; with an unpinned AudioOutput it would be."""
+    new = fresh_spec()
+    _output_added_next_to_catch_all(new, pin=False)
+    levels = {
+        c.level for c in compat.compare(spec_doc, new) if c.where == "#/components/schemas/ResultOutput"
+    }
+    assert levels == {compat.Level.MAJOR}
