@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -209,3 +212,202 @@ def test_plain_run_passes_a_free_form_result_of_an_unlisted_model(result_server:
     assert server.hits > 0, output[-3000:]
     assert done.returncode == 0, output[-6000:]
     assert "Response violates schema" not in output
+
+
+# ---- the whole published contract against the mock, with every check and phase ----
+@dataclass(frozen=True)
+class Failure:
+    section: str
+    """The operation (`PUT /{owner}/...`) or `Stateful tests`."""
+    check: str
+    """schemathesis' code and title, e.g. `ST202 Schema-valid request rejected`."""
+    status: int
+    body: str
+    last_request: str
+    """The last `curl` line of the reproduction (for stateful failures: the call that failed)."""
+
+    @property
+    def state_dependent_400(self) -> bool:
+        """A 400 the spec declares for a job in the wrong state; a fuzzer cannot know the state.
+
+        get_result: `still_in_progress` before completion; cancel_request: `ALREADY_COMPLETED` after.
+        positive_data_acceptance (ST202) reports them because valid data got a 4xx.
+        """
+        if not self.check.startswith("ST202") or self.status != 400:
+            return False
+        result = self.section == "GET /{owner}/{app}/requests/{request_id}" or (
+            self.section == "Stateful tests" and re.search(r"-X GET .*/requests/[^/ ]+$", self.last_request)
+        )
+        cancel = self.section.startswith("PUT ") or (
+            self.section == "Stateful tests" and re.search(r"-X PUT .*/cancel$", self.last_request)
+        )
+        return bool(
+            (result and '"error_type":"still_in_progress"' in self.body)
+            or (cancel and self.body == '{"status":"ALREADY_COMPLETED"}')
+        )
+
+    @property
+    def mock_refuses_foreign_webhook(self) -> bool:
+        """The mock answers 422 to a `fal_webhook` that is not loopback (fal takes any http(s) URL).
+
+        Issue 11 asks the mock to accept and record such URLs; that change is being made elsewhere.
+        """
+        return self.status == 422 and '"loc":["query","fal_webhook"]' in self.body
+
+
+SECTION = re.compile(r"^_{3,} (.+?) _{3,}$", re.MULTILINE)
+CHECK = re.compile(r"^- (ST\d+ .+)$", re.MULTILINE)
+STATUS = re.compile(r"^\[(\d{3})\] [^\n]*\n\s*\n\s*`(.*)`$", re.MULTILINE)
+
+
+def parse_failures(output: str) -> list[Failure]:
+    """Every failure schemathesis printed, with its section, check, status and body."""
+    start, end = output.find("= FAILURES ="), output.find("= SUMMARY =")
+    if start < 0:
+        return []
+    text = output[start:end]
+    heads = list(SECTION.finditer(text))
+    failures: list[Failure] = []
+    for index, head in enumerate(heads):
+        block = text[head.end() : heads[index + 1].start() if index + 1 < len(heads) else len(text)]
+        for case in re.split(r"^\d+\. Test Case ID: ", block, flags=re.MULTILINE)[1:]:
+            curls = [line.strip() for line in case.splitlines() if line.strip().startswith("curl ")]
+            for check in CHECK.finditer(case):
+                after = case[check.end() :]
+                status = STATUS.search(after)
+                failures.append(
+                    Failure(
+                        section=head.group(1).strip(),
+                        check=check.group(1).strip(),
+                        status=int(status.group(1)) if status else 0,
+                        body=status.group(2) if status else "",
+                        last_request=curls[-1] if curls else "",
+                    )
+                )
+    return failures
+
+
+@dataclass
+class FullRun:
+    output: str
+    returncode: int
+    failures: list[Failure]
+    stats: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def full_plain_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullRun]:
+    """One plain run (all checks, all phases, stateful links) of openapi.yaml against a fresh mock."""
+    from fal_queue.mock import MockConfig, MockGateway
+
+    config = MockConfig(
+        queue_delay=0.002, run_time=0.005, workers=64, url_style="fal", upstream_origin="https://127.0.0.2:9"
+    )
+    with MockGateway(config) as gateway:
+        done = plain_schemathesis(
+            SPEC,
+            gateway.base_url,
+            gateway.key,
+            tmp_path_factory.mktemp("plain-run"),
+            "--max-examples",
+            os.environ.get("FAL_QUEUE_CONTRACT_MAX_EXAMPLES", "10"),
+            timeout=900,
+        )
+        output = done.stdout + done.stderr
+        yield FullRun(output, done.returncode, parse_failures(output), gateway.stats())
+
+
+@pytest.mark.timeout(960)
+def test_full_plain_run_covers_every_operation_and_phase(full_plain_run: FullRun) -> None:
+    output = full_plain_run.output
+    assert "Open API 3.2.0" in output and re.search(r"Tested: 15\b", output), output[-4000:]
+    for phase in ("Examples", "Coverage", "Fuzzing", "Stateful"):
+        assert re.search(rf"[✅❌] {phase}\b", output), f"phase {phase} did not run:\n{output[-4000:]}"
+    generated = re.search(r"(\d+) generated", output)
+    assert generated and int(generated.group(1)) >= 1000, output[-3000:]
+    links = re.search(r"API Links:\s+(\d+) covered", output)
+    assert links and int(links.group(1)) > 0, output[-3000:]
+    stats = full_plain_run.stats
+    assert stats["jobs_created"] > 0 and stats["requests_by_operation"]["stream"] > 0, stats
+    # The parser saw every failure schemathesis counted.
+    counted = sum(int(n) for n in re.findall(r"^\s+❌ ST\d+ [^:\n]+: (\d+)$", output, re.MULTILINE))
+    assert len(full_plain_run.failures) >= counted, (full_plain_run.failures, output[-3000:])
+
+
+@pytest.mark.timeout(960)
+def test_full_plain_run_finds_nothing_but_declared_state_400s_and_pending_mock_work(
+    full_plain_run: FullRun,
+) -> None:
+    """No check is excluded from the run. Two kinds of finding are set aside, by what they are:
+
+    * the state-dependent 400s the spec declares (result before completion, cancel after it), which
+      positive_data_acceptance reports because a fuzzer cannot know a job's state;
+    * the mock's 422 to a non-loopback `fal_webhook` (asserted separately below, xfail until the
+      mock's issue-11 change is merged).
+    Anything else fails this test.
+    """
+    unexpected = [
+        f for f in full_plain_run.failures if not (f.state_dependent_400 or f.mock_refuses_foreign_webhook)
+    ]
+    assert unexpected == [], "\n".join(map(str, unexpected)) + "\n" + full_plain_run.output[-8000:]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="the mock answers 422 to fal_webhook=https://example.com/fal-hook (the spec's own example) and "
+    "to any non-loopback URL; issue 11 has the mock accept any http(s) URL and record it (mock engineer)",
+)
+@pytest.mark.timeout(960)
+def test_full_plain_run_mock_takes_any_webhook_url(full_plain_run: FullRun) -> None:
+    refused = [f for f in full_plain_run.failures if f.mock_refuses_foreign_webhook]
+    assert refused == [], "\n".join(f"{f.section}: {f.check} [{f.status}] {f.body}" for f in refused)
+
+
+SAMPLE_FAILURES = """
+=================== FAILURES ===================
+_____________ GET /{owner}/{app}/requests/{request_id} _____________
+1. Test Case ID: aaaaaa
+
+- ST202 Schema-valid request rejected
+
+    Valid data should have been accepted
+
+[400] Bad Request:
+
+    `{"detail":"Request is still in progress","error_type":"still_in_progress"}`
+
+Reproduce with:
+
+    curl -X GET -H 'Authorization: [Filtered]' http://127.0.0.1:1/fal-ai/flux-1/requests/abc
+
+_____________ GET /{owner}/{app}/requests/{request_id}/status _____________
+1. Test Case ID: bbbbbb
+
+- ST100 Server error
+
+[500] Internal Server Error:
+
+    `{"detail":"boom"}`
+
+- ST108 Response violates schema
+
+[500] Internal Server Error:
+
+    `{"detail":"boom"}`
+
+Reproduce with:
+
+    curl -X GET -H 'Authorization: [Filtered]' http://127.0.0.1:1/fal-ai/flux-1/requests/abc/status
+
+=================== SUMMARY ===================
+"""
+
+
+def test_failure_parser_sets_aside_only_what_it_should() -> None:
+    failures = parse_failures(SAMPLE_FAILURES)
+    assert [(f.check[:5], f.status) for f in failures] == [("ST202", 400), ("ST100", 500), ("ST108", 500)]
+    assert [f.state_dependent_400 for f in failures] == [True, False, False]
+    assert not any(f.mock_refuses_foreign_webhook for f in failures)
+    # The same 400 body on an operation that does not declare it for state is not set aside.
+    moved = SAMPLE_FAILURES.replace("GET /{owner}/{app}/requests/{request_id} _", "GET /fal-ai/x _", 1)
+    assert parse_failures(moved)[0].state_dependent_400 is False
