@@ -14,10 +14,13 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export PATH := $(abspath $(BIN)):$(abspath node_modules/.bin):$(PATH)
 
 GEN_PKG := generated/fal_queue_api
-GEN_CMD = $(BIN)/openapi-python-client generate --path openapi.yaml --config openapi-python-client.yaml \
+# openapi.yaml is OpenAPI 3.2 (the only version that can describe each event of the status stream);
+# the generator and openapi-typescript read its 3.1 view, derived by spec/views.py (see spec/README.md).
+VIEW31 := build/openapi-3.1.json
+GEN_CMD = $(BIN)/openapi-python-client generate --path $(VIEW31) --config openapi-python-client.yaml \
 	--meta none --overwrite --fail-on-warning
 
-.PHONY: help setup generate check-generated lint test test-fast demo mock bench docs ts clean
+.PHONY: help setup view generate check-generated lint test test-fast demo mock bench docs ts clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,16 +39,20 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.synced node_modules/.installed ## Create .venv and node_modules from the lock files
 
+# Rebuilt on every use (a fraction of a second): a stale view could never hide drift.
+view: setup ## Derive the OpenAPI 3.1 view build/openapi-3.1.json from openapi.yaml (3.2)
+	@$(BIN)/python spec/views.py --output $(VIEW31)
+
 # The generator runs outside the repository so that its ruff post-hooks never pick up our own ruff
 # settings: the output depends on openapi.yaml and the pinned tools only.
-generate: setup ## Rebuild generated/ from openapi.yaml
+generate: view ## Rebuild generated/ from openapi.yaml (through its 3.1 view)
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GEN_CMD) --output-path $$tmp/fal_queue_api >/dev/null; rm -rf $$tmp/fal_queue_api/.ruff_cache; \
 	rm -rf $(GEN_PKG); mkdir -p generated; cp -r $$tmp/fal_queue_api $(GEN_PKG)
 	@echo "generated $(GEN_PKG) from openapi.yaml"
 	$(BIN)/python tools/unasync.py
 
-check-generated: setup ## Fail when generated/ differs from what openapi.yaml makes
+check-generated: view ## Fail when generated/ differs from what openapi.yaml makes
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(GEN_CMD) --output-path $$tmp/fal_queue_api >/dev/null; rm -rf $$tmp/fal_queue_api/.ruff_cache; \
 	diff -r -x __pycache__ $$tmp/fal_queue_api $(GEN_PKG) || { echo "generated/ drifted from openapi.yaml: run make generate"; exit 1; }
@@ -58,9 +65,10 @@ lint: setup ## ruff, mypy --strict, spec validation, redocly lint
 	$(BIN)/ruff check --isolated --extend-ignore=PYI036 $(GEN_PKG)  # PYI036 autofix breaks mypy there
 	$(BIN)/mypy --strict overlay/fal_queue $(GEN_PKG)
 	$(BIN)/openapi-spec-validator openapi.yaml
+	$(BIN)/python spec/views.py --output $(VIEW31) && $(BIN)/openapi-spec-validator $(VIEW31)
 	redocly lint openapi.yaml --format=summary 2>&1 | grep -v '[║╔╚]'
 	$(BIN)/ruff check spec && $(BIN)/ruff format --check spec
-	$(BIN)/mypy --strict spec/compat.py
+	$(BIN)/mypy --strict spec/compat.py spec/views.py
 	$(SPECTRAL_CMD)
 	$(COMPAT_CMD)
 
@@ -89,7 +97,8 @@ DOCS_OPTIONS := --openapi.schemaDefinitionsTagName=Schemas
 TS_DIR := clients/typescript
 TS_TYPES := $(TS_DIR)/fal-queue.d.ts
 # --default-non-nullable false: a field with a schema default stays optional in request types.
-TS_GEN = openapi-typescript openapi.yaml --default-non-nullable false
+# openapi-typescript reads the 3.1 view: it ignores 3.2's itemSchema (the stream would become `unknown`).
+TS_GEN = openapi-typescript $(VIEW31) --default-non-nullable false
 TSC_CMD = tsc --strict --noEmit -p $(TS_DIR)
 SPECTRAL_CMD = spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity warn --quiet
 COMPAT_CMD = $(BIN)/python spec/compat.py --quiet
@@ -99,12 +108,12 @@ docs: setup ## Offline HTML reference build/docs/index.html and single-file buil
 	redocly build-docs openapi.yaml --inlineBundle --output build/docs/index.html $(DOCS_OPTIONS) 2>&1 | $(DROP_BANNER)
 	redocly bundle openapi.yaml --output build/openapi.bundled.yaml 2>&1 | $(DROP_BANNER)
 
-ts: setup ## Regenerate clients/typescript/fal-queue.d.ts and type-check the example
+ts: view ## Regenerate clients/typescript/fal-queue.d.ts and type-check the example
 	$(TS_GEN) --output $(TS_TYPES) >/dev/null
 	$(TSC_CMD)
 	@echo "generated $(TS_TYPES) from openapi.yaml; example compiles"
 
-check-ts: setup ## Fail when the TypeScript types drifted from openapi.yaml or the example stops compiling
+check-ts: view ## Fail when the TypeScript types drifted from openapi.yaml or the example stops compiling
 	@mkdir -p build/ts
 	@$(TS_GEN) --output build/ts/fal-queue.d.ts >/dev/null
 	@diff -u $(TS_TYPES) build/ts/fal-queue.d.ts || { echo "$(TS_TYPES) drifted from openapi.yaml: run make ts"; exit 1; }

@@ -13,6 +13,8 @@ Rules
   - minor: something was added or widened compatibly, or the contract changed in a way this checker
     does not classify (review those by hand);
   - patch: documentation only (description, summary, title, examples, x-* extensions, contact, ...).
+* A media type's `schema` (the whole body) and OpenAPI 3.2's `itemSchema` (each item of a stream)
+  are compared alike; a text body (`type: string`) replaced by an `itemSchema` is a narrowing.
 * Schemas are compared in the direction data flows. In a *request* (parameters and request bodies the
   client sends; the responses a webhook receiver sends back) narrowing breaks clients: a type, enum,
   bound, length, pattern or format that accepts fewer values, a property that became required, a
@@ -196,6 +198,13 @@ class Comparer:
 
     # ---- whole document ----
     def compare(self) -> list[Change]:
+        if str(self.old.get("openapi")) != str(self.new.get("openapi")):
+            # The API is the same; tools that read only the old OpenAPI version need a view of it.
+            self.add(
+                Level.MINOR,
+                "(document)",
+                f"OpenAPI version {self.old.get('openapi')} -> {self.new.get('openapi')}",
+            )
         old_paths, new_paths = _dict(self.old.get("paths")), _dict(self.new.get("paths"))
         for path, old_item in old_paths.items():
             if path not in new_paths:
@@ -343,11 +352,23 @@ class Comparer:
             if media not in new_c:
                 self.add(Level.MAJOR, where, f"media type {media} removed")
                 continue
-            self.schema(
-                _dict(mt).get("schema"), _dict(new_c[media]).get("schema"), flow, f"{where} ({media})"
-            )
+            self._media_schemas(f"{where} ({media})", _dict(mt), _dict(new_c[media]), flow)
         for media in new_c.keys() - old_c.keys():
             self.add(Level.MINOR, where, f"media type {media} added")
+
+    def _media_schemas(self, where: str, old: dict[str, Json], new: dict[str, Json], flow: Flow) -> None:
+        """`schema` (the whole body) and 3.2's `itemSchema` (each item of a stream, e.g. an SSE event)."""
+        o_body, n_body = old.get("schema"), new.get("schema")
+        o_item, n_item = old.get("itemSchema"), new.get("itemSchema")
+        if o_item is None and n_item is not None and n_body is None and _dict(o_body).get("type") == "string":
+            # A stream once described as plain text now has a schema per item: only narrower.
+            self.narrowed(flow, where, "stream body described per item (itemSchema) instead of as text")
+            return
+        if o_item is not None and n_item is None:
+            self.widened(flow, where, "itemSchema removed")
+            return
+        self.schema(o_body, n_body, flow, where)
+        self.schema(o_item, n_item, flow, f"{where} itemSchema")
 
     def _request_body(self, where: str, old_raw: Json, new_raw: Json, flow: Flow) -> None:
         bwhere = f"{where} requestBody"
@@ -475,6 +496,8 @@ class Comparer:
             o, n = old.get(key), new.get(key)
             if o == n:
                 continue
+            if key == "pattern" and o is None and self._pattern_replaces_enum(old, new):
+                continue  # the enum's removal is reported; the pattern accepts every old value
             if n is None:
                 self.widened(flow, where, f"{key} {o!r} removed")
             else:
@@ -497,6 +520,18 @@ class Comparer:
                 else:
                     self.schema(old.get(key), new.get(key), flow, f"{where}/{key}")
         self._members(old, new, flow, where)
+
+    @staticmethod
+    def _pattern_replaces_enum(old: dict[str, Json], new: dict[str, Json]) -> bool:
+        """True when an enum of strings gave way to a pattern that every one of them matches."""
+        values, pattern = old.get("enum"), new.get("pattern")
+        if "enum" in new or not isinstance(values, list) or not isinstance(pattern, str):
+            return False
+        try:
+            compiled = re.compile(pattern)
+        except re.error:
+            return False
+        return all(isinstance(v, str) and compiled.search(v) for v in values)
 
     def _enum(self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str) -> None:
         def values(s: dict[str, Json]) -> dict[str, Json] | None:
@@ -570,16 +605,42 @@ class Comparer:
         return isinstance(schema, dict) and (schema.get("type") == "object" or "properties" in schema)
 
     @staticmethod
-    def _any_object(schema: Json) -> bool:
-        """A member that accepts every JSON object (like GenericOutput)."""
+    def _catch_all_pins(schema: Json) -> dict[str, Json] | None:
+        """The properties a catch-all member (like GenericOutput) pins, or None when it is none.
+
+        A catch-all accepts every JSON object except those whose optional `properties` it lists have
+        another shape (GenericOutput pins `images` and `video`).
+        """
         if not isinstance(schema, dict) or schema.get("type") != "object":
+            return None
+        constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties", "properties"}
+        if constraining or schema.get("additionalProperties", True) is not True:
+            return None
+        return _dict(schema.get("properties"))
+
+    def _covered_by(self, pins: dict[str, Json], member: Json) -> bool:
+        """A new object member the catch-all already accepted: it pins the same properties alike."""
+        if not self._is_object(member):
             return False
-        constraining = set(schema) - DOC_ONLY_KEYS - {"type", "additionalProperties"}
-        return not constraining and schema.get("additionalProperties", True) is True
+        props = _dict(_dict(member).get("properties"))
+        return all(name in props and _canon(props[name]) == _canon(pin) for name, pin in pins.items())
+
+    def _member_pairs(
+        self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str
+    ) -> list[tuple[str, Json, Json]]:
+        """(keyword, old members, new members); a switch between oneOf and anyOf keeps them paired."""
+        o_one, o_any, n_one, n_any = old.get("oneOf"), old.get("anyOf"), new.get("oneOf"), new.get("anyOf")
+        if o_one is not None and o_any is None and n_one is None and n_any is not None:
+            # anyOf accepts every value oneOf did (and values matching several members too).
+            self.widened(flow, where, "oneOf relaxed to anyOf")
+            return [("anyOf", o_one, n_any)]
+        if o_any is not None and o_one is None and n_any is None and n_one is not None:
+            self.narrowed(flow, where, "anyOf tightened to oneOf")
+            return [("oneOf", o_any, n_one)]
+        return [("oneOf", o_one, n_one), ("anyOf", o_any, n_any)]
 
     def _members(self, old: dict[str, Json], new: dict[str, Json], flow: Flow, where: str) -> None:
-        for key in ("oneOf", "anyOf"):
-            o_list, n_list = old.get(key), new.get(key)
+        for key, o_list, n_list in self._member_pairs(old, new, flow, where):
             if o_list is None and n_list is None:
                 continue
             if n_list is None:
@@ -591,12 +652,14 @@ class Comparer:
             o_m, n_m = self._member_keys(o_list), self._member_keys(n_list)
             for k in o_m.keys() - n_m.keys():
                 self.narrowed(flow, where, f"{key} member {k} removed")
-            catch_all = any(self._any_object(self.resolve(self.old, m)) for m in o_m.values())
+            pins = [self._catch_all_pins(self.resolve(self.old, m)) for m in o_m.values()]
+            catch_alls = [p for p in pins if p is not None]
             for k in n_m.keys() - o_m.keys():
-                if catch_all and self._is_object(self.resolve(self.new, n_m[k])):
+                added = self.resolve(self.new, n_m[k])
+                if any(self._covered_by(p, added) for p in catch_alls):
                     # e.g. a new model's output next to GenericOutput: readers already accepted it.
                     self.add(
-                        Level.MINOR, where, f"{key} member {k} added (an old member accepted any object)"
+                        Level.MINOR, where, f"{key} member {k} added (an old member accepted any such object)"
                     )
                 else:
                     self.widened(flow, where, f"{key} member {k} added")

@@ -366,7 +366,7 @@ export interface webhooks {
 export interface components {
     schemas: {
         /**
-         * @description A named output size.
+         * @description Output-size preset names known to this document.
          * @enum {string}
          */
         ImageSizePreset: "square_hd" | "square" | "portrait_4_3" | "portrait_16_9" | "landscape_4_3" | "landscape_16_9";
@@ -376,29 +376,51 @@ export interface components {
             width?: number;
             /** @description Height in pixels. Default: 512. */
             height?: number;
+        } & {
+            [key: string]: unknown;
         };
-        /** @description A preset name or an explicit `{width, height}`. Default: `landscape_4_3`. */
-        ImageSizeSetting: components["schemas"]["ImageSizePreset"] | components["schemas"]["ImageSize"];
+        /** @description A preset name (`ImageSizePreset`, or one fal added since) or an explicit `{width, height}`. Default: `landscape_4_3`. */
+        ImageSizeSetting: components["schemas"]["ImageSizePreset"] | components["schemas"]["ImageSize"] | string;
         /**
-         * @description File format of the generated images. Default: `jpeg`.
+         * @description Image file formats known to this document.
          * @enum {string}
          */
         OutputFormat: "jpeg" | "png";
+        /** @description File format of the generated images: an `OutputFormat`, or a format fal added since. Default: `jpeg`. */
+        OutputFormatSetting: components["schemas"]["OutputFormat"] | string;
         /**
-         * @description Speed/quality trade-off of FLUX.1 inference. Default: `regular`.
+         * @description FLUX.1 speed/quality trade-offs known to this document.
          * @enum {string}
          */
         Acceleration: "none" | "regular" | "high";
+        /** @description Speed/quality trade-off of FLUX.1 inference: an `Acceleration`, or a level fal added since. Default: `regular`. */
+        AccelerationSetting: components["schemas"]["Acceleration"] | string;
         /**
-         * @description Kontext safety tolerance, `1` strictest to `6` most permissive. Default: `2`.
+         * @description Kontext safety tolerances known to this document, `1` strictest to `6` most permissive.
          * @enum {string}
          */
         SafetyTolerance: "1" | "2" | "3" | "4" | "5" | "6";
+        /** @description Kontext safety tolerance: a `SafetyTolerance`, or a level fal added since. Default: `2`. */
+        SafetyToleranceSetting: components["schemas"]["SafetyTolerance"] | string;
         /**
-         * @description Aspect ratio of the generated image.
+         * @description Aspect ratios known to this document.
          * @enum {string}
          */
         AspectRatio: "21:9" | "16:9" | "4:3" | "3:2" | "1:1" | "2:3" | "3:4" | "9:16" | "9:21";
+        /** @description Aspect ratio of the generated image: an `AspectRatio`, or a ratio fal added since. */
+        AspectRatioSetting: components["schemas"]["AspectRatio"] | string;
+        /**
+         * @description Seconds until a runner must have started; above 1 (see `X-Fal-Request-Timeout`).
+         * @example 30
+         */
+        StartTimeoutSeconds: number;
+        /**
+         * @description Queue priorities known to this document.
+         * @enum {string}
+         */
+        QueuePriority: "normal" | "low";
+        /** @description A `QueuePriority`, or any other string, which fal treats as `normal`. */
+        QueuePrioritySetting: components["schemas"]["QueuePriority"] | string;
         /** @description Input of `fal-ai/flux-1/dev`. */
         FluxDevTextToImageInput: {
             /** @description The prompt to generate an image from. */
@@ -416,8 +438,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/schnell`. */
         FluxSchnellTextToImageInput: {
@@ -436,8 +460,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/dev/image-to-image`; the output size follows the input image. */
         FluxDevImageToImageInput: {
@@ -459,8 +485,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/dev/redux`; takes no prompt. */
         FluxDevReduxInput: {
@@ -479,8 +507,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-1/schnell/redux`; takes no prompt and no guidance scale. */
         FluxSchnellReduxInput: {
@@ -497,8 +527,10 @@ export interface components {
             num_images?: number;
             /** @description Run the safety checker on the output. Default: true. */
             enable_safety_checker?: boolean;
-            output_format?: components["schemas"]["OutputFormat"];
-            acceleration?: components["schemas"]["Acceleration"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            acceleration?: components["schemas"]["AccelerationSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext` and `fal-ai/flux-pro/kontext/max`. */
         KontextEditInput: {
@@ -514,11 +546,13 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext/multi` and `fal-ai/flux-pro/kontext/max/multi`. */
         KontextMultiInput: {
@@ -534,11 +568,13 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Input of `fal-ai/flux-pro/kontext/text-to-image` and `fal-ai/flux-pro/kontext/max/text-to-image`. */
         KontextTextToImageInput: {
@@ -552,12 +588,14 @@ export interface components {
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
             num_images?: number;
-            output_format?: components["schemas"]["OutputFormat"];
-            safety_tolerance?: components["schemas"]["SafetyTolerance"];
+            output_format?: components["schemas"]["OutputFormatSetting"];
+            safety_tolerance?: components["schemas"]["SafetyToleranceSetting"];
             /** @description Let the model rewrite the prompt first. Default: false. */
             enhance_prompt?: boolean;
             /** @description Aspect ratio of the generated image. Default: `1:1`. */
-            aspect_ratio?: components["schemas"]["AspectRatio"];
+            aspect_ratio?: components["schemas"]["AspectRatioSetting"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the gateway's. */
         QueueSubmitResponse: {
@@ -618,18 +656,54 @@ export interface components {
             /** @description Machine-readable failure kind, e.g. `runner_disconnected`, `client_cancelled`. */
             error_type?: string | null;
         };
+        /**
+         * @description One Server-Sent Event of `stream_status`, as OpenAPI 3.2 models `text/event-stream` items: the
+         *     event's fields, with `data` holding a `RequestStatus` as JSON text. fal sends neither `event`
+         *     nor `id`; comments (`: ping`) are not events.
+         */
+        StatusEvent: {
+            /** @description The event's data, a `RequestStatus` serialized as JSON. */
+            data: string;
+            /** @description The event type; fal sends none (the default `message`). */
+            event?: string;
+            /** @description The event id; fal sends none, so a stream cannot be resumed. */
+            id?: string;
+            /** @description Reconnection time in milliseconds; fal sends none. */
+            retry?: number;
+        };
         /** @description Outcome of a cancel request. */
         CancelResponse: {
             /** @description `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED` (newer: `OK`, `NOT_FOUND`). */
             status: string;
         };
-        /** @description A generated image. FLUX.1 outputs always carry width and height; Kontext edit outputs may not. */
+        /**
+         * @description A generated image of the FLUX.1 models and of Kontext multi-image and text-to-image: fal's
+         *     per-endpoint documents require `url`, `width` and `height`.
+         */
         Image: {
             /** @description Public URL of the file (expires), or a data URI in sync mode. */
             url: string;
             /** @description Width in pixels. */
-            width?: number;
+            width: number;
             /** @description Height in pixels. */
+            height: number;
+            /** @description MIME type. Default: `image/jpeg`. */
+            content_type?: string;
+            /** @description Suggested file name (never trust it as a path). */
+            file_name?: string;
+            /** @description Size in bytes. */
+            file_size?: number;
+        };
+        /**
+         * @description A generated image as a file, of which only `url` is always there: Kontext edit outputs
+         *     (`fal-ai/flux-pro/kontext`, `.../kontext/max`) and models this document does not list.
+         */
+        FileImage: {
+            /** @description Public URL of the file (expires), or a data URI in sync mode. */
+            url: string;
+            /** @description Width in pixels (when known). */
+            width?: number;
+            /** @description Height in pixels (when known). */
             height?: number;
             /** @description MIME type. Default: `image/jpeg`. */
             content_type?: string;
@@ -649,7 +723,10 @@ export interface components {
             /** @description Size in bytes. */
             file_size?: number;
         };
-        /** @description Output of the eleven image models. */
+        /**
+         * @description Output of nine of the eleven image models: FLUX.1 [dev] and [schnell] (all five) and Kontext
+         *     multi-image and text-to-image (four). Every image carries `width` and `height`.
+         */
         ImageOutput: {
             /** @description The generated images. */
             images: components["schemas"]["Image"][];
@@ -664,16 +741,38 @@ export interface components {
             /** @description The prompt used (empty for Redux). */
             prompt: string;
         };
+        /** @description Output of Kontext edit (`fal-ai/flux-pro/kontext`, `fal-ai/flux-pro/kontext/max`), whose images may lack a size. */
+        KontextEditOutput: {
+            /** @description The edited images. */
+            images: components["schemas"]["FileImage"][];
+            /** @description Seconds spent per stage, e.g. `inference`. */
+            timings: {
+                [key: string]: number;
+            };
+            /** @description The seed used. */
+            seed: number;
+            /** @description One flag per image. */
+            has_nsfw_concepts: boolean[];
+            /** @description The prompt used. */
+            prompt: string;
+        };
         /** @description Output of video models. */
         VideoOutput: {
             video: components["schemas"]["File"];
         };
-        /** @description Output of a model this document does not describe. */
+        /**
+         * @description Output of a model this document does not describe: any JSON object, except that `images`, when
+         *     present, is a list of images and `video` a file (so a changed shape of either is caught).
+         */
         GenericOutput: {
+            /** @description Generated images, when the model returns any. */
+            images?: components["schemas"]["FileImage"][];
+            video?: components["schemas"]["File"];
+        } & {
             [key: string]: unknown;
         };
         /** @description A job's result; the first shape that fits. */
-        ResultOutput: components["schemas"]["ImageOutput"] | components["schemas"]["VideoOutput"] | components["schemas"]["GenericOutput"];
+        ResultOutput: components["schemas"]["ImageOutput"] | components["schemas"]["KontextEditOutput"] | components["schemas"]["VideoOutput"] | components["schemas"]["GenericOutput"];
         /** @description One field's validation problem. */
         ValidationErrorItem: {
             /** @description Path to the field, e.g. `["body", "guidance_scale"]`. */
@@ -834,7 +933,7 @@ export interface components {
          */
         GatewayTimeout: {
             headers: {
-                /** @description `user` when the caller's `X-Fal-Request-Timeout` expired. */
+                /** @description `user` when the caller's start timeout (`X-Fal-Request-Timeout` or `X-Fal-Request-Start-Timeout`) expired. */
                 "X-Fal-Request-Timeout-Type"?: string;
                 "X-Fal-Error-Type": components["headers"]["FalErrorType"];
                 [name: string]: unknown;
@@ -856,16 +955,35 @@ export interface components {
         /** @description URL that receives the `jobCompleted` webhook when the job ends. */
         FalWebhook: string;
         /**
-         * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-         *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+         * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+         *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+         *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+         *     wins when both are sent.
+         *
+         *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+         *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+         *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+         *     fal documents no maximum.
          */
-        RequestTimeout: number;
-        /** @description Queue priority. Default `normal`. */
-        QueuePriority: "normal" | "low";
+        RequestTimeout: components["schemas"]["StartTimeoutSeconds"];
+        /**
+         * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+         *     request carries both headers, this one wins.
+         */
+        RequestStartTimeout: components["schemas"]["StartTimeoutSeconds"];
+        /**
+         * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+         *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+         *     means `normal`.
+         */
+        QueuePriority: components["schemas"]["QueuePrioritySetting"];
         /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
         RunnerHint: string;
-        /** @description `1` or `true` turns off fal's server-side retries of the job. */
-        NoRetry: "0" | "1" | "true" | "false";
+        /**
+         * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+         *     them (the default). Case does not matter (`True`, `YES`).
+         */
+        NoRetry: string;
         /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
         ObjectLifecyclePreference: string;
         /** @description `0` asks fal not to store the job's input and output. */
@@ -892,15 +1010,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -937,15 +1074,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -982,15 +1138,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1027,15 +1202,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1072,15 +1266,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1117,15 +1330,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1162,15 +1394,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1207,15 +1458,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1252,15 +1522,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1297,15 +1586,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1342,15 +1650,34 @@ export interface operations {
             };
             header?: {
                 /**
-                 * @description Seconds allowed until a runner starts (queue wait included). On expiry the job fails with 504 and
-                 *     `X-Fal-Request-Timeout-Type: user`, which must never be retried.
+                 * @description Start timeout: seconds allowed until a runner starts (queue wait included); it does not limit
+                 *     the run itself. On expiry the job fails with 504 and `X-Fal-Request-Timeout-Type: user`, which
+                 *     must never be retried. `X-Fal-Request-Start-Timeout` is the newer name of the same header and
+                 *     wins when both are sent.
+                 *
+                 *     Bounds: fal documents a minimum above 0.1 s, but both official clients (fal-client and
+                 *     @fal-ai/client) refuse 1 s or less, and no runner starts within a second anyway, so this
+                 *     contract takes values above 1 (`exclusiveMinimum: 1`); a value of 1 or less is answered 422.
+                 *     fal documents no maximum.
                  */
                 "X-Fal-Request-Timeout"?: components["parameters"]["RequestTimeout"];
-                /** @description Queue priority. Default `normal`. */
+                /**
+                 * @description The newer name of `X-Fal-Request-Timeout` (same meaning, same bounds: above 1 second). When a
+                 *     request carries both headers, this one wins.
+                 */
+                "X-Fal-Request-Start-Timeout"?: components["parameters"]["RequestStartTimeout"];
+                /**
+                 * @description Queue priority: `normal` (the default) or `low` (waits behind every normal request of the
+                 *     endpoint). fal ignores values it does not know, so any string is accepted and an unknown one
+                 *     means `normal`.
+                 */
                 "X-Fal-Queue-Priority"?: components["parameters"]["QueuePriority"];
                 /** @description Routing-affinity string; jobs with the same hint prefer the same runner. */
                 "X-Fal-Runner-Hint"?: components["parameters"]["RunnerHint"];
-                /** @description `1` or `true` turns off fal's server-side retries of the job. */
+                /**
+                 * @description `yes`, `1` or `true` turns off fal's server-side retries of the job; `no`, `0` or `false` keeps
+                 *     them (the default). Case does not matter (`True`, `YES`).
+                 */
                 "X-Fal-No-Retry"?: components["parameters"]["NoRetry"];
                 /** @description JSON object for generated media, e.g. `{"expiration_duration_seconds": 3600}`. */
                 "X-Fal-Object-Lifecycle-Preference"?: components["parameters"]["ObjectLifecyclePreference"];
@@ -1449,7 +1776,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An event stream of `RequestStatus` objects, one per `data:` line. */
+            /**
+             * @description An event stream: one event per status change, whose `data` is a `RequestStatus` JSON object,
+             *     and `: ping` comments in between. With `logs=1`, each event's `logs` holds only the lines
+             *     new since the previous event (a polled status holds all of them).
+             */
             200: {
                 headers: {
                     [name: string]: unknown;

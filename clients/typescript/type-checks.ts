@@ -17,11 +17,19 @@ export const minimal: FluxDevInput = { prompt: "a cat" };
 // @ts-expect-error `prompt` is required
 export const withoutPrompt: FluxDevInput = { num_images: 1 };
 
-// @ts-expect-error unknown fields are rejected (the input schemas set additionalProperties: false)
+// Inputs are open (additionalProperties: true), as fal's are: a field fal added later type-checks.
 export const unknownField: FluxDevInput = { prompt: "a cat", steps: 4 };
 
-// @ts-expect-error enums are closed: `gif` is not an output format
-export const badFormat: FluxDevInput = { prompt: "a cat", output_format: "gif" };
+// Enum-valued fields take the known values and any other string (fal adds values)...
+export const knownFormat: FluxDevInput = { prompt: "a cat", output_format: "png" };
+export const newFormat: FluxDevInput = { prompt: "a cat", output_format: "webp" };
+
+// ...but the types of known fields stay checked.
+// @ts-expect-error `output_format` is a string
+export const badFormat: FluxDevInput = { prompt: "a cat", output_format: 5 };
+
+// @ts-expect-error `num_images` is a number
+export const badCount: FluxDevInput = { prompt: "a cat", num_images: "two" };
 
 // Submit responses always carry the three URLs and the request id.
 type Submitted = operations["submit_kontext"]["responses"][200]["content"]["application/json"];

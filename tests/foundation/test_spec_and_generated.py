@@ -209,3 +209,206 @@ def test_submits_link_to_status_result_and_cancel() -> None:
         assert {"get_status", "get_result", "cancel_request"} <= targets, model_id
         app = "flux-1" if model_id.startswith("fal-ai/flux-1/") else "flux-pro"
         assert all(link["parameters"]["app"] == app for link in links.values()), model_id
+
+
+INPUT_SCHEMAS = sorted(
+    {
+        op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        for op in submit_operations().values()
+    }
+)
+
+
+@pytest.mark.parametrize("schema_name", INPUT_SCHEMAS)
+def test_inputs_are_open_like_fals(schema_name: str) -> None:
+    """fal's apps ignore fields they do not know; the contract and the generated models keep them."""
+    assert SPEC["components"]["schemas"][schema_name]["additionalProperties"] is True
+    input_cls = getattr(gen, schema_name)
+    required = {"prompt": "a cat", "image_url": "https://example.com/a.png", "image_urls": ["u"]}
+    body = {
+        k: v for k, v in required.items() if k in SPEC["components"]["schemas"][schema_name]["properties"]
+    }
+    payload = {**body, "field_fal_adds_next_month": {"nested": [1, 2]}}
+    model = input_cls.from_dict(payload)
+    assert model.additional_properties == {"field_fal_adds_next_month": {"nested": [1, 2]}}
+    assert model.to_dict() == payload
+
+
+def test_enum_fields_take_known_and_unknown_values() -> None:
+    """A known value comes back as the generated Literal; a value fal adds later is kept as a str."""
+    from fal_queue_api.models.acceleration import ACCELERATION_VALUES, check_acceleration
+
+    known = gen.FluxDevTextToImageInput.from_dict({"prompt": "x", "acceleration": "high"})
+    assert known.acceleration == check_acceleration("high") == "high"
+    assert "turbo" not in ACCELERATION_VALUES
+    with pytest.raises(TypeError):
+        check_acceleration("turbo")
+    unknown = gen.FluxDevTextToImageInput.from_dict(
+        {"prompt": "x", "acceleration": "turbo", "output_format": "webp", "image_size": "square_xl"}
+    )
+    assert (unknown.acceleration, unknown.output_format, unknown.image_size) == ("turbo", "webp", "square_xl")
+    assert unknown.to_dict() == {
+        "prompt": "x",
+        "acceleration": "turbo",
+        "output_format": "webp",
+        "image_size": "square_xl",
+    }
+    kontext = gen.KontextEditInput.from_dict(
+        {"prompt": "x", "image_url": "u", "safety_tolerance": "7", "aspect_ratio": "5:4"}
+    )
+    assert (kontext.safety_tolerance, kontext.aspect_ratio) == ("7", "5:4")
+    sized = gen.FluxDevTextToImageInput.from_dict({"prompt": "x", "image_size": {"width": 64, "height": 64}})
+    assert isinstance(sized.image_size, gen.ImageSize) and sized.image_size.width == 64
+
+
+def test_every_enum_valued_input_field_is_open() -> None:
+    """No input property refers to a closed enum: each goes through an `anyOf` with a plain string."""
+    schemas = SPEC["components"]["schemas"]
+
+    def target(node: dict[str, Any]) -> dict[str, Any]:
+        return schemas[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
+
+    for name in INPUT_SCHEMAS:
+        for field_name, prop in schemas[name]["properties"].items():
+            resolved = target(prop)
+            assert "enum" not in resolved, (name, field_name)
+            members = [target(m) for m in resolved.get("anyOf", [])]
+            if any("enum" in m for m in members):
+                assert {"type": "string"} in [
+                    {k: v for k, v in m.items() if k != "description"} for m in members
+                ], (name, field_name)
+
+
+def _header_validator(name: str) -> Any:
+    import jsonschema
+
+    param = SPEC["components"]["parameters"][name]
+    schema = {**param["schema"], "components": SPEC["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "accepted", "refused"),
+    [
+        ("QueuePriority", ["normal", "low", "high", "urgent", ""], []),
+        (
+            "NoRetry",
+            ["yes", "YES", "Yes", "1", "true", "True", "no", "NO", "0", "false", "FALSE"],
+            ["maybe", "2", " 1"],
+        ),
+        ("RequestTimeout", [1.5, 30, 86400.0, 1e9], [1, 1.0, 0.5, 0.1, 0, -3, 1e-255]),
+        ("RequestStartTimeout", [1.001, 30], [1, 0.9]),
+    ],
+)
+def test_request_header_schemas_say_what_fal_accepts(
+    parameter: str, accepted: list[Any], refused: list[Any]
+) -> None:
+    validator = _header_validator(parameter)
+    assert [v for v in accepted if not validator.is_valid(v)] == []
+    assert [v for v in refused if validator.is_valid(v)] == []
+
+
+def test_both_start_timeout_headers_are_submit_parameters_and_sent() -> None:
+    from fal_queue_api.api.submit import submit_flux_dev
+
+    for op in submit_operations().values():
+        refs = {p["$ref"].rsplit("/", 1)[-1] for p in op["parameters"]}
+        assert {"RequestTimeout", "RequestStartTimeout", "QueuePriority", "NoRetry"} <= refs
+    kwargs = submit_flux_dev._get_kwargs(
+        body=gen.FluxDevTextToImageInput(prompt="x"),
+        x_fal_request_timeout=30.0,
+        x_fal_request_start_timeout=20.0,
+        x_fal_queue_priority="high",
+        x_fal_no_retry="YES",
+    )
+    headers = kwargs["headers"]
+    assert headers["X-Fal-Request-Timeout"] == "30.0"
+    assert headers["X-Fal-Request-Start-Timeout"] == "20.0"
+    assert (headers["X-Fal-Queue-Priority"], headers["X-Fal-No-Retry"]) == ("high", "YES")
+
+
+def _result_validator() -> Any:
+    import jsonschema
+
+    schema = {"$ref": "#/components/schemas/ResultOutput", "components": SPEC["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+KONTEXT_EDIT_RESULT = {
+    "images": [{"url": "https://v3.fal.media/files/x.jpg", "content_type": "image/jpeg"}],
+    "timings": {},
+    "seed": 1,
+    "has_nsfw_concepts": [False],
+    "prompt": "make it green",
+}
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        SEED_IMAGE_RESULT,
+        SEED_VIDEO_RESULT,
+        KONTEXT_EDIT_RESULT,
+        {"audio": {"url": "https://v3.fal.media/a.mp3"}},  # a model this document does not list
+        {"images": [{"url": "https://v3.fal.media/u.png"}], "upscale_factor": 4},  # ditto, with images
+        {},
+    ],
+)
+def test_valid_results_pass(result: dict[str, Any]) -> None:
+    assert list(_result_validator().iter_errors(result)) == []
+
+
+@pytest.mark.parametrize(
+    "result",
+    [
+        {"images": "not-a-list"},
+        {"images": [{"width": 1024, "height": 768}]},  # an image without url
+        {"images": ["https://v3.fal.media/u.png"]},
+        {"video": "https://v3.fal.media/v.mp4"},
+        {"video": {"content_type": "video/mp4"}},
+        {**SEED_IMAGE_RESULT, "images": {"url": "u"}},
+        [SEED_IMAGE_RESULT],
+    ],
+)
+def test_wrong_result_shapes_fail(result: Any) -> None:
+    assert not _result_validator().is_valid(result)
+
+
+def test_nine_models_images_carry_their_size() -> None:
+    image = SPEC["components"]["schemas"]["Image"]
+    assert {"url", "width", "height"} <= set(image["required"])
+    with pytest.raises(KeyError):
+        gen.Image.from_dict({"url": "u"})
+
+
+def test_generated_result_parser_takes_sizeless_kontext_images_and_refuses_wrong_shapes() -> None:
+    import httpx
+    from fal_queue_api.api.queue.get_result import _parse_response
+    from fal_queue_api.client import Client
+
+    client = Client(base_url="http://127.0.0.1")
+    parsed = _parse_response(client=client, response=httpx.Response(200, json=KONTEXT_EDIT_RESULT))
+    assert isinstance(parsed, gen.KontextEditOutput)
+    assert isinstance(parsed.images[0].width, Unset)
+    with pytest.raises((TypeError, ValueError, KeyError, AttributeError)):
+        _parse_response(client=client, response=httpx.Response(200, json={"images": "not-a-list"}))
+
+
+def test_no_schema_keyword_is_a_stray_null() -> None:
+    """A comma inside an unquoted flow-mapping description (`{ description: a, b }`) makes `b` a key
+    with a null value; no schema keyword is ever null."""
+
+    def strays(node: Any, path: str) -> list[str]:
+        found: list[str] = []
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if value is None and key not in ("default", "const", "example"):
+                    found.append(f"{path}/{key}")
+                found += strays(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                found += strays(value, f"{path}/{index}")
+        return found
+
+    roots = {"schemas": SPEC["components"]["schemas"], "parameters": SPEC["components"]["parameters"]}
+    assert strays(roots, "#/components") == []

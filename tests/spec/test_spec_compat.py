@@ -42,10 +42,15 @@ class Workspace:
     ):
         self.published = tmp / "published"
         self.published.mkdir()
-        snapshot = max(PUBLISHED.glob("openapi-*.yaml"))
+        version, snapshot = compat.latest_snapshot(PUBLISHED)
         shutil.copy(snapshot, self.published / snapshot.name)
+        major, minor, patch = version
+        self.base = f"{major}.{minor}.{patch}"
+        # Versions relative to the newest snapshot, so these tests outlive every release.
+        self.patch, self.minor = f"{major}.{minor}.{patch + 1}", f"{major}.{minor + 1}.0"
+        self.major, self.lower = f"{major + 1}.0.0", f"{major - 1}.9.0"
         self.changelog = tmp / "CHANGELOG.md"
-        self.changelog.write_text("# Changelog\n\n## 1.0.0\n\nFirst.\n", encoding="utf-8")
+        self.changelog.write_text(f"# Changelog\n\n## {self.base}\n\nFirst.\n", encoding="utf-8")
         self.spec_path = tmp / "openapi.yaml"
         self.doc = fresh()
         self._write = write
@@ -172,17 +177,17 @@ BREAKING = {
 @pytest.mark.parametrize("name", list(BREAKING))
 def test_breaking_change_with_minor_bump_fails(ws: Workspace, name: str) -> None:
     BREAKING[name](ws.doc)
-    ws.entry("1.1.0")
-    proc = ws.check("1.1.0")
+    ws.entry(ws.minor)
+    proc = ws.check(ws.minor)
     assert proc.returncode == 1, proc.stdout
     assert "major" in proc.stdout
-    assert "2.0.0" in proc.stdout  # it says which version would do
+    assert ws.major in proc.stdout  # it says which version would do
 
 
 def test_breaking_change_with_major_bump_and_entry_passes(ws: Workspace) -> None:
     _maximum_tightened(ws.doc)
-    ws.entry("2.0.0")
-    proc = ws.check("2.0.0")
+    ws.entry(ws.major)
+    proc = ws.check(ws.major)
     assert proc.returncode == 0, proc.stdout
 
 
@@ -209,12 +214,15 @@ def _request_enum_widened(doc: Doc) -> None:
     _schema(doc, "OutputFormat")["enum"].append("webp")
 
 
-def _output_added_next_to_catch_all(doc: Doc) -> None:
+def _output_added_next_to_catch_all(doc: Doc, pin: bool = True) -> None:
+    # GenericOutput accepts any object whose `images`/`video` have their shapes: a new output that
+    # pins them alike accepts nothing GenericOutput did not.
+    pinned = _schema(doc, "GenericOutput")["properties"] if pin else {}
     doc["components"]["schemas"]["AudioOutput"] = {
         "type": "object",
         "description": "Output of audio models.",
         "required": ["audio"],
-        "properties": {"audio": {"$ref": "#/components/schemas/File"}},
+        "properties": {"audio": {"$ref": "#/components/schemas/File"}, **pinned},
     }
     _schema(doc, "ResultOutput")["anyOf"].insert(2, {"$ref": "#/components/schemas/AudioOutput"})
 
@@ -231,18 +239,18 @@ COMPATIBLE = {
 @pytest.mark.parametrize("name", list(COMPATIBLE))
 def test_compatible_addition_with_minor_bump_passes(ws: Workspace, name: str) -> None:
     COMPATIBLE[name](ws.doc)
-    ws.entry("1.1.0")
-    proc = ws.check("1.1.0")
+    ws.entry(ws.minor)
+    proc = ws.check(ws.minor)
     assert proc.returncode == 0, proc.stdout
     assert "minor" in proc.stdout
 
 
 def test_compatible_addition_with_patch_bump_fails(ws: Workspace) -> None:
     _optional_property_added(ws.doc)
-    ws.entry("1.0.1")
-    proc = ws.check("1.0.1")
+    ws.entry(ws.patch)
+    proc = ws.check(ws.patch)
     assert proc.returncode == 1, proc.stdout
-    assert "1.1.0" in proc.stdout
+    assert ws.minor in proc.stdout
 
 
 def test_any_change_without_a_bump_fails(ws: Workspace) -> None:
@@ -254,23 +262,23 @@ def test_any_change_without_a_bump_fails(ws: Workspace) -> None:
 
 def test_documentation_change_with_patch_bump_passes(ws: Workspace) -> None:
     _schema(ws.doc, "Image")["description"] = "A generated image (reworded)."
-    ws.entry("1.0.1")
-    proc = ws.check("1.0.1")
+    ws.entry(ws.patch)
+    proc = ws.check(ws.patch)
     assert proc.returncode == 0, proc.stdout
     assert "#/components/schemas/Image/description" in proc.stdout
 
 
 def test_bump_without_changelog_entry_fails(ws: Workspace) -> None:
     _optional_property_added(ws.doc)
-    proc = ws.check("1.1.0")
+    proc = ws.check(ws.minor)
     assert proc.returncode == 1, proc.stdout
-    assert "## 1.1.0" in proc.stdout
+    assert f"## {ws.minor}" in proc.stdout
 
 
 def test_version_lower_than_published_fails(ws: Workspace) -> None:
-    ws.entry("0.9.0")
+    ws.entry(ws.lower)
     _optional_property_added(ws.doc)
-    proc = ws.check("0.9.0")
+    proc = ws.check(ws.lower)
     assert proc.returncode == 1, proc.stdout
 
 
@@ -292,8 +300,8 @@ def test_direction_of_flow_decides(compat: ModuleType, spec_doc: Doc, fresh_spec
 
 def test_cli_exit_statuses(ws: Workspace, run: Runner) -> None:
     _maximum_tightened(ws.doc)
-    ws.entry("1.1.0")
-    failing = ws.cli(run, version="1.1.0")
+    ws.entry(ws.minor)
+    failing = ws.cli(run, version=ws.minor)
     assert failing.returncode == 1, failing.stdout
     assert "FAIL" in failing.stdout
     garbage = ws.cli(run, version="1.1")
@@ -303,10 +311,55 @@ def test_cli_exit_statuses(ws: Workspace, run: Runner) -> None:
 
 def test_publish_snapshots_once(ws: Workspace, run: Runner) -> None:
     _optional_property_added(ws.doc)
-    ws.entry("1.1.0")
-    first = ws.cli(run, "--publish", version="1.1.0")
+    ws.entry(ws.minor)
+    first = ws.cli(run, "--publish", version=ws.minor)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert (ws.published / "openapi-1.1.0.yaml").is_file()
+    assert (ws.published / f"openapi-{ws.minor}.yaml").is_file()
     again = ws.cli(run, "--publish")
     assert again.returncode == 1
     assert "frozen" in again.stderr
+
+
+def test_relaxing_oneof_to_anyof_is_a_widening(compat: ModuleType, fresh_spec: Callable[[], Doc]) -> None:
+    """anyOf accepts every value oneOf did: in a request that is minor, in a response major."""
+    old, new = fresh_spec(), fresh_spec()
+    members = [{"$ref": "#/components/schemas/ImageSizePreset"}, {"$ref": "#/components/schemas/ImageSize"}]
+    _schema(old, "ImageSizeSetting").pop("anyOf")
+    _schema(old, "ImageSizeSetting")["oneOf"] = members
+    _schema(new, "ImageSizeSetting")["anyOf"] = list(members)
+    changes = compat.compare(old, new)
+    assert [(c.level, c.what) for c in changes if c.where == "#/components/schemas/ImageSizeSetting"] == [
+        (compat.Level.MINOR, "oneOf relaxed to anyOf (widened, in a request)")
+    ]
+    backwards = compat.compare(new, old)
+    assert any(c.level is compat.Level.MAJOR and "anyOf tightened to oneOf" in c.what for c in backwards)
+
+
+def test_enum_replaced_by_a_pattern(compat: ModuleType, fresh_spec: Callable[[], Doc]) -> None:
+    """A pattern that matches every old enum value widens; one that drops a value narrows."""
+    old = fresh_spec()
+    old["components"]["parameters"]["NoRetry"]["schema"] = {"type": "string", "enum": ["0", "1", "true"]}
+    wider, narrower = fresh_spec(), fresh_spec()
+    wider["components"]["parameters"]["NoRetry"]["schema"] = {
+        "type": "string",
+        "pattern": "^(0|1|[Tt]rue|yes)$",
+    }
+    narrower["components"]["parameters"]["NoRetry"]["schema"] = {"type": "string", "pattern": "^(0|1)$"}
+
+    def levels(new: Doc) -> set[Any]:
+        return {c.level for c in compat.compare(old, new) if "x-fal-no-retry" in c.where}
+
+    assert levels(wider) == {compat.Level.MINOR}
+    assert compat.Level.MAJOR in levels(narrower)
+
+
+def test_output_that_does_not_pin_what_generic_output_pins_is_a_widening(
+    compat: ModuleType, spec_doc: Doc, fresh_spec: Callable[[], Doc]
+) -> None:
+    """`{"audio": ..., "images": "x"}` was no valid result; with an unpinned AudioOutput it would be."""
+    new = fresh_spec()
+    _output_added_next_to_catch_all(new, pin=False)
+    levels = {
+        c.level for c in compat.compare(spec_doc, new) if c.where == "#/components/schemas/ResultOutput"
+    }
+    assert levels == {compat.Level.MAJOR}

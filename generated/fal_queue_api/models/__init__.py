@@ -5,6 +5,7 @@ from .aspect_ratio import AspectRatio
 from .cancel_response import CancelResponse
 from .error import Error
 from .file import File
+from .file_image import FileImage
 from .flux_dev_image_to_image_input import FluxDevImageToImageInput
 from .flux_dev_redux_input import FluxDevReduxInput
 from .flux_dev_text_to_image_input import FluxDevTextToImageInput
@@ -18,74 +19,36 @@ from .image_output_timings import ImageOutputTimings
 from .image_size import ImageSize
 from .image_size_preset import ImageSizePreset
 from .kontext_edit_input import KontextEditInput
+from .kontext_edit_output import KontextEditOutput
+from .kontext_edit_output_timings import KontextEditOutputTimings
 from .kontext_multi_input import KontextMultiInput
 from .kontext_text_to_image_input import KontextTextToImageInput
 from .log_entry import LogEntry
 from .log_entry_labels import LogEntryLabels
 from .output_format import OutputFormat
+from .queue_priority import QueuePriority
 from .queue_submit_response import QueueSubmitResponse
 from .request_status import RequestStatus
 from .request_status_metrics import RequestStatusMetrics
 from .safety_tolerance import SafetyTolerance
+from .status_event import StatusEvent
 from .stream_status_logs import StreamStatusLogs
-from .submit_flux_dev_image_to_image_x_fal_no_retry import (
-    SubmitFluxDevImageToImageXFalNoRetry,
-)
-from .submit_flux_dev_image_to_image_x_fal_queue_priority import (
-    SubmitFluxDevImageToImageXFalQueuePriority,
-)
 from .submit_flux_dev_image_to_image_x_fal_store_io import (
     SubmitFluxDevImageToImageXFalStoreIO,
 )
-from .submit_flux_dev_redux_x_fal_no_retry import SubmitFluxDevReduxXFalNoRetry
-from .submit_flux_dev_redux_x_fal_queue_priority import (
-    SubmitFluxDevReduxXFalQueuePriority,
-)
 from .submit_flux_dev_redux_x_fal_store_io import SubmitFluxDevReduxXFalStoreIO
-from .submit_flux_dev_x_fal_no_retry import SubmitFluxDevXFalNoRetry
-from .submit_flux_dev_x_fal_queue_priority import SubmitFluxDevXFalQueuePriority
 from .submit_flux_dev_x_fal_store_io import SubmitFluxDevXFalStoreIO
-from .submit_flux_schnell_redux_x_fal_no_retry import SubmitFluxSchnellReduxXFalNoRetry
-from .submit_flux_schnell_redux_x_fal_queue_priority import (
-    SubmitFluxSchnellReduxXFalQueuePriority,
-)
 from .submit_flux_schnell_redux_x_fal_store_io import SubmitFluxSchnellReduxXFalStoreIO
-from .submit_flux_schnell_x_fal_no_retry import SubmitFluxSchnellXFalNoRetry
-from .submit_flux_schnell_x_fal_queue_priority import SubmitFluxSchnellXFalQueuePriority
 from .submit_flux_schnell_x_fal_store_io import SubmitFluxSchnellXFalStoreIO
-from .submit_kontext_max_multi_x_fal_no_retry import SubmitKontextMaxMultiXFalNoRetry
-from .submit_kontext_max_multi_x_fal_queue_priority import (
-    SubmitKontextMaxMultiXFalQueuePriority,
-)
 from .submit_kontext_max_multi_x_fal_store_io import SubmitKontextMaxMultiXFalStoreIO
-from .submit_kontext_max_text_to_image_x_fal_no_retry import (
-    SubmitKontextMaxTextToImageXFalNoRetry,
-)
-from .submit_kontext_max_text_to_image_x_fal_queue_priority import (
-    SubmitKontextMaxTextToImageXFalQueuePriority,
-)
 from .submit_kontext_max_text_to_image_x_fal_store_io import (
     SubmitKontextMaxTextToImageXFalStoreIO,
 )
-from .submit_kontext_max_x_fal_no_retry import SubmitKontextMaxXFalNoRetry
-from .submit_kontext_max_x_fal_queue_priority import SubmitKontextMaxXFalQueuePriority
 from .submit_kontext_max_x_fal_store_io import SubmitKontextMaxXFalStoreIO
-from .submit_kontext_multi_x_fal_no_retry import SubmitKontextMultiXFalNoRetry
-from .submit_kontext_multi_x_fal_queue_priority import (
-    SubmitKontextMultiXFalQueuePriority,
-)
 from .submit_kontext_multi_x_fal_store_io import SubmitKontextMultiXFalStoreIO
-from .submit_kontext_text_to_image_x_fal_no_retry import (
-    SubmitKontextTextToImageXFalNoRetry,
-)
-from .submit_kontext_text_to_image_x_fal_queue_priority import (
-    SubmitKontextTextToImageXFalQueuePriority,
-)
 from .submit_kontext_text_to_image_x_fal_store_io import (
     SubmitKontextTextToImageXFalStoreIO,
 )
-from .submit_kontext_x_fal_no_retry import SubmitKontextXFalNoRetry
-from .submit_kontext_x_fal_queue_priority import SubmitKontextXFalQueuePriority
 from .submit_kontext_x_fal_store_io import SubmitKontextXFalStoreIO
 from .validation_error_item import ValidationErrorItem
 from .validation_error_item_ctx import ValidationErrorItemCtx
@@ -100,6 +63,7 @@ __all__ = (
     "CancelResponse",
     "Error",
     "File",
+    "FileImage",
     "FluxDevImageToImageInput",
     "FluxDevReduxInput",
     "FluxDevTextToImageInput",
@@ -113,48 +77,30 @@ __all__ = (
     "ImageSize",
     "ImageSizePreset",
     "KontextEditInput",
+    "KontextEditOutput",
+    "KontextEditOutputTimings",
     "KontextMultiInput",
     "KontextTextToImageInput",
     "LogEntry",
     "LogEntryLabels",
     "OutputFormat",
+    "QueuePriority",
     "QueueSubmitResponse",
     "RequestStatus",
     "RequestStatusMetrics",
     "SafetyTolerance",
+    "StatusEvent",
     "StreamStatusLogs",
-    "SubmitFluxDevImageToImageXFalNoRetry",
-    "SubmitFluxDevImageToImageXFalQueuePriority",
     "SubmitFluxDevImageToImageXFalStoreIO",
-    "SubmitFluxDevReduxXFalNoRetry",
-    "SubmitFluxDevReduxXFalQueuePriority",
     "SubmitFluxDevReduxXFalStoreIO",
-    "SubmitFluxDevXFalNoRetry",
-    "SubmitFluxDevXFalQueuePriority",
     "SubmitFluxDevXFalStoreIO",
-    "SubmitFluxSchnellReduxXFalNoRetry",
-    "SubmitFluxSchnellReduxXFalQueuePriority",
     "SubmitFluxSchnellReduxXFalStoreIO",
-    "SubmitFluxSchnellXFalNoRetry",
-    "SubmitFluxSchnellXFalQueuePriority",
     "SubmitFluxSchnellXFalStoreIO",
-    "SubmitKontextMaxMultiXFalNoRetry",
-    "SubmitKontextMaxMultiXFalQueuePriority",
     "SubmitKontextMaxMultiXFalStoreIO",
-    "SubmitKontextMaxTextToImageXFalNoRetry",
-    "SubmitKontextMaxTextToImageXFalQueuePriority",
     "SubmitKontextMaxTextToImageXFalStoreIO",
-    "SubmitKontextMaxXFalNoRetry",
-    "SubmitKontextMaxXFalQueuePriority",
     "SubmitKontextMaxXFalStoreIO",
-    "SubmitKontextMultiXFalNoRetry",
-    "SubmitKontextMultiXFalQueuePriority",
     "SubmitKontextMultiXFalStoreIO",
-    "SubmitKontextTextToImageXFalNoRetry",
-    "SubmitKontextTextToImageXFalQueuePriority",
     "SubmitKontextTextToImageXFalStoreIO",
-    "SubmitKontextXFalNoRetry",
-    "SubmitKontextXFalQueuePriority",
     "SubmitKontextXFalStoreIO",
     "ValidationErrorItem",
     "ValidationErrorItemCtx",

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.acceleration import Acceleration, check_acceleration
 from ..models.image_size_preset import ImageSizePreset, check_image_size_preset
@@ -23,8 +24,9 @@ class FluxDevReduxInput:
 
     image_url: str
     """ URL or data URI of the image to vary. """
-    image_size: ImageSize | ImageSizePreset | Unset = UNSET
-    """ A preset name or an explicit `{width, height}`. Default: `landscape_4_3`. """
+    image_size: ImageSize | ImageSizePreset | str | Unset = UNSET
+    """ A preset name (`ImageSizePreset`, or one fal added since) or an explicit `{width, height}`. Default:
+    `landscape_4_3`. """
     num_inference_steps: int | Unset = UNSET
     """ Number of denoising steps. Default: 28. """
     seed: int | Unset = UNSET
@@ -37,12 +39,16 @@ class FluxDevReduxInput:
     """ Number of images to generate. Default: 1. """
     enable_safety_checker: bool | Unset = UNSET
     """ Run the safety checker on the output. Default: true. """
-    output_format: OutputFormat | Unset = UNSET
-    """ File format of the generated images. Default: `jpeg`. """
-    acceleration: Acceleration | Unset = UNSET
-    """ Speed/quality trade-off of FLUX.1 inference. Default: `regular`. """
+    output_format: OutputFormat | str | Unset = UNSET
+    """ File format of the generated images: an `OutputFormat`, or a format fal added since. Default: `jpeg`. """
+    acceleration: Acceleration | str | Unset = UNSET
+    """ Speed/quality trade-off of FLUX.1 inference: an `Acceleration`, or a level fal added since. Default:
+    `regular`. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.image_size import ImageSize
+
         image_url = self.image_url
 
         image_size: dict[str, Any] | str | Unset
@@ -50,8 +56,10 @@ class FluxDevReduxInput:
             image_size = UNSET
         elif isinstance(self.image_size, str):
             image_size = self.image_size
-        else:
+        elif isinstance(self.image_size, ImageSize):
             image_size = self.image_size.to_dict()
+        else:
+            image_size = self.image_size
 
         num_inference_steps = self.num_inference_steps
 
@@ -65,16 +73,24 @@ class FluxDevReduxInput:
 
         enable_safety_checker = self.enable_safety_checker
 
-        output_format: str | Unset = UNSET
-        if not isinstance(self.output_format, Unset):
+        output_format: str | Unset
+        if isinstance(self.output_format, Unset):
+            output_format = UNSET
+        elif isinstance(self.output_format, str):
+            output_format = self.output_format
+        else:
             output_format = self.output_format
 
-        acceleration: str | Unset = UNSET
-        if not isinstance(self.acceleration, Unset):
+        acceleration: str | Unset
+        if isinstance(self.acceleration, Unset):
+            acceleration = UNSET
+        elif isinstance(self.acceleration, str):
+            acceleration = self.acceleration
+        else:
             acceleration = self.acceleration
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "image_url": image_url,
@@ -108,7 +124,9 @@ class FluxDevReduxInput:
         d = dict(src_dict)
         image_url = d.pop("image_url")
 
-        def _parse_image_size(data: object) -> ImageSize | ImageSizePreset | Unset:
+        def _parse_image_size(
+            data: object,
+        ) -> ImageSize | ImageSizePreset | str | Unset:
             if isinstance(data, Unset):
                 return data
             try:
@@ -121,11 +139,15 @@ class FluxDevReduxInput:
                 return componentsschemas_image_size_setting_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            if not isinstance(data, dict):
-                raise TypeError()
-            componentsschemas_image_size_setting_type_1 = ImageSize.from_dict(data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_image_size_setting_type_1 = ImageSize.from_dict(data)
 
-            return componentsschemas_image_size_setting_type_1
+                return componentsschemas_image_size_setting_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ImageSize | ImageSizePreset | str | Unset, data)
 
         image_size = _parse_image_size(d.pop("image_size", UNSET))
 
@@ -141,19 +163,37 @@ class FluxDevReduxInput:
 
         enable_safety_checker = d.pop("enable_safety_checker", UNSET)
 
-        _output_format = d.pop("output_format", UNSET)
-        output_format: OutputFormat | Unset
-        if isinstance(_output_format, Unset):
-            output_format = UNSET
-        else:
-            output_format = check_output_format(_output_format)
+        def _parse_output_format(data: object) -> OutputFormat | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_output_format_setting_type_0 = check_output_format(
+                    data
+                )
 
-        _acceleration = d.pop("acceleration", UNSET)
-        acceleration: Acceleration | Unset
-        if isinstance(_acceleration, Unset):
-            acceleration = UNSET
-        else:
-            acceleration = check_acceleration(_acceleration)
+                return componentsschemas_output_format_setting_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(OutputFormat | str | Unset, data)
+
+        output_format = _parse_output_format(d.pop("output_format", UNSET))
+
+        def _parse_acceleration(data: object) -> Acceleration | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_acceleration_setting_type_0 = check_acceleration(data)
+
+                return componentsschemas_acceleration_setting_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Acceleration | str | Unset, data)
+
+        acceleration = _parse_acceleration(d.pop("acceleration", UNSET))
 
         flux_dev_redux_input = cls(
             image_url=image_url,
@@ -168,4 +208,21 @@ class FluxDevReduxInput:
             acceleration=acceleration,
         )
 
+        flux_dev_redux_input.additional_properties = d
         return flux_dev_redux_input
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -13,13 +13,16 @@ T = TypeVar("T", bound="Image")
 
 @_attrs_define
 class Image:
-    """A generated image. FLUX.1 outputs always carry width and height; Kontext edit outputs may not."""
+    """A generated image of the FLUX.1 models and of Kontext multi-image and text-to-image: fal's
+    per-endpoint documents require `url`, `width` and `height`.
+
+    """
 
     url: str
     """ Public URL of the file (expires), or a data URI in sync mode. """
-    width: int | Unset = UNSET
+    width: int
     """ Width in pixels. """
-    height: int | Unset = UNSET
+    height: int
     """ Height in pixels. """
     content_type: str | Unset = UNSET
     """ MIME type. Default: `image/jpeg`. """
@@ -47,12 +50,10 @@ class Image:
         field_dict.update(
             {
                 "url": url,
+                "width": width,
+                "height": height,
             }
         )
-        if width is not UNSET:
-            field_dict["width"] = width
-        if height is not UNSET:
-            field_dict["height"] = height
         if content_type is not UNSET:
             field_dict["content_type"] = content_type
         if file_name is not UNSET:
@@ -67,9 +68,9 @@ class Image:
         d = dict(src_dict)
         url = d.pop("url")
 
-        width = d.pop("width", UNSET)
+        width = d.pop("width")
 
-        height = d.pop("height", UNSET)
+        height = d.pop("height")
 
         content_type = d.pop("content_type", UNSET)
 

@@ -16,7 +16,10 @@ T = TypeVar("T", bound="ImageOutput")
 
 @_attrs_define
 class ImageOutput:
-    """Output of the eleven image models."""
+    """Output of nine of the eleven image models: FLUX.1 [dev] and [schnell] (all five) and Kontext
+    multi-image and text-to-image (four). Every image carries `width` and `height`.
+
+    """
 
     images: list[Image]
     """ The generated images. """

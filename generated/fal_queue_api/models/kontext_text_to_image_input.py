@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
+from attrs import field as _attrs_field
 
 from ..models.aspect_ratio import AspectRatio, check_aspect_ratio
 from ..models.output_format import OutputFormat, check_output_format
@@ -27,14 +28,15 @@ class KontextTextToImageInput:
     """ Return media as data URIs instead of URLs. Default: false. """
     num_images: int | Unset = UNSET
     """ Number of images to generate. Default: 1. """
-    output_format: OutputFormat | Unset = UNSET
-    """ File format of the generated images. Default: `jpeg`. """
-    safety_tolerance: SafetyTolerance | Unset = UNSET
-    """ Kontext safety tolerance, `1` strictest to `6` most permissive. Default: `2`. """
+    output_format: OutputFormat | str | Unset = UNSET
+    """ File format of the generated images: an `OutputFormat`, or a format fal added since. Default: `jpeg`. """
+    safety_tolerance: SafetyTolerance | str | Unset = UNSET
+    """ Kontext safety tolerance: a `SafetyTolerance`, or a level fal added since. Default: `2`. """
     enhance_prompt: bool | Unset = UNSET
     """ Let the model rewrite the prompt first. Default: false. """
-    aspect_ratio: AspectRatio | Unset = UNSET
-    """ Aspect ratio of the generated image. """
+    aspect_ratio: AspectRatio | str | Unset = UNSET
+    """ Aspect ratio of the generated image: an `AspectRatio`, or a ratio fal added since. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         prompt = self.prompt
@@ -47,22 +49,34 @@ class KontextTextToImageInput:
 
         num_images = self.num_images
 
-        output_format: str | Unset = UNSET
-        if not isinstance(self.output_format, Unset):
+        output_format: str | Unset
+        if isinstance(self.output_format, Unset):
+            output_format = UNSET
+        elif isinstance(self.output_format, str):
+            output_format = self.output_format
+        else:
             output_format = self.output_format
 
-        safety_tolerance: str | Unset = UNSET
-        if not isinstance(self.safety_tolerance, Unset):
+        safety_tolerance: str | Unset
+        if isinstance(self.safety_tolerance, Unset):
+            safety_tolerance = UNSET
+        elif isinstance(self.safety_tolerance, str):
+            safety_tolerance = self.safety_tolerance
+        else:
             safety_tolerance = self.safety_tolerance
 
         enhance_prompt = self.enhance_prompt
 
-        aspect_ratio: str | Unset = UNSET
-        if not isinstance(self.aspect_ratio, Unset):
+        aspect_ratio: str | Unset
+        if isinstance(self.aspect_ratio, Unset):
+            aspect_ratio = UNSET
+        elif isinstance(self.aspect_ratio, str):
+            aspect_ratio = self.aspect_ratio
+        else:
             aspect_ratio = self.aspect_ratio
 
         field_dict: dict[str, Any] = {}
-
+        field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "prompt": prompt,
@@ -100,28 +114,56 @@ class KontextTextToImageInput:
 
         num_images = d.pop("num_images", UNSET)
 
-        _output_format = d.pop("output_format", UNSET)
-        output_format: OutputFormat | Unset
-        if isinstance(_output_format, Unset):
-            output_format = UNSET
-        else:
-            output_format = check_output_format(_output_format)
+        def _parse_output_format(data: object) -> OutputFormat | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_output_format_setting_type_0 = check_output_format(
+                    data
+                )
 
-        _safety_tolerance = d.pop("safety_tolerance", UNSET)
-        safety_tolerance: SafetyTolerance | Unset
-        if isinstance(_safety_tolerance, Unset):
-            safety_tolerance = UNSET
-        else:
-            safety_tolerance = check_safety_tolerance(_safety_tolerance)
+                return componentsschemas_output_format_setting_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(OutputFormat | str | Unset, data)
+
+        output_format = _parse_output_format(d.pop("output_format", UNSET))
+
+        def _parse_safety_tolerance(data: object) -> SafetyTolerance | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_safety_tolerance_setting_type_0 = (
+                    check_safety_tolerance(data)
+                )
+
+                return componentsschemas_safety_tolerance_setting_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(SafetyTolerance | str | Unset, data)
+
+        safety_tolerance = _parse_safety_tolerance(d.pop("safety_tolerance", UNSET))
 
         enhance_prompt = d.pop("enhance_prompt", UNSET)
 
-        _aspect_ratio = d.pop("aspect_ratio", UNSET)
-        aspect_ratio: AspectRatio | Unset
-        if isinstance(_aspect_ratio, Unset):
-            aspect_ratio = UNSET
-        else:
-            aspect_ratio = check_aspect_ratio(_aspect_ratio)
+        def _parse_aspect_ratio(data: object) -> AspectRatio | str | Unset:
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                componentsschemas_aspect_ratio_setting_type_0 = check_aspect_ratio(data)
+
+                return componentsschemas_aspect_ratio_setting_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AspectRatio | str | Unset, data)
+
+        aspect_ratio = _parse_aspect_ratio(d.pop("aspect_ratio", UNSET))
 
         kontext_text_to_image_input = cls(
             prompt=prompt,
@@ -135,4 +177,21 @@ class KontextTextToImageInput:
             aspect_ratio=aspect_ratio,
         )
 
+        kontext_text_to_image_input.additional_properties = d
         return kontext_text_to_image_input
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -9,6 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.generic_output import GenericOutput
 from ...models.image_output import ImageOutput
+from ...models.kontext_edit_output import KontextEditOutput
 from ...models.video_output import VideoOutput
 from ...types import Response
 
@@ -33,12 +34,12 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | GenericOutput | ImageOutput | VideoOutput | None:
+) -> Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput | None:
     if response.status_code == 200:
 
         def _parse_response_200(
             data: object,
-        ) -> GenericOutput | ImageOutput | VideoOutput:
+        ) -> GenericOutput | ImageOutput | KontextEditOutput | VideoOutput:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
@@ -50,16 +51,26 @@ def _parse_response(
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_result_output_type_1 = VideoOutput.from_dict(data)
+                componentsschemas_result_output_type_1 = KontextEditOutput.from_dict(
+                    data
+                )
 
                 return componentsschemas_result_output_type_1
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_result_output_type_2 = VideoOutput.from_dict(data)
+
+                return componentsschemas_result_output_type_2
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
             if not isinstance(data, dict):
                 raise TypeError()
-            componentsschemas_result_output_type_2 = GenericOutput.from_dict(data)
+            componentsschemas_result_output_type_3 = GenericOutput.from_dict(data)
 
-            return componentsschemas_result_output_type_2
+            return componentsschemas_result_output_type_3
 
         response_200 = _parse_response_200(response.json())
 
@@ -123,7 +134,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | GenericOutput | ImageOutput | VideoOutput]:
+) -> Response[Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -138,7 +149,7 @@ def sync_detailed(
     request_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GenericOutput | ImageOutput | VideoOutput]:
+) -> Response[Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput]:
     """Get a job's result
 
      The model's output once the job has completed: `images[]` for image models, `video` for video
@@ -155,7 +166,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GenericOutput | ImageOutput | VideoOutput]
+        Response[Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput]
     """
 
     kwargs = _get_kwargs(
@@ -177,7 +188,7 @@ def sync(
     request_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GenericOutput | ImageOutput | VideoOutput | None:
+) -> Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput | None:
     """Get a job's result
 
      The model's output once the job has completed: `images[]` for image models, `video` for video
@@ -194,7 +205,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GenericOutput | ImageOutput | VideoOutput
+        Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput
     """
 
     return sync_detailed(
@@ -211,7 +222,7 @@ async def asyncio_detailed(
     request_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | GenericOutput | ImageOutput | VideoOutput]:
+) -> Response[Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput]:
     """Get a job's result
 
      The model's output once the job has completed: `images[]` for image models, `video` for video
@@ -228,7 +239,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | GenericOutput | ImageOutput | VideoOutput]
+        Response[Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput]
     """
 
     kwargs = _get_kwargs(
@@ -248,7 +259,7 @@ async def asyncio(
     request_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | GenericOutput | ImageOutput | VideoOutput | None:
+) -> Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput | None:
     """Get a job's result
 
      The model's output once the job has completed: `images[]` for image models, `video` for video
@@ -265,7 +276,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | GenericOutput | ImageOutput | VideoOutput
+        Error | GenericOutput | ImageOutput | KontextEditOutput | VideoOutput
     """
 
     return (

@@ -7,13 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.kontext_text_to_image_input import KontextTextToImageInput
+from ...models.queue_priority import QueuePriority
 from ...models.queue_submit_response import QueueSubmitResponse
-from ...models.submit_kontext_max_text_to_image_x_fal_no_retry import (
-    SubmitKontextMaxTextToImageXFalNoRetry,
-)
-from ...models.submit_kontext_max_text_to_image_x_fal_queue_priority import (
-    SubmitKontextMaxTextToImageXFalQueuePriority,
-)
 from ...models.submit_kontext_max_text_to_image_x_fal_store_io import (
     SubmitKontextMaxTextToImageXFalStoreIO,
 )
@@ -25,9 +20,10 @@ def _get_kwargs(
     body: KontextTextToImageInput,
     fal_webhook: str | Unset = UNSET,
     x_fal_request_timeout: float | Unset = UNSET,
-    x_fal_queue_priority: SubmitKontextMaxTextToImageXFalQueuePriority | Unset = UNSET,
+    x_fal_request_start_timeout: float | Unset = UNSET,
+    x_fal_queue_priority: QueuePriority | str | Unset = UNSET,
     x_fal_runner_hint: str | Unset = UNSET,
-    x_fal_no_retry: SubmitKontextMaxTextToImageXFalNoRetry | Unset = UNSET,
+    x_fal_no_retry: str | Unset = UNSET,
     x_fal_object_lifecycle_preference: str | Unset = UNSET,
     x_fal_store_io: SubmitKontextMaxTextToImageXFalStoreIO | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -35,14 +31,17 @@ def _get_kwargs(
     if not isinstance(x_fal_request_timeout, Unset):
         headers["X-Fal-Request-Timeout"] = str(x_fal_request_timeout)
 
+    if not isinstance(x_fal_request_start_timeout, Unset):
+        headers["X-Fal-Request-Start-Timeout"] = str(x_fal_request_start_timeout)
+
     if not isinstance(x_fal_queue_priority, Unset):
-        headers["X-Fal-Queue-Priority"] = str(x_fal_queue_priority)
+        headers["X-Fal-Queue-Priority"] = x_fal_queue_priority
 
     if not isinstance(x_fal_runner_hint, Unset):
         headers["X-Fal-Runner-Hint"] = x_fal_runner_hint
 
     if not isinstance(x_fal_no_retry, Unset):
-        headers["X-Fal-No-Retry"] = str(x_fal_no_retry)
+        headers["X-Fal-No-Retry"] = x_fal_no_retry
 
     if not isinstance(x_fal_object_lifecycle_preference, Unset):
         headers["X-Fal-Object-Lifecycle-Preference"] = x_fal_object_lifecycle_preference
@@ -151,9 +150,10 @@ def sync_detailed(
     body: KontextTextToImageInput,
     fal_webhook: str | Unset = UNSET,
     x_fal_request_timeout: float | Unset = UNSET,
-    x_fal_queue_priority: SubmitKontextMaxTextToImageXFalQueuePriority | Unset = UNSET,
+    x_fal_request_start_timeout: float | Unset = UNSET,
+    x_fal_queue_priority: QueuePriority | str | Unset = UNSET,
     x_fal_runner_hint: str | Unset = UNSET,
-    x_fal_no_retry: SubmitKontextMaxTextToImageXFalNoRetry | Unset = UNSET,
+    x_fal_no_retry: str | Unset = UNSET,
     x_fal_object_lifecycle_preference: str | Unset = UNSET,
     x_fal_store_io: SubmitKontextMaxTextToImageXFalStoreIO | Unset = UNSET,
 ) -> Response[Error | QueueSubmitResponse]:
@@ -163,10 +163,14 @@ def sync_detailed(
 
     Args:
         fal_webhook (str | Unset):  Example: https://example.com/fal-hook.
-        x_fal_request_timeout (float | Unset):  Example: 30.
-        x_fal_queue_priority (SubmitKontextMaxTextToImageXFalQueuePriority | Unset):
+        x_fal_request_timeout (float | Unset): Seconds until a runner must have started; above 1
+            (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_request_start_timeout (float | Unset): Seconds until a runner must have started;
+            above 1 (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_queue_priority (QueuePriority | str | Unset): A `QueuePriority`, or any other
+            string, which fal treats as `normal`.
         x_fal_runner_hint (str | Unset):  Example: session-42.
-        x_fal_no_retry (SubmitKontextMaxTextToImageXFalNoRetry | Unset):
+        x_fal_no_retry (str | Unset):  Example: 1.
         x_fal_object_lifecycle_preference (str | Unset):  Example: {"expiration_duration_seconds":
             3600}.
         x_fal_store_io (SubmitKontextMaxTextToImageXFalStoreIO | Unset):
@@ -185,6 +189,7 @@ def sync_detailed(
         body=body,
         fal_webhook=fal_webhook,
         x_fal_request_timeout=x_fal_request_timeout,
+        x_fal_request_start_timeout=x_fal_request_start_timeout,
         x_fal_queue_priority=x_fal_queue_priority,
         x_fal_runner_hint=x_fal_runner_hint,
         x_fal_no_retry=x_fal_no_retry,
@@ -205,9 +210,10 @@ def sync(
     body: KontextTextToImageInput,
     fal_webhook: str | Unset = UNSET,
     x_fal_request_timeout: float | Unset = UNSET,
-    x_fal_queue_priority: SubmitKontextMaxTextToImageXFalQueuePriority | Unset = UNSET,
+    x_fal_request_start_timeout: float | Unset = UNSET,
+    x_fal_queue_priority: QueuePriority | str | Unset = UNSET,
     x_fal_runner_hint: str | Unset = UNSET,
-    x_fal_no_retry: SubmitKontextMaxTextToImageXFalNoRetry | Unset = UNSET,
+    x_fal_no_retry: str | Unset = UNSET,
     x_fal_object_lifecycle_preference: str | Unset = UNSET,
     x_fal_store_io: SubmitKontextMaxTextToImageXFalStoreIO | Unset = UNSET,
 ) -> Error | QueueSubmitResponse | None:
@@ -217,10 +223,14 @@ def sync(
 
     Args:
         fal_webhook (str | Unset):  Example: https://example.com/fal-hook.
-        x_fal_request_timeout (float | Unset):  Example: 30.
-        x_fal_queue_priority (SubmitKontextMaxTextToImageXFalQueuePriority | Unset):
+        x_fal_request_timeout (float | Unset): Seconds until a runner must have started; above 1
+            (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_request_start_timeout (float | Unset): Seconds until a runner must have started;
+            above 1 (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_queue_priority (QueuePriority | str | Unset): A `QueuePriority`, or any other
+            string, which fal treats as `normal`.
         x_fal_runner_hint (str | Unset):  Example: session-42.
-        x_fal_no_retry (SubmitKontextMaxTextToImageXFalNoRetry | Unset):
+        x_fal_no_retry (str | Unset):  Example: 1.
         x_fal_object_lifecycle_preference (str | Unset):  Example: {"expiration_duration_seconds":
             3600}.
         x_fal_store_io (SubmitKontextMaxTextToImageXFalStoreIO | Unset):
@@ -240,6 +250,7 @@ def sync(
         body=body,
         fal_webhook=fal_webhook,
         x_fal_request_timeout=x_fal_request_timeout,
+        x_fal_request_start_timeout=x_fal_request_start_timeout,
         x_fal_queue_priority=x_fal_queue_priority,
         x_fal_runner_hint=x_fal_runner_hint,
         x_fal_no_retry=x_fal_no_retry,
@@ -254,9 +265,10 @@ async def asyncio_detailed(
     body: KontextTextToImageInput,
     fal_webhook: str | Unset = UNSET,
     x_fal_request_timeout: float | Unset = UNSET,
-    x_fal_queue_priority: SubmitKontextMaxTextToImageXFalQueuePriority | Unset = UNSET,
+    x_fal_request_start_timeout: float | Unset = UNSET,
+    x_fal_queue_priority: QueuePriority | str | Unset = UNSET,
     x_fal_runner_hint: str | Unset = UNSET,
-    x_fal_no_retry: SubmitKontextMaxTextToImageXFalNoRetry | Unset = UNSET,
+    x_fal_no_retry: str | Unset = UNSET,
     x_fal_object_lifecycle_preference: str | Unset = UNSET,
     x_fal_store_io: SubmitKontextMaxTextToImageXFalStoreIO | Unset = UNSET,
 ) -> Response[Error | QueueSubmitResponse]:
@@ -266,10 +278,14 @@ async def asyncio_detailed(
 
     Args:
         fal_webhook (str | Unset):  Example: https://example.com/fal-hook.
-        x_fal_request_timeout (float | Unset):  Example: 30.
-        x_fal_queue_priority (SubmitKontextMaxTextToImageXFalQueuePriority | Unset):
+        x_fal_request_timeout (float | Unset): Seconds until a runner must have started; above 1
+            (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_request_start_timeout (float | Unset): Seconds until a runner must have started;
+            above 1 (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_queue_priority (QueuePriority | str | Unset): A `QueuePriority`, or any other
+            string, which fal treats as `normal`.
         x_fal_runner_hint (str | Unset):  Example: session-42.
-        x_fal_no_retry (SubmitKontextMaxTextToImageXFalNoRetry | Unset):
+        x_fal_no_retry (str | Unset):  Example: 1.
         x_fal_object_lifecycle_preference (str | Unset):  Example: {"expiration_duration_seconds":
             3600}.
         x_fal_store_io (SubmitKontextMaxTextToImageXFalStoreIO | Unset):
@@ -288,6 +304,7 @@ async def asyncio_detailed(
         body=body,
         fal_webhook=fal_webhook,
         x_fal_request_timeout=x_fal_request_timeout,
+        x_fal_request_start_timeout=x_fal_request_start_timeout,
         x_fal_queue_priority=x_fal_queue_priority,
         x_fal_runner_hint=x_fal_runner_hint,
         x_fal_no_retry=x_fal_no_retry,
@@ -306,9 +323,10 @@ async def asyncio(
     body: KontextTextToImageInput,
     fal_webhook: str | Unset = UNSET,
     x_fal_request_timeout: float | Unset = UNSET,
-    x_fal_queue_priority: SubmitKontextMaxTextToImageXFalQueuePriority | Unset = UNSET,
+    x_fal_request_start_timeout: float | Unset = UNSET,
+    x_fal_queue_priority: QueuePriority | str | Unset = UNSET,
     x_fal_runner_hint: str | Unset = UNSET,
-    x_fal_no_retry: SubmitKontextMaxTextToImageXFalNoRetry | Unset = UNSET,
+    x_fal_no_retry: str | Unset = UNSET,
     x_fal_object_lifecycle_preference: str | Unset = UNSET,
     x_fal_store_io: SubmitKontextMaxTextToImageXFalStoreIO | Unset = UNSET,
 ) -> Error | QueueSubmitResponse | None:
@@ -318,10 +336,14 @@ async def asyncio(
 
     Args:
         fal_webhook (str | Unset):  Example: https://example.com/fal-hook.
-        x_fal_request_timeout (float | Unset):  Example: 30.
-        x_fal_queue_priority (SubmitKontextMaxTextToImageXFalQueuePriority | Unset):
+        x_fal_request_timeout (float | Unset): Seconds until a runner must have started; above 1
+            (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_request_start_timeout (float | Unset): Seconds until a runner must have started;
+            above 1 (see `X-Fal-Request-Timeout`). Example: 30.
+        x_fal_queue_priority (QueuePriority | str | Unset): A `QueuePriority`, or any other
+            string, which fal treats as `normal`.
         x_fal_runner_hint (str | Unset):  Example: session-42.
-        x_fal_no_retry (SubmitKontextMaxTextToImageXFalNoRetry | Unset):
+        x_fal_no_retry (str | Unset):  Example: 1.
         x_fal_object_lifecycle_preference (str | Unset):  Example: {"expiration_duration_seconds":
             3600}.
         x_fal_store_io (SubmitKontextMaxTextToImageXFalStoreIO | Unset):
@@ -342,6 +364,7 @@ async def asyncio(
             body=body,
             fal_webhook=fal_webhook,
             x_fal_request_timeout=x_fal_request_timeout,
+            x_fal_request_start_timeout=x_fal_request_start_timeout,
             x_fal_queue_priority=x_fal_queue_priority,
             x_fal_runner_hint=x_fal_runner_hint,
             x_fal_no_retry=x_fal_no_retry,
