@@ -342,8 +342,8 @@ def test_full_plain_run_finds_nothing_but_declared_state_400s_and_pending_mock_w
 
     * the state-dependent 400s the spec declares (result before completion, cancel after it), which
       positive_data_acceptance reports because a fuzzer cannot know a job's state;
-    * the mock's 422 to a non-loopback `fal_webhook` (asserted separately below, xfail until the
-      mock's issue-11 change is merged).
+    * the mock's 422 to a non-loopback `fal_webhook` (asserted separately below: the mock takes any
+      http(s) URL like fal, delivers only to loopback and records the rest).
     Anything else fails this test.
     """
     unexpected = [
@@ -352,11 +352,6 @@ def test_full_plain_run_finds_nothing_but_declared_state_400s_and_pending_mock_w
     assert unexpected == [], "\n".join(map(str, unexpected)) + "\n" + full_plain_run.output[-8000:]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the mock answers 422 to fal_webhook=https://example.com/fal-hook (the spec's own example) and "
-    "to any non-loopback URL; issue 11 has the mock accept any http(s) URL and record it (mock engineer)",
-)
 @pytest.mark.timeout(960)
 def test_full_plain_run_mock_takes_any_webhook_url(full_plain_run: FullRun) -> None:
     refused = [f for f in full_plain_run.failures if f.mock_refuses_foreign_webhook]

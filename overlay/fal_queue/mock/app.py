@@ -894,9 +894,8 @@ def _queue_headers(headers: Headers) -> tuple[QueueHeaders, list[ValidationItem]
                     "input": raw,
                 }
             )
-        else:
+        elif start_timeout is None:  # the newer header wins; both must be valid, as the spec says
             start_timeout = float(text)
-        break
     return QueueHeaders(priority.strip().lower() == "low", start_timeout), problems
 
 
