@@ -32,7 +32,7 @@ class CliResult:
 
 def base_env(tmp: Path, gw: MockGateway | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CLI run: no FAL_QUEUE_* from outside, an empty config dir, the mock."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_QUEUE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_QUEUE_") and k != "FAL_KEY"}
     env["XDG_CONFIG_HOME"] = str(tmp / "xdg-config")
     env.pop("FORCE_COLOR", None)
     if gw is not None:

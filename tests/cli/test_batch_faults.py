@@ -167,7 +167,8 @@ def test_invalid_lines_are_all_reported_with_line_numbers_and_nothing_is_sent(
         assert any(f"prompts.jsonl:{line}: " in e for e in errors), (line, errors)
     assert not any(f"prompts.jsonl:{line}:" in e for e in errors for line in (1, 8))
     assert "num_images: 9 is above the maximum 4" in result.stderr
-    assert "'promt'" in result.stderr and "missing required field(s) 'prompt'" in result.stderr
+    assert "promt: unknown parameter for fal-ai/flux-1/schnell; did you mean prompt?" in result.stderr
+    assert "missing required field(s) 'prompt'" in result.stderr
     assert errors[-1] == f"error: 5 invalid line(s) in {prompts}; nothing was sent"
     assert gateway.stats()["jobs_created"] == before
     assert not (tmp_path / "out").exists()

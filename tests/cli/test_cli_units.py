@@ -118,7 +118,23 @@ def test_params_are_typed_by_the_spec() -> None:
 def test_problems_name_field_value_and_limit() -> None:
     schnell = "fal-ai/flux-1/schnell"
     assert problems_of(schnell, {"prompt": "x", "image_size": {"width": 0, "height": 10}}) == [
-        'image_size: {"width": 0, "height": 10} is not enum or {width, height}'
+        "image_size.width: 0 is below the minimum 1"
+    ]
+    # Half a size is refused before sending: which default a gateway fills in is anyone's guess.
+    assert problems_of(schnell, {"prompt": "x", "image_size": {"width": 10}}) == [
+        "image_size: missing 'height' (give both width and height)"
+    ]
+    # A preset typo lists the presets and the nearest one.
+    (preset,) = problems_of(schnell, {"prompt": "x", "image_size": "square-hd"})
+    assert preset.startswith('image_size: "square-hd" is not one of square_hd, square, portrait_4_3')
+    assert preset.endswith("did you mean square_hd?")
+    # Other clients' options and typos get the name to use instead.
+    assert problems_of(schnell, {"prompt": "x", "with_logs": True}) == [
+        "with_logs: with_logs is fal-client's option, not a model input: pass --logs"
+    ]
+    assert problems_of("anyone/anything", {"with_logs": True})[0].endswith("pass --logs")
+    assert problems_of(schnell, {"prompt": "x", "promt": "y"}) == [
+        "promt: unknown parameter for fal-ai/flux-1/schnell; did you mean prompt?"
     ]
     assert problems_of(schnell, {"prompt": "x", "image_size": "square_hd", "num_images": 4}) == []
     assert problems_of(schnell, {"prompt": "x", "seed": 1.5}) == ["seed: expected a whole number, got 1.5"]

@@ -30,6 +30,7 @@ __all__ = [
     "CliError",
     "add_hint",
     "clean",
+    "cli_words",
     "describe",
     "exit_code_for",
     "one_line",
@@ -111,6 +112,37 @@ def exit_code_for(err: BaseException) -> int:
     return EXIT_ENV  # configuration, connection, timeouts, 429/5xx after retries, downloads
 
 
+#: SDK advice in Python words -> what a command-line user types instead.
+_CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\(?choose if_exists='rename' or 'overwrite'\)?"), "(pass --overwrite to replace it)"),
+    (re.compile(r"\(?pass overwrite=True[^)]*\)?"), "(pass --overwrite to replace it)"),
+    (
+        re.compile(r"pass allow_http=True \(env FAL_QUEUE_ALLOW_HTTP=1\)"),
+        "set FAL_QUEUE_ALLOW_HTTP=1 (or allow_http = true in the config file)",
+    ),
+    (re.compile(r"pass allow_http=True"), "set FAL_QUEUE_ALLOW_HTTP=1"),
+    (
+        re.compile(r"resume with get_handle\('([^']+)', '([^']+)'\)"),
+        r"resume: fal-queue download \1 \2 --out DIR",
+    ),
+    (re.compile(r"\bstrict=True\b"), "strict checking"),
+]
+
+
+#: The SDK's own "how to resume" advice, dropped when the CLI adds its resume command.
+_SDK_RESUME = re.compile(r"(; resume with get_handle\([^)]*\)|; fetch it with result\([^)]*\))")
+
+
+def cli_words(text: str, *, has_resume: bool = False) -> str:
+    """The SDK's advice (``pass overwrite=True``) said the way a CLI user acts on it (``--overwrite``)."""
+    if has_resume:
+        text = _SDK_RESUME.sub("", text)
+    text = re.sub(r"fetch it with result\('([^']+)', '([^']+)'\)", r"fetch it: fal-queue result \1 \2", text)
+    for pattern, replacement in _CLI_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _field_errors(errors: list[E.FieldError]) -> str:
     return "; ".join(f"{e.field}: {e.msg}" for e in errors[:8]) + ("; ..." if len(errors) > 8 else "")
 
@@ -125,10 +157,12 @@ def describe(err: BaseException) -> str:
         notes = [f"request_id={err.request_id}"] if err.request_id else []
         if err.hint:
             notes.append(err.hint)
-        return one_line(err.message + (f" ({', '.join(notes)})" if notes else ""))
+        text = cli_words(err.message, has_resume=bool(err.hint))
+        return one_line(text + (f" ({', '.join(notes)})" if notes else ""))
     if not isinstance(err, E.FalQueueError):
         return one_line(f"{type(err).__name__}: {err}")
-    message = err.message
+    hint = getattr(err, HINT_ATTR, None)
+    message = cli_words(err.message, has_resume=isinstance(hint, str))
     extras: list[str] = []
     if isinstance(err, E.APIStatusError):
         message = f"HTTP {err.status_code}: {message}"
@@ -153,7 +187,6 @@ def describe(err: BaseException) -> str:
         extras.append(f"x-fal-request-id={server_id}")
     if isinstance(err, E.DownloadError):
         extras.append(f"url={err.url}")
-    hint = getattr(err, HINT_ATTR, None)
     if isinstance(hint, str):
         extras.append(hint)
     return one_line(message + (f" ({', '.join(extras)})" if extras else ""))

@@ -8,7 +8,7 @@ character. ``--quiet`` shows no progress at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -29,7 +29,7 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from ..download import DownloadProgress
-from ..types import Completed, InProgress, Queued, Status, UnknownStatus
+from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .errors import clean
 from .output import Output
 
@@ -75,6 +75,8 @@ class JobDisplay:
         self._live: Live | None = None
         self._downloads: Progress | None = None
         self._tasks: dict[Path, TaskID] = {}
+        self.queue_position: int | None = None
+        self.completed: Completed | None = None
 
     @property
     def elapsed(self) -> float:
@@ -130,8 +132,29 @@ class JobDisplay:
         text = status_text(status)
         changed = text != self.phase
         self.phase = text
-        if changed and self._live is None:
+        if isinstance(status, Queued) and status.position is not None:
+            self.queue_position = status.position
+        if isinstance(status, Completed):
+            self.completed = status
+        # On a terminal the spinner shows every change; the completion line stays on screen.
+        if changed and (self._live is None or isinstance(status, Completed)):
             self.out.info(f"status {text} elapsed={self.elapsed:.1f}s")
+
+    def finished(self, result: Result, paths: Sequence[Path]) -> None:
+        """The closing line: files saved, the job's own times and the wall-clock total."""
+        self._stop_live()
+        bits = []
+        if paths:
+            bits.append(f"saved {len(paths)} file(s)")
+        timings = result.raw.get("timings")
+        inference = self.completed.metrics.get("inference_time") if self.completed is not None else None
+        if inference is None and isinstance(timings, Mapping):
+            inference = timings.get("inference")
+        if isinstance(inference, int | float):
+            bits.append(f"inference {inference:.2f}s")
+        bits.append(f"total {self.elapsed:.1f}s")
+        rid = f" request_id={result.request_id}" if result.request_id else ""
+        self.out.info(f"done{rid}: {', '.join(bits)}")
 
     def downloading(self, count: int, directory: Path) -> None:
         self._stop_live()
