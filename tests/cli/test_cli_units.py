@@ -170,7 +170,11 @@ def test_models_command(invoke: Invoke) -> None:
     assert doc["input_schema"] == "KontextMultiInput"
     assert [p["name"] for p in doc["parameters"] if p["required"]] == ["prompt", "image_urls"]
     unknown = invoke(["models", "fal-ai/nope"])
-    assert unknown.exit_code == 2 and "not a typed model" in unknown.stderr
+    assert unknown.exit_code == 2 and "unknown model id fal-ai/nope" in unknown.stderr
+    typo = invoke(["models", "fal-ai/flux-1/schnel"])
+    assert typo.exit_code == 2 and "did you mean fal-ai/flux-1/schnell?" in typo.stderr
+    no_prefix = invoke(["models", "flux-1/schnell"])
+    assert "did you mean fal-ai/flux-1/schnell?" in no_prefix.stderr
     assert_clean(listing.stdout + one.stdout)
 
 
@@ -276,7 +280,23 @@ def test_terminal_displays_draw_without_errors() -> None:
     counters = BatchCounters(total=10, done=3, failed=1, queued=2, running=4)
     with BatchDisplay(out, counters, interval=0.1) as batch:
         batch.tick()
-    assert counters.line().startswith("progress: 3/10 done, 1 failed")
+    # The buckets add up to the total; failures are in the failure colour.
+    assert counters.line().startswith("progress: 3 done, 1 failed, 4 running, 2 queued, 0 waiting, of 10")
+    styles = {piece: style for piece, style in counters.parts()}
+    assert styles["1 failed"] == "bold red" and styles["3 done"] == "green"
+    assert counters.eta is None  # no throughput observed yet: no made-up ETA
+
+
+def test_batch_counters_add_up_and_the_eta_comes_from_this_runs_own_work() -> None:
+    counters = BatchCounters(total=100, done=40, earlier=30, failed=2, queued=8, running=10)
+    assert counters.waiting == 100 - 40 - 2 - 8 - 10
+    counters.started -= 10.0  # ten seconds in
+    counters.finished_own = 12  # resumed and earlier lines do not count as throughput
+    counters.finished_resumed = 500
+    assert abs(counters.rate - 1.2) < 0.05
+    eta = counters.eta
+    assert eta is not None and abs(eta - (counters.waiting + 18) / counters.rate) < 1
+    assert "(30 from earlier runs)" in counters.line() and "ETA " in counters.line()
 
 
 def test_plain_batch_display_prints_periodic_lines(capsys: pytest.CaptureFixture[str]) -> None:

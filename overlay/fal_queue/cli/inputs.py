@@ -18,9 +18,23 @@ from .. import errors as E
 from .._core import prepare_input
 from ..urls import validate_model_id
 from .errors import EXIT_USAGE, CliError
-from .models import CLIENT_OPTIONS, check_values, model_info, parse_value, unknown_field_problem
+from .models import (
+    CLIENT_OPTIONS,
+    check_values,
+    model_info,
+    one_edit_from_typed,
+    parse_value,
+    unknown_field_problem,
+)
 
-__all__ = ["build_arguments", "image_arguments", "load_json_object", "parse_params", "problems_of"]
+__all__ = [
+    "build_arguments",
+    "image_arguments",
+    "load_json_object",
+    "model_typo_warning",
+    "parse_params",
+    "problems_of",
+]
 
 
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
@@ -113,3 +127,14 @@ def problems_of(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
         # The checks above say the same problems more precisely (field, value, limit, nearest name).
         return by_spec or [exc.message]
     return by_spec
+
+
+def model_typo_warning(model_id: str) -> str | None:
+    """A warning when ``model_id`` is one edit away from a typed model id (a likely typo)."""
+    near = one_edit_from_typed(model_id)
+    if near is None:
+        return None
+    return (
+        f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
+        "(sending it as given, unchecked)"
+    )

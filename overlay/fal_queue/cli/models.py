@@ -347,3 +347,39 @@ def check_values(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
     if missing:
         problems.append(f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}")
     return problems
+
+
+# ---- model ids ---------------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute: one each)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def nearest_model(model_id: str) -> str | None:
+    """The typed model id a mistyped ``model_id`` most likely meant, if any is close."""
+    from .._core import TYPED_MODELS
+
+    if model_id in TYPED_MODELS:
+        return None
+    ranked = sorted(TYPED_MODELS, key=lambda known: (edit_distance(model_id, known), known))
+    if ranked and edit_distance(model_id, ranked[0]) <= max(2, len(model_id) // 3):
+        return ranked[0]
+    close = difflib.get_close_matches(model_id, sorted(TYPED_MODELS), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def one_edit_from_typed(model_id: str) -> str | None:
+    """A typed model id one edit away from ``model_id`` (``fal-ai/flux-1/schnel``), or None."""
+    from .._core import TYPED_MODELS
+
+    if model_id in TYPED_MODELS:
+        return None
+    return next((known for known in sorted(TYPED_MODELS) if edit_distance(model_id, known) == 1), None)

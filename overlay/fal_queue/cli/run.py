@@ -15,9 +15,10 @@ import click
 from .. import errors as E
 from ..client import Client, SyncHandle
 from ..types import Result
+from .contact_sheet import SHEET_NAME, entry_from_result, write_sheet
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
-from .inputs import build_arguments, problems_of
+from .inputs import build_arguments, model_typo_warning, problems_of
 from .output import Output
 from .progress import JobDisplay
 from .saving import check_out_dir, resume_hint
@@ -100,6 +101,9 @@ def prepare(
     problems = problems_of(model, arguments)
     if problems:
         raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
+    typo = model_typo_warning(model)
+    if typo is not None:
+        get_state().output().warn(typo)
     return arguments
 
 
@@ -172,6 +176,32 @@ def print_outcome(out: Output, model: str, result: Result, paths: list[Path], el
             out.out(str(path))
     else:
         out.out_json(dict(result.raw))
+
+
+def write_run_sheet(
+    model: str,
+    arguments: dict[str, Any],
+    result: Result,
+    paths: list[Path],
+    out_dir: Path,
+    overwrite: bool,
+    elapsed: float,
+) -> Path | None:
+    """index.html beside a job's images (a free numbered name when one exists, as for images)."""
+    folder = out_dir.resolve()
+    target = folder / SHEET_NAME
+    n = 0
+    while target.exists() and not overwrite:
+        n += 1
+        target = folder / f"index-{n}.html"
+    relative = [str(p.resolve().relative_to(folder)) for p in paths if p.resolve().parent == folder]
+    entry = entry_from_result(
+        f"request {result.request_id}", model, arguments, result.raw, result.request_id, relative, elapsed
+    )
+    try:
+        return write_sheet(target, f"{model}: {result.request_id}", [entry])
+    except OSError:
+        return None  # the images are saved; the sheet is only a view of them
 
 
 EXAMPLES = """
@@ -285,4 +315,8 @@ def run_command(
             if request_id is None:
                 raise
             raise after_submit_error(err, model, request_id, None if no_download else out_dir) from None
+    if len(paths) > 1:
+        sheet = write_run_sheet(model, arguments, result, paths, out_dir, overwrite, display.elapsed)
+        if sheet is not None:
+            out.info(f"contact sheet: {sheet}")
     print_outcome(out, model, result, paths, display.elapsed)
