@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clikit import CliResult, assert_clean, base_env
+from clikit import FAL_QUEUE, CliResult, assert_clean, base_env
 from fal_queue import errors as E
 from fal_queue.cli import cli
 from fal_queue.cli.batch import BatchInputError, line_digest, read_batch_file
@@ -23,6 +24,7 @@ from fal_queue.cli.models import model_info, typed_models
 from fal_queue.cli.output import Output
 from fal_queue.cli.progress import BatchCounters, BatchDisplay, JobDisplay
 from fal_queue.download import DownloadProgress
+from fal_queue.mock import MockGateway
 from fal_queue.types import Completed, InProgress, Queued
 from rich.console import Console
 
@@ -332,13 +334,57 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    saved = [
-        line.removeprefix("demo: saved ")
-        for line in result.stdout.splitlines()
-        if line.startswith("demo: saved ")
-    ]
+    saved = [line for line in result.stdout.splitlines() if line.strip() and not line.startswith("demo:")]
+    assert any(
+        line.startswith("demo: done in ") and "1 image(s) saved" for line in result.stdout.splitlines()
+    )
+    # What fal-queue run shows a user: the request id, the status changes, the completion line.
+    assert "request_id=" in result.stderr and "status COMPLETED" in result.stderr
+    assert "done request_id=" in result.stderr
     assert (
         len(saved) == 1 and Path(saved[0]).is_file() and Path(saved[0]).parent == (tmp_path / "out").resolve()
     )
     assert result.stdout.rstrip().endswith("demo: mock stopped")
     assert os.listdir(tmp_path / "out") == [Path(saved[0]).name]
+
+
+def test_make_demo_needs_no_npm() -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    demo = next(line for line in makefile.splitlines() if line.startswith("demo:"))
+    assert "setup" not in demo.split("##")[0] and "node_modules" not in demo
+
+
+def test_mock_help_names_the_cli_command(invoke: Invoke) -> None:
+    result = invoke(["mock", "--help"])
+    assert result.exit_code == 0 and "usage: fal-queue mock" in result.stdout
+    assert "usage: python -m fal_queue.mock" not in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_run_on_a_terminal_shows_progress_then_the_completion_line(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    import pty
+
+    gw = make_gateway(queue_delay=0.3, run_time=0.3)
+    master, slave = pty.openpty()
+    env = base_env(tmp_path, gw, TERM="xterm-256color", COLUMNS="120")
+    proc = subprocess.Popen(
+        [str(FAL_QUEUE), "run", "fal-ai/flux-1/schnell", "--prompt", "x", "--out", str(tmp_path / "o")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    os.close(slave)
+    stdout, _ = proc.communicate(timeout=60)
+    chunks = []
+    with contextlib.suppress(OSError):  # EIO once the child closed its end
+        while data := os.read(master, 65536):
+            chunks.append(data)
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, screen
+    assert "\x1b[" in screen  # drawn live (a terminal), not plain lines
+    assert "status COMPLETED" in screen and "done request_id=" in screen and "total " in screen
+    assert Path(stdout.strip()).is_file()
