@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fal_queue.mock import MockGateway
+from fal_queue.mock import MockConfig, MockGateway
 
 FAL_QUEUE = Path(sys.executable).with_name("fal-queue")
 #: Control characters that must never reach a pipe (newline is the only one allowed).
@@ -28,6 +29,16 @@ class CliResult:
     @property
     def error_lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
+
+
+def serving(*model_ids: str) -> dict[str, Any]:
+    """Mock options that make it serve these untyped model ids too (a gateway adds models).
+
+    The mock answers 404 for model ids the spec does not declare once it has ``extra_models``;
+    older mocks serve any id and take no such option.
+    """
+    names = {f.name for f in dataclasses.fields(MockConfig)}
+    return {"extra_models": tuple(model_ids)} if "extra_models" in names else {}
 
 
 def base_env(tmp: Path, gw: MockGateway | None = None, **extra: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clikit import FAL_QUEUE, CliResult, assert_clean, base_env, run_subprocess
+from clikit import FAL_QUEUE, CliResult, assert_clean, base_env, run_subprocess, serving
 from fal_queue.mock import Faults, MockGateway
 
 Invoke = Callable[..., CliResult]
@@ -56,7 +56,10 @@ def test_run_typed_model_saves_the_image_and_prints_its_path(
     assert "status COMPLETED" in result.stderr
 
 
-def test_run_untyped_video_model_saves_an_mp4(gateway: MockGateway, invoke: Invoke, tmp_path: Path) -> None:
+def test_run_untyped_video_model_saves_an_mp4(
+    make_gateway: Callable[..., MockGateway], invoke: Invoke, tmp_path: Path
+) -> None:
+    gateway = make_gateway(**serving("fal-ai/some-video-model"))
     args_file = tmp_path / "args.json"
     args_file.write_text(json.dumps({"prompt": "waves", "duration": 5, "anything": {"goes": True}}))
     result = invoke(
