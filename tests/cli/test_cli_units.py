@@ -299,6 +299,8 @@ def test_batch_counters_add_up_and_the_eta_comes_from_this_runs_own_work() -> No
     eta = counters.eta
     assert eta is not None and abs(eta - (counters.waiting + 18) / counters.rate) < 1
     assert "(30 from earlier runs)" in counters.line() and "ETA " in counters.line()
+    counters.queue_front = 3
+    assert "8 queued (next at position 3)" in counters.line()
 
 
 def test_plain_batch_display_prints_periodic_lines(capsys: pytest.CaptureFixture[str]) -> None:

@@ -96,6 +96,7 @@ class BatchRunner:
         self._elapsed: dict[int, float] = {}
         self._sheet_at = 0.0
         self._active: set[int] = set()
+        self._positions: dict[int, int] = {}  # line -> last known queue position
 
     # ---- planning ----
 
@@ -174,11 +175,16 @@ class BatchRunner:
             if name in {"submitting", "queued", "running", "downloading"}:
                 setattr(c, name, getattr(c, name) + delta)
         item.phase = phase
+        if phase != "queued" and self._positions.pop(item.line.no, None) is not None:
+            c.queue_front = min(self._positions.values(), default=None)
 
     def _on_status(self, item: _Item) -> Callable[[Status], None]:
         def update(status: Status) -> None:
             if isinstance(status, Queued):
                 self._phase(item, "queued")
+                if status.position is not None:  # where the queue's front is, when the gateway says
+                    self._positions[item.line.no] = status.position
+                    self.counters.queue_front = min(self._positions.values())
             elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
                 self._phase(item, "running")
 

@@ -204,6 +204,7 @@ class BatchCounters:
     earlier: int = 0  # lines settled by earlier runs (done, failed, uncertain) and not redone
     finished_own: int = 0  # lines submitted by this run that finished (done or failed)
     finished_resumed: int = 0
+    queue_front: int | None = None  # the best queue position a queued line of ours was told
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -245,7 +246,15 @@ class BatchCounters:
                 pieces.append((f"{count} {name}", style))
         pieces += [
             (f"{self.submitting + self.downloading + self.running} running", "cyan"),
-            (f"{self.queued} queued", "cyan"),
+            (
+                f"{self.queued} queued"
+                + (
+                    f" (next at position {self.queue_front})"
+                    if self.queued and self.queue_front is not None
+                    else ""
+                ),
+                "cyan",
+            ),
             (f"{self.waiting} waiting", ""),
         ]
         tail = f"of {self.total}"
