@@ -78,7 +78,7 @@ test: setup lint check-generated docs check-ts ## Lint, drift check and the whol
 test-fast: setup ## Tests only, without lint and contract fuzzing
 	$(BIN)/python -m pytest -m "not contract and not slow"
 
-demo: setup ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock
+demo: $(VENV)/.synced ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock (Python only)
 	$(BIN)/python -m fal_queue.cli.demo --out out
 
 mock: setup ## Run the mock gateway on loopback until Ctrl-C (options: make mock ARGS="--port 8080 --realistic")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fal_queue.mock import MockGateway
+from fal_queue.mock import MockConfig, MockGateway
 
 FAL_QUEUE = Path(sys.executable).with_name("fal-queue")
 #: Control characters that must never reach a pipe (newline is the only one allowed).
@@ -30,9 +31,19 @@ class CliResult:
         return [line for line in self.stderr.splitlines() if line.startswith("error:")]
 
 
+def serving(*model_ids: str) -> dict[str, Any]:
+    """Mock options that make it serve these untyped model ids too (a gateway adds models).
+
+    The mock answers 404 for model ids the spec does not declare once it has ``extra_models``;
+    older mocks serve any id and take no such option.
+    """
+    names = {f.name for f in dataclasses.fields(MockConfig)}
+    return {"extra_models": tuple(model_ids)} if "extra_models" in names else {}
+
+
 def base_env(tmp: Path, gw: MockGateway | None = None, **extra: str) -> dict[str, str]:
     """The environment of a CLI run: no FAL_QUEUE_* from outside, an empty config dir, the mock."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_QUEUE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAL_QUEUE_") and k != "FAL_KEY"}
     env["XDG_CONFIG_HOME"] = str(tmp / "xdg-config")
     env.pop("FORCE_COLOR", None)
     if gw is not None:

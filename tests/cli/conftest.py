@@ -25,9 +25,15 @@ def invoke(tmp_path: Path) -> Callable[..., CliResult]:
     ) -> CliResult:
         full = base_env(tmp_path, gw, **(env or {}))
         # CliRunner only sets variables; None removes the ones the outer environment has.
-        overlay: dict[str, str | None] = {k: None for k in os.environ if k.startswith("FAL_QUEUE_")}
+        overlay: dict[str, str | None] = {
+            k: None for k in os.environ if k.startswith("FAL_QUEUE_") or k == "FAL_KEY"
+        }
         overlay.update(
-            {k: v for k, v in full.items() if k.startswith("FAL_QUEUE_") or k == "XDG_CONFIG_HOME"}
+            {
+                k: v
+                for k, v in full.items()
+                if k.startswith("FAL_QUEUE_") or k in {"XDG_CONFIG_HOME", "FAL_KEY"}
+            }
         )
         result = CliRunner().invoke(cli, list(args), env=overlay, input=input, catch_exceptions=False)
         return CliResult(result.exit_code, result.stdout, result.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from clikit import CliResult, assert_clean, base_env
+from clikit import FAL_QUEUE, CliResult, assert_clean, base_env
 from fal_queue import errors as E
 from fal_queue.cli import cli
 from fal_queue.cli.batch import BatchInputError, line_digest, read_batch_file
@@ -23,6 +24,7 @@ from fal_queue.cli.models import model_info, typed_models
 from fal_queue.cli.output import Output
 from fal_queue.cli.progress import BatchCounters, BatchDisplay, JobDisplay
 from fal_queue.download import DownloadProgress
+from fal_queue.mock import MockGateway
 from fal_queue.types import Completed, InProgress, Queued
 from rich.console import Console
 
@@ -118,7 +120,23 @@ def test_params_are_typed_by_the_spec() -> None:
 def test_problems_name_field_value_and_limit() -> None:
     schnell = "fal-ai/flux-1/schnell"
     assert problems_of(schnell, {"prompt": "x", "image_size": {"width": 0, "height": 10}}) == [
-        'image_size: {"width": 0, "height": 10} is not enum or {width, height}'
+        "image_size.width: 0 is below the minimum 1"
+    ]
+    # Half a size is refused before sending: which default a gateway fills in is anyone's guess.
+    assert problems_of(schnell, {"prompt": "x", "image_size": {"width": 10}}) == [
+        "image_size: missing 'height' (give both width and height)"
+    ]
+    # A preset typo lists the presets and the nearest one.
+    (preset,) = problems_of(schnell, {"prompt": "x", "image_size": "square-hd"})
+    assert preset.startswith('image_size: "square-hd" is not one of square_hd, square, portrait_4_3')
+    assert preset.endswith("did you mean square_hd?")
+    # Other clients' options and typos get the name to use instead.
+    assert problems_of(schnell, {"prompt": "x", "with_logs": True}) == [
+        "with_logs: with_logs is fal-client's option, not a model input: pass --logs"
+    ]
+    assert problems_of("anyone/anything", {"with_logs": True})[0].endswith("pass --logs")
+    assert problems_of(schnell, {"prompt": "x", "promt": "y"}) == [
+        "promt: unknown parameter for fal-ai/flux-1/schnell; did you mean prompt?"
     ]
     assert problems_of(schnell, {"prompt": "x", "image_size": "square_hd", "num_images": 4}) == []
     assert problems_of(schnell, {"prompt": "x", "seed": 1.5}) == ["seed: expected a whole number, got 1.5"]
@@ -154,7 +172,11 @@ def test_models_command(invoke: Invoke) -> None:
     assert doc["input_schema"] == "KontextMultiInput"
     assert [p["name"] for p in doc["parameters"] if p["required"]] == ["prompt", "image_urls"]
     unknown = invoke(["models", "fal-ai/nope"])
-    assert unknown.exit_code == 2 and "not a typed model" in unknown.stderr
+    assert unknown.exit_code == 2 and "unknown model id fal-ai/nope" in unknown.stderr
+    typo = invoke(["models", "fal-ai/flux-1/schnel"])
+    assert typo.exit_code == 2 and "did you mean fal-ai/flux-1/schnell?" in typo.stderr
+    no_prefix = invoke(["models", "flux-1/schnell"])
+    assert "did you mean fal-ai/flux-1/schnell?" in no_prefix.stderr
     assert_clean(listing.stdout + one.stdout)
 
 
@@ -260,7 +282,25 @@ def test_terminal_displays_draw_without_errors() -> None:
     counters = BatchCounters(total=10, done=3, failed=1, queued=2, running=4)
     with BatchDisplay(out, counters, interval=0.1) as batch:
         batch.tick()
-    assert counters.line().startswith("progress: 3/10 done, 1 failed")
+    # The buckets add up to the total; failures are in the failure colour.
+    assert counters.line().startswith("progress: 3 done, 1 failed, 4 running, 2 queued, 0 waiting, of 10")
+    styles = {piece: style for piece, style in counters.parts()}
+    assert styles["1 failed"] == "bold red" and styles["3 done"] == "green"
+    assert counters.eta is None  # no throughput observed yet: no made-up ETA
+
+
+def test_batch_counters_add_up_and_the_eta_comes_from_this_runs_own_work() -> None:
+    counters = BatchCounters(total=100, done=40, earlier=30, failed=2, queued=8, running=10)
+    assert counters.waiting == 100 - 40 - 2 - 8 - 10
+    counters.started -= 10.0  # ten seconds in
+    counters.finished_own = 12  # resumed and earlier lines do not count as throughput
+    counters.finished_resumed = 500
+    assert abs(counters.rate - 1.2) < 0.05
+    eta = counters.eta
+    assert eta is not None and abs(eta - (counters.waiting + 18) / counters.rate) < 1
+    assert "(30 from earlier runs)" in counters.line() and "ETA " in counters.line()
+    counters.queue_front = 3
+    assert "8 queued (next at position 3)" in counters.line()
 
 
 def test_plain_batch_display_prints_periodic_lines(capsys: pytest.CaptureFixture[str]) -> None:
@@ -296,13 +336,57 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    saved = [
-        line.removeprefix("demo: saved ")
-        for line in result.stdout.splitlines()
-        if line.startswith("demo: saved ")
-    ]
+    saved = [line for line in result.stdout.splitlines() if line.strip() and not line.startswith("demo:")]
+    assert any(
+        line.startswith("demo: done in ") and "1 image(s) saved" for line in result.stdout.splitlines()
+    )
+    # What fal-queue run shows a user: the request id, the status changes, the completion line.
+    assert "request_id=" in result.stderr and "status COMPLETED" in result.stderr
+    assert "done request_id=" in result.stderr
     assert (
         len(saved) == 1 and Path(saved[0]).is_file() and Path(saved[0]).parent == (tmp_path / "out").resolve()
     )
     assert result.stdout.rstrip().endswith("demo: mock stopped")
     assert os.listdir(tmp_path / "out") == [Path(saved[0]).name]
+
+
+def test_make_demo_needs_no_npm() -> None:
+    makefile = (Path(__file__).parents[2] / "Makefile").read_text()
+    demo = next(line for line in makefile.splitlines() if line.startswith("demo:"))
+    assert "setup" not in demo.split("##")[0] and "node_modules" not in demo
+
+
+def test_mock_help_names_the_cli_command(invoke: Invoke) -> None:
+    result = invoke(["mock", "--help"])
+    assert result.exit_code == 0 and "usage: fal-queue mock" in result.stdout
+    assert "usage: python -m fal_queue.mock" not in result.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_run_on_a_terminal_shows_progress_then_the_completion_line(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    import pty
+
+    gw = make_gateway(queue_delay=0.3, run_time=0.3)
+    master, slave = pty.openpty()
+    env = base_env(tmp_path, gw, TERM="xterm-256color", COLUMNS="120")
+    proc = subprocess.Popen(
+        [str(FAL_QUEUE), "run", "fal-ai/flux-1/schnell", "--prompt", "x", "--out", str(tmp_path / "o")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+    )
+    os.close(slave)
+    stdout, _ = proc.communicate(timeout=60)
+    chunks = []
+    with contextlib.suppress(OSError):  # EIO once the child closed its end
+        while data := os.read(master, 65536):
+            chunks.append(data)
+    os.close(master)
+    screen = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, screen
+    assert "\x1b[" in screen  # drawn live (a terminal), not plain lines
+    assert "status COMPLETED" in screen and "done request_id=" in screen and "total " in screen
+    assert Path(stdout.strip()).is_file()

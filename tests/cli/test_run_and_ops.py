@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clikit import FAL_QUEUE, CliResult, assert_clean, base_env, run_subprocess
+from clikit import FAL_QUEUE, CliResult, assert_clean, base_env, run_subprocess, serving
 from fal_queue.mock import Faults, MockGateway
 
 Invoke = Callable[..., CliResult]
@@ -55,7 +56,10 @@ def test_run_typed_model_saves_the_image_and_prints_its_path(
     assert "status COMPLETED" in result.stderr
 
 
-def test_run_untyped_video_model_saves_an_mp4(gateway: MockGateway, invoke: Invoke, tmp_path: Path) -> None:
+def test_run_untyped_video_model_saves_an_mp4(
+    make_gateway: Callable[..., MockGateway], invoke: Invoke, tmp_path: Path
+) -> None:
+    gateway = make_gateway(**serving("fal-ai/some-video-model"))
     args_file = tmp_path / "args.json"
     args_file.write_text(json.dumps({"prompt": "waves", "duration": 5, "anything": {"goes": True}}))
     result = invoke(
@@ -123,8 +127,17 @@ def test_image_urls_map_to_the_field_each_model_takes(
         (["run", SCHNELL, "--prompt", "x", "-p", "image_size=huge"], 'image_size: "huge" is not'),
         (
             ["run", "fal-ai/flux-1/dev/redux", "--prompt", "x", "--image-url", "u"],
-            "unknown field(s) 'prompt'",
+            "prompt: unknown parameter for fal-ai/flux-1/dev/redux",
         ),
+        (
+            ["run", SCHNELL, "--prompt", "x", "-p", "with_logs=true"],
+            "-p with_logs: with_logs is fal-client's option, not a model input: pass --logs",
+        ),
+        (
+            ["run", SCHNELL, "--prompt", "x", "-p", "image_size=square-hd"],
+            "(or {width, height}); did you mean square_hd?",
+        ),
+        (["run", SCHNELL, "--prompt", "x", "-p", 'image_size={"width": 10}'], "missing 'height'"),
         (["run", SCHNELL, "--prompt", "x", "-p", "novalue"], "expected key=value"),
         (["run", "not a model", "--prompt", "x"], "invalid model id"),
         (["run", SCHNELL, "--prompt", "x", "--bogus"], "No such option '--bogus'"),
@@ -234,7 +247,7 @@ def test_submit_status_result_download_cancel(
     assert queued.exit_code == 0 and json.loads(queued.stdout)["status"] in {"IN_QUEUE", "IN_PROGRESS"}
     early = invoke(["result", SCHNELL, rid2], gw=gw)
     assert early.exit_code == 4
-    assert f"fal-queue download {SCHNELL} {rid2} --out DIR" in _one_error_line(early)
+    assert f"fal-queue download {SCHNELL} {rid2} --out ." in _one_error_line(early)
 
     cancelled = invoke(["cancel", SCHNELL, rid2], gw=gw)
     assert cancelled.exit_code == 0 and cancelled.stdout.strip() in {
@@ -248,8 +261,12 @@ def test_submit_status_result_download_cancel(
     assert Path(path).stat().st_size > 0
     fetched = invoke(["result", SCHNELL, rid1], gw=gw)
     assert fetched.exit_code == 0 and json.loads(fetched.stdout)["images"][0]["url"]
+    # A taken name never fails a paid job: the second copy gets a free numbered name.
     again = invoke(["result", SCHNELL, rid1, "--out", str(tmp_path / "d")], gw=gw)
-    assert again.exit_code == 3 and "already exists" in _one_error_line(again)
+    assert again.exit_code == 0, again.stderr
+    (second,) = again.stdout.split()
+    assert second != path and Path(second).stem == Path(path).stem + "-1"
+    assert Path(second).read_bytes() == Path(path).read_bytes()
     done = invoke(["cancel", SCHNELL, rid1, "--json"], gw=gw)
     assert json.loads(done.stdout) == {"model": SCHNELL, "request_id": rid1, "status": "ALREADY_COMPLETED"}
     watch = invoke(["status", SCHNELL, rid1, "--watch", "--logs"], gw=gw)
@@ -328,3 +345,96 @@ def test_settings_come_from_flags_then_env_then_config_file(
     assert broken.exit_code == 3 and "unknown setting(s) colour" in _one_error_line(broken)
     missing = invoke(["--config", str(tmp_path / "nope.toml"), "config"])
     assert missing.exit_code == 3 and "does not exist" in _one_error_line(missing)
+
+
+def _saved(result: CliResult) -> list[Path]:
+    assert result.exit_code == 0, result.stderr
+    return [Path(p) for p in result.stdout.split()]
+
+
+def test_a_name_clash_never_fails_a_paid_job(gateway: MockGateway, invoke: Invoke, tmp_path: Path) -> None:
+    out = tmp_path / "t1"
+    args = ["run", "fal-ai/flux-pro/kontext", "--prompt", "snow", "--image-url", "https://x.test/a.png"]
+    first = _saved(invoke([*args, "--out", str(out)], gw=gateway))
+    second = _saved(invoke([*args, "--out", str(out)], gw=gateway))
+    assert len(first) == len(second) == 1 and first != second
+    assert second[0].name == first[0].stem + "-1" + first[0].suffix
+    assert first[0].is_file() and second[0].is_file()
+    # The file keeps the user's umask like any other tool's output (not mkstemp's 0600).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert second[0].stat().st_mode & 0o777 == 0o666 & ~mask
+
+    # download into a folder that already holds the file: a third name, both kept.
+    rid = json.loads(invoke([*args, "--json", "--no-download"], gw=gateway).stdout)["request_id"]
+    third = _saved(invoke(["download", "fal-ai/flux-pro/kontext", rid, "--out", str(out)], gw=gateway))
+    fourth = _saved(invoke(["download", "fal-ai/flux-pro/kontext", rid, "--out", str(out)], gw=gateway))
+    assert len({*first, *second, *third, *fourth}) == 4
+    # --overwrite replaces instead.
+    replaced = _saved(
+        invoke(["download", "fal-ai/flux-pro/kontext", rid, "--out", str(out), "--overwrite"], gw=gateway)
+    )
+    assert len(list(out.iterdir())) == 4 and replaced[0] in {*first, *second, *third, *fourth}
+
+
+@pytest.mark.parametrize("json_mode", [False, True])
+def test_an_unusable_output_folder_is_refused_before_the_submit(
+    gateway: MockGateway, invoke: Invoke, tmp_path: Path, json_mode: bool
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    before = gateway.stats()["jobs_created"]
+    result = invoke(
+        ["run", SCHNELL, "--prompt", "x", "--out", str(afile / "sub"), *(["--json"] if json_mode else [])],
+        gw=gateway,
+    )
+    assert result.exit_code == 2, result.stderr
+    line = _one_error_line(result)
+    assert f"{afile} is a file, not a folder" in line and "nothing was sent" in line
+    assert gateway.stats()["jobs_created"] == before
+    if json_mode:
+        assert json.loads(result.stdout)["error"]["exit_code"] == 2
+
+
+def test_errors_after_the_submit_print_a_resume_command_that_works_as_printed(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    gw = make_gateway(queue_delay=0.0, run_time=1.5)
+    env = base_env(tmp_path, gw)
+    out = tmp_path / "my outputs"  # a space: the printed command must be quoted
+    result = run_subprocess(["run", SCHNELL, "--prompt", "slow", "--timeout", "0.3", "--out", str(out)], env)
+    assert result.exit_code == 4, result.stderr
+    line = _one_error_line(result)
+    rid = line.split("request_id=")[1].split(",")[0]
+    assert gw.job(rid) is not None
+    command = line.split("resume: ", 1)[1].rstrip(")")
+    argv = shlex.split(command)
+    assert argv[:2] == ["fal-queue", "download"] and argv[-1] == str(out)
+    resumed = run_subprocess(argv[1:], env)
+    assert resumed.exit_code == 0, resumed.stderr
+    (saved,) = resumed.stdout.split("\n")[:1]
+    assert Path(saved).parent == out.resolve() and Path(saved).is_file()
+    assert gw.stats()["jobs_created"] == 1
+
+
+def test_fal_key_alone_says_it_is_never_sent_and_names_the_variable_to_set(
+    gateway: MockGateway, invoke: Invoke
+) -> None:
+    before = gateway.stats()["jobs_created"]
+    result = invoke(
+        ["run", SCHNELL, "--prompt", "x"],
+        env={"FAL_QUEUE_BASE_URL": gateway.base_url, "FAL_KEY": "fal-own-key-canary"},
+    )
+    assert result.exit_code == 3
+    line = _one_error_line(result)
+    assert "FAL_KEY is set, but that is fal's own key" in line and "never sends it" in line
+    assert "set FAL_QUEUE_KEY" in line and "fal-own-key-canary" not in result.stderr
+    assert gateway.stats()["jobs_created"] == before
+
+
+def test_sdk_advice_is_said_in_cli_words(invoke: Invoke) -> None:
+    plain = invoke(
+        ["status", SCHNELL, "rid"], env={"FAL_QUEUE_BASE_URL": "http://example.com", "FAL_QUEUE_KEY": "k"}
+    )
+    line = _one_error_line(plain)
+    assert "allow_http=True" not in line and "FAL_QUEUE_ALLOW_HTTP=1" in line

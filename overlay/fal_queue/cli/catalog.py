@@ -7,7 +7,7 @@ from rich.table import Table
 
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_USAGE, CliError, clean
-from .models import ModelInfo, model_info, typed_models
+from .models import ModelInfo, model_info, nearest_model, typed_models
 from .output import Output
 
 __all__ = ["models_command"]
@@ -93,9 +93,13 @@ def models_command(model: str | None) -> None:
         return
     info = model_info(model)
     if info is None:
+        near = nearest_model(model)
+        guess = f"did you mean {near}? " if near else ""
         known = ", ".join(m.model_id for m in typed_models())
         raise CliError(
-            f"{model} is not a typed model (it can still be run, untyped); typed models: {known}", EXIT_USAGE
+            f"unknown model id {model}: the packaged contract does not declare it; {guess}"
+            f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)",
+            EXIT_USAGE,
         )
     if out.json:
         out.out_json(info.to_json())

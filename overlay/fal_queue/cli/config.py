@@ -117,6 +117,12 @@ class Settings:
                 f"no gateway URL: pass --base-url, set {C.ENV_BASE_URL}, or set base_url in {where}", EXIT_ENV
             )
         if not self.key:
+            if os.environ.get("FAL_KEY"):
+                raise CliError(
+                    f"no API key: FAL_KEY is set, but that is fal's own key, and fal-queue never sends it "
+                    f"to a gateway; set {C.ENV_KEY} to the key your gateway gave you (or key in {where})",
+                    EXIT_ENV,
+                )
             raise CliError(f"no API key: set {C.ENV_KEY} (or key in {where}; or --key)", EXIT_ENV)
 
     def _kwargs(self) -> dict[str, Any]:

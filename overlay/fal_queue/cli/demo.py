@@ -1,8 +1,11 @@
-"""``make demo``: the project's main job end to end, against the local mock.
+"""``make demo``: the project's main job end to end, against the local mock (Python only).
 
-Starts ``python -m fal_queue.mock --port 0``, reads the base URL and key it prints, runs
-``fal-queue run fal-ai/flux-1/schnell --prompt ... --out out/``, always stops the mock (even on
-failure or Ctrl-C) and prints the saved path. Exit code: the one of ``fal-queue run``.
+Starts ``python -m fal_queue.mock --port 0`` with a queue wait and a run time of about a second
+each (so the progress is there to see), reads the base URL and key it prints, runs
+``fal-queue run fal-ai/flux-1/schnell --prompt ... --out out/`` with the user's own terminal
+(the spinner with queue position and elapsed time, then the completion line and the saved
+path, exactly as a user sees it), always stops the mock (even on failure or Ctrl-C) and ends
+with a one-line summary. Exit code: the one of ``fal-queue run``.
 """
 
 from __future__ import annotations
@@ -32,9 +35,24 @@ def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
     lines.put(None)
 
 
+#: Seconds in the mock's queue and running: long enough to see the progress, short enough to wait.
+QUEUE_DELAY = 1.0
+RUN_TIME = 1.5
+
+
 def _start_mock() -> tuple[subprocess.Popen[str], dict[str, str]]:
-    mock = subprocess.Popen(
-        [sys.executable, "-m", "fal_queue.mock", "--port", "0"],
+    mock = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [
+            sys.executable,
+            "-m",
+            "fal_queue.mock",
+            "--port",
+            "0",
+            "--queue-delay",
+            str(QUEUE_DELAY),
+            "--run-time",
+            str(RUN_TIME),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -94,13 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"demo: {shown}", flush=True)
         env = {**os.environ, **facts}
         env.pop("FAL_QUEUE_CONFIG", None)
+        started = time.monotonic()
+        # stderr is the user's own terminal: fal-queue draws its progress there as for any user.
         proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, check=False)  # noqa: S603
         paths = [line for line in proc.stdout.splitlines() if line.strip()]
+        for path in paths:
+            print(path, flush=True)  # what fal-queue run printed on stdout: the saved path(s)
         if proc.returncode != 0:
             print(f"demo: fal-queue run failed with exit code {proc.returncode}", file=sys.stderr)
             return proc.returncode
-        for path in paths:
-            print(f"demo: saved {path}")
+        print(
+            f"demo: done in {time.monotonic() - started:.1f}s: "
+            f"{len(paths)} image(s) saved: {', '.join(paths)}",
+            flush=True,
+        )
         return 0
     except KeyboardInterrupt:
         print("demo: interrupted", file=sys.stderr)

@@ -30,8 +30,10 @@ __all__ = [
     "CliError",
     "add_hint",
     "clean",
+    "cli_words",
     "describe",
     "exit_code_for",
+    "not_a_gateway",
     "one_line",
 ]
 
@@ -111,8 +113,75 @@ def exit_code_for(err: BaseException) -> int:
     return EXIT_ENV  # configuration, connection, timeouts, 429/5xx after retries, downloads
 
 
+#: SDK advice in Python words -> what a command-line user types instead.
+_CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\(?choose if_exists='rename' or 'overwrite'\)?"), "(pass --overwrite to replace it)"),
+    (re.compile(r"\(?pass overwrite=True[^)]*\)?"), "(pass --overwrite to replace it)"),
+    (
+        re.compile(r"pass allow_http=True \(env FAL_QUEUE_ALLOW_HTTP=1\)"),
+        "set FAL_QUEUE_ALLOW_HTTP=1 (or allow_http = true in the config file)",
+    ),
+    (re.compile(r"pass allow_http=True"), "set FAL_QUEUE_ALLOW_HTTP=1"),
+    (
+        re.compile(r"resume with get_handle\('([^']+)', '([^']+)'\)"),
+        r"resume: fal-queue download \1 \2 --out DIR",
+    ),
+    (re.compile(r"\bstrict=True\b"), "strict checking"),
+]
+
+
+#: The SDK's own "how to resume" advice, dropped when the CLI adds its resume command.
+_SDK_RESUME = re.compile(r"(; resume with get_handle\([^)]*\)|; fetch it with result\([^)]*\))")
+
+
+def cli_words(text: str, *, has_resume: bool = False) -> str:
+    """The SDK's advice (``pass overwrite=True``) said the way a CLI user acts on it (``--overwrite``)."""
+    if has_resume:
+        text = _SDK_RESUME.sub("", text)
+    text = re.sub(r"fetch it with result\('([^']+)', '([^']+)'\)", r"fetch it: fal-queue result \1 \2", text)
+    for pattern, replacement in _CLI_WORDS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _field_errors(errors: list[E.FieldError]) -> str:
     return "; ".join(f"{e.field}: {e.msg}" for e in errors[:8]) + ("; ..." if len(errors) > 8 else "")
+
+
+def _first_bytes(body: object, limit: int = 60) -> str:
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    text = " ".join(str(body or "").split())
+    return repr(text[:limit] + ("..." if len(text) > limit else "")) if text else "an empty body"
+
+
+def not_a_gateway(err: BaseException) -> str | None:
+    """What came back, in words, when an answer is not a gateway's JSON; None when it is.
+
+    A plain web server, a proxy's error page or a captive portal answers with HTML or text; the
+    SDK's ``JSONDecodeError``/``KeyError`` says nothing a user can act on.
+    """
+    check = "check that FAL_QUEUE_BASE_URL (--base-url) is the gateway's address"
+    if isinstance(err, E.RequestIdMismatchError):
+        return None
+    if isinstance(err, E.APIResponseValidationError):
+        return (
+            f"HTTP {err.status_code}, but the answer is not a gateway's (first bytes: "
+            f"{_first_bytes(err.body)}); {check}"
+        )
+    if isinstance(err, E.APIStatusError) and isinstance(err.body, str):
+        kind = {k.lower(): v for k, v in err.headers.items()}.get("content-type", "no content type")
+        kind = kind.split(";")[0].strip() or "no content type"
+        page = "an HTML page" if "<html" in err.body.lower() or "html" in kind else "text"
+        if err.status_code in {502, 503, 504}:
+            why = (
+                "a proxy or ingress in front of the gateway failed, or this is not a gateway; "
+                f"{check}, then retry later"
+            )
+        else:
+            why = f"this is not a gateway's answer; {check}"
+        return f"HTTP {err.status_code} with {page} ({kind}; first bytes: {_first_bytes(err.body)}): {why}"
+    return None
 
 
 def describe(err: BaseException) -> str:
@@ -125,12 +194,18 @@ def describe(err: BaseException) -> str:
         notes = [f"request_id={err.request_id}"] if err.request_id else []
         if err.hint:
             notes.append(err.hint)
-        return one_line(err.message + (f" ({', '.join(notes)})" if notes else ""))
+        text = cli_words(err.message, has_resume=bool(err.hint))
+        return one_line(text + (f" ({', '.join(notes)})" if notes else ""))
     if not isinstance(err, E.FalQueueError):
         return one_line(f"{type(err).__name__}: {err}")
-    message = err.message
+    hint = getattr(err, HINT_ATTR, None)
+    message = cli_words(err.message, has_resume=isinstance(hint, str))
     extras: list[str] = []
-    if isinstance(err, E.APIStatusError):
+    words = not_a_gateway(err)
+    if words is not None:
+        operation = message.split(":", 1)[0] if ":" in message else "call"
+        message = f"{operation}: {words}"
+    elif isinstance(err, E.APIStatusError):
         message = f"HTTP {err.status_code}: {message}"
         if isinstance(err, E.ValidationError) and err.errors:
             message = f"HTTP 422: input rejected: {_field_errors(err.errors)}"
@@ -146,6 +221,14 @@ def describe(err: BaseException) -> str:
         message += " (do not blindly resubmit: a job may already exist and be billed)"
     if isinstance(err, E.AuthenticationError):
         message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
+    if isinstance(err, E.NotFoundError) and err.model_id and not err.request_id:
+        from .models import nearest_model  # the catalogue loads only when a model id was not found
+
+        near = nearest_model(err.model_id)
+        guess = f"did you mean {near}? " if near else ""
+        message += (
+            f" (the gateway does not serve {err.model_id}; {guess}`fal-queue models` lists the typed ids)"
+        )
     if err.request_id:
         extras.insert(0, f"request_id={err.request_id}")
     server_id = getattr(err, "server_request_id", None)
@@ -153,7 +236,6 @@ def describe(err: BaseException) -> str:
         extras.append(f"x-fal-request-id={server_id}")
     if isinstance(err, E.DownloadError):
         extras.append(f"url={err.url}")
-    hint = getattr(err, HINT_ATTR, None)
     if isinstance(hint, str):
         extras.append(hint)
     return one_line(message + (f" ({', '.join(extras)})" if extras else ""))

@@ -18,9 +18,23 @@ from .. import errors as E
 from .._core import prepare_input
 from ..urls import validate_model_id
 from .errors import EXIT_USAGE, CliError
-from .models import check_values, model_info, parse_value
+from .models import (
+    CLIENT_OPTIONS,
+    check_values,
+    model_info,
+    one_edit_from_typed,
+    parse_value,
+    unknown_field_problem,
+)
 
-__all__ = ["build_arguments", "image_arguments", "load_json_object", "parse_params", "problems_of"]
+__all__ = [
+    "build_arguments",
+    "image_arguments",
+    "load_json_object",
+    "model_typo_warning",
+    "parse_params",
+    "problems_of",
+]
 
 
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
@@ -51,9 +65,9 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
             raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42", EXIT_USAGE)
         if key in found:
             raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
-        if info is not None and info.param(key) is None:
-            known = ", ".join(p.name for p in info.params)
-            raise CliError(f"-p {key}: unknown parameter for {model_id}; known: {known}", EXIT_USAGE)
+        if key in CLIENT_OPTIONS or (info is not None and info.param(key) is None):
+            known = [p.name for p in info.params] if info is not None else []
+            raise CliError(f"-p {unknown_field_problem(model_id, key, known)}", EXIT_USAGE)
         found[key] = parse_value(raw, info.param(key) if info is not None else None)
     return found
 
@@ -106,9 +120,21 @@ def problems_of(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
         return ["no input: pass --prompt, -p key=value or --input FILE"]
     by_spec = check_values(model_id, arguments)  # names the field, the value and the limit
     try:
-        prepare_input(model_id, arguments)
+        # The CLI is strict where the SDK is open: a typo in a flag or a batch line is refused
+        # (with the nearest known name) before anything is sent, not sent with a warning.
+        prepare_input(model_id, arguments, strict=True)
     except E.InvalidInputError as exc:
-        if by_spec and exc.message.startswith("invalid arguments"):
-            return by_spec  # the same problem, said less precisely by the generated model
-        return [exc.message, *by_spec]
+        # The checks above say the same problems more precisely (field, value, limit, nearest name).
+        return by_spec or [exc.message]
     return by_spec
+
+
+def model_typo_warning(model_id: str) -> str | None:
+    """A warning when ``model_id`` is one edit away from a typed model id (a likely typo)."""
+    near = one_edit_from_typed(model_id)
+    if near is None:
+        return None
+    return (
+        f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
+        "(sending it as given, unchecked)"
+    )

@@ -8,7 +8,8 @@ Records (``t`` is the Unix time of every record)::
 
     {"ev": "run", "v": 1, "model": M, "input": PATH, "lines": N, "pid": P, ...}   one per run
     {"ev": "intent", "line": L, "digest": D}          about to send the submit of line L
-    {"ev": "abandon", "line": L}                      ...which was then never sent
+    {"ev": "abandon", "line": L}                      ...which was then never sent, or never reached
+                                                      a gateway (connection refused, DNS, TLS)
     {"ev": "submitted", "line": L, "request_id": R}   the gateway answered with R
     {"ev": "done", "line": L, "request_id": R, "paths": [...]}    files saved (relative to DIR)
     {"ev": "failed", "line": L, "request_id": R, "error": E, "error_type": T}   the job failed

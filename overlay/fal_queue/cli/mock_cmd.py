@@ -38,7 +38,12 @@ def mock_command(ctx: click.Context, args: tuple[str, ...]) -> None:
     if "-h" in argv or "--help" in argv:
         click.echo(ctx.get_help())
         click.echo()
-        argv = ["--help"]
+        from ..mock.__main__ import build_parser
+
+        parser = build_parser()
+        parser.prog = "fal-queue mock"  # the usage line names the command the user typed
+        click.echo(parser.format_help().rstrip())
+        raise click.exceptions.Exit(0)
     try:
         code = mock_main(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)

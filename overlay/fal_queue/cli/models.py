@@ -7,10 +7,11 @@ anything is sent, and tell ``-p key=value`` whether a value is text or JSON.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -252,11 +253,21 @@ def _check(value: Any, schema: Mapping[str, Any], where: str, spec: Mapping[str,
     s = _resolve(schema, spec)
     for key in ("oneOf", "anyOf"):
         if key in s:
-            if any(not _check(value, m, where, spec) for m in s[key]):
+            members = [_resolve(m, spec) for m in s[key]]
+            if any(not _check(value, m, where, spec) for m in members):
                 return []
-            return [f"{where}: {json.dumps(value)} is not {_type_text(s, spec)}"]
+            choices = _choices(s, spec)
+            shaped = [m for m in members if "enum" not in m]
+            if isinstance(value, dict | list) or not choices:
+                # The value has the shape of a member: say what is wrong inside it.
+                for member in shaped:
+                    if member.get("type") == ("object" if isinstance(value, dict) else "array"):
+                        return _check(value, member, where, spec)
+                return [f"{where}: {json.dumps(value)} is not {_type_text(s, spec)}"]
+            others = " or ".join(_type_text(m, spec) for m in shaped)
+            return [_not_one_of(where, value, choices, f" (or {others})" if others else "")]
     if "enum" in s and value not in s["enum"]:
-        return [f"{where}: {json.dumps(value)} is not one of {', '.join(map(str, s['enum']))}"]
+        return [_not_one_of(where, value, tuple(str(v) for v in s["enum"]), "")]
     kind = s.get("type")
     if isinstance(kind, str) and not _kind_ok(value, kind):
         return [
@@ -278,24 +289,97 @@ def _check(value: Any, schema: Mapping[str, Any], where: str, spec: Mapping[str,
         if s.get("additionalProperties") is False:
             for extra in sorted(set(value) - set(props)):
                 problems.append(f"{where}: unknown key {extra!r} (known: {', '.join(props)})")
-        for req in s.get("required", []):
+        required = list(s.get("required", []))
+        if {"width", "height"} <= set(props):  # a size: a gateway's default for half of it surprises
+            required += [k for k in ("width", "height") if k not in required]
+        for req in required:
             if req not in value:
-                problems.append(f"{where}: missing {req!r}")
+                problems.append(
+                    f"{where}: missing {req!r} (give both width and height)"
+                    if req in {"width", "height"}
+                    else f"{where}: missing {req!r}"
+                )
         for name, item in value.items():
             if name in props:
                 problems.extend(_check(item, props[name], f"{where}.{name}", spec))
     return problems
 
 
+def _not_one_of(where: str, value: Any, choices: tuple[str, ...], more: str) -> str:
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{where}: {json.dumps(value)} is not one of {', '.join(choices)}{more}{hint}"
+
+
+#: Options of other clients that people pass as inputs; what to use here instead.
+CLIENT_OPTIONS = {
+    "with_logs": "with_logs is fal-client's option, not a model input: pass --logs",
+    "logs": "logs is an option, not a model input: pass --logs",
+}
+
+
+def unknown_field_problem(model_id: str, name: str, known: Sequence[str]) -> str:
+    if name in CLIENT_OPTIONS:
+        return f"{name}: {CLIENT_OPTIONS[name]}"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
+    return f"{name}: unknown parameter for {model_id}{hint}"
+
+
 def check_values(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
-    """Type, enum and range problems of a typed model's arguments (empty for untyped models)."""
+    """Unknown names and type, enum and range problems of a typed model's arguments.
+
+    Untyped models get only the check for other clients' options (``with_logs``).
+    """
     info = model_info(model_id)
     if info is None:
-        return []
+        return [f"{name}: {CLIENT_OPTIONS[name]}" for name in arguments if name in CLIENT_OPTIONS]
     spec = load_spec()
     problems: list[str] = []
+    known = [p.name for p in info.params]
     for name, value in arguments.items():
         param = info.param(name)
-        if param is not None:
+        if param is None:
+            problems.append(unknown_field_problem(model_id, name, known))
+        else:
             problems.extend(_check(value, param.schema, name, spec))
+    missing = [name for name in info.required if name not in arguments]
+    if missing:
+        problems.append(f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}")
     return problems
+
+
+# ---- model ids ---------------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insert, delete, substitute: one each)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def nearest_model(model_id: str) -> str | None:
+    """The typed model id a mistyped ``model_id`` most likely meant, if any is close."""
+    from .._core import TYPED_MODELS
+
+    if model_id in TYPED_MODELS:
+        return None
+    ranked = sorted(TYPED_MODELS, key=lambda known: (edit_distance(model_id, known), known))
+    if ranked and edit_distance(model_id, ranked[0]) <= max(2, len(model_id) // 3):
+        return ranked[0]
+    close = difflib.get_close_matches(model_id, sorted(TYPED_MODELS), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def one_edit_from_typed(model_id: str) -> str | None:
+    """A typed model id one edit away from ``model_id`` (``fal-ai/flux-1/schnel``), or None."""
+    from .._core import TYPED_MODELS
+
+    if model_id in TYPED_MODELS:
+        return None
+    return next((known for known in sorted(TYPED_MODELS) if edit_distance(model_id, known) == 1), None)

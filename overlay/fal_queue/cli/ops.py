@@ -13,18 +13,19 @@ import click
 from .. import errors as E
 from ..types import Completed
 from .context import common_options, get_state, handle_errors
-from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_hint
+from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError
 from .progress import JobDisplay, log_text, status_text
 from .run import (
+    after_submit_error,
     follow_and_save,
     follow_options,
     input_options,
     prepare,
     print_outcome,
-    resume_hint,
     submit_kwargs,
     submit_options,
 )
+from .saving import check_out_dir, resume_command, resume_hint
 
 __all__ = ["cancel_command", "download_command", "result_command", "status_command", "submit_command"]
 
@@ -161,6 +162,8 @@ def result_command(model: str, request_id: str, out_dir: Path | None, overwrite:
     """Fetch a finished job's result now (and save its files with --out)."""
     state = get_state()
     out = state.output()
+    if out_dir is not None:
+        check_out_dir(out_dir)
     with state.settings().client() as client:
         status = client.status(model, request_id)
         if not isinstance(status, Completed):
@@ -168,20 +171,23 @@ def result_command(model: str, request_id: str, out_dir: Path | None, overwrite:
                 f"the job is not finished: {status_text(status)}",
                 EXIT_NOT_DONE,
                 request_id=request_id,
-                hint=f"wait and save: fal-queue download {model} {request_id} --out DIR",
+                hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
             )
         display = JobDisplay(out, model)
         display.resumed(request_id)
-        with display:
-            result, paths = follow_and_save(
-                client,
-                client.get_handle(model, request_id),
-                display,
-                logs=False,
-                timeout=None,
-                out_dir=out_dir,
-                overwrite=overwrite,
-            )
+        try:
+            with display:
+                result, paths = follow_and_save(
+                    client,
+                    client.get_handle(model, request_id),
+                    display,
+                    logs=False,
+                    timeout=None,
+                    out_dir=out_dir,
+                    overwrite=overwrite,
+                )
+        except (E.FalQueueError, OSError) as err:
+            raise after_submit_error(err, model, request_id, out_dir) from None
     print_outcome(out, model, result, paths, display.elapsed)
 
 
@@ -208,6 +214,7 @@ def download_command(
     """Wait for a job to finish, then save its files (and print their paths)."""
     state = get_state()
     out = state.output()
+    check_out_dir(out_dir)
     with state.settings().client() as client:
         display = JobDisplay(out, model, show_logs=logs)
         display.resumed(request_id)
@@ -229,9 +236,8 @@ def download_command(
                 request_id=request_id,
                 hint=resume_hint(model, request_id, out_dir),
             ) from None
-        except E.JobTimeoutError as err:
-            add_hint(err, resume_hint(model, request_id, out_dir))
-            raise
+        except (E.FalQueueError, OSError) as err:
+            raise after_submit_error(err, model, request_id, out_dir) from None
     print_outcome(out, model, result, paths, display.elapsed)
 
 

@@ -8,7 +8,7 @@ character. ``--quiet`` shows no progress at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -18,18 +18,18 @@ from rich.live import Live
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
-    TimeElapsedColumn,
     TransferSpeedColumn,
 )
 from rich.spinner import Spinner
 from rich.text import Text
 
 from ..download import DownloadProgress
-from ..types import Completed, InProgress, Queued, Status, UnknownStatus
+from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .errors import clean
 from .output import Output
 
@@ -75,6 +75,8 @@ class JobDisplay:
         self._live: Live | None = None
         self._downloads: Progress | None = None
         self._tasks: dict[Path, TaskID] = {}
+        self.queue_position: int | None = None
+        self.completed: Completed | None = None
 
     @property
     def elapsed(self) -> float:
@@ -130,8 +132,29 @@ class JobDisplay:
         text = status_text(status)
         changed = text != self.phase
         self.phase = text
-        if changed and self._live is None:
+        if isinstance(status, Queued) and status.position is not None:
+            self.queue_position = status.position
+        if isinstance(status, Completed):
+            self.completed = status
+        # On a terminal the spinner shows every change; the completion line stays on screen.
+        if changed and (self._live is None or isinstance(status, Completed)):
             self.out.info(f"status {text} elapsed={self.elapsed:.1f}s")
+
+    def finished(self, result: Result, paths: Sequence[Path]) -> None:
+        """The closing line: files saved, the job's own times and the wall-clock total."""
+        self._stop_live()
+        bits = []
+        if paths:
+            bits.append(f"saved {len(paths)} file(s)")
+        timings = result.raw.get("timings")
+        inference = self.completed.metrics.get("inference_time") if self.completed is not None else None
+        if inference is None and isinstance(timings, Mapping):
+            inference = timings.get("inference")
+        if isinstance(inference, int | float):
+            bits.append(f"inference {inference:.2f}s")
+        bits.append(f"total {self.elapsed:.1f}s")
+        rid = f" request_id={result.request_id}" if result.request_id else ""
+        self.out.info(f"done{rid}: {', '.join(bits)}")
 
     def downloading(self, count: int, directory: Path) -> None:
         self._stop_live()
@@ -161,18 +184,27 @@ class JobDisplay:
 
 @dataclass
 class BatchCounters:
-    """What the batch display shows; updated by the batch engine."""
+    """What the batch display shows; updated by the batch engine.
+
+    Every line is in exactly one bucket, so the numbers add up to ``total``: done, failed,
+    uncertain, unfinished, refused (no job: the gateway refused the submit), submitting, queued,
+    running, downloading, and ``waiting`` (not started in this run).
+    """
 
     total: int = 0
     done: int = 0
     failed: int = 0
     uncertain: int = 0
-    unfinished: int = 0  # rejected submits and errors after submit (re-run resumes them)
+    unfinished: int = 0  # a request id is known but waiting/fetching/saving failed (re-run resumes)
+    refused: int = 0
     submitting: int = 0
     queued: int = 0
     running: int = 0
     downloading: int = 0
-    finished_this_run: int = 0
+    earlier: int = 0  # lines settled by earlier runs (done, failed, uncertain) and not redone
+    finished_own: int = 0  # lines submitted by this run that finished (done or failed)
+    finished_resumed: int = 0
+    queue_front: int | None = None  # the best queue position a queued line of ours was told
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -180,31 +212,99 @@ class BatchCounters:
         return time.monotonic() - self.started
 
     @property
+    def waiting(self) -> int:
+        busy = self.submitting + self.queued + self.running + self.downloading
+        settled = self.done + self.failed + self.uncertain + self.unfinished + self.refused
+        return max(self.total - busy - settled, 0)
+
+    @property
     def rate(self) -> float:
+        """Jobs per second of this run's own work (resumed and earlier lines do not count)."""
         elapsed = self.elapsed
-        return self.finished_this_run / elapsed if elapsed > 0 else 0.0
+        return self.finished_own / elapsed if elapsed > 0 and self.finished_own else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the observed throughput, once there is one to go by."""
+        left = self.waiting + self.submitting + self.queued + self.running + self.downloading
+        if left == 0:
+            return 0.0
+        if self.finished_own < 3 or self.rate <= 0:
+            return None
+        return left / self.rate
+
+    def parts(self) -> list[tuple[str, str]]:
+        """(text, style) pieces of the progress line; failures in the failure colour."""
+        pieces = [(f"{self.done} done", "green")]
+        for count, name, style in (
+            (self.failed, "failed", "bold red"),
+            (self.uncertain, "uncertain", "bold red"),
+            (self.unfinished, "unfinished", "yellow"),
+            (self.refused, "refused", "yellow"),
+        ):
+            if count:
+                pieces.append((f"{count} {name}", style))
+        pieces += [
+            (f"{self.submitting + self.downloading + self.running} running", "cyan"),
+            (
+                f"{self.queued} queued"
+                + (
+                    f" (next at position {self.queue_front})"
+                    if self.queued and self.queue_front is not None
+                    else ""
+                ),
+                "cyan",
+            ),
+            (f"{self.waiting} waiting", ""),
+        ]
+        tail = f"of {self.total}"
+        if self.earlier:
+            tail += f" ({self.earlier} from earlier runs)"
+        pieces.append((tail, ""))
+        pieces.append((f"{self.rate:.1f} jobs/s", "dim"))
+        eta = self.eta
+        if eta is not None and eta > 0:
+            pieces.append((f"ETA {_clock(eta)}", "dim"))
+        pieces.append((f"{self.elapsed:.1f}s", "dim"))
+        return pieces
 
     def line(self) -> str:
-        parts = [
-            f"{self.done}/{self.total} done",
-            f"{self.failed} failed",
-        ]
-        if self.uncertain:
-            parts.append(f"{self.uncertain} uncertain")
-        if self.unfinished:
-            parts.append(f"{self.unfinished} unfinished")
-        parts += [
-            f"{self.submitting} submitting",
-            f"{self.queued} queued",
-            f"{self.running} running",
-            f"{self.rate:.1f} jobs/s",
-            f"{self.elapsed:.1f}s",
-        ]
-        return "progress: " + ", ".join(parts)
+        return "progress: " + ", ".join(text for text, _ in self.parts())
+
+    def rich_text(self) -> Text:
+        text = Text()
+        for i, (piece, style) in enumerate(self.parts()):
+            if i:
+                text.append(" · ", style="dim")
+            text.append(clean(piece), style=style)
+        return text
+
+
+def _clock(value: float) -> str:
+    seconds = round(value)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+class _CountersColumn(ProgressColumn):
+    def __init__(self, counters: BatchCounters) -> None:
+        super().__init__()
+        self.counters = counters
+
+    def render(self, task: Task) -> Text:
+        return self.counters.rich_text()
 
 
 class BatchDisplay:
-    """One overall display for a batch: a rich bar on a terminal, else a line every ``interval``."""
+    """One overall display for a batch: a rich bar on a terminal, else a line every ``interval``.
+
+    The bar fills with settled lines (done and failed alike) and turns red once any failed.
+    """
 
     def __init__(self, out: Output, counters: BatchCounters, *, interval: float) -> None:
         self.out = out
@@ -212,20 +312,20 @@ class BatchDisplay:
         self.interval = interval
         self._progress: Progress | None = None
         self._task: TaskID | None = None
+        self._bar: BarColumn | None = None
         self._last_line = 0.0
 
     def __enter__(self) -> BatchDisplay:
         if self.out.console is not None and self.out.progress:
+            self._bar = BarColumn(bar_width=24, complete_style="green", finished_style="green")
             self._progress = Progress(
                 TextColumn("batch"),
-                BarColumn(bar_width=24),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
+                self._bar,
+                _CountersColumn(self.counters),
                 console=self.out.console,
                 refresh_per_second=8,
             )
-            self._task = self._progress.add_task("batch", total=self.counters.total, detail="")
+            self._task = self._progress.add_task("batch", total=self.counters.total)
             self._progress.start()
         self._last_line = time.monotonic()
         return self
@@ -242,12 +342,10 @@ class BatchDisplay:
         """Refresh the bar, or print a plain line when ``interval`` has passed (and at the end)."""
         c = self.counters
         if self._progress is not None and self._task is not None:
-            parts = [f"failed {c.failed}"]
-            if c.uncertain:
-                parts.append(f"uncertain {c.uncertain}")
-            parts += [f"queued {c.queued}", f"running {c.running}", f"{c.rate:.1f} jobs/s"]
-            detail = " · ".join(parts)
-            self._progress.update(self._task, completed=c.done + c.failed, detail=detail)
+            if self._bar is not None and (c.failed or c.uncertain):
+                self._bar.complete_style = self._bar.finished_style = "red"
+            settled = c.done + c.failed + c.uncertain + c.unfinished + c.refused
+            self._progress.update(self._task, completed=settled)
             return
         now = time.monotonic()
         if final or now - self._last_line >= self.interval:

@@ -15,11 +15,13 @@ import click
 from .. import errors as E
 from ..client import Client, SyncHandle
 from ..types import Result
+from .contact_sheet import SHEET_NAME, entry_from_result, write_sheet
 from .context import common_options, get_state, handle_errors
-from .errors import EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint
-from .inputs import build_arguments, problems_of
+from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
+from .inputs import build_arguments, model_typo_warning, problems_of
 from .output import Output
 from .progress import JobDisplay
+from .saving import check_out_dir, resume_hint
 
 __all__ = ["follow_and_save", "input_options", "prepare", "run_command", "submit_kwargs", "submit_options"]
 
@@ -99,11 +101,10 @@ def prepare(
     problems = problems_of(model, arguments)
     if problems:
         raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
+    typo = model_typo_warning(model)
+    if typo is not None:
+        get_state().output().warn(typo)
     return arguments
-
-
-def resume_hint(model: str, request_id: str, out_dir: Path | str) -> str:
-    return f"resume: fal-queue download {model} {request_id} --out {out_dir}"
 
 
 def follow_and_save(
@@ -116,13 +117,45 @@ def follow_and_save(
     out_dir: Path | None,
     overwrite: bool,
 ) -> tuple[Result, list[Path]]:
-    """Wait for the job (live status), fetch its result and save its files into ``out_dir``."""
+    """Wait for the job (live status), fetch its result and save its files into ``out_dir``.
+
+    A taken file name never fails the paid job: the SDK picks a free numbered name
+    (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the
+    real ones.
+    """
     result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
     paths: list[Path] = []
     if out_dir is not None and result.files:
         display.downloading(len(result.files), out_dir)
-        paths = client.download(result, out_dir, overwrite=overwrite, on_progress=display.download_progress)
+        paths = client.download(
+            result,
+            out_dir,
+            if_exists="overwrite" if overwrite else "rename",
+            on_progress=display.download_progress,
+        )
+    display.finished(result, paths)
     return result, paths
+
+
+def after_submit_error(
+    err: BaseException, model: str, request_id: str, out_dir: Path | None
+) -> BaseException:
+    """The error of a paid job, with its request id and the command that fetches it later."""
+    hint = resume_hint(model, request_id, out_dir)
+    if isinstance(err, E.FalQueueError):
+        if not isinstance(err, E.JobFailedError):
+            add_hint(err, hint)
+        if not err.request_id:
+            err.request_id = request_id
+        return err
+    text = (
+        one_line(f"{type(err).__name__}: {err}")
+        if not isinstance(err, OSError)
+        else one_line(
+            f"saving the files failed: {err.strerror or err}" + (f": {err.filename}" if err.filename else "")
+        )
+    )
+    return CliError(text, EXIT_ENV, request_id=request_id, hint=hint)
 
 
 def print_outcome(out: Output, model: str, result: Result, paths: list[Path], elapsed: float) -> None:
@@ -143,6 +176,32 @@ def print_outcome(out: Output, model: str, result: Result, paths: list[Path], el
             out.out(str(path))
     else:
         out.out_json(dict(result.raw))
+
+
+def write_run_sheet(
+    model: str,
+    arguments: dict[str, Any],
+    result: Result,
+    paths: list[Path],
+    out_dir: Path,
+    overwrite: bool,
+    elapsed: float,
+) -> Path | None:
+    """index.html beside a job's images (a free numbered name when one exists, as for images)."""
+    folder = out_dir.resolve()
+    target = folder / SHEET_NAME
+    n = 0
+    while target.exists() and not overwrite:
+        n += 1
+        target = folder / f"index-{n}.html"
+    relative = [str(p.resolve().relative_to(folder)) for p in paths if p.resolve().parent == folder]
+    entry = entry_from_result(
+        f"request {result.request_id}", model, arguments, result.raw, result.request_id, relative, elapsed
+    )
+    try:
+        return write_sheet(target, f"{model}: {result.request_id}", [entry])
+    except OSError:
+        return None  # the images are saved; the sheet is only a view of them
 
 
 EXAMPLES = """
@@ -218,6 +277,8 @@ def run_command(
     out = state.output()
     arguments = prepare(model, input_path, prompt, image_urls, params)
     settings = state.settings()
+    if not no_download:
+        check_out_dir(out_dir)  # before the submit: a paid result must have somewhere to go
     request_id: str | None = None
     with settings.client() as client:
         display = JobDisplay(out, model, show_logs=logs)
@@ -250,8 +311,12 @@ def run_command(
                 request_id=request_id,
                 hint=resume_hint(model, request_id, out_dir),
             ) from None
-        except E.FalQueueError as err:
-            if request_id is not None and not isinstance(err, E.JobFailedError):
-                add_hint(err, resume_hint(model, request_id, out_dir))
-            raise
+        except (E.FalQueueError, OSError) as err:
+            if request_id is None:
+                raise
+            raise after_submit_error(err, model, request_id, None if no_download else out_dir) from None
+    if len(paths) > 1:
+        sheet = write_run_sheet(model, arguments, result, paths, out_dir, overwrite, display.elapsed)
+        if sheet is not None:
+            out.info(f"contact sheet: {sheet}")
     print_outcome(out, model, result, paths, display.elapsed)

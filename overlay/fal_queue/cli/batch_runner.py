@@ -1,0 +1,522 @@
+"""The batch engine: up to ``--concurrency`` jobs in flight, every step journaled.
+
+Each line goes intent (journal, fsync) -> submit -> submitted + request id (journal) -> wait ->
+result -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal). A
+broken setup stops the batch after a few submits in a row fail the same way (see
+``setup_errors``); one 401 stops it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import os
+import re
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import attrs
+
+from .. import errors as E
+from ..client import AsyncClient, AsyncHandle
+from ..types import Completed, File, Queued, Result, Status
+from .batch_input import BatchLine
+from .batch_summary import Outcome, finish, write_atomic
+from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, write_sheet
+from .errors import EXIT_ENV, EXIT_USAGE, CliError, describe, one_line
+from .journal import Journal, LineState
+from .output import Output
+from .progress import BatchCounters, BatchDisplay
+from .setup_errors import SETUP_STREAK, SetupFailure, setup_failure
+
+__all__ = ["BatchOptions", "BatchRunner", "Outcome", "run_batch"]
+
+_SAFE_EXT = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
+#: Seconds between rewrites of the contact sheet while the batch runs (and once at the end).
+SHEET_INTERVAL = 1.0
+
+
+@dataclass
+class BatchOptions:
+    model_id: str
+    out_dir: Path
+    concurrency: int = 8
+    timeout: float | None = None
+    resubmit_uncertain: bool = False
+    retry_failed: bool = False
+    progress_interval: float = 5.0
+    input_path: str = ""
+    base_url: str = ""
+
+
+@dataclass
+class _Item:
+    line: BatchLine
+    state: LineState
+    action: str  # "submit" | "resume"
+    phase: str = ""
+    started: float = field(default_factory=time.monotonic)
+
+
+class BatchRunner:
+    """Runs the lines of one batch against one AsyncClient, journaling every step."""
+
+    def __init__(
+        self,
+        options: BatchOptions,
+        lines: Sequence[BatchLine],
+        journal: Journal,
+        client: AsyncClient,
+        out: Output,
+    ) -> None:
+        self.opt = options
+        self.lines = list(lines)
+        self.journal = journal
+        self.client = client
+        self.out = out
+        self.counters = BatchCounters(total=len(self.lines))
+        self.width = max(5, len(str(max(line.no for line in self.lines))))
+        self.stopping = False
+        self.hard_stop = False
+        self.abort: BaseException | None = None
+        self.interrupted = False
+        self.submitted_now = 0
+        self.resumed_now = 0
+        self.already_done = 0
+        self._stop_event: asyncio.Event | None = None
+        self._streak: tuple[str, int] = ("", 0)  # (kind, count) of consecutive setup failures
+        self._results: dict[int, dict[str, Any]] = {}  # line -> result JSON (for the sheet)
+        self._elapsed: dict[int, float] = {}
+        self._sheet_at = 0.0
+        self._active: set[int] = set()
+        self._positions: dict[int, int] = {}  # line -> last known queue position
+
+    # ---- planning ----
+
+    def check_journal(self) -> None:
+        """Refuse to resume a journal written for another model or other input lines."""
+        for run in self.journal.runs[:1]:
+            if run.get("model") != self.opt.model_id:
+                raise CliError(
+                    f"{self.opt.out_dir} holds a batch of {run.get('model')}, not {self.opt.model_id}; "
+                    "use another --out",
+                    EXIT_USAGE,
+                )
+        known = {line.no for line in self.lines}
+        for no, state in sorted(self.journal.states.items()):
+            if no not in known and state.status != "new":
+                raise CliError(
+                    f"{self.opt.out_dir}: the journal has line {no}, which is not a job line of "
+                    f"{self.opt.input_path} any more; the input changed: use another --out",
+                    EXIT_USAGE,
+                )
+        for line in self.lines:
+            known_state = self.journal.states.get(line.no)
+            if known_state is not None and known_state.digest not in {None, line.digest}:
+                raise CliError(
+                    f"{self.opt.out_dir}: line {line.no} of {self.opt.input_path} changed since it was "
+                    "submitted; refusing to mix batches: use another --out",
+                    EXIT_USAGE,
+                )
+
+    def plan(self) -> list[_Item]:
+        resume: list[_Item] = []
+        submit: list[_Item] = []
+        c = self.counters
+        for line in self.lines:
+            state = self.journal.state(line.no)
+            if state.status == "done":
+                if all((self.opt.out_dir / p).exists() for p in state.paths):
+                    c.done += 1
+                    c.earlier += 1
+                    self.already_done += 1
+                    continue
+                resume.append(_Item(line, state, "resume"))  # files went missing: fetch again by id
+            elif state.status == "failed":
+                if self.opt.retry_failed:
+                    submit.append(_Item(line, state, "submit"))
+                else:
+                    c.failed += 1
+                    c.earlier += 1
+            elif state.status in {"submitted", "error"} and state.request_id:
+                resume.append(_Item(line, state, "resume"))
+            elif state.status == "uncertain":
+                if self.opt.resubmit_uncertain:
+                    submit.append(_Item(line, state, "submit"))
+                else:
+                    c.uncertain += 1
+                    c.earlier += 1
+            else:  # new, rejected (no job was created)
+                submit.append(_Item(line, state, "submit"))
+        return resume + submit  # jobs already paid for first
+
+    # ---- running ----
+
+    @property
+    def _in_flight(self) -> set[int]:
+        return self._active
+
+    def _phase(self, item: _Item, phase: str) -> None:
+        if phase:
+            self._active.add(item.line.no)
+        else:
+            self._active.discard(item.line.no)
+        if phase == "queued" and item.phase == "":
+            item.started = time.monotonic()
+        c = self.counters
+        for name, delta in ((item.phase, -1), (phase, +1)):
+            if name in {"submitting", "queued", "running", "downloading"}:
+                setattr(c, name, getattr(c, name) + delta)
+        item.phase = phase
+        if phase != "queued" and self._positions.pop(item.line.no, None) is not None:
+            c.queue_front = min(self._positions.values(), default=None)
+
+    def _on_status(self, item: _Item) -> Callable[[Status], None]:
+        def update(status: Status) -> None:
+            if isinstance(status, Queued):
+                self._phase(item, "queued")
+                if status.position is not None:  # where the queue's front is, when the gateway says
+                    self._positions[item.line.no] = status.position
+                    self.counters.queue_front = min(self._positions.values())
+            elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
+                self._phase(item, "running")
+
+        return update
+
+    async def _submit(self, item: _Item) -> AsyncHandle | None:
+        j = self.journal
+        no = item.line.no
+        self._phase(item, "submitting")
+        try:
+            j.record("intent", no, digest=item.line.digest)
+            try:
+                await j.sync()  # durable before a single byte of the request leaves
+            except asyncio.CancelledError:
+                j.record("abandon", no)
+                raise
+            if self.stopping:  # stopped while this line waited for its intent to be durable
+                j.record("abandon", no)
+                return None
+            # While submits keep failing the same setup way, do not spend retries proving it again:
+            # the streak reaches its limit in seconds, not minutes (a retry could not help anyway).
+            extra: dict[str, Any] = {"max_retries": 0} if self._streak[1] else {}
+            try:
+                handle = await self.client.submit(self.opt.model_id, item.line.arguments, **extra)
+            except E.SubmitUncertainError as exc:
+                j.record("uncertain", no, error=describe(exc))
+                self.counters.uncertain += 1
+                return None
+            except (E.AuthenticationError, E.PermissionDeniedError) as exc:
+                j.record("rejected", no, error=describe(exc), error_type=exc.error_type)
+                self.counters.refused += 1
+                self._abort(exc)
+                return None
+            except E.FalQueueError as exc:
+                self._submit_failed(no, exc)
+                return None
+            self._streak = ("", 0)
+            j.record("submitted", no, request_id=handle.request_id)
+            self.submitted_now += 1
+            await j.sync()
+            return handle
+        finally:
+            if item.phase == "submitting":
+                self._phase(item, "")
+
+    def _submit_failed(self, no: int, exc: E.FalQueueError) -> None:
+        """A submit that got an error (no job exists); a streak of the same setup error stops the batch."""
+        failure = setup_failure(exc)
+        if failure is not None and not failure.reached_gateway:
+            self.journal.record("abandon", no)  # nothing reached a gateway: the line was never sent
+        else:
+            self.journal.record(
+                "rejected", no, error=describe(exc), error_type=getattr(exc, "error_type", None)
+            )
+            self.counters.refused += 1
+        if failure is None:
+            self._streak = ("", 0)
+            return
+        kind, count = self._streak
+        count = count + 1 if kind == failure.kind else 1
+        self._streak = (failure.kind, count)
+        if count >= SETUP_STREAK and self.abort is None:
+            self._abort(self._setup_error(failure, count, exc))
+
+    def _setup_error(self, failure: SetupFailure, count: int, exc: E.FalQueueError) -> CliError:
+        where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
+        return CliError(
+            f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}{where}. "
+            f"Last error: {describe(exc)}. Nothing more was sent; re-run the same command to resume",
+            EXIT_ENV,
+        )
+
+    async def _process(self, item: _Item) -> None:
+        j = self.journal
+        no = item.line.no
+        if item.action == "submit":
+            handle = await self._submit(item)
+            if handle is None:
+                return
+        else:
+            assert item.state.request_id is not None
+            handle = self.client.get_handle(self.opt.model_id, item.state.request_id)
+            self.resumed_now += 1
+            self._phase(item, "queued")
+        rid = handle.request_id
+        c = self.counters
+        try:
+            if item.phase != "queued":
+                self._phase(item, "queued")
+            try:
+                result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
+            except E.JobFailedError as exc:
+                j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
+                c.failed += 1
+                self._finished(item)
+                await j.sync()
+                return
+            self._phase(item, "downloading")
+            paths = await self._save(item.line.no, result)
+            j.record("done", no, request_id=rid, paths=paths)
+            c.done += 1
+            self._results[no] = dict(result.raw)
+            self._elapsed[no] = time.monotonic() - item.started
+            self._finished(item)
+            await j.sync()
+        except (E.AuthenticationError, E.PermissionDeniedError) as exc:
+            j.record("error", no, request_id=rid, error=describe(exc))
+            c.unfinished += 1
+            self._abort(exc)
+        except E.FalQueueError as exc:
+            j.record(
+                "error", no, request_id=rid, error=describe(exc), error_type=getattr(exc, "error_type", None)
+            )
+            c.unfinished += 1
+        except OSError as exc:  # the output directory itself failed us (disk full, permissions)
+            j.record("error", no, request_id=rid, error=one_line(f"saving files: {exc}"))
+            c.unfinished += 1
+        finally:
+            self._phase(item, "")
+
+    def _finished(self, item: _Item) -> None:
+        c = self.counters
+        if item.action == "submit":
+            c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
+        else:
+            c.finished_resumed += 1
+        self.write_sheet(final=False)
+
+    # ---- the contact sheet ----
+
+    def _result_of(self, no: int, state: LineState) -> dict[str, Any] | None:
+        if no in self._results:
+            return self._results[no]
+        meta = next((p for p in state.paths if p.endswith(".json")), f"{self._stem(no)}.json")
+        try:
+            data = json.loads((self.opt.out_dir / meta).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        result = data.get("result") if isinstance(data, dict) else None
+        if isinstance(result, dict):
+            self._results[no] = result
+            return result
+        return None
+
+    def sheet_entries(self) -> list[SheetEntry]:
+        entries = []
+        for line in self.lines:
+            state = self.journal.state(line.no)
+            label = f"line {line.no}"
+            prompt = line.arguments.get("prompt")
+            status = _sheet_status(state, line.no in self._in_flight)
+            result = self._result_of(line.no, state) if status == "done" else None
+            existing = [p for p in state.paths if (self.opt.out_dir / p).exists()]
+            if result is not None and existing:
+                entries.append(
+                    entry_from_result(
+                        label,
+                        self.opt.model_id,
+                        line.arguments,
+                        result,
+                        state.request_id,
+                        existing,
+                        self._elapsed.get(line.no),
+                    )
+                )
+                continue
+            entries.append(
+                SheetEntry(
+                    label=label,
+                    status=status if status != "done" else "unfinished",
+                    prompt=prompt if isinstance(prompt, str) else None,
+                    model=self.opt.model_id,
+                    seed=line.arguments.get("seed"),
+                    request_id=state.request_id,
+                    error=state.error,
+                )
+            )
+        return entries
+
+    def write_sheet(self, *, final: bool) -> None:
+        """Rewrite DIR/index.html (at most once a second while running, always at the end)."""
+        now = time.monotonic()
+        if not final and now - self._sheet_at < SHEET_INTERVAL:
+            return
+        self._sheet_at = now
+        with contextlib.suppress(OSError):  # the sheet is a view: never fail a job over it
+            write_sheet(
+                self.opt.out_dir / SHEET_NAME,
+                f"{self.opt.model_id}: {self.opt.input_path}",
+                self.sheet_entries(),
+                note="" if final else "the batch is running; reload to update",
+            )
+
+    def _stem(self, no: int) -> str:
+        return f"line-{no:0{self.width}d}"
+
+    async def _save(self, no: int, result: Result) -> list[str]:
+        """Save the result's files as line-NNNNN-K.ext and the result itself as line-NNNNN.json."""
+        stem = self._stem(no)
+        files = [attrs.evolve(f, file_name=f"{stem}-{i}{_extension(f)}") for i, f in enumerate(result.files)]
+        saved: list[Path] = []
+        if files:  # the batch owns these names: a re-run replaces its own earlier copy
+            saved = await self.client.download(files, self.opt.out_dir, if_exists="overwrite")
+        meta = self.opt.out_dir / f"{stem}.json"
+        write_atomic(
+            meta, json.dumps({"request_id": result.request_id, "result": dict(result.raw)}, indent=2)
+        )
+        base = self.opt.out_dir.resolve()
+        return [str(p.resolve().relative_to(base)) for p in saved] + [meta.name]
+
+    def _abort(self, exc: BaseException) -> None:
+        """Stop sending; the reason is printed once (not once per line that hit it)."""
+        if self.abort is None:
+            self.abort = exc
+            self.out.error(f"stopping the batch: {describe(exc)}")
+        self.stopping = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    def _signal(self) -> None:
+        if self.stopping:
+            self.hard_stop = True
+            self.out.notice("stopping now; jobs already submitted are in the journal and resume on re-run")
+        else:
+            self.stopping = True
+            self.interrupted = True
+            self.out.notice(
+                f"stopping: no new submits; waiting for {self.counters.submitting} in-flight submit(s) "
+                "to get their request ids (Ctrl-C again to stop at once)"
+            )
+        if self._stop_event is not None:
+            self._stop_event.set()
+
+    async def run(self) -> Outcome:
+        self.check_journal()
+        items = self.plan()
+        self.journal.record(
+            "run",
+            v=1,
+            model=self.opt.model_id,
+            input=str(self.opt.input_path),
+            lines=len(self.lines),
+            pid=os.getpid(),
+            concurrency=self.opt.concurrency,
+            resubmit_uncertain=self.opt.resubmit_uncertain,
+            retry_failed=self.opt.retry_failed,
+        )
+        await self.journal.sync()
+        queue = collections.deque(items)
+        self._stop_event = asyncio.Event()
+
+        async def worker() -> None:
+            while queue and not self.stopping:
+                await self._process(queue.popleft())
+
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._signal)
+                installed.append(sig)
+        display = BatchDisplay(self.out, self.counters, interval=self.opt.progress_interval)
+        try:
+            with display:
+                tasks = [
+                    asyncio.create_task(worker())
+                    for _ in range(max(1, min(self.opt.concurrency, len(items))))
+                ]
+                stop_wait = asyncio.create_task(self._stop_event.wait())
+                try:
+                    while pending := [t for t in tasks if not t.done()]:
+                        await asyncio.wait(
+                            [*pending, stop_wait], timeout=0.2, return_when=asyncio.FIRST_COMPLETED
+                        )
+                        display.tick()
+                        if self.stopping:
+                            await self._drain(tasks, display)
+                            break
+                finally:
+                    stop_wait.cancel()
+                    for task in tasks:
+                        task.cancel()
+                    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+                for outcome in outcomes:
+                    if isinstance(outcome, Exception):
+                        raise outcome  # a bug, not a job's failure: report it
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        self.write_sheet(final=True)
+        return finish(self)
+
+    async def _drain(self, tasks: Sequence[asyncio.Task[None]], display: BatchDisplay) -> None:
+        """After a stop request: let in-flight submits get their request ids, then stop waiting."""
+        while self.counters.submitting > 0 and not self.hard_stop and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.02)
+            display.tick()
+
+
+def _extension(file: File) -> str:
+    for candidate in (file.file_name, None if file.url.startswith("data:") else urlsplit(file.url).path):
+        if candidate:
+            suffix = PurePosixPath(candidate.replace("\\", "/")).suffix
+            if _SAFE_EXT.match(suffix):
+                return suffix.lower()
+    return ""  # the SDK adds one from the content type
+
+
+def _sheet_status(state: LineState, in_flight: bool) -> str:
+    status = state.status
+    if status in {"intent", "uncertain"}:
+        return "running" if in_flight and status == "intent" else "uncertain"
+    if status == "rejected":
+        return "refused"
+    if status in {"submitted", "error"}:
+        return "running" if in_flight else "unfinished"
+    if status == "new":
+        return "pending"
+    return status
+
+
+async def run_batch(
+    options: BatchOptions, lines: Sequence[BatchLine], client_factory: Callable[[], AsyncClient], out: Output
+) -> Outcome:
+    journal = Journal.open(options.out_dir)
+    try:
+        if journal.skipped_records:
+            out.warn(
+                f"{journal.path}: skipped {journal.skipped_records} unreadable record(s) (a torn write?)"
+            )
+        async with client_factory() as client:
+            runner = BatchRunner(options, lines, journal, client, out)
+            return await runner.run()
+    finally:
+        journal.close()

@@ -1,0 +1,188 @@
+"""The end of a batch: summary.json, failures.jsonl, the human summary and the exit code.
+
+The human summary is printed from the very dictionary written to ``summary.json``, with the same
+names for the same counts, so the two never disagree. Each line is in exactly one state:
+
+* ``done``: its files are saved;
+* ``failed``: its job ran and failed (not retried unless ``--retry-failed``);
+* ``uncertain``: its submit got no answer, so a job may exist whose request id is unknown;
+* ``unfinished``: it has a request id but no files yet (a re-run waits for it and fetches it);
+* ``refused``: the gateway answered its submit with an error, so no job exists (a re-run
+  submits it again);
+* ``pending``: it was never sent (a re-run submits it).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, describe
+from .output import Output
+
+if TYPE_CHECKING:
+    from .batch_runner import BatchRunner
+
+__all__ = ["FAILURES_NAME", "STATES", "SUMMARY_NAME", "Outcome", "finish", "print_summary", "write_atomic"]
+
+FAILURES_NAME = "failures.jsonl"
+SUMMARY_NAME = "summary.json"
+#: Every state a line can end a run in, in the order the summary lists them.
+STATES = ("done", "failed", "uncertain", "unfinished", "refused", "pending")
+_MAX_LISTED = 20
+_PER_CALL = re.compile(r",? ?x-fal-request-id=[^,)]*")
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def line_status(journal_status: str) -> str:
+    """The summary state of a journal state."""
+    return {
+        "intent": "uncertain",
+        "new": "pending",
+        "submitted": "unfinished",
+        "error": "unfinished",
+        "rejected": "refused",
+    }.get(journal_status, journal_status)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mask = os.umask(0o022)
+        os.umask(mask)
+        os.chmod(temp, 0o666 & ~mask)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+def finish(runner: BatchRunner) -> Outcome:
+    """Write failures.jsonl and summary.json from the journal; choose the exit code."""
+    entries = []
+    counts = collections.Counter[str]()
+    for line in runner.lines:
+        state = runner.journal.state(line.no)
+        status = line_status(state.status)
+        counts[status] += 1
+        if status != "done":
+            entries.append(
+                {
+                    "line": line.no,
+                    "status": status,
+                    "request_id": state.request_id,
+                    "error": state.error,
+                    "error_type": state.error_type,
+                    "possible_duplicate": state.uncertain_before or None,
+                }
+            )
+    out_dir = runner.opt.out_dir
+    failures_text = "".join(
+        json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False) + "\n" for e in entries
+    )
+    write_atomic(out_dir / FAILURES_NAME, failures_text)
+    c = runner.counters
+    summary: dict[str, Any] = {
+        "model": runner.opt.model_id,
+        "input": runner.opt.input_path,
+        "out": str(out_dir),
+        "lines": len(runner.lines),
+        **{name: counts[name] for name in STATES},
+        "this_run": {
+            "submitted": runner.submitted_now,
+            "resumed": runner.resumed_now,
+            "already_done": runner.already_done,
+            "finished": c.finished_own,
+            "seconds": round(c.elapsed, 3),
+            "jobs_per_second": round(c.rate, 3),
+        },
+        "interrupted": runner.interrupted,
+        "aborted": describe(runner.abort) if runner.abort is not None else None,
+        "failures_file": str(out_dir / FAILURES_NAME),
+        "contact_sheet": str(out_dir / "index.html"),
+        "problems": entries,
+    }
+    write_atomic(out_dir / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    if runner.abort is not None:
+        code = EXIT_ENV
+    elif runner.interrupted:
+        code = EXIT_INTERRUPTED
+    elif counts["failed"] or counts["uncertain"]:
+        code = EXIT_FAILED  # needs a decision: a job failed, or a submit's fate is unknown
+    elif entries:
+        code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
+    else:
+        code = EXIT_OK
+    return Outcome(code, summary)
+
+
+def _lines_text(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:_MAX_LISTED]))
+    return shown + (", ..." if len(numbers) > _MAX_LISTED else "")
+
+
+def print_summary(out: Output, summary: Mapping[str, Any]) -> None:
+    """The human summary on stdout, from the same dictionary as summary.json.
+
+    Lines that failed the same way are one line (a 401 that stopped eight in-flight submits is
+    reported once); lines never sent are counted, not listed as failures.
+    """
+    run = summary["this_run"]
+    counts = ", ".join(f"{summary[name]} {name}" for name in STATES)
+    out.out(
+        f"batch {summary['model']}: {summary['lines']} line(s) in {summary['out']}: {counts} "
+        f"(this run: {run['submitted']} submitted, {run['resumed']} resumed, "
+        f"{run['already_done']} already done; {run['seconds']:.1f}s)"
+    )
+    problems = [e for e in summary["problems"] if e["status"] != "pending" or e.get("error")]
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for entry in problems:
+        # The same error differs between lines only by the gateway's per-call id.
+        error = _PER_CALL.sub("", str(entry.get("error") or ""))
+        key = (entry["status"], error if not entry.get("request_id") else f"{entry['line']}")
+        groups.setdefault(key, []).append(entry)
+    for listed, ((status, _), members) in enumerate(groups.items()):
+        if listed >= _MAX_LISTED:
+            out.out(f"... and {len(groups) - listed} more (see {summary['failures_file']})")
+            break
+        first = members[0]
+        error = f": {first['error']}" if first.get("error") else ""
+        if len(members) == 1:
+            rid = f" request_id={first['request_id']}" if first.get("request_id") else ""
+            out.out(f"{status} line {first['line']}{rid}{error}")
+        else:
+            out.out(f"{status} lines {_lines_text([m['line'] for m in members])}{error}")
+    if summary["problems"]:
+        out.out(f"failures: {summary['failures_file']}")
+    if summary["uncertain"]:
+        numbers = [e["line"] for e in summary["problems"] if e["status"] == "uncertain"]
+        out.out(
+            f"uncertain lines ({_lines_text(numbers)}): their submit got no answer, so a job may exist "
+            "(and be billed) whose request id is unknown; they are not resubmitted. Add "
+            "--resubmit-uncertain to submit them again (accepting a possible duplicate)."
+        )
+    if summary["unfinished"] or summary["refused"] or summary["pending"]:
+        out.out(
+            "re-run the same command to resume the unfinished, refused and pending lines "
+            "(known request ids are never resubmitted)"
+        )
+    if summary["failed"]:
+        out.out("failed jobs are not retried on re-run; add --retry-failed to submit them again")
+    out.out(f"contact sheet: {summary['contact_sheet']}")
