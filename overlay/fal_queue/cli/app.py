@@ -14,6 +14,7 @@ import click
 
 from .batch import batch_command
 from .catalog import models_command
+from .check import check_command
 from .context import common_options
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line
 from .mock_cmd import mock_command
@@ -123,6 +124,7 @@ for command in (
     models_command,
     config_command,
     mock_command,
+    check_command,
 ):
     cli.add_command(command)
 
