@@ -21,7 +21,7 @@ import httpx
 from fal_queue.client import AsyncClient, Client
 from fal_queue.mock.app import GatewayApp, MediaApp, MockState
 from fal_queue.mock.config import Faults, MockConfig
-from fal_queue.mock.spec import load_spec_index
+from fal_queue.mock.spec import SpecIndex, load_spec_index
 
 __all__ = ["InProcessGateway"]
 
@@ -232,6 +232,7 @@ class InProcessGateway:
         *,
         base_url: str = DEFAULT_BASE_URL,
         media_url: str = DEFAULT_MEDIA_URL,
+        spec: SpecIndex | None = None,
         **overrides: Any,
     ) -> None:
         config = config or MockConfig()
@@ -240,7 +241,8 @@ class InProcessGateway:
         self.config = config
         self.base_url = base_url.rstrip("/")
         self.media_url = media_url.rstrip("/")
-        self.state = MockState(config, load_spec_index())
+        # ``spec``: another compiled contract (e.g. a checkout's openapi.yaml with a newly imported model).
+        self.state = MockState(config, spec or load_spec_index())
         self.state.base_url = self.base_url
         self.state.media_url = self.media_url
         self._apps: dict[tuple[str, str, int | None], ASGIApp] = {
