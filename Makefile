@@ -72,7 +72,7 @@ lint: setup ## ruff, mypy --strict, spec validation, redocly lint
 	$(SPECTRAL_CMD)
 	$(COMPAT_CMD)
 
-test: setup lint check-generated docs check-ts ## Lint, drift check and the whole test suite
+test: setup lint check-generated docs check-ts ts-run ## Lint, drift check and the whole test suite
 	$(BIN)/python -m pytest
 
 test-fast: setup ## Tests only, without lint and contract fuzzing
@@ -88,7 +88,7 @@ clean: ## Remove build products (keeps generated/)
 	rm -rf $(VENV) $(TOOLS) node_modules out build dist .mypy_cache .ruff_cache .hypothesis
 
 # ---- Contract tooling for other teams: HTML docs, TypeScript types, Spectral, spec compatibility ----
-.PHONY: check-ts spectral spec-compat
+.PHONY: check-ts ts-run spectral spec-compat
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 DROP_BANNER := sed -e '/[║╔╚]/d' -e '/^[[:space:]]*$$/d'
@@ -119,6 +119,13 @@ check-ts: view ## Fail when the TypeScript types drifted from openapi.yaml or th
 	@diff -u $(TS_TYPES) build/ts/fal-queue.d.ts || { echo "$(TS_TYPES) drifted from openapi.yaml: run make ts"; exit 1; }
 	$(TSC_CMD)
 	@echo "$(TS_TYPES) matches openapi.yaml; example compiles"
+
+TS_RUN_DIR := build/ts-run
+ts-run: setup ## Compile the typed TypeScript client and run its node test against the mock gateway
+	@rm -rf $(TS_RUN_DIR)
+	tsc -p $(TS_DIR)/tsconfig.run.json
+	@echo '{"type":"module"}' > $(TS_RUN_DIR)/package.json
+	FAL_QUEUE_PYTHON=$(BIN)/python node --test $(TS_RUN_DIR)/run-against-mock.test.js
 
 spectral: setup ## Spectral: spectral:oas plus the rules in .spectral.yaml
 	$(SPECTRAL_CMD)

@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from fal_queue.mock import MockConfig, MockGateway
 
+# tests/ecosystem runs throwaway user projects through pytest's own pytester.
+pytest_plugins = ["pytester"]
+
 FOREIGN_ORIGIN = "https://127.0.0.2:9"
 """Where fal-style ``*_url`` fields point in tests: loopback, but not the gateway, and closed."""
 

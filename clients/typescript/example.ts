@@ -62,7 +62,8 @@ async function call<T>(url: string, key: string, init: RequestInit = {}): Promis
 
 /** 3. Submit, and read the submit response. */
 export async function submitFluxDev(baseUrl: string, key: string, input: FluxDevInput): Promise<SubmitResponse> {
-  const { body } = await call<SubmitResponse>(`${baseUrl}/fal-ai/flux-1/dev`, key, {
+  // Strip the base URL's trailing slashes as toGateway does: `https://gw/` + `/fal-ai/...` is a 404.
+  const { body } = await call<SubmitResponse>(`${baseUrl.replace(/\/+$/, "")}/fal-ai/flux-1/dev`, key, {
     method: "POST",
     body: JSON.stringify(input),
   });

@@ -14,12 +14,14 @@ import click
 
 from .batch import batch_command
 from .catalog import models_command
+from .check import check_command
 from .context import common_options
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line
 from .mock_cmd import mock_command
 from .ops import cancel_command, download_command, result_command, status_command, submit_command
 from .run import run_command
 from .settings_cmd import config_command
+from .spec_import import spec_group
 
 __all__ = ["cli", "main"]
 
@@ -123,6 +125,8 @@ for command in (
     models_command,
     config_command,
     mock_command,
+    check_command,
+    spec_group,
 ):
     cli.add_command(command)
 

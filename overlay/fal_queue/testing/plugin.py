@@ -1,0 +1,168 @@
+"""The pytest plugin (entry point ``pytest11``): mock-gateway fixtures for any project that uses fal_queue.
+
+It loads in every pytest run of an environment where fal-queue is installed, so it imports nothing
+of the mock until a fixture is used; without the ``mock`` extra that fixture fails with the install
+command instead of breaking pytest's start.
+
+* ``fal_mock``: a fresh loopback `MockGateway` per test, as a `MockControl`. Configure it with
+  ``@pytest.mark.fal_mock(**MockConfig options, faults=Faults(...))`` or by overriding the
+  ``fal_mock_config`` fixture.
+* ``fal_mock_session``: one loopback gateway for the whole session (``fal_mock_session_config``).
+* ``fal_mock_shared``: that session gateway for one test: faults cleared and request log emptied
+  before the test, faults cleared after it.
+* ``fal_mock_inprocess``: an `InProcessGateway` per test (no port; same marker and config).
+* ``fal_client`` / ``fal_shared_client`` / ``fal_inprocess_client``: a `Client` bound to those.
+  For an `AsyncClient`, ``async with fal_mock.async_client() as client:`` inside your test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from fal_queue.client import Client
+    from fal_queue.mock import MockConfig
+    from fal_queue.testing import MockControl
+
+_MARKER = "fal_mock"
+_MISSING_EXTRA = "the fal_queue pytest fixtures need the mock extra: pip install 'fal-queue[mock]'"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{_MARKER}(**options): MockConfig options (run_time=..., keys=..., workers=...) and "
+        "faults=Faults(...) for this test's fal_mock / fal_mock_inprocess gateway",
+    )
+
+
+def _testing() -> Any:
+    """The `fal_queue.testing` module, or a clear test failure when the mock extra is missing."""
+    import fal_queue.testing as testing
+
+    missing = None
+    try:
+        testing.MockControl  # noqa: B018 - loads the mock
+    except ImportError as exc:
+        cause = exc.__cause__
+        missing = getattr(cause, "name", None) or str(cause or exc)
+    if missing is not None:  # outside the except block: one message, no chained traceback
+        pytest.fail(f"{_MISSING_EXTRA} (missing: {missing})", pytrace=False)
+    return testing
+
+
+def _configured(request: pytest.FixtureRequest, base: MockConfig) -> MockConfig:
+    """``base`` with this test's ``fal_mock`` marker applied (closest marker wins per option)."""
+    testing = _testing()
+    options: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers(_MARKER))):
+        if marker.args:
+            pytest.fail(f"@pytest.mark.{_MARKER} takes keyword options only, got {marker.args!r}", False)
+        options.update(marker.kwargs)
+    faults = options.pop("faults", None)
+    if isinstance(faults, dict):
+        try:
+            faults = testing.Faults.from_dict(faults)
+        except (TypeError, ValueError) as exc:
+            pytest.fail(f"@pytest.mark.{_MARKER}(faults=...): {exc}", pytrace=False)
+    if faults is not None:
+        if not isinstance(faults, testing.Faults):
+            pytest.fail(f"@pytest.mark.{_MARKER}(faults=...) wants a Faults or a dict", pytrace=False)
+        options["faults"] = faults
+    known = set(testing.MockConfig.__dataclass_fields__)
+    unknown = sorted(set(options) - known)
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.{_MARKER}: unknown MockConfig options {unknown}; known: {sorted(known)}",
+            pytrace=False,
+        )
+    try:
+        config: MockConfig = base.replace(**options)
+    except (TypeError, ValueError) as exc:
+        pytest.fail(f"@pytest.mark.{_MARKER}: {exc}", pytrace=False)
+    return config
+
+
+@pytest.fixture
+def fal_mock_config() -> MockConfig:
+    """The configuration of ``fal_mock`` and ``fal_mock_inprocess``: override it in your conftest."""
+    config: MockConfig = _testing().TEST_CONFIG
+    return config
+
+
+@pytest.fixture(scope="session")
+def fal_mock_session_config() -> MockConfig:
+    """The configuration of the session gateway: override it (session scope) in your conftest."""
+    config: MockConfig = _testing().TEST_CONFIG
+    return config
+
+
+@pytest.fixture
+def fal_mock(request: pytest.FixtureRequest, fal_mock_config: MockConfig) -> Iterator[MockControl]:
+    """A fresh mock gateway on loopback HTTP for this test."""
+    testing = _testing()
+    gateway = testing.MockGateway(_configured(request, fal_mock_config)).start()
+    control: MockControl = testing.MockControl(gateway)
+    try:
+        yield control
+    finally:
+        control.close_clients()
+        gateway.stop()
+
+
+@pytest.fixture(scope="session")
+def fal_mock_session(fal_mock_session_config: MockConfig) -> Iterator[MockControl]:
+    """One mock gateway on loopback HTTP for the whole session (prefer ``fal_mock_shared`` in tests)."""
+    testing = _testing()
+    gateway = testing.MockGateway(fal_mock_session_config).start()
+    control: MockControl = testing.MockControl(gateway)
+    try:
+        yield control
+    finally:
+        control.close_clients()
+        gateway.stop()
+
+
+@pytest.fixture
+def fal_mock_shared(fal_mock_session: MockControl) -> Iterator[MockControl]:
+    """The session gateway for one test: no faults and an empty request log at the start."""
+    fal_mock_session.clear_faults()
+    fal_mock_session.reset_log()
+    try:
+        yield fal_mock_session
+    finally:
+        fal_mock_session.clear_faults()
+
+
+@pytest.fixture
+def fal_mock_inprocess(request: pytest.FixtureRequest, fal_mock_config: MockConfig) -> Iterator[MockControl]:
+    """A mock gateway with no port: clients reach it through an httpx transport."""
+    testing = _testing()
+    gateway = testing.InProcessGateway(_configured(request, fal_mock_config)).start()
+    control: MockControl = testing.MockControl(gateway)
+    try:
+        yield control
+    finally:
+        control.close_clients()
+        gateway.stop()
+
+
+@pytest.fixture
+def fal_client(fal_mock: MockControl) -> Client:
+    """A `Client` bound to ``fal_mock``."""
+    return fal_mock.client()
+
+
+@pytest.fixture
+def fal_shared_client(fal_mock_shared: MockControl) -> Client:
+    """A `Client` bound to the session gateway (``fal_mock_shared``)."""
+    return fal_mock_shared.client()
+
+
+@pytest.fixture
+def fal_inprocess_client(fal_mock_inprocess: MockControl) -> Client:
+    """A `Client` bound to ``fal_mock_inprocess``."""
+    return fal_mock_inprocess.client()
