@@ -51,8 +51,6 @@ RESULT_NOT_READY_MAX_WAIT = 30.0
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 
-#: Keep-alive pool sized for a few hundred concurrent jobs per client.
-POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0)
 
 #: Status streams open at once per client; further jobs are polled. Kept well below the pool size
 #: so that streams (one connection each, for the whole job) never leave submits and results
@@ -68,5 +66,18 @@ STREAM_POOL_LIMITS = httpx.Limits(max_connections=MAX_STREAMS, max_keepalive_con
 #: a semaphore. httpcore's pool does work proportional to (queued requests x connections) on every
 #: change, so 10,000 concurrent subscribes queued there stall the event loop outright.
 MAX_CONCURRENT_REQUESTS = 64
+
+#: The gateway pool. An AsyncClient never has more than MAX_CONCURRENT_REQUESTS whole requests
+#: outstanding (the gate), so more connections than that are never used at once; every extra one
+#: only lengthens httpcore's pool scan, which walks (queued requests x connections) on each change
+#: (17 % of CPU per job at 200/100 in the issue-13 profile). Keep-alive equal to the maximum, so
+#: a burst never closes idle connections only to reopen them (a TLS handshake each). A sync client
+#: with more threads than this waits for a connection in the pool, which costs nothing while idle.
+#: The media client (downloads) uses the same limits: 64 files of one result at once is plenty.
+POOL_LIMITS = httpx.Limits(
+    max_connections=MAX_CONCURRENT_REQUESTS,
+    max_keepalive_connections=MAX_CONCURRENT_REQUESTS,
+    keepalive_expiry=30.0,
+)
 
 USER_AGENT_PREFIX = "fal-queue-python"
