@@ -33,6 +33,18 @@ POLL_INITIAL_INTERVAL = 0.05
 POLL_FACTOR = 1.5
 POLL_MAX_INTERVAL = 1.0
 
+#: The learned poll schedule (polling.PollHistory). Durations of the last POLL_HISTORY_SIZE
+#: completed jobs of a model are kept; with POLL_HISTORY_MIN of them the poller sleeps until just
+#: before the shortest and steps through to just after the longest. The step is the window's width
+#: over POLL_WINDOW_POLLS, kept between POLL_MIN_STEP (no more precise than a loopback round trip
+#: is worth) and POLL_MAX_STEP, fal-client's fixed interval: as the window starts after the
+#: shortest job, a step no longer than fal-client's always makes fewer requests than fal-client.
+POLL_HISTORY_SIZE = 32
+POLL_HISTORY_MIN = 2
+POLL_WINDOW_POLLS = 10
+POLL_MIN_STEP = 0.02
+POLL_MAX_STEP = 0.1
+
 #: How long a status stream waits for a free pooled connection before the job is polled instead.
 STREAM_POOL_WAIT = 0.05
 

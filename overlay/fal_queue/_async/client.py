@@ -308,7 +308,7 @@ class AsyncClient(_AsyncOnly, _Base):
         mode = mode or self.wait_mode
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
-        poller = Poller(self.poll_policy, deadline)
+        poller = Poller(self.poll_policy, deadline, key=(self.base_url, model_id), clock=self._clock)
         if mode == "stream" and self._stream_slots.acquire(blocking=False):
             try:
                 # aclosing: give the stream's connection back now, not when the generator is collected.
