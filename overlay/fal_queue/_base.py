@@ -80,8 +80,19 @@ sync_sleep = time.sleep
 
 
 def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits)."""
-    return httpx.AsyncHTTPTransport(limits=limits)
+    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
+
+    aiohttp's pool by default (``_aiohttp``: a fraction of httpcore's CPU per request);
+    ``FAL_QUEUE_HTTP_BACKEND=httpx`` selects httpx's own. aiohttp is imported only here.
+    """
+    backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "aiohttp").strip().lower()
+    if backend == "httpx":
+        return httpx.AsyncHTTPTransport(limits=limits)
+    if backend != "aiohttp":
+        raise E.ConfigurationError(f"{C.ENV_HTTP_BACKEND}={backend!r}: use 'aiohttp' or 'httpx'")
+    from ._aiohttp import AiohttpBackend
+
+    return AiohttpBackend(limits)
 
 
 def new_sync_transport(limits: httpx.Limits) -> httpx.BaseTransport:
