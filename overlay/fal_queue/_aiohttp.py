@@ -1,7 +1,7 @@
-"""AsyncClient's default network transport: httpx's API over aiohttp's connection pool.
+"""AsyncClient's aiohttp network transport (FAL_QUEUE_HTTP_BACKEND=aiohttp): httpx's API, aiohttp's pool.
 
 httpx's own async stack (anyio, httpcore, h11) costs several times aiohttp's CPU per request
-(issue 13: 8.2 ms vs 0.4 ms per GET at 100 concurrent), so the async client sends through
+(issue 13: 8.2 ms vs 0.4 ms per GET at 100 concurrent), so the async client can send through
 ``httpx_aiohttp.AiohttpTransport``. Two of that library's choices would break our rules, and are
 replaced here:
 
@@ -18,7 +18,8 @@ replaced here:
 
 Not mapped: aiohttp has no write timeout. Request bodies here are small JSON documents written to
 the socket buffer; a write that stalls is still ended by the wall-clock limit (``asyncio.timeout``).
-``FAL_QUEUE_HTTP_BACKEND=httpx`` selects httpx's own transport instead.
+httpx's own transport stays the default until the open question in ``_base.new_async_transport``
+is answered.
 """
 
 from __future__ import annotations

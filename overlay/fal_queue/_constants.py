@@ -13,7 +13,7 @@ ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
 ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
 ENV_LOG = "FAL_QUEUE_LOG"
 ENV_STRICT = "FAL_QUEUE_STRICT"
-#: The AsyncClient's network transport: "aiohttp" (default) or "httpx".
+#: The AsyncClient's network transport: "httpx" (default) or "aiohttp".
 ENV_HTTP_BACKEND = "FAL_QUEUE_HTTP_BACKEND"
 
 #: The origin fal hands out in every *_url; a gateway user must never call it.

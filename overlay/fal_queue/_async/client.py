@@ -170,8 +170,12 @@ class AsyncClient(_AsyncOnly, _Base):
         headers: Mapping[str, str] | None = None,
     ) -> T:
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
-            # The request gate, every attempt and every backoff sleep end by the deadline.
-            async with _wallclock.async_limit(deadline.at if deadline is not None else None):
+            # The request gate, every attempt and every backoff sleep end by the deadline; the
+            # request is built only once the gate lets it through.
+            async with (
+                _wallclock.async_limit(deadline.at if deadline is not None else None),
+                self._admitted(),
+            ):
                 answer = await plan.run_async()
             return plan.complete(answer)
 

@@ -167,8 +167,12 @@ class Client(_SyncOnly, _Base):
         headers: Mapping[str, str] | None = None,
     ) -> T:
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
-            # The request gate, every attempt and every backoff sleep end by the deadline.
-            with _wallclock.limit(deadline.at if deadline is not None else None):
+            # The request gate, every attempt and every backoff sleep end by the deadline; the
+            # request is built only once the gate lets it through.
+            with (
+                _wallclock.limit(deadline.at if deadline is not None else None),
+                self._admitted(),
+            ):
                 answer = plan.run_sync()
             return plan.complete(answer)
 
