@@ -13,6 +13,8 @@ ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
 ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
 ENV_LOG = "FAL_QUEUE_LOG"
 ENV_STRICT = "FAL_QUEUE_STRICT"
+#: The AsyncClient's network transport: "httpx" (default) or "aiohttp".
+ENV_HTTP_BACKEND = "FAL_QUEUE_HTTP_BACKEND"
 
 #: The origin fal hands out in every *_url; a gateway user must never call it.
 FAL_QUEUE_ORIGIN = "https://queue.fal.run"
@@ -33,6 +35,18 @@ POLL_INITIAL_INTERVAL = 0.05
 POLL_FACTOR = 1.5
 POLL_MAX_INTERVAL = 1.0
 
+#: The learned poll schedule (polling.PollHistory). Durations of the last POLL_HISTORY_SIZE
+#: completed jobs of a model are kept; with POLL_HISTORY_MIN of them the poller sleeps until just
+#: before the shortest and steps through to just after the longest. The step is the window's width
+#: over POLL_WINDOW_POLLS, kept between POLL_MIN_STEP (no more precise than a loopback round trip
+#: is worth) and POLL_MAX_STEP, fal-client's fixed interval: as the window starts after the
+#: shortest job, a step no longer than fal-client's always makes fewer requests than fal-client.
+POLL_HISTORY_SIZE = 32
+POLL_HISTORY_MIN = 2
+POLL_WINDOW_POLLS = 10
+POLL_MIN_STEP = 0.02
+POLL_MAX_STEP = 0.1
+
 #: How long a status stream waits for a free pooled connection before the job is polled instead.
 STREAM_POOL_WAIT = 0.05
 
@@ -51,8 +65,6 @@ RESULT_NOT_READY_MAX_WAIT = 30.0
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 
-#: Keep-alive pool sized for a few hundred concurrent jobs per client.
-POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=100, keepalive_expiry=30.0)
 
 #: Status streams open at once per client; further jobs are polled. Kept well below the pool size
 #: so that streams (one connection each, for the whole job) never leave submits and results
@@ -68,5 +80,18 @@ STREAM_POOL_LIMITS = httpx.Limits(max_connections=MAX_STREAMS, max_keepalive_con
 #: a semaphore. httpcore's pool does work proportional to (queued requests x connections) on every
 #: change, so 10,000 concurrent subscribes queued there stall the event loop outright.
 MAX_CONCURRENT_REQUESTS = 64
+
+#: The gateway pool. An AsyncClient never has more than MAX_CONCURRENT_REQUESTS whole requests
+#: outstanding (the gate), so more connections than that are never used at once; every extra one
+#: only lengthens httpcore's pool scan, which walks (queued requests x connections) on each change
+#: (17 % of CPU per job at 200/100 in the issue-13 profile). Keep-alive equal to the maximum, so
+#: a burst never closes idle connections only to reopen them (a TLS handshake each). A sync client
+#: with more threads than this waits for a connection in the pool, which costs nothing while idle.
+#: The media client (downloads) uses the same limits: 64 files of one result at once is plenty.
+POOL_LIMITS = httpx.Limits(
+    max_connections=MAX_CONCURRENT_REQUESTS,
+    max_keepalive_connections=MAX_CONCURRENT_REQUESTS,
+    keepalive_expiry=30.0,
+)
 
 USER_AGENT_PREFIX = "fal-queue-python"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import httpx
 
 __all__ = ["_SyncOnly"]
@@ -12,3 +14,6 @@ class _SyncOnly:
 
     def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
         return transport
+
+    def _admitted(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import _constants as C
 from ._core import parse_status
@@ -19,18 +21,60 @@ from ._transport import RetryPolicy
 from .errors import APIStatusError, InvalidInputError, JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = ["Deadline", "PollPolicy", "Poller", "ResultRetry", "decode_event", "status_key"]
+__all__ = ["Deadline", "PollHistory", "PollPolicy", "Poller", "ResultRetry", "decode_event", "status_key"]
 
 WAIT_MODES = frozenset({"stream", "poll"})
 
 
+class PollHistory:
+    """Recent submit-to-COMPLETED durations per (gateway, model), shared by a client's jobs.
+
+    A duration is measured from the start of the wait (for ``subscribe``, right after the submit);
+    a handle resumed later under-reports, which only makes the poller look earlier than needed.
+    Failed jobs are not recorded: a refused input fails at once and would pull the window early.
+    """
+
+    def __init__(self, size: int = C.POLL_HISTORY_SIZE, minimum: int = C.POLL_HISTORY_MIN) -> None:
+        if size < 1 or not 1 <= minimum <= size:
+            raise ValueError("PollHistory needs size >= 1 and 1 <= minimum <= size")
+        self._size = size
+        self._minimum = minimum
+        self._durations: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()  # the sync client records from many threads
+
+    def record(self, key: tuple[str, str], seconds: float) -> None:
+        if not (math.isfinite(seconds) and seconds >= 0):
+            return
+        with self._lock:
+            recent = self._durations.get(key)
+            if recent is None:
+                recent = self._durations[key] = deque(maxlen=self._size)
+            recent.append(seconds)
+
+    def window(self, key: tuple[str, str]) -> tuple[float, float] | None:
+        """(shortest, longest) recent duration, or None while too few are known."""
+        with self._lock:
+            recent = self._durations.get(key)
+            if recent is None or len(recent) < self._minimum:
+                return None
+            return min(recent), max(recent)
+
+
 @dataclass(frozen=True)
 class PollPolicy:
-    """Polling intervals: ``initial`` growing by ``factor`` up to ``max_interval`` seconds."""
+    """Polling intervals: ``initial`` growing by ``factor`` up to ``max_interval`` seconds.
+
+    With ``learn`` (the default) the intervals are only the fallback: once a model's recent job
+    durations are known, the poller follows them (see :class:`Poller`). The durations live in
+    ``history``: a client builds its own policy, so each client (and its ``with_options``
+    copies) learns for itself unless clients are given one policy to share.
+    """
 
     initial: float = C.POLL_INITIAL_INTERVAL
     factor: float = C.POLL_FACTOR
     max_interval: float = C.POLL_MAX_INTERVAL
+    learn: bool = True
+    history: PollHistory = field(default_factory=lambda: PollHistory(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not (0 < self.initial <= self.max_interval) or self.factor < 1:
@@ -136,26 +180,83 @@ class ResultRetry:
         return delay if delay < remaining else None
 
 
-class Poller:
-    """Decides, poll after poll, whether to report a status and how long to sleep next."""
+def window_step(shortest: float, longest: float) -> float:
+    """The poll interval inside the learned window (see C.POLL_WINDOW_POLLS)."""
+    return min(max((longest - shortest) / C.POLL_WINDOW_POLLS, C.POLL_MIN_STEP), C.POLL_MAX_STEP)
 
-    def __init__(self, policy: PollPolicy, deadline: Deadline) -> None:
+
+class Poller:
+    """Decides, poll after poll, whether to report a status and how long to sleep next.
+
+    The client polls once at once, then sleeps what :meth:`next_sleep` says. Without a learned
+    window that is the policy's growing interval. With one (``policy.history``, per model): sleep
+    until one step before the shortest recent duration, poll every step until one step after the
+    longest, then grow the interval from the step as the policy does. A job fal-client would poll
+    every 0.1 s for its whole run is asked a few times around when it is expected to finish.
+    """
+
+    def __init__(
+        self,
+        policy: PollPolicy,
+        deadline: Deadline,
+        *,
+        key: tuple[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._policy = policy
         self._deadline = deadline
         self._polls = 0
+        self._after_window = 0
         self._last: tuple[object, ...] | None = None
+        self._key = key if policy.learn else None
+        self._history = policy.history
+        self._clock = clock
+        self._started = clock()
+        self._pending_seen = False
+        self._last_pending_poll: float | None = None
 
     def changed(self, status: Status) -> bool:
         key = status_key(status)
         changed = key != self._last
         self._last = key
+        if isinstance(status, Completed):
+            self._learn(status)
+        else:
+            self._pending_seen = True
         return changed
+
+    def _learn(self, status: Completed) -> None:
+        if self._key is None or status.failed or not self._pending_seen:
+            return  # a job already done at the first look says nothing about its duration
+        now = self._clock() - self._started
+        # Streamed, the event came when the job finished; polled, it finished between the last
+        # pending poll and this one.
+        last = self._last_pending_poll
+        duration = now if last is None else (last + now) / 2
+        self._history.record(self._key, duration)
+        self._key = None  # once per wait
 
     def next_sleep(self) -> float | None:
         """Seconds to sleep before the next poll; None when the deadline has passed."""
         if self._deadline.expired():
             return None
-        delay = self._policy.interval(self._polls)
+        elapsed = self._clock() - self._started
+        self._last_pending_poll = elapsed
+        delay = self._scheduled(elapsed)
         self._polls += 1
         remaining = self._deadline.remaining()
         return delay if remaining is None else min(delay, remaining)
+
+    def _scheduled(self, elapsed: float) -> float:
+        window = self._history.window(self._key) if self._key is not None else None
+        if window is None:
+            return self._policy.interval(self._polls)
+        shortest, longest = window
+        step = window_step(shortest, longest)
+        if elapsed < shortest - 2 * step:
+            return shortest - step - elapsed  # sleep until just before the shortest
+        if elapsed < longest + step:
+            return step
+        delay = min(step * self._policy.factor**self._after_window, self._policy.max_interval)
+        self._after_window += 1
+        return max(delay, step)

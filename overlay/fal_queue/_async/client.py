@@ -171,8 +171,12 @@ class AsyncClient(_AsyncOnly, _Base):
         headers: Mapping[str, str] | None = None,
     ) -> T:
         with self._calling(plan, max_retries, http_timeout, deadline, headers):
-            # The request gate, every attempt and every backoff sleep end by the deadline.
-            async with _wallclock.async_limit(deadline.at if deadline is not None else None):
+            # The request gate, every attempt and every backoff sleep end by the deadline; the
+            # request is built only once the gate lets it through.
+            async with (
+                _wallclock.async_limit(deadline.at if deadline is not None else None),
+                self._admitted(),
+            ):
                 answer = await self._send(plan.call)
             return plan.complete(answer)
 
@@ -317,7 +321,7 @@ class AsyncClient(_AsyncOnly, _Base):
         mode = mode or self.wait_mode
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
-        poller = Poller(self.poll_policy, deadline)
+        poller = Poller(self.poll_policy, deadline, key=(self.base_url, model_id), clock=self._clock)
         if mode == "stream" and self._stream_slots.acquire(blocking=False):
             try:
                 # aclosing: give the stream's connection back now, not when the generator is collected.

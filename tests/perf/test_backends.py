@@ -1,0 +1,252 @@
+"""The same bodies on both async network transports (aiohttp, the default, and httpx's own):
+timeouts, the retry transport's decisions, streaming and error types, against a raw TCP server
+whose every misbehaviour is scripted."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
+
+import httpx
+import pytest
+from fal_queue import AsyncClient
+from fal_queue import errors as E
+from fal_queue._aiohttp import AiohttpBackend, map_aiohttp_error
+from fal_queue._base import new_async_transport
+
+BACKENDS = ["aiohttp", "httpx"]
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("FAL_QUEUE_HTTP_BACKEND", request.param)
+    return str(request.param)
+
+
+class Server:
+    """A loopback HTTP/1.1 server running ``handler`` for each connection; counts requests."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[bytes] = []
+        self.url = ""
+        self._server: asyncio.Server | None = None
+
+    async def read_request(self, reader: asyncio.StreamReader) -> bytes:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        body = await reader.readexactly(length) if length else b""
+        self.requests.append(head.split(b"\r\n")[0])
+        return head + body
+
+    async def __aenter__(self) -> Server:
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                await self.handler(reader, writer)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+
+        self._server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+
+
+def reply(body: bytes, status: str = "200 OK", extra: str = "") -> bytes:
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}\r\n"
+    ).encode() + body
+
+
+async def client_for(limits: httpx.Limits | None = None) -> httpx.AsyncClient:
+    transport = new_async_transport(limits or httpx.Limits(max_connections=4))
+    return httpx.AsyncClient(transport=transport)
+
+
+def test_the_backend_switch_picks_the_transport(backend: str) -> None:
+    transport = new_async_transport(httpx.Limits())
+    expected = AiohttpBackend if backend == "aiohttp" else httpx.AsyncHTTPTransport
+    assert type(transport) is expected
+
+
+def test_an_unknown_backend_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAL_QUEUE_HTTP_BACKEND", "curl")
+    with pytest.raises(E.ConfigurationError, match="FAL_QUEUE_HTTP_BACKEND"):
+        new_async_transport(httpx.Limits())
+
+
+def test_connect_refused_is_a_connect_error(backend: str) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again when the block ends: nothing listens
+
+    async def run() -> None:
+        async with await client_for() as http:
+            with pytest.raises(httpx.ConnectError):
+                await http.get(f"http://127.0.0.1:{port}/")
+
+    asyncio.run(run())
+
+
+def test_a_silent_server_is_a_read_timeout(backend: str) -> None:
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        await reader.read()  # until the client gives up
+
+    server = Server(silent)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            with pytest.raises(httpx.ReadTimeout):
+                await http.get(server.url + "/", timeout=httpx.Timeout(5.0, read=0.3))
+
+    asyncio.run(run())
+
+
+def test_waiting_for_a_pooled_connection_is_a_pool_timeout(backend: str) -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345")  # half the body
+        await writer.drain()
+        await reader.read()
+
+    server = Server(slow)
+
+    async def run() -> None:
+        async with server, await client_for(httpx.Limits(max_connections=1)) as http:
+            async with http.stream("GET", server.url + "/held"):  # keeps the only connection
+                with pytest.raises(httpx.PoolTimeout):
+                    await http.get(server.url + "/second", timeout=httpx.Timeout(5.0, pool=0.2))
+            assert server.requests == [b"GET /held HTTP/1.1"]
+
+    asyncio.run(run())
+
+
+def test_a_disconnect_after_sending_is_never_a_connect_error(backend: str) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)  # the request arrived; the answer never comes
+
+    server = Server(hang_up)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            with pytest.raises(httpx.TransportError) as caught:
+                await http.post(server.url + "/fal-ai/flux-1/schnell", json={"prompt": "x"})
+        assert isinstance(caught.value, httpx.RemoteProtocolError | httpx.ReadError)
+        assert not isinstance(caught.value, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+
+    asyncio.run(run())
+
+
+def test_a_submit_dropped_after_sending_is_uncertain_and_never_resent(backend: str) -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+
+    server = Server(hang_up)
+
+    async def run() -> None:
+        async with server, AsyncClient(server.url, "k", allow_http=True, max_retries=3) as client:
+            client._sleep = lambda s: asyncio.sleep(0)
+            with pytest.raises(E.SubmitUncertainError):
+                await client.submit("fal-ai/flux-1/schnell", {"prompt": "x"})
+        assert len(server.requests) == 1
+
+    asyncio.run(run())
+
+
+def test_a_status_call_cut_mid_body_is_retried(backend: str) -> None:
+    body = b'{"status": "IN_PROGRESS", "request_id": "r1", "logs": []}'
+
+    async def flaky(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            await server.read_request(reader)
+            if len(server.requests) == 1:
+                writer.write(reply(body, "202 Accepted")[:-10])  # the body is cut short
+                await writer.drain()
+                return
+            writer.write(reply(body, "202 Accepted"))
+            await writer.drain()
+
+    server = Server(flaky)
+
+    async def run() -> None:
+        async with server, AsyncClient(server.url, "k", allow_http=True, max_retries=3) as client:
+            client._sleep = lambda s: asyncio.sleep(0)
+            status = await client.status("fal-ai/flux-1/schnell", "r1")
+        assert type(status).__name__ == "InProgress"
+        assert len(server.requests) == 2
+
+    asyncio.run(run())
+
+
+def test_a_streamed_body_arrives_while_the_server_is_still_sending(backend: str) -> None:
+    first_seen = asyncio.Event()
+
+    async def sse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await server.read_request(reader)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        for n, wait in ((1, False), (2, True)):
+            if wait:
+                await asyncio.wait_for(first_seen.wait(), 30)  # only after the client saw event 1
+            event = f"data: {n}\n\n".encode()
+            writer.write(b"%x\r\n%s\r\n" % (len(event), event))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+
+    server = Server(sse)
+
+    async def run() -> list[str]:
+        seen: list[str] = []
+        async with server, await client_for() as http, http.stream("GET", server.url + "/s") as response:
+            async for line in response.aiter_lines():
+                if line.startswith("data:"):
+                    seen.append(line)
+                    first_seen.set()
+        return seen
+
+    assert asyncio.run(run()) == ["data: 1", "data: 2"]
+
+
+def test_every_aiohttp_error_maps_to_a_faithful_httpx_error() -> None:
+    import aiohttp
+    from aiohttp.client_reqrep import ConnectionKey
+
+    key = ConnectionKey("h", 443, True, True, None, None, None)
+    never_sent = [
+        aiohttp.ClientConnectorError(key, OSError(111, "refused")),
+        aiohttp.ConnectionTimeoutError("connect"),
+    ]
+    maybe_sent = [
+        aiohttp.ServerDisconnectedError(),
+        aiohttp.ClientOSError(104, "reset"),
+        aiohttp.ClientPayloadError("cut"),
+        aiohttp.SocketTimeoutError("read"),
+        aiohttp.ClientConnectionError("other"),
+    ]
+    safe = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+    for exc in never_sent:
+        assert isinstance(map_aiohttp_error(exc), safe), exc
+    for exc in maybe_sent:
+        mapped = map_aiohttp_error(exc)
+        assert isinstance(mapped, httpx.TransportError) and not isinstance(mapped, safe), exc
+    assert isinstance(map_aiohttp_error(aiohttp.SocketTimeoutError()), httpx.ReadTimeout)
+    # httpx_aiohttp's own mapping (ConnectTimeout for a disconnect) is undone from its cause.
+    wrapped = httpx.ConnectTimeout("x")
+    wrapped.__cause__ = aiohttp.ServerDisconnectedError()
+    assert isinstance(map_aiohttp_error(wrapped), httpx.RemoteProtocolError)
+    cancelled = asyncio.CancelledError()
+    assert map_aiohttp_error(cancelled) is cancelled
