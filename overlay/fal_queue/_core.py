@@ -88,10 +88,11 @@ class SubmitOptions:
             isinstance(self.start_timeout, bool)
             or not isinstance(self.start_timeout, int | float)
             or not math.isfinite(self.start_timeout)
-            or self.start_timeout <= 0
+            or self.start_timeout <= 1
         ):
+            # fal's clients refuse 1 s or less, and the contract says so: no runner starts that fast.
             raise E.InvalidInputError(
-                f"start_timeout must be a positive number of seconds, not {self.start_timeout!r}"
+                f"start_timeout must be a number of seconds above 1, not {self.start_timeout!r}"
             )
         if self.webhook_url is not None and not (
             isinstance(self.webhook_url, str) and self.webhook_url.startswith(("http://", "https://"))
