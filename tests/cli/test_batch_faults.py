@@ -167,7 +167,8 @@ def test_invalid_lines_are_all_reported_with_line_numbers_and_nothing_is_sent(
     )
     before = gateway.stats()["jobs_created"]
     result = run_subprocess(
-        ["batch", str(prompts), "--model", MODEL, "--out", str(tmp_path / "out")], base_env(tmp_path, gateway)
+        ["--strict", "batch", str(prompts), "--model", MODEL, "--out", str(tmp_path / "out")],
+        base_env(tmp_path, gateway),
     )
     assert result.exit_code == 2
     errors = result.error_lines

@@ -238,7 +238,9 @@ def test_the_contact_sheet_parses_links_only_existing_files_and_keeps_prompts_as
     assert done_rid in text and "inference" in text and "1024x768" in text
 
     # After files vanish and a resume, the sheet is rewritten and still only links what exists.
-    (out / "line-00002-0.jpg").unlink()
+    victims = sorted(out.glob("line-*-0.jpg"))  # which lines failed depends on the request ids
+    assert victims, "no line succeeded"
+    victims[0].unlink()
     gw.set_faults(Faults())
     second = _batch(prompts, out, env)
     assert second.exit_code in {0, 1}, second.stderr[-2000:]

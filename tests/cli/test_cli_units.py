@@ -126,10 +126,16 @@ def test_problems_name_field_value_and_limit() -> None:
     assert problems_of(schnell, {"prompt": "x", "image_size": {"width": 10}}) == [
         "image_size: missing 'height' (give both width and height)"
     ]
-    # A preset typo lists the presets and the nearest one.
+    # A preset typo lists the presets and the nearest one: refused when strict, else sent with a warning.
     (preset,) = problems_of(schnell, {"prompt": "x", "image_size": "square-hd"})
-    assert preset.startswith('image_size: "square-hd" is not one of square_hd, square, portrait_4_3')
-    assert preset.endswith("did you mean square_hd?")
+    assert preset.startswith("image_size: unknown value 'square-hd' for fal-ai/flux-1/schnell")
+    assert "did you mean 'square_hd'?" in preset and "square_hd, square, portrait_4_3" in preset
+    warned: list[str] = []
+    assert (
+        problems_of(schnell, {"prompt": "x", "image_size": "square-hd2"}, strict=False, warn=warned.append)
+        == []
+    )
+    assert len(warned) == 1 and "did you mean 'square_hd'?" in warned[0] and "--strict" in warned[0]
     # Other clients' options and typos get the name to use instead.
     assert problems_of(schnell, {"prompt": "x", "with_logs": True}) == [
         "with_logs: with_logs is fal-client's option, not a model input: pass --logs"

@@ -112,8 +112,8 @@ def test_image_urls_map_to_the_field_each_model_takes(
     ("args", "expected"),
     [
         (
-            ["run", SCHNELL, "--prompt", "x", "-p", "colour=red"],
-            "-p colour: unknown parameter for fal-ai/flux-1/schnell; known: prompt,",
+            ["--strict", "run", SCHNELL, "--prompt", "x", "-p", "colour=red"],
+            "colour: unknown parameter for fal-ai/flux-1/schnell; known: prompt,",
         ),
         (["run", SCHNELL, "-p", "seed=1"], "missing required field(s) 'prompt'"),
         (
@@ -121,12 +121,12 @@ def test_image_urls_map_to_the_field_each_model_takes(
             "num_inference_steps: 50 is above the maximum 12",
         ),
         (
-            ["run", SCHNELL, "--prompt", "x", "-p", "output_format=gif"],
-            'output_format: "gif" is not one of jpeg, png',
+            ["--strict", "run", SCHNELL, "--prompt", "x", "-p", "output_format=gif"],
+            "output_format: unknown value 'gif' for fal-ai/flux-1/schnell (known: jpeg, png)",
         ),
-        (["run", SCHNELL, "--prompt", "x", "-p", "image_size=huge"], 'image_size: "huge" is not'),
+        (["--strict", "run", SCHNELL, "--prompt", "x", "-p", "image_size=huge"], "unknown value 'huge'"),
         (
-            ["run", "fal-ai/flux-1/dev/redux", "--prompt", "x", "--image-url", "u"],
+            ["--strict", "run", "fal-ai/flux-1/dev/redux", "--prompt", "x", "--image-url", "u"],
             "prompt: unknown parameter for fal-ai/flux-1/dev/redux",
         ),
         (
@@ -134,8 +134,8 @@ def test_image_urls_map_to_the_field_each_model_takes(
             "-p with_logs: with_logs is fal-client's option, not a model input: pass --logs",
         ),
         (
-            ["run", SCHNELL, "--prompt", "x", "-p", "image_size=square-hd"],
-            "(or {width, height}); did you mean square_hd?",
+            ["--strict", "run", SCHNELL, "--prompt", "x", "-p", "image_size=square-hd"],
+            "did you mean 'square_hd'?",
         ),
         (["run", SCHNELL, "--prompt", "x", "-p", 'image_size={"width": 10}'], "missing 'height'"),
         (["run", SCHNELL, "--prompt", "x", "-p", "novalue"], "expected key=value"),
@@ -438,3 +438,20 @@ def test_sdk_advice_is_said_in_cli_words(invoke: Invoke) -> None:
     )
     line = _one_error_line(plain)
     assert "allow_http=True" not in line and "FAL_QUEUE_ALLOW_HTTP=1" in line
+
+
+def test_unknown_fields_are_sent_with_a_warning_unless_strict(gateway: Any, tmp_path: Path) -> None:
+    """Like the SDK: fal adds fields, and its apps ignore what they do not know (issue 11)."""
+    env = base_env(tmp_path, gateway)
+    args = ["submit", SCHNELL, "--prompt", "x", "-p", "enhance_prompt_v9=true", "-p", "acceleration=turbo"]
+    sent = run_subprocess(args, env)
+    assert sent.exit_code == 0, sent.stderr
+    assert "enhance_prompt_v9: unknown for fal-ai/flux-1/schnell" in sent.stderr
+    assert "acceleration: unknown value 'turbo'" in sent.stderr and "--strict refuses it" in sent.stderr
+    request_id = sent.stdout.split()[0]
+    job = gateway.job(request_id)
+    assert job is not None and "enhance_prompt_v9" in job["unknown_fields"]
+    before = gateway.stats()["jobs_created"]
+    refused = run_subprocess(["--strict", *args], env)
+    assert refused.exit_code == 2 and "nothing was sent" in refused.stderr
+    assert gateway.stats()["jobs_created"] == before

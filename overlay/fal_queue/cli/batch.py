@@ -148,7 +148,7 @@ def batch_command(
     out = state.output()
     common = build_arguments(model, input_path=input_path, prompt=None, image_urls=image_urls, params=params)
     try:
-        lines = read_batch_file(prompts, model, common)
+        lines = read_batch_file(prompts, model, common, strict=state.strict, warn=state.output().warn)
     except BatchInputError as exc:
         for problem in exc.problems[:50]:
             out.error(problem)

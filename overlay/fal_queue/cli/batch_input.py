@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,14 @@ def line_digest(model_id: str, arguments: Mapping[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def read_batch_file(path: str, model_id: str, common: Mapping[str, Any]) -> list[BatchLine]:
+def read_batch_file(
+    path: str,
+    model_id: str,
+    common: Mapping[str, Any],
+    *,
+    strict: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> list[BatchLine]:
     """Parse and check every line; raise one usage error listing every bad line (line numbers).
 
     A line is a JSON object of arguments, or a JSON string (the prompt). Blank lines and lines
@@ -61,7 +68,7 @@ def read_batch_file(path: str, model_id: str, common: Mapping[str, Any]) -> list
             )
             continue
         arguments = {**common, **value}
-        found = problems_of(model_id, arguments)
+        found = problems_of(model_id, arguments, strict=strict, warn=warn)
         if found:
             problems.append(f"{path}:{no}: " + "; ".join(found))
             continue

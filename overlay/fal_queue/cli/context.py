@@ -7,6 +7,7 @@ Connection and output options are accepted both before the command (``fal-queue 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -23,12 +24,19 @@ __all__ = ["State", "common_options", "get_state", "handle_errors"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_TRUE = frozenset({"1", "true", "yes"})
+
+
 @dataclass
 class State:
     flags: dict[str, Any] = field(default_factory=dict)
     config: str | None = None
     quiet: bool = False
     json: bool = False
+    #: Refuse input fields/values a typed model does not know (--strict or FAL_QUEUE_STRICT=1).
+    strict: bool = field(
+        default_factory=lambda: os.environ.get("FAL_QUEUE_STRICT", "") in {"1", "true", "yes"}
+    )
     _output: Output | None = None
     _settings: Settings | None = None
 
@@ -106,6 +114,15 @@ def common_options(f: F) -> F:
             expose_value=False,
             callback=_store("json"),
             help="Print one machine-readable JSON document on stdout.",
+        ),
+        click.option(
+            "--strict",
+            "strict",
+            is_flag=True,
+            expose_value=False,
+            callback=_store("strict"),
+            help="Refuse input fields and values a typed model does not know (default: send them with a "
+            "warning, as fal's apps ignore what they do not know; env FAL_QUEUE_STRICT=1).",
         ),
         click.option(
             "-q",

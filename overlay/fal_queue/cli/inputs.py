@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,10 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
             raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42", EXIT_USAGE)
         if key in found:
             raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
-        if key in CLIENT_OPTIONS or (info is not None and info.param(key) is None):
+        if key in CLIENT_OPTIONS:  # another client's option, never a model input
             known = [p.name for p in info.params] if info is not None else []
             raise CliError(f"-p {unknown_field_problem(model_id, key, known)}", EXIT_USAGE)
+        # A name the contract does not know is checked with the rest (warned, or refused by --strict).
         found[key] = parse_value(raw, info.param(key) if info is not None else None)
     return found
 
@@ -114,18 +116,32 @@ def build_arguments(
     return {**base, **flags}
 
 
-def problems_of(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
-    """Everything wrong with ``arguments`` that can be known without sending them."""
+def problems_of(
+    model_id: str,
+    arguments: Mapping[str, Any],
+    *,
+    strict: bool = True,
+    warn: Callable[[str], None] | None = None,
+) -> list[str]:
+    """Everything wrong with ``arguments`` that can be known without sending them.
+
+    ``strict``: a field or value a typed model does not know is a problem (with the nearest known
+    name). Otherwise it is sent as given, like the SDK does, and ``warn`` gets one line for it.
+    """
     if not arguments:
         return ["no input: pass --prompt, -p key=value or --input FILE"]
-    by_spec = check_values(model_id, arguments)  # names the field, the value and the limit
-    try:
-        # The CLI is strict where the SDK is open: a typo in a flag or a batch line is refused
-        # (with the nearest known name) before anything is sent, not sent with a warning.
-        prepare_input(model_id, arguments, strict=True)
-    except E.InvalidInputError as exc:
-        # The checks above say the same problems more precisely (field, value, limit, nearest name).
-        return by_spec or [exc.message]
+    by_spec = check_values(model_id, arguments, unknown_names=strict)  # field, value and limit named
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", E.UnknownFieldWarning)
+        try:
+            prepare_input(model_id, arguments, strict=strict)
+        except E.InvalidInputError as exc:
+            # The checks above say the same problems more precisely (field, value, limit, nearest name).
+            return by_spec or [exc.message]
+    if warn is not None and not by_spec:
+        for item in caught:
+            if issubclass(item.category, E.UnknownFieldWarning):
+                warn(f"{item.message} (sent as given; --strict refuses it)")
     return by_spec
 
 

@@ -212,6 +212,9 @@ def model_info(model_id: str) -> ModelInfo | None:
 
 def _wants_text(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
     s = _resolve(schema, spec)
+    for key in ("anyOf", "oneOf"):  # a setting: known values or any string, all of them text
+        if isinstance(s.get(key), list) and s[key]:
+            return all(_wants_text(member, spec) for member in s[key])
     if "enum" in s:
         return all(isinstance(v, str) for v in s["enum"])
     return s.get("type") == "string"
@@ -326,10 +329,11 @@ def unknown_field_problem(model_id: str, name: str, known: Sequence[str]) -> str
     return f"{name}: unknown parameter for {model_id}{hint}"
 
 
-def check_values(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
-    """Unknown names and type, enum and range problems of a typed model's arguments.
+def check_values(model_id: str, arguments: Mapping[str, Any], *, unknown_names: bool = True) -> list[str]:
+    """Unknown names (unless ``unknown_names`` is false) and type, enum and range problems of a
+    typed model's arguments. Other clients' options (``with_logs``) are always named.
 
-    Untyped models get only the check for other clients' options (``with_logs``).
+    Untyped models get only the check for other clients' options.
     """
     info = model_info(model_id)
     if info is None:
@@ -340,7 +344,8 @@ def check_values(model_id: str, arguments: Mapping[str, Any]) -> list[str]:
     for name, value in arguments.items():
         param = info.param(name)
         if param is None:
-            problems.append(unknown_field_problem(model_id, name, known))
+            if unknown_names or name in CLIENT_OPTIONS:
+                problems.append(unknown_field_problem(model_id, name, known))
         else:
             problems.extend(_check(value, param.schema, name, spec))
     missing = [name for name in info.required if name not in arguments]

@@ -98,7 +98,8 @@ def prepare(
     arguments = build_arguments(
         model, input_path=input_path, prompt=prompt, image_urls=image_urls, params=params
     )
-    problems = problems_of(model, arguments)
+    state = get_state()
+    problems = problems_of(model, arguments, strict=state.strict, warn=state.output().warn)
     if problems:
         raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
     typo = model_typo_warning(model)
