@@ -455,3 +455,22 @@ def test_unknown_fields_are_sent_with_a_warning_unless_strict(gateway: Any, tmp_
     refused = run_subprocess(["--strict", *args], env)
     assert refused.exit_code == 2 and "nothing was sent" in refused.stderr
     assert gateway.stats()["jobs_created"] == before
+
+
+def test_run_timeout_bounds_the_downloads_it_triggers(
+    make_gateway: Callable[..., Any], tmp_path: Path
+) -> None:
+    from fal_queue.mock import Faults
+
+    gateway = make_gateway()
+    gateway.set_faults(Faults(drip=1.0, drip_bytes_per_second=5.0, operations=frozenset({"media"})))
+    started = time.monotonic()
+    result = run_subprocess(
+        ["run", SCHNELL, "--prompt", "x", "--timeout", "3", "--out", str(tmp_path / "o")],
+        base_env(tmp_path, gateway),
+    )
+    elapsed = time.monotonic() - started
+    assert result.exit_code != 0
+    assert elapsed < 3 + 20, f"run --timeout 3 took {elapsed:.1f}s"  # process start-up included
+    assert "fal-queue download" in result.stderr  # the paid result can still be fetched
+    assert not [p for p in (tmp_path / "o").rglob("*") if p.is_file() and not p.name.endswith(".html")]

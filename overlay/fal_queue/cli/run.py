@@ -6,6 +6,7 @@ never loses a paid job: Ctrl-C prints the command that resumes it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -124,15 +125,19 @@ def follow_and_save(
     (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the
     real ones.
     """
+    started = time.monotonic()
     result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
     paths: list[Path] = []
     if out_dir is not None and result.files:
         display.downloading(len(result.files), out_dir)
+        # --timeout bounds the whole command: the downloads get what is left of it.
+        left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
         paths = client.download(
             result,
             out_dir,
             if_exists="overwrite" if overwrite else "rename",
             on_progress=display.download_progress,
+            timeout=left,
         )
     display.finished(result, paths)
     return result, paths

@@ -204,6 +204,19 @@ def _section_end(lines: list[str], header: str) -> int:
     return len(lines)
 
 
+def _same_schema(a: Any, b: Any) -> bool:
+    """Equal as JSON Schema: ``additionalProperties: true`` says what its absence says."""
+
+    def norm(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: norm(v) for k, v in node.items() if not (k == "additionalProperties" and v is True)}
+        if isinstance(node, list):
+            return [norm(v) for v in node]
+        return node
+
+    return bool(norm(a) == norm(b))
+
+
 def _remove_block(text: str, key_line: str, indent: int) -> str:
     lines = text.splitlines(keepends=True)
     try:
@@ -284,17 +297,17 @@ def import_model(
         schema = _convert(source[name], f"components.schemas.{name}", rename)
         if name == root:
             schema.setdefault("type", "object")
-            schema["additionalProperties"] = False
+            schema["additionalProperties"] = True  # open, like fal's (and the contract's) inputs
             schema.setdefault("description", f"Input of {model}.")
         converted[name] = schema
     result = ImportResult(model, f"submit_{_snake(model.split('/', 1)[1])}", input_name, replaced=replaced)
     for name in sorted(needed - {root}):  # identical to an existing component: reuse it
-        if name in existing and existing[name] == converted[name]:
+        if name in existing and _same_schema(existing[name], converted[name]):
             rename[name] = name
             result.reused_schemas.append(name)
     if result.reused_schemas:
         converted = {n: _convert(source[n], f"components.schemas.{n}", rename) for n in needed}
-        converted[root]["additionalProperties"] = False
+        converted[root]["additionalProperties"] = True
         converted[root].setdefault("type", "object")
         converted[root].setdefault("description", f"Input of {model}.")
     new_schemas = {rename[n]: converted[n] for n in sorted(needed) if n not in result.reused_schemas}
