@@ -18,6 +18,23 @@ from fal_queue.mock import MockConfig, MockGateway
 # tests/ecosystem runs throwaway user projects through pytest's own pytester.
 pytest_plugins = ["pytester"]
 
+_CONTRACT_RUN = "schemathesis contract run"  # set by tests/contract/conftest.py
+_contract_runs: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect what the schemathesis runs reported; reports reach here from xdist workers too."""
+    if report.when == "teardown":
+        _contract_runs.extend(str(value) for name, value in report.user_properties if name == _CONTRACT_RUN)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _contract_runs:
+        terminalreporter.section("schemathesis contract runs")
+        for line in _contract_runs:
+            terminalreporter.write_line(line)
+
+
 FOREIGN_ORIGIN = "https://127.0.0.2:9"
 """Where fal-style ``*_url`` fields point in tests: loopback, but not the gateway, and closed."""
 

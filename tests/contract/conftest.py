@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-_RUNS = pytest.StashKey[list[str]]()
+CONTRACT_RUN = "schemathesis contract run"  # the user property tests/conftest.py prints
 
 
 @pytest.fixture
-def contract_runs(request: pytest.FixtureRequest) -> list[str]:
-    """Lines appended here are printed in the terminal summary."""
-    return request.config.stash.setdefault(_RUNS, [])
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    runs = config.stash.get(_RUNS, [])
-    if runs:
-        terminalreporter.section("schemathesis contract runs")
-        for line in runs:
-            terminalreporter.write_line(line)
+def contract_runs(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Lines appended here are printed in the terminal summary (through xdist workers too)."""
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((CONTRACT_RUN, line) for line in lines)
