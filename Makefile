@@ -72,11 +72,16 @@ lint: setup ## ruff, mypy --strict, spec validation, redocly lint
 	$(SPECTRAL_CMD)
 	$(COMPAT_CMD)
 
+# Three xdist workers on two cores: most tests wait on the mock's jobs, not on the CPU. One file per
+# worker (loadfile), so a module's costly fixture (a full schemathesis run) is built once.
+PYTEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
 test: setup lint check-generated docs check-ts ts-run ## Lint, drift check and the whole test suite
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 test-fast: setup ## Tests only, without lint and contract fuzzing
-	$(BIN)/python -m pytest -m "not contract and not slow"
+	$(PYTEST) -m "not contract and not slow"
 
 demo: $(VENV)/.synced ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock (Python only)
 	$(BIN)/python -m fal_queue.cli.demo --out out
