@@ -298,7 +298,8 @@ def test_piped_output_has_progress_lines_and_no_control_characters(
 def test_ctrl_c_prints_how_to_resume_and_the_job_can_be_fetched(
     make_gateway: Callable[..., MockGateway], tmp_path: Path
 ) -> None:
-    gw = make_gateway(queue_delay=0.0, run_time=1.0)
+    # The job outlasts the Ctrl-C by far (a loaded machine is slow to deliver it), then finishes.
+    gw = make_gateway(queue_delay=0.0, run_time=8.0)
     env = base_env(tmp_path, gw)
     proc = subprocess.Popen(
         [str(FAL_QUEUE), "run", SCHNELL, "--prompt", "slow", "--out", str(tmp_path / "a")],

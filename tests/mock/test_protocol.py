@@ -489,18 +489,18 @@ def test_cancel_while_running_and_after_completion(make_gateway: Any) -> None:
 
 
 def test_results_and_media_expire(make_gateway: Any) -> None:
-    gw = make_gateway(result_ttl=0.9, media_ttl=0.3)
+    # Media expire first, the result later: each expiry is waited for, with seconds between them.
+    gw = make_gateway(result_ttl=8.0, media_ttl=2.0)
     with client_for(gw) as c:
         job = submit(c)
         base = f"/fal-ai/flux-1/requests/{job['request_id']}"
         wait_done(c, "fal-ai/flux-1", job["request_id"])
         url = c.get(base).json()["images"][0]["url"]
         assert httpx.get(url).status_code == 200
-        time.sleep(0.35)
-        expired_media = httpx.get(url)
-        assert expired_media.status_code == 404 and expired_media.json()["error_type"] == "not_found"
+        expired_media = _until_gone(lambda: httpx.get(url))
+        assert expired_media.json()["error_type"] == "not_found"
         assert c.get(base).status_code == 200
-        time.sleep(0.6)
+        _until_gone(lambda: c.get(base))
         for path in (base, f"{base}/status", f"{base}/status/stream"):
             gone = c.get(path)
             assert gone.status_code == 404 and gone.json() == {
@@ -508,6 +508,15 @@ def test_results_and_media_expire(make_gateway: Any) -> None:
                 "error_type": "not_found",
             }
         assert c.put(f"{base}/cancel").status_code == 404
+
+
+def _until_gone(fetch: Any, within: float = 60.0) -> httpx.Response:
+    """The first 404 answer of ``fetch``, polled (bounded); other answers must be 200 meanwhile."""
+    deadline = time.monotonic() + within
+    while (answer := fetch()).status_code != 404:
+        assert answer.status_code == 200 and time.monotonic() < deadline, answer
+        time.sleep(0.05)
+    return answer
 
 
 def test_object_lifecycle_preference_sets_media_ttl(make_gateway: Any) -> None:
