@@ -54,7 +54,7 @@ def base_env(tmp: Path, gw: MockGateway | None = None, **extra: str) -> dict[str
 
 
 def run_subprocess(
-    args: Sequence[str], env: dict[str, str], timeout: float = 120, cwd: Path | None = None
+    args: Sequence[str], env: dict[str, str], timeout: float = 600, cwd: Path | None = None
 ) -> CliResult:
     proc = subprocess.run(
         [str(FAL_QUEUE), *args],

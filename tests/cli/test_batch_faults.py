@@ -26,6 +26,7 @@ def _failures(out: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a batch of subprocesses on a loaded machine: ends a hang only
 def test_batch_of_240_under_faults_reports_every_failure_and_resumes_without_duplicates(
     make_gateway: Callable[..., MockGateway], tmp_path: Path
 ) -> None:
@@ -115,6 +116,7 @@ def test_batch_of_240_under_faults_reports_every_failure_and_resumes_without_dup
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a batch of subprocesses on a loaded machine: ends a hang only
 def test_submits_cut_after_the_job_was_created_are_uncertain_and_cost_a_duplicate_only_on_opt_in(
     make_gateway: Callable[..., MockGateway], tmp_path: Path
 ) -> None:

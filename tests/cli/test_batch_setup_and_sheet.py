@@ -72,7 +72,7 @@ class _UnknownModel(_Quiet):
 
 def _batch(prompts: Path, out: Path, env: dict[str, str], *extra: str, model: str = MODEL) -> CliResult:
     return run_subprocess(
-        ["batch", str(prompts), "--model", model, "--out", str(out), *extra], env, timeout=120
+        ["batch", str(prompts), "--model", model, "--out", str(out), *extra], env, timeout=600
     )
 
 
