@@ -105,9 +105,24 @@ def _kill_when(
 
 
 def _settle(gw: MockGateway, seconds: float = 0.6) -> int:
-    """Let the mock finish reading requests a killed client had sent; return jobs_created."""
-    time.sleep(seconds)
-    return int(gw.stats()["jobs_created"])
+    """Let the mock finish reading requests a killed client had sent; return jobs_created.
+
+    Settled means: no request counted and no job created for ``seconds`` (observed, bounded).
+    """
+    deadline = time.monotonic() + 120
+
+    def counts() -> tuple[int, int]:
+        stats = gw.stats()
+        return int(stats["jobs_created"]), int(stats["requests_total"])
+
+    last, since = counts(), time.monotonic()
+    while time.monotonic() - since < seconds:
+        assert time.monotonic() < deadline, "the mock kept receiving requests after the kill"
+        time.sleep(0.05)
+        now = counts()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last[0]
 
 
 def _summary(out: Path) -> dict[str, object]:
