@@ -415,11 +415,17 @@ def test_a_burst_really_queues_and_positions_count_down(make_gateway: Any) -> No
 
 
 def test_low_priority_jobs_wait_behind_normal_ones(make_gateway: Any) -> None:
-    gw = make_gateway(workers=1, queue_delay=0.05, run_time=0.05)
+    # A first job holds the only worker (observed), so both others wait and the order is the queue's.
+    gw = make_gateway(workers=1, queue_delay=0.05, run_time=2.0)
     with client_for(gw) as c:
+        first = submit(c)
+        deadline = time.monotonic() + 60
+        while (gw.job(first["request_id"]) or {}).get("status") != "IN_PROGRESS":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         low = submit(c, headers={"X-Fal-Queue-Priority": "low"})
         normal = submit(c)
-        assert normal["queue_position"] == 0
+        assert normal["queue_position"] == 0  # ahead of the low-priority job
         wait_done(c, "fal-ai/flux-1", low["request_id"])
         low_info, normal_info = gw.job(low["request_id"]), gw.job(normal["request_id"])
         assert low_info is not None and normal_info is not None

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import uvicorn
 
 from fal_queue.mock.app import GatewayApp, MediaApp, MockState
-from fal_queue.mock.config import Faults, MockConfig
+from fal_queue.mock.config import MockConfig
+from fal_queue.mock.inspection import StateInspection
 from fal_queue.mock.spec import load_spec_index
 from fal_queue.mock.webhooks import DEFAULT_OVERLAP, JWKS_PATH
 
@@ -57,7 +58,7 @@ def _origin(scheme: str, sock: socket.socket) -> str:
     return f"{scheme}://{host}:{port}"
 
 
-class MockGateway:
+class MockGateway(StateInspection):
     """A running mock gateway. Use as a context manager, or call `start()` and `stop()`.
 
     >>> with MockGateway(MockConfig()) as gw:  # doctest: +SKIP
@@ -84,16 +85,8 @@ class MockGateway:
     # ---- properties ----
 
     @property
-    def key(self) -> str:
-        return self.config.keys[0]
-
-    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def faults(self) -> Faults:
-        return self.state.faults
 
     # ---- start / stop ----
 
@@ -211,21 +204,6 @@ class MockGateway:
         loop.call_soon_threadsafe(run)
         return future.result(timeout=10)
 
-    def stats(self) -> dict[str, Any]:
-        """Counters: jobs_created, jobs_completed (any outcome), jobs_succeeded, jobs_failed, jobs_cancelled,
-        jobs_timed_out, requests_by_operation, faults_injected, webhooks_delivered, webhooks_failed,
-        webhooks_not_delivered (non-loopback ``fal_webhook``: accepted, never sent), ..."""
-        return self._call(lambda: {**self.state.engine.stats(), "faults": self.state.faults.to_dict()})
-
-    def job(self, request_id: str) -> dict[str, Any] | None:
-        """A job's record (created_at, started_at, completed_at, status, cancelled, failed, ...) or None."""
-
-        def get() -> dict[str, Any] | None:
-            job = self.state.engine.jobs.get(request_id)
-            return None if job is None else self.state.engine.job_info(job)
-
-        return self._call(get)
-
     @property
     def webhook_jwks_url(self) -> str:
         """The JWKS (public, no auth) that verifies this mock's webhook signatures."""
@@ -240,17 +218,6 @@ class MockGateway:
         Returns the new key's ``kid``.
         """
         return self._call(lambda: self.state.engine.webhooks.signer.rotate(private_key, overlap=overlap))
-
-    def set_faults(self, faults: Faults) -> None:
-        self._call(lambda: self.state.set_faults(faults))
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        """Requests received so far: origin ("gateway"|"media"), method, path, query, headers, time."""
-        return self._call(lambda: list(self.state.request_log))
-
-    def reset_log(self) -> None:
-        self._call(self.state.request_log.clear)
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:

@@ -20,7 +20,8 @@ import httpx
 
 from fal_queue.client import AsyncClient, Client
 from fal_queue.mock.app import GatewayApp, MediaApp, MockState
-from fal_queue.mock.config import Faults, MockConfig
+from fal_queue.mock.config import MockConfig
+from fal_queue.mock.inspection import StateInspection
 from fal_queue.mock.spec import SpecIndex, load_spec_index
 
 __all__ = ["InProcessGateway"]
@@ -215,7 +216,7 @@ class _AsyncTransport(httpx.AsyncBaseTransport):
         return httpx.Response(status, headers=headers, stream=_AsyncBody(gw, exchange, request))
 
 
-class InProcessGateway:
+class InProcessGateway(StateInspection):
     """The mock gateway with no port: use `transport()` / `async_transport()`, or `client()` directly.
 
     Its origins (``base_url``, ``media_url``) are names no one resolves; the transports route them to
@@ -253,14 +254,6 @@ class InProcessGateway:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
-
-    @property
-    def key(self) -> str:
-        return self.config.keys[0]
-
-    @property
-    def faults(self) -> Faults:
-        return self.state.faults
 
     @property
     def running(self) -> bool:
@@ -366,24 +359,4 @@ class InProcessGateway:
         """An `AsyncClient` bound to this gateway (options as for `AsyncClient`)."""
         return AsyncClient(self.base_url, self.key, transport=self.async_transport(), **options)
 
-    # ---- inspection, as on MockGateway ----
-
-    def stats(self) -> dict[str, Any]:
-        return self._call(lambda: {**self.state.engine.stats(), "faults": self.state.faults.to_dict()})
-
-    def job(self, request_id: str) -> dict[str, Any] | None:
-        def get() -> dict[str, Any] | None:
-            job = self.state.engine.jobs.get(request_id)
-            return None if job is None else self.state.engine.job_info(job)
-
-        return self._call(get)
-
-    def set_faults(self, faults: Faults) -> None:
-        self._call(lambda: self.state.set_faults(faults))
-
-    @property
-    def request_log(self) -> list[dict[str, Any]]:
-        return self._call(lambda: list(self.state.request_log))
-
-    def reset_log(self) -> None:
-        self._call(self.state.request_log.clear)
+    # Inspection (stats, job, set_faults, request_log, reset_log): `StateInspection`, as on MockGateway.

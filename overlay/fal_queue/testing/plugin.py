@@ -93,6 +93,17 @@ def fal_mock_config() -> MockConfig:
     return config
 
 
+def _running(gateway: Any) -> Iterator[MockControl]:
+    """Start ``gateway``, yield its control, and stop it (and the clients made from it) afterwards."""
+    gateway.start()
+    control: MockControl = _testing().MockControl(gateway)
+    try:
+        yield control
+    finally:
+        control.close_clients()
+        gateway.stop()
+
+
 @pytest.fixture(scope="session")
 def fal_mock_session_config() -> MockConfig:
     """The configuration of the session gateway: override it (session scope) in your conftest."""
@@ -103,27 +114,13 @@ def fal_mock_session_config() -> MockConfig:
 @pytest.fixture
 def fal_mock(request: pytest.FixtureRequest, fal_mock_config: MockConfig) -> Iterator[MockControl]:
     """A fresh mock gateway on loopback HTTP for this test."""
-    testing = _testing()
-    gateway = testing.MockGateway(_configured(request, fal_mock_config)).start()
-    control: MockControl = testing.MockControl(gateway)
-    try:
-        yield control
-    finally:
-        control.close_clients()
-        gateway.stop()
+    yield from _running(_testing().MockGateway(_configured(request, fal_mock_config)))
 
 
 @pytest.fixture(scope="session")
 def fal_mock_session(fal_mock_session_config: MockConfig) -> Iterator[MockControl]:
     """One mock gateway on loopback HTTP for the whole session (prefer ``fal_mock_shared`` in tests)."""
-    testing = _testing()
-    gateway = testing.MockGateway(fal_mock_session_config).start()
-    control: MockControl = testing.MockControl(gateway)
-    try:
-        yield control
-    finally:
-        control.close_clients()
-        gateway.stop()
+    yield from _running(_testing().MockGateway(fal_mock_session_config))
 
 
 @pytest.fixture
@@ -140,14 +137,7 @@ def fal_mock_shared(fal_mock_session: MockControl) -> Iterator[MockControl]:
 @pytest.fixture
 def fal_mock_inprocess(request: pytest.FixtureRequest, fal_mock_config: MockConfig) -> Iterator[MockControl]:
     """A mock gateway with no port: clients reach it through an httpx transport."""
-    testing = _testing()
-    gateway = testing.InProcessGateway(_configured(request, fal_mock_config)).start()
-    control: MockControl = testing.MockControl(gateway)
-    try:
-        yield control
-    finally:
-        control.close_clients()
-        gateway.stop()
+    yield from _running(_testing().InProcessGateway(_configured(request, fal_mock_config)))
 
 
 @pytest.fixture
