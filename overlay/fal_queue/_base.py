@@ -45,7 +45,7 @@ from ._core import (
     submit_plan,
 )
 from ._logging import register_secret, setup_from_env
-from ._settings import AUTH_SCHEMES, as_timeout, checked_retries
+from ._settings import AUTH_SCHEMES, Origin, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
@@ -193,11 +193,17 @@ class _Base:
             logger.warning("%s", warning)
         where = settings.config_path
         if settings.base_url is None:
-            raise E.ConfigurationError(
-                f"no base_url: pass base_url=, set {C.ENV_BASE_URL}, or set base_url in {where}"
+            raise SettingError(
+                f"no base_url: pass base_url=, set {C.ENV_BASE_URL}, or set base_url in {where}",
+                setting="base_url",
+                origin=Origin("default"),
             )
         if settings.key is None:
-            raise E.ConfigurationError(f"no API key: pass api_key=, set {C.ENV_KEY}, or set key in {where}")
+            raise SettingError(
+                f"no API key: pass api_key=, set {C.ENV_KEY}, or set key in {where}",
+                setting="key",
+                origin=Origin("default"),
+            )
         #: Refuse input fields a typed model does not know, instead of sending them with a warning.
         self.strict = settings.strict
         self.base_url = settings.base_url

@@ -312,7 +312,9 @@ SETTINGS: tuple[Setting, ...] = (
         C.ENV_WAIT_MODE,
         str,
         "stream",
-        _choice("wait_mode", dict.fromkeys(WAIT_MODES, ""), lower=False),
+        _choice(
+            "wait_mode", dict.fromkeys(sorted(WAIT_MODES, reverse=True), ""), lower=False
+        ),  # stream first
         _parse_text,
     ),
     Setting("strict", C.ENV_STRICT, bool, False, _bool("strict"), _parse_bool, flag="--strict"),
@@ -446,7 +448,7 @@ def resolve(
         except _Bad as bad:
             shown = "<hidden>" if setting.secret else repr(text)
             raise SettingError(
-                f"{setting.env}={shown} is {bad} (setting {setting.name})",
+                f"{setting.name} {shown} is {bad} (from {origin})",
                 setting=setting.name,
                 origin=origin,
             ) from None
