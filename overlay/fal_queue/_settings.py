@@ -32,7 +32,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import httpx
 
@@ -61,6 +61,8 @@ OriginKind = Literal["argument", "flag", "env", "config", "default"]
 #: Authorization schemes: setting value -> the word sent before the key.
 AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
 
+#: polling.WAIT_MODES, "stream" (the default) first in messages.
+_WAIT_MODES = dict.fromkeys(sorted(WAIT_MODES, reverse=True), "")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -215,16 +217,9 @@ def _check_base_url(value: object, resolved: Mapping[str, Any]) -> object:
 
 
 def _check_timeout(value: object, _: Mapping[str, Any]) -> object:
-    if isinstance(value, httpx.Timeout):
-        return value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise _Bad(f"timeout must be positive seconds or an httpx.Timeout, not {value!r}")
-    return float(value)
+    """Kept as given (seconds or an httpx.Timeout), once ``as_timeout`` accepts it."""
+    _verdict(lambda v: as_timeout(v, "timeout"), value)
+    return value if isinstance(value, httpx.Timeout) else float(cast(float, value))
 
 
 def _check_retries(value: object, _: Mapping[str, Any]) -> object:
@@ -281,8 +276,6 @@ class Setting:
     argument: str = ""  # the constructor's keyword, when not ``name``
     flag: str = ""
     secret: bool = False
-    #: Blank environment text means "not set" (always true today; a future setting may differ).
-    blank_is_unset: bool = True
 
     @property
     def keyword(self) -> str:
@@ -312,9 +305,7 @@ SETTINGS: tuple[Setting, ...] = (
         C.ENV_WAIT_MODE,
         str,
         "stream",
-        _choice(
-            "wait_mode", dict.fromkeys(sorted(WAIT_MODES, reverse=True), ""), lower=False
-        ),  # stream first
+        _choice("wait_mode", _WAIT_MODES, lower=False),
         _parse_text,
     ),
     Setting("strict", C.ENV_STRICT, bool, False, _bool("strict"), _parse_bool, flag="--strict"),
@@ -440,7 +431,7 @@ def resolve(
             found[setting.name] = (given, Origin(given_as, where or setting.name))
             continue
         text = env.get(setting.env)
-        if text is None or (setting.blank_is_unset and not text.strip()):
+        if text is None or not text.strip():  # blank: not set
             continue
         origin = Origin("env", setting.env)
         try:
