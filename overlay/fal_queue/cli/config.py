@@ -24,8 +24,6 @@ from .errors import EXIT_ENV, CliError
 
 __all__ = ["CONFIG_KEYS", "Settings", "default_config_path", "resolve_settings"]
 
-ENV_CONFIG = C.ENV_CONFIG
-
 #: Config file key -> (type, environment variable), in the SDK's table order.
 CONFIG_KEYS: dict[str, tuple[type, str]] = {s.name: (s.kind, s.env) for s in _settings.SETTINGS}
 
