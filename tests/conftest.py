@@ -84,3 +84,17 @@ def make_gateway() -> Iterator[Callable[..., MockGateway]]:
     yield make
     for gw in started:
         gw.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_user_config_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads the developer's own ~/.config/fal-queue/config.toml: Client() reads it too.
+
+    ``FAL_QUEUE_CONFIG`` names a file that does not exist (so: no file), and ``XDG_CONFIG_HOME`` an
+    empty folder for tests that drop ``FAL_QUEUE_*`` from the environment (the CLI's ``base_env``).
+    """
+    home = tmp_path_factory.mktemp("config-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FAL_QUEUE_CONFIG", str(home / "no-config.toml"))
+        patch.setenv("XDG_CONFIG_HOME", str(home))
+        yield

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import math
 import os
 import threading
 import time
@@ -46,6 +45,8 @@ from ._core import (
     submit_plan,
 )
 from ._logging import register_secret, setup_from_env
+from ._settings import AUTH_SCHEMES, Origin, SettingError, as_timeout, checked_retries
+from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
     STREAM_EXTENSION,
@@ -62,18 +63,15 @@ from .download import (
     files_of,
     plan_targets,
 )
-from .polling import WAIT_MODES, Deadline, PollPolicy
+from .polling import Deadline, PollPolicy
 from .types import Completed, File, Result, Status
-from .urls import app_id, normalize_base_url, queue_urls, validate_request_id
+from .urls import app_id, queue_urls, validate_request_id
 
 logger = logging.getLogger("fal_queue")
 T = TypeVar("T")
 ClientT = TypeVar("ClientT", bound="_Base")
 TimeoutArg = float | httpx.Timeout | None
 QueueUpdate = Callable[[Status], Any]
-
-_SCHEMES = {"bearer": "Bearer", "key": "Key"}
-
 
 #: Sleeps of the two shells (the rewriter maps one name to the other; tests replace ``_sleep``).
 async_sleep = asyncio.sleep
@@ -142,24 +140,6 @@ class _StreamUnavailable(Exception):
     """The SSE stream could not be used; the caller falls back to polling."""
 
 
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        raise E.ConfigurationError(f"{name}={value!r} is not a number") from None
-
-
-def _as_timeout(value: TimeoutArg, what: str) -> httpx.Timeout | None:
-    if value is None or isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise E.ConfigurationError(f"{what} must be positive seconds or an httpx.Timeout, not {value!r}")
-    return httpx.Timeout(float(value), connect=min(float(value), C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
-
-
 def _clip(timeout: httpx.Timeout, deadline: Deadline | None) -> httpx.Timeout:
     """Never let one HTTP call outlive the caller's total deadline."""
     remaining = deadline.remaining() if deadline is not None else None
@@ -196,47 +176,46 @@ class _Base:
         strict: bool | None = None,
     ) -> None:
         setup_from_env()
-        if strict is not None and not isinstance(strict, bool):
-            raise E.ConfigurationError(f"strict must be True or False, not {strict!r}")
-        #: Refuse input fields a typed model does not know, instead of sending them with a warning.
-        self.strict = (
-            strict if strict is not None else os.environ.get(C.ENV_STRICT, "") in {"1", "true", "yes"}
+        settings = resolve_settings(
+            {
+                "base_url": base_url,
+                "key": api_key,
+                "auth_scheme": auth_scheme,
+                "timeout": timeout,
+                "max_retries": max_retries,
+                "wait_mode": wait_mode,
+                "allow_http": allow_http,
+                "strict": strict,
+            },
+            defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
         )
-        allow = (
-            allow_http
-            if allow_http is not None
-            else os.environ.get(C.ENV_ALLOW_HTTP, "") in {"1", "true", "yes"}
-        )
-        self.base_url = normalize_base_url(
-            base_url if base_url is not None else os.environ.get(C.ENV_BASE_URL, ""), allow_http=allow
-        )
-        key = api_key if api_key is not None else os.environ.get(C.ENV_KEY, "")
-        if not isinstance(key, str) or not key.strip():
-            raise E.ConfigurationError("no API key: pass api_key= or set FAL_QUEUE_KEY")
-        self._key = Secret(_checked_key(key.strip()))
-        register_secret(self._key)
-        scheme_name = (auth_scheme or os.environ.get(C.ENV_AUTH_SCHEME) or "bearer").lower()
-        if scheme_name not in _SCHEMES:
-            raise E.ConfigurationError(
-                f"auth_scheme must be 'bearer' (gateways) or 'key' (fal), not {scheme_name!r}"
+        for warning in settings.warnings:
+            logger.warning("%s", warning)
+        where = settings.config_path
+        if settings.base_url is None:
+            raise SettingError(
+                f"no base_url: pass base_url=, set {C.ENV_BASE_URL}, or set base_url in {where}",
+                setting="base_url",
+                origin=Origin("default"),
             )
-        self.auth_scheme = scheme_name
-        env_timeout = _env_float(C.ENV_TIMEOUT)
-        self.timeout: httpx.Timeout = (
-            _as_timeout(timeout if timeout is not None else env_timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
-        )
-        env_retries = _env_float(C.ENV_MAX_RETRIES)
-        retries = max_retries if max_retries is not None else env_retries
-        if retries is None:
-            retries = retry_policy.max_retries if retry_policy is not None else C.DEFAULT_MAX_RETRIES
-        self.max_retries = _checked_retries(retries)
-        mode = wait_mode or os.environ.get(C.ENV_WAIT_MODE) or "stream"
-        if mode not in WAIT_MODES:
-            raise E.ConfigurationError(f"wait_mode must be 'stream' or 'poll', not {mode!r}")
-        self.wait_mode = mode
+        if settings.key is None:
+            raise SettingError(
+                f"no API key: pass api_key=, set {C.ENV_KEY}, or set key in {where}",
+                setting="key",
+                origin=Origin("default"),
+            )
+        #: Refuse input fields a typed model does not know, instead of sending them with a warning.
+        self.strict = settings.strict
+        self.base_url = settings.base_url
+        self._key = Secret(settings.key)
+        register_secret(self._key)
+        self.auth_scheme = settings.auth_scheme
+        self.timeout: httpx.Timeout = as_timeout(settings.timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
+        self.max_retries = settings.max_retries
+        self.wait_mode = settings.wait_mode
         self.poll_policy = poll_policy or PollPolicy()
         self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
-        self._auth = GatewayAuth(self._key, _SCHEMES[scheme_name], self.base_url)
+        self._auth = GatewayAuth(self._key, AUTH_SCHEMES[self.auth_scheme], self.base_url)
         self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
         self._api = AuthenticatedClient(
             base_url=self.base_url,
@@ -260,7 +239,7 @@ class _Base:
             isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
         ):
             raise E.InvalidInputError(f"max_retries must be a whole number >= 0, not {max_retries!r}")
-        timeout = _as_timeout(http_timeout, "http_timeout") or self.timeout
+        timeout = as_timeout(http_timeout, "http_timeout") or self.timeout
         return CallState(
             max_retries=self.max_retries if max_retries is None else max_retries,
             timeout=_clip(timeout, deadline),
@@ -417,49 +396,11 @@ class _Base:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)  # the pools, the lazily built clients and the gates
         if max_retries is not None:
-            clone.max_retries = _checked_retries(max_retries)
+            clone.max_retries = checked_retries(max_retries)
             clone._retry_policy = dataclasses.replace(self._retry_policy, max_retries=clone.max_retries)
         if timeout is not None:
-            clone.timeout = _as_timeout(timeout, "timeout") or self.timeout
+            clone.timeout = as_timeout(timeout, "timeout") or self.timeout
         return clone
-
-
-def _checked_retries(value: object) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or int(value) != value
-        or value < 0
-    ):
-        raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {value!r}")
-    return int(value)
-
-
-def _checked_key(key: str) -> str:
-    """The key as it may go into a header, or a ConfigurationError that never shows the key."""
-    scheme = key.split(" ", 1)[0].lower()
-    if scheme in {"bearer", "key"} and " " in key:
-        raise E.ConfigurationError(
-            f"the API key starts with {key.split(' ', 1)[0]!r}: pass the key alone "
-            "(the SDK adds the scheme; choose it with auth_scheme=)"
-        )
-    for position, char in enumerate(key):
-        if "!" <= char <= "~":
-            continue
-        if char in "\r\n":
-            what = "a line break"
-        elif char.isspace():
-            what = "whitespace"
-        elif char.isprintable():
-            what = "a non-ASCII character"
-        else:
-            what = f"a control character (U+{ord(char):04X})"
-        raise E.ConfigurationError(
-            f"the API key contains {what} at position {position}; "
-            "check FAL_QUEUE_KEY (or api_key=) for a stray character"
-        )
-    return key
 
 
 def _total_seconds(timeout: httpx.Timeout) -> float:

@@ -13,6 +13,8 @@ ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
 ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
 ENV_LOG = "FAL_QUEUE_LOG"
 ENV_STRICT = "FAL_QUEUE_STRICT"
+#: The config file the SDK and the CLI read (``_settings``); default $XDG_CONFIG_HOME/fal-queue/config.toml.
+ENV_CONFIG = "FAL_QUEUE_CONFIG"
 #: The AsyncClient's network transport: "httpx" (default) or "aiohttp".
 ENV_HTTP_BACKEND = "FAL_QUEUE_HTTP_BACKEND"
 
@@ -20,7 +22,8 @@ ENV_HTTP_BACKEND = "FAL_QUEUE_HTTP_BACKEND"
 FAL_QUEUE_ORIGIN = "https://queue.fal.run"
 
 #: Per HTTP call: generous read time (a result can be large), quick failure to connect.
-DEFAULT_HTTP_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_HTTP_TIMEOUT = httpx.Timeout(DEFAULT_TIMEOUT_SECONDS, connect=5.0)
 
 #: Retries of one HTTP call (so up to DEFAULT_MAX_RETRIES + 1 attempts).
 DEFAULT_MAX_RETRIES = 4

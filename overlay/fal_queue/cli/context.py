@@ -7,7 +7,6 @@ Connection and output options are accepted both before the command (``fal-queue 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -24,19 +23,12 @@ __all__ = ["State", "common_options", "get_state", "handle_errors"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-_TRUE = frozenset({"1", "true", "yes"})
-
-
 @dataclass
 class State:
     flags: dict[str, Any] = field(default_factory=dict)
     config: str | None = None
     quiet: bool = False
     json: bool = False
-    #: Refuse input fields/values a typed model does not know (--strict or FAL_QUEUE_STRICT=1).
-    strict: bool = field(
-        default_factory=lambda: os.environ.get("FAL_QUEUE_STRICT", "") in {"1", "true", "yes"}
-    )
     _output: Output | None = None
     _settings: Settings | None = None
 
@@ -44,6 +36,11 @@ class State:
         if self._output is None:
             self._output = Output(quiet=self.quiet, json_mode=self.json)
         return self._output
+
+    @property
+    def strict(self) -> bool:
+        """Refuse input fields/values a typed model does not know (--strict, FAL_QUEUE_STRICT, config)."""
+        return self.settings().strict
 
     def settings(self) -> Settings:
         """Resolved settings, with warnings about them printed once."""
@@ -67,7 +64,7 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
         if value is None or value is False:
             return
         state = ctx.ensure_object(State)
-        if name in {"base_url", "key", "auth_scheme"}:
+        if name in {"base_url", "key", "auth_scheme", "strict"}:
             state.flags[name] = value
         else:
             setattr(state, name, value)

@@ -28,7 +28,7 @@ from urllib.parse import unquote
 from starlette.datastructures import Headers, QueryParams
 
 from fal_queue.mock.config import Faults, MockConfig
-from fal_queue.mock.engine import Engine, Job
+from fal_queue.mock.engine import Engine, Job, app_length
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, validate_body
 from fal_queue.mock.webhooks import JWKS_PATH
@@ -48,7 +48,6 @@ _INGRESS_HTML = (
     b"<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n<hr><center>nginx</center>\r\n"
     b"</body>\r\n</html>\r\n"
 )
-_THREE_SEGMENT_NAMESPACES = ("workflows", "comfy")
 
 
 _OWN_HEADERS = frozenset(
@@ -319,7 +318,7 @@ def route_gateway(segments: list[str]) -> Route | None:
         if len(rest) == 2 and rest[0] == "jobs":
             return Route("admin_job", ("GET",), request_id=rest[1])
         return None
-    n = 3 if segments[0] in _THREE_SEGMENT_NAMESPACES else 2
+    n = app_length(segments[0])
     if len(segments) < n:
         return None
     app = tuple(segments[:n])

@@ -29,7 +29,7 @@ from fal_queue.mock.media import (
 )
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
-__all__ = ["Engine", "Job", "app_of"]
+__all__ = ["Engine", "Job", "app_length", "app_of"]
 
 log = logging.getLogger("fal_queue.mock")
 
@@ -42,11 +42,19 @@ REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media",
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
 
+def app_length(first_segment: str) -> int:
+    """How many path segments name an app: three under ``workflows/`` and ``comfy/``, else two.
+
+    The mock's own copy of fal's rule (the router and the engine share it); it never imports the
+    SDK's ``urls.py``, so that the mock stays an independent check on it.
+    """
+    return 3 if first_segment in _NAMESPACES_WITH_THREE_SEGMENTS else 2
+
+
 def app_of(model_id: str) -> str:
-    """The app a model's requests live under: two segments, three under ``workflows/`` and ``comfy/``."""
+    """The app a model's requests live under (``app_length`` segments of the model id)."""
     parts = model_id.strip("/").split("/")
-    n = 3 if parts[0] in _NAMESPACES_WITH_THREE_SEGMENTS else 2
-    return "/".join(parts[:n])
+    return "/".join(parts[: app_length(parts[0])])
 
 
 def _iso(t: float) -> str:

@@ -1,0 +1,464 @@
+"""The connection settings of Client, AsyncClient and ``fal-queue``: one table, one order.
+
+Each setting comes from the first of: an argument (a keyword of the constructor, or a flag of the
+CLI), its ``FAL_QUEUE_*`` environment variable, the config file, its default. The SDK and the CLI
+both resolve through here, so ``Client()`` and ``fal-queue`` agree on the same machine, and a bad
+value is the same `SettingError` in both, naming the setting and where the value came from (the
+argument, the variable, or the config file's line). The key's value is never shown.
+
+The config file is TOML, at ``$FAL_QUEUE_CONFIG``, else ``$XDG_CONFIG_HOME/fal-queue/config.toml``,
+else ``~/.config/fal-queue/config.toml``::
+
+    base_url = "https://gateway.example.com"
+    key = "..."                 # keep the file private: chmod 600
+    auth_scheme = "bearer"      # or "key" for fal itself
+    max_retries = 4
+    timeout = 60                # seconds per HTTP call
+    wait_mode = "stream"        # or "poll"
+    allow_http = false
+    strict = false
+
+It is read only when some setting is given neither as an argument nor in the environment (or when
+the CLI names it with ``--config``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import httpx
+
+from . import _constants as C
+from . import errors as E
+from .polling import WAIT_MODES
+from .urls import normalize_base_url
+
+__all__ = [
+    "SETTINGS",
+    "ConfigFileError",
+    "Origin",
+    "Resolved",
+    "Setting",
+    "SettingError",
+    "as_timeout",
+    "checked_key",
+    "checked_retries",
+    "default_config_path",
+    "load_config",
+    "resolve",
+]
+
+OriginKind = Literal["argument", "flag", "env", "config", "default"]
+
+#: Authorization schemes: setting value -> the word sent before the key.
+AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
+
+#: polling.WAIT_MODES, "stream" (the default) first in messages.
+_WAIT_MODES = dict.fromkeys(sorted(WAIT_MODES, reverse=True), "")
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from."""
+
+    kind: OriginKind
+    #: The argument or flag, the environment variable, or the config file's path.
+    where: str = ""
+    line: int | None = None
+
+    def label(self) -> str:
+        """The short form ``fal-queue config`` shows: ``flag``, ``env X``, ``config PATH``, ``default``."""
+        if self.kind in {"flag", "default"}:
+            return self.kind
+        if self.kind == "argument":
+            return f"argument {self.where}="
+        return f"{self.kind} {self.where}"
+
+    def __str__(self) -> str:
+        if self.kind == "argument":
+            return f"argument {self.where}="
+        if self.kind == "flag":
+            return f"flag {self.where}"
+        if self.kind == "env":
+            return f"env {self.where}"
+        if self.kind == "config":
+            return f"config file {self.where}" + (f", line {self.line}" if self.line else "")
+        return "default"
+
+
+class SettingError(E.ConfigurationError):
+    """A setting's value is unusable: names the setting and its origin, never the key's value."""
+
+    def __init__(self, message: str, *, setting: str, origin: Origin) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.origin = origin
+
+
+class ConfigFileError(E.ConfigurationError):
+    """The config file cannot be used as a whole: unreadable, not TOML, or an unknown setting."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class _Bad(Exception):
+    """A check's verdict, without the origin (the resolver adds it)."""
+
+
+# -- the checks (typed value in, stored value out) ----------------------------------------------
+
+
+def _bool(name: str) -> Callable[[object, Mapping[str, Any]], object]:
+    def check(value: object, _: Mapping[str, Any]) -> object:
+        if not isinstance(value, bool):
+            raise _Bad(f"{name} must be True or False, not {value!r}")
+        return value
+
+    return check
+
+
+def _choice(
+    name: str, choices: Mapping[str, str], lower: bool
+) -> Callable[[object, Mapping[str, Any]], object]:
+    def check(value: object, _: Mapping[str, Any]) -> object:
+        word = value.lower() if lower and isinstance(value, str) else value
+        if not isinstance(word, str) or word not in choices:
+            listed = " or ".join(f"{c!r}{f' ({why})' if why else ''}" for c, why in choices.items())
+            raise _Bad(f"{name} must be {listed}, not {value!r}")
+        return word
+
+    return check
+
+
+def checked_retries(value: object) -> int:
+    """A retry count: a whole number >= 0 (``2.0`` is 2), else a ConfigurationError."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or int(value) != value
+        or value < 0
+    ):
+        raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {value!r}")
+    return int(value)
+
+
+def as_timeout(value: float | httpx.Timeout | None, what: str) -> httpx.Timeout | None:
+    """Positive seconds (the connect part capped at the default's) or an httpx.Timeout."""
+    if value is None or isinstance(value, httpx.Timeout):
+        return value
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise E.ConfigurationError(f"{what} must be positive seconds or an httpx.Timeout, not {value!r}")
+    return httpx.Timeout(float(value), connect=min(float(value), C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
+
+
+def checked_key(key: str) -> str:
+    """The key as it may go into a header, or a ConfigurationError that never shows the key."""
+    scheme = key.split(" ", 1)[0].lower()
+    if scheme in {"bearer", "key"} and " " in key:
+        raise E.ConfigurationError(
+            f"the API key starts with {key.split(' ', 1)[0]!r}: pass the key alone "
+            "(the SDK adds the scheme; choose it with auth_scheme=)"
+        )
+    for position, char in enumerate(key):
+        if "!" <= char <= "~":
+            continue
+        if char in "\r\n":
+            what = "a line break"
+        elif char.isspace():
+            what = "whitespace"
+        elif char.isprintable():
+            what = "a non-ASCII character"
+        else:
+            what = f"a control character (U+{ord(char):04X})"
+        raise E.ConfigurationError(
+            f"the API key contains {what} at position {position}; "
+            "check FAL_QUEUE_KEY (or api_key=) for a stray character"
+        )
+    return key
+
+
+def _verdict(rule: Callable[[Any], object], value: object) -> object:
+    try:
+        return rule(value)
+    except E.ConfigurationError as exc:
+        raise _Bad(exc.message) from None
+
+
+def _check_key(value: object, _: Mapping[str, Any]) -> object:
+    if not isinstance(value, str):
+        raise _Bad(f"the API key must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise _Bad("the API key is empty")
+    return _verdict(checked_key, value.strip())
+
+
+def _check_base_url(value: object, resolved: Mapping[str, Any]) -> object:
+    if not isinstance(value, str):
+        raise _Bad(f"base_url must be a string, not {type(value).__name__}")
+    return _verdict(lambda v: normalize_base_url(v, allow_http=bool(resolved.get("allow_http"))), value)
+
+
+def _check_timeout(value: object, _: Mapping[str, Any]) -> object:
+    """Kept as given (seconds or an httpx.Timeout), once ``as_timeout`` accepts it."""
+    _verdict(lambda v: as_timeout(v, "timeout"), value)
+    return value if isinstance(value, httpx.Timeout) else float(cast(float, value))
+
+
+def _check_retries(value: object, _: Mapping[str, Any]) -> object:
+    return _verdict(checked_retries, value)
+
+
+# -- parsing environment text -------------------------------------------------------------------
+
+
+def _parse_bool(text: str) -> object:
+    word = text.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise _Bad("not true or false (1/true/yes/on or 0/false/no/off)")
+
+
+def _parse_number(text: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        raise _Bad("not a number") from None
+
+
+def _parse_whole(text: str) -> object:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        raise _Bad("not a whole number") from None
+    if not math.isfinite(number) or number != int(number):
+        raise _Bad("not a whole number")
+    return number
+
+
+def _parse_text(text: str) -> object:
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the table: the names it goes by, its type, its default and its rule."""
+
+    name: str  # the config file's key and the CLI's name
+    env: str
+    kind: type  # what a config-file value must be (an int is also a float)
+    default: object
+    check: Callable[[object, Mapping[str, Any]], object]
+    parse: Callable[[str], object]
+    argument: str = ""  # the constructor's keyword, when not ``name``
+    flag: str = ""
+    secret: bool = False
+
+    @property
+    def keyword(self) -> str:
+        return self.argument or self.name
+
+
+#: The table, in resolution order (base_url is checked against the resolved allow_http).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("allow_http", C.ENV_ALLOW_HTTP, bool, False, _bool("allow_http"), _parse_bool),
+    Setting("base_url", C.ENV_BASE_URL, str, None, _check_base_url, _parse_text, flag="--base-url"),
+    Setting(
+        "key", C.ENV_KEY, str, None, _check_key, _parse_text, argument="api_key", flag="--key", secret=True
+    ),
+    Setting(
+        "auth_scheme",
+        C.ENV_AUTH_SCHEME,
+        str,
+        "bearer",
+        _choice("auth_scheme", {"bearer": "gateways", "key": "fal"}, lower=True),
+        _parse_text,
+        flag="--auth-scheme",
+    ),
+    Setting("max_retries", C.ENV_MAX_RETRIES, int, C.DEFAULT_MAX_RETRIES, _check_retries, _parse_whole),
+    Setting("timeout", C.ENV_TIMEOUT, float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout, _parse_number),
+    Setting(
+        "wait_mode",
+        C.ENV_WAIT_MODE,
+        str,
+        "stream",
+        _choice("wait_mode", _WAIT_MODES, lower=False),
+        _parse_text,
+    ),
+    Setting("strict", C.ENV_STRICT, bool, False, _bool("strict"), _parse_bool, flag="--strict"),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Every setting's value and origin, and what the config file gave to say about itself."""
+
+    base_url: str | None
+    key: str | None = field(repr=False)
+    auth_scheme: str
+    timeout: float | httpx.Timeout
+    max_retries: int
+    wait_mode: str
+    allow_http: bool
+    strict: bool
+    origins: Mapping[str, Origin]
+    config_path: Path
+    warnings: tuple[str, ...] = ()
+
+
+# -- the config file ----------------------------------------------------------------------------
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    named = env.get(C.ENV_CONFIG)
+    if named:
+        return Path(named).expanduser()
+    xdg = env.get("XDG_CONFIG_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".config"
+    return base / "fal-queue" / "config.toml"
+
+
+def _line_of(text: str, name: str) -> int | None:
+    """The line that sets a top-level key (tomllib keeps no positions)."""
+    quoted = re.escape(name)
+    pattern = re.compile(rf"""\s*(?:{quoted}|"{quoted}"|'{quoted}')\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("["):
+            return None  # a table starts: top-level keys are all above
+        if pattern.match(line):
+            return number
+    return None
+
+
+def load_config(path: Path, *, required: bool) -> tuple[dict[str, tuple[object, Origin]], list[str]]:
+    """The file's settings (value and line) and warnings about it. Missing is empty unless required."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigFileError(f"config file {path} does not exist", path=path) from None
+        return {}, []
+    except OSError as exc:
+        raise ConfigFileError(f"cannot read config file {path}: {exc.strerror}", path=path) from None
+    try:
+        text = raw.decode("utf-8")
+        data = tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigFileError(f"config file {path} is not valid TOML: {exc}", path=path) from None
+    unknown = sorted(set(data) - set(BY_NAME))
+    if unknown:
+        raise ConfigFileError(
+            f"config file {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}",
+            path=path,
+        )
+    values: dict[str, tuple[object, Origin]] = {}
+    for name, value in data.items():
+        kind = BY_NAME[name].kind
+        origin = Origin("config", str(path), _line_of(text, name))
+        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise SettingError(
+                f"{name} must be a {kind.__name__}, not {type(value).__name__} (from {origin})",
+                setting=name,
+                origin=origin,
+            )
+        values[name] = (value, origin)
+    warnings = []
+    if "key" in values:
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = 0
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            warnings.append(
+                f"config file {path} holds a key and is readable by others; run: chmod 600 {path}"
+            )
+    return values, warnings
+
+
+# -- resolution ---------------------------------------------------------------------------------
+
+
+def resolve(
+    arguments: Mapping[str, object],
+    *,
+    given_as: Literal["argument", "flag"] = "argument",
+    config_path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    defaults: Mapping[str, object] | None = None,
+) -> Resolved:
+    """Resolve and check every setting: argument > environment > config file > default.
+
+    ``arguments`` maps setting names to what was passed (None: not given). ``config_path`` names a
+    file that must exist (the CLI's ``--config``); without it the default path is read when some
+    setting is still open, and may be absent. ``defaults`` replaces table defaults (a RetryPolicy's
+    retries).
+    """
+    env = os.environ if env is None else env
+    path = Path(config_path).expanduser() if config_path else default_config_path(env)
+    found: dict[str, tuple[object, Origin]] = {}
+    for setting in SETTINGS:
+        given = arguments.get(setting.name)
+        if given is not None:
+            where = setting.flag if given_as == "flag" else setting.keyword
+            found[setting.name] = (given, Origin(given_as, where or setting.name))
+            continue
+        text = env.get(setting.env)
+        if text is None or not text.strip():  # blank: not set
+            continue
+        origin = Origin("env", setting.env)
+        try:
+            found[setting.name] = (setting.parse(text), origin)
+        except _Bad as bad:
+            shown = "<hidden>" if setting.secret else repr(text)
+            raise SettingError(
+                f"{setting.name} {shown} is {bad} (from {origin})",
+                setting=setting.name,
+                origin=origin,
+            ) from None
+    file_values: dict[str, tuple[object, Origin]] = {}
+    warnings: list[str] = []
+    if config_path or len(found) < len(SETTINGS):
+        file_values, warnings = load_config(path, required=bool(config_path))
+    values: dict[str, Any] = {}
+    origins: dict[str, Origin] = {}
+    for setting in SETTINGS:
+        given = found.get(setting.name) or file_values.get(setting.name)
+        if given is None:
+            default = (defaults or {}).get(setting.name, setting.default)
+            values[setting.name], origins[setting.name] = default, Origin("default")
+            continue
+        value, origin = given
+        try:
+            values[setting.name] = setting.check(value, values)
+        except _Bad as bad:
+            raise SettingError(f"{bad} (from {origin})", setting=setting.name, origin=origin) from None
+        origins[setting.name] = origin
+    return Resolved(**values, origins=origins, config_path=path, warnings=tuple(warnings))
