@@ -63,6 +63,13 @@ AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
 
 #: polling.WAIT_MODES, "stream" (the default) first in messages.
 _WAIT_MODES = dict.fromkeys(sorted(WAIT_MODES, reverse=True), "")
+#: How a config file's value type is named in errors.
+_TOML_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -385,7 +392,8 @@ def load_config(path: Path, *, required: bool) -> tuple[dict[str, tuple[object, 
             value, ok = float(value), True
         if not ok:
             raise SettingError(
-                f"{name} must be a {kind.__name__}, not {type(value).__name__} (from {origin})",
+                f"{name} must be {_TOML_KINDS.get(kind, kind.__name__)}, not {type(value).__name__}"
+                f" (from {origin})",
                 setting=name,
                 origin=origin,
             )

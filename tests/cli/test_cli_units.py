@@ -86,7 +86,7 @@ def test_settings_precedence_flags_env_file(tmp_path: Path) -> None:
     }
     assert "env-key" not in repr(s)
     config.write_text("max_retries = 'three'\n")
-    with pytest.raises(CliError, match="max_retries must be a int"):
+    with pytest.raises(CliError, match="max_retries must be a whole number, not str"):
         resolve_settings({}, str(config), {})
     with pytest.raises(CliError, match="not a whole number"):
         resolve_settings({}, None, {"FAL_QUEUE_MAX_RETRIES": "x", "FAL_QUEUE_CONFIG": str(tmp_path / "none")})

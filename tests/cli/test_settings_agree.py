@@ -134,7 +134,7 @@ ROWS = [
         "a value of the wrong TOML type",
         env=CONNECT,
         config='timeout = "soon"\n',
-        error=("timeout must be a float, not str", "from config file {config}, line 1"),
+        error=("timeout must be a number, not str", "from config file {config}, line 1"),
     ),
     Row(
         "an unknown choice in the file",
