@@ -166,19 +166,25 @@ class InputSchema:
     components: Mapping[str, Any]
 
     @property
+    def names(self) -> tuple[str, ...]:
+        """The top-level field names the schema declares: required first, then in its order."""
+        names: list[str] = []
+        for node in self._branches(self.schema):
+            names += node.get("properties", {})
+        required = set(self.required)
+        return tuple(sorted(dict.fromkeys(names), key=lambda name: name not in required))
+
+    @property
     def fields(self) -> frozenset[str]:
         """The top-level field names the schema declares (through ``$ref`` and unions)."""
-        names: set[str] = set()
-        for node in self._branches(self.schema):
-            names |= set(node.get("properties", {}))
-        return frozenset(names)
+        return frozenset(self.names)
 
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(self.schema.get("required", ()))
 
     def nearest_field(self, name: str) -> str | None:
-        close = difflib.get_close_matches(name, sorted(self.fields), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
         return close[0] if close else None
 
     def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
