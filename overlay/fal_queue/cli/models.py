@@ -32,19 +32,14 @@ def load_spec() -> Mapping[str, Any]:
 
 
 def _resolve(schema: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
-    """A schema with its ``$ref`` followed; sibling keywords (3.1) override the target's."""
-    if not isinstance(schema, Mapping):
+    """A schema with its ``$ref`` followed (sibling keywords win), as the validator reads it."""
+    from .._schema import resolve
+
+    try:
+        found = resolve(spec, schema)
+    except (KeyError, TypeError, ValueError):
         return {}
-    seen = 0
-    result = dict(schema)
-    while "$ref" in result and seen < 20:
-        ref = result.pop("$ref")
-        target: Any = spec
-        for part in str(ref).lstrip("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, Mapping) else {}
-        result = {**(target if isinstance(target, Mapping) else {}), **result}
-        seen += 1
-    return result
+    return dict(found) if isinstance(found, Mapping) else {}
 
 
 def _type_text(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str:

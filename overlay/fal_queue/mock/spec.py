@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import jsonschema
 
-from fal_queue._schema import Contract, InputSchema, Problem, contract, problems_of_errors
+from fal_queue._schema import Contract, InputSchema, Problem, problems_of_errors
+from fal_queue._schema import contract as packaged_contract
 
 if TYPE_CHECKING:
     import jsonschema.protocols
@@ -169,18 +170,6 @@ class SpecIndex:
     path_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
 
-def _resolve(raw: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            raise ValueError(f"unsupported reference {ref!r}")
-        target: Any = raw
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     """A shortcut for plain string schemas with only ``enum`` or ``pattern`` (or nothing) to check."""
     if schema.get("type") != "string" or set(schema) - {"type", "enum", "pattern", "example", "description"}:
@@ -195,21 +184,20 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     return lambda value: True
 
 
-def _scalar_kind(raw: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    schema = _resolve(raw, schema)
+def _scalar_kind(contract: Contract, schema: Mapping[str, Any]) -> str:
+    schema = contract.resolve(schema)
     kind = schema.get("type", "string")
     return kind if kind in ("string", "number", "integer", "boolean") else "string"
 
 
 def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, ...]:
-    raw = contract.document
     params: list[ParamSpec] = []
     for node in nodes:
-        p = _resolve(raw, node)
+        p = contract.resolve(node)
         location = p["in"]
         if location not in ("path", "query", "header"):
             continue
-        schema = _resolve(raw, p.get("schema", {}))
+        schema = contract.resolve(p.get("schema", {}))
         params.append(
             ParamSpec(
                 name=p["name"],
@@ -217,7 +205,7 @@ def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, 
                 required=bool(p.get("required", location == "path")),
                 schema=schema,
                 validator=contract.validator(schema, format_checker=_FORMAT_CHECKER),
-                kind=_scalar_kind(raw, schema),
+                kind=_scalar_kind(contract, schema),
                 fast=_fast_check(schema),
             )
         )
@@ -251,7 +239,7 @@ def _index(contract: Contract) -> SpecIndex:
             body_schema_name = None
             body = op.get("requestBody")
             if body is not None:
-                body = _resolve(raw, body)
+                body = contract.resolve(body)
                 body_required = bool(body.get("required", False))
                 ref = body["content"]["application/json"]["schema"].get("$ref", "")
                 body_schema_name = ref.rsplit("/", 1)[-1] if ref else None
@@ -292,7 +280,7 @@ def _index(contract: Contract) -> SpecIndex:
 @functools.lru_cache(maxsize=1)
 def load_spec_index() -> SpecIndex:
     """The index of the packaged ``openapi.yaml``, over the SDK's and the CLI's compiled contract."""
-    return _index(contract())
+    return _index(packaged_contract())
 
 
 def validate_body(op: OperationSpec, body: Any) -> list[ValidationItem]:
