@@ -1,10 +1,13 @@
-"""The contract's input schemas, compiled once from the packaged ``openapi.yaml``.
+"""The contract's schemas, compiled once from ``openapi.yaml``: the one validator of inputs.
 
-The generated attrs models check little (a string for an integer passes ``from_dict``), so typed
-inputs are validated here with jsonschema, the way the contract states them: types, ranges,
-required nested fields. What fal adds without notice is let through on purpose and reported to
-the caller instead: field names the contract does not know, and string values outside a field's
-known set (``acceleration: "turbo"``). Loaded lazily, so ``import fal_queue`` pays nothing.
+The SDK (``_core.prepare_input``), the CLI (``fal-queue run``/``batch``, ``-p key=value``) and the
+mock gateway (request bodies) all ask this module, so they cannot disagree on what an input may
+be. A broken rule comes out as a :class:`Problem`: where (``image_size.width``), which rule, the
+value and the limit, and one message that names them all; the mock turns the same problems into
+fal's 422 items. What fal adds without notice is let through on purpose and reported to the caller
+instead: field names the contract does not know, and string values outside a field's known set
+(``acceleration: "turbo"``). Loaded lazily, so ``import fal_queue`` pays nothing; it needs only
+jsonschema and PyYAML (SDK dependencies), never the CLI's or the mock's extras.
 """
 
 from __future__ import annotations
@@ -12,17 +15,146 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib.resources
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jsonschema.protocols
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
-__all__ = ["InputSchema", "input_schema", "typed_model_ids"]
+__all__ = [
+    "Contract",
+    "InputSchema",
+    "Problem",
+    "contract",
+    "input_schema",
+    "problems_of_errors",
+    "resolve",
+    "typed_model_ids",
+    "unknown_value_message",
+]
 
 _URI = "urn:fal-queue:openapi"
 _REF = "#/components/schemas/"
+_WORDS = {"integer": "a whole number", "number": "a number", "object": "an object", "array": "a list"}
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: where, which JSON Schema keyword, the value and the keyword's limit."""
+
+    path: tuple[str | int, ...]
+    rule: str
+    value: Any
+    limit: Any
+    message: str
+
+    @property
+    def field(self) -> str | None:
+        """The top-level field the problem is in (None: the input as a whole)."""
+        return str(self.path[0]) if self.path else None
+
+
+def _where(path: Iterable[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _problem(path: tuple[str | int, ...], rule: str, value: Any, limit: Any) -> Problem:
+    where = _where(path) or "input"
+    if rule == "type":
+        kinds = [limit] if isinstance(limit, str) else list(limit)
+        expected = " or ".join(_WORDS.get(k, k) for k in dict.fromkeys(kinds))
+        text = f"expected {expected}, got {_show(value)}"
+    elif rule == "minimum":
+        text = f"{_show(value)} is below the minimum {limit}"
+    elif rule == "maximum":
+        text = f"{_show(value)} is above the maximum {limit}"
+    elif rule == "exclusiveMinimum":
+        text = f"{_show(value)} must be above {limit}"
+    elif rule == "exclusiveMaximum":
+        text = f"{_show(value)} must be below {limit}"
+    elif rule in ("minItems", "maxItems", "minLength", "maxLength"):
+        unit = "item(s)" if rule.endswith("Items") else "character(s)"
+        size = len(value) if isinstance(value, list | str) else 0
+        text = (
+            f"needs at least {limit} {unit}"
+            if rule.startswith("min")
+            else f"takes at most {limit} {unit}, got {size}"
+        )
+    elif rule in ("enum", "const"):
+        choices = [str(v) for v in (limit if rule == "enum" else [limit])]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        text = f"{_show(value)} is not one of {', '.join(choices)}{hint}"
+    elif rule == "required":
+        text = f"missing {limit!r}"
+    elif rule == "additionalProperties":
+        text = f"unknown key {limit!r}"
+    elif rule == "pattern":
+        text = f"{_show(value)} does not match the pattern {limit}"
+    elif rule == "format":
+        text = f"{_show(value)} is not a valid {limit}"
+    else:
+        text = f"{_show(value)} breaks the rule {rule}: {_show(limit)}"
+    return Problem(path, rule, value, limit, f"{where}: {text}")
+
+
+def _branch(error: ValidationError) -> object:
+    return error.relative_schema_path[0] if error.relative_schema_path else None
+
+
+def problems_of_errors(errors: Iterable[ValidationError]) -> list[Problem]:
+    """jsonschema's errors as problems, sorted by place; a union (anyOf/oneOf) reports what is wrong
+    inside the branches the value's type fits, or one type problem listing every branch's type."""
+    found: list[Problem] = []
+    for error in errors:
+        found.extend(_error_problems(error))
+    return sorted(found, key=lambda p: json.dumps([str(x) for x in p.path]))
+
+
+def _error_problems(error: ValidationError) -> list[Problem]:
+    path = tuple(error.absolute_path)
+    rule = str(error.validator)
+    value: Any = error.instance
+    limit: Any = error.validator_value
+    if rule == "required":
+        present = value if isinstance(value, dict) else {}
+        return [_problem(path, rule, value, name) for name in limit if name not in present]
+    if rule == "additionalProperties":
+        schema: Any = error.schema
+        declared = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
+        extras = [k for k in value if k not in declared] if isinstance(value, dict) else []
+        return [_problem((*path, k), rule, value[k], k) for k in extras]
+    if rule in ("anyOf", "oneOf"):
+        context = list(error.context or [])
+        misfits = {_branch(e) for e in context if e.validator == "type" and not e.relative_path}
+        fitting = [e for e in context if _branch(e) not in misfits]
+        if fitting:
+            return [p for e in fitting for p in _error_problems(e)]
+        kinds: list[str] = []
+        for e in context:
+            kind: Any = e.validator_value
+            if e.validator == "type" and not e.relative_path:
+                kinds += [kind] if isinstance(kind, str) else list(kind)
+        return [_problem(path, "type", value, kinds or ["a value of another shape"])]
+    return [_problem(path, rule, value, limit)]
+
+
+def unknown_value_message(model_id: str, field: str, value: str, known: tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    hint = f", did you mean {close[0]!r}?" if close else ""
+    return f"{field}: unknown value {value!r} for {model_id}{hint} (known: {', '.join(known)})"
 
 
 @dataclass(frozen=True)
@@ -35,17 +167,51 @@ class InputSchema:
     components: Mapping[str, Any]
 
     @property
+    def names(self) -> tuple[str, ...]:
+        """The top-level field names the schema declares: required first, then in its order."""
+        names: list[str] = []
+        for node in self._branches(self.schema):
+            names += node.get("properties", {})
+        required = set(self.required)
+        return tuple(sorted(dict.fromkeys(names), key=lambda name: name not in required))
+
+    @property
     def fields(self) -> frozenset[str]:
-        return frozenset(self.schema.get("properties", {}))
+        """The top-level field names the schema declares (through ``$ref`` and unions)."""
+        return frozenset(self.names)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(self.schema.get("required", ()))
+
+    def nearest_field(self, name: str) -> str | None:
+        close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
+        fields = self.fields
+        return [name for name in data if name not in fields]
+
+    def _field_schema(self, field: str) -> Mapping[str, Any]:
+        for node in self._branches(self.schema):
+            if field in node.get("properties", {}):
+                found: Mapping[str, Any] = node["properties"][field]
+                return found
+        return {}
 
     def known_values(self, field: str) -> tuple[str, ...]:
         """The string values the contract lists for ``field`` (empty when it lists none)."""
         found: list[str] = []
-        for node in self._branches(self.schema.get("properties", {}).get(field, {})):
+        for node in self._branches(self._field_schema(field)):
             found += [v for v in node.get("enum", ()) if isinstance(v, str)]
             if isinstance(node.get("const"), str):
                 found.append(node["const"])
         return tuple(dict.fromkeys(found))
+
+    def wants_text(self, field: str) -> bool:
+        """True when every shape the field takes is text (``prompt``, ``safety_tolerance``)."""
+        leaves = [n for n in self._branches(self._field_schema(field)) if not _is_union(n)]
+        return bool(leaves) and all(_is_text(n) for n in leaves)
 
     def _branches(self, node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
         if not isinstance(node, Mapping) or depth > 8:
@@ -66,75 +232,140 @@ class InputSchema:
             return known
         return None
 
+    def check(self, data: Any) -> list[Problem]:
+        """Every rule ``data`` breaks (the validator's whole verdict), field names aside: an
+        unknown top-level name is the caller's to warn about or refuse."""
+        found = problems_of_errors(self.validator.iter_errors(data))
+        return [p for p in found if not (p.rule == "additionalProperties" and len(p.path) == 1)]
+
+    def input_problems(self, data: Mapping[str, Any]) -> list[Problem]:
+        """What the SDK and the CLI refuse: :meth:`check` less a string outside a field's known set
+        (fal adds values; the caller warns, or refuses when strict)."""
+        return [
+            p
+            for p in self.check(data)
+            if not (
+                len(p.path) == 1 and p.field is not None and self.unknown_value(p.field, p.value) is not None
+            )
+        ]
+
     def problems(self, data: Mapping[str, Any]) -> list[str]:
-        """What is wrong with the known fields of ``data`` (unknown names and values aside)."""
-        found = []
-        for error in sorted(self.validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
-            path = list(error.absolute_path)
-            if error.validator == "additionalProperties":
-                continue  # unknown names: the caller warns (or refuses, when strict)
-            if (
-                len(path) == 1
-                and isinstance(path[0], str)
-                and self.unknown_value(path[0], error.instance) is not None
-            ):
-                continue  # an unknown value: the caller warns (or refuses, when strict)
-            where = ".".join(str(p) for p in path) or "<input>"
-            detail = error
-            if error.context:
-                from jsonschema.exceptions import best_match
-
-                detail = best_match(error.context) or error
-            found.append(f"{where}: {detail.message}")
-        return found
+        """What is wrong with the known fields of ``data``, one line each (missing fields in one)."""
+        found = self.input_problems(data)
+        missing = [p.limit for p in found if p.rule == "required" and not p.path]
+        lines = [p.message for p in found if not (p.rule == "required" and not p.path)]
+        if missing:
+            names = ", ".join(map(repr, missing))
+            lines.append(f"missing required field(s) {names} for {self.model_id}")
+        return lines
 
 
-def unknown_value_message(model_id: str, field: str, value: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    hint = f", did you mean {close[0]!r}?" if close else ""
-    return f"{field}: unknown value {value!r} for {model_id}{hint} (known: {', '.join(known)})"
+def _is_union(node: Mapping[str, Any]) -> bool:
+    return any(node.get(key) for key in ("anyOf", "oneOf"))
+
+
+def _is_text(node: Mapping[str, Any]) -> bool:
+    if "enum" in node:
+        return all(isinstance(v, str) for v in node["enum"])
+    return node.get("type") == "string"
+
+
+class Contract:
+    """One OpenAPI document, parsed once: the registry every validator of it resolves against."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.components: Mapping[str, Any] = (document.get("components") or {}).get("schemas") or {}
+        inputs: dict[str, str] = {}  # model id -> the component name of its input schema
+        for path, item in (document.get("paths") or {}).items():
+            post = item.get("post") if isinstance(item, Mapping) else None
+            body = (post or {}).get("requestBody", {}).get("content", {}).get("application/json", {})
+            ref = body.get("schema", {}).get("$ref", "")
+            if isinstance(ref, str) and ref.startswith(_REF) and "{" not in path:
+                inputs[path.strip("/")] = ref[len(_REF) :]
+        self.inputs: Mapping[str, str] = inputs
+        self._compiled: dict[str, InputSchema] = {}
+
+    def resolve(self, node: Any) -> Any:
+        return resolve(self.document, node)
+
+    @functools.cached_property
+    def registry(self) -> Registry[Any]:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource: Resource[Any] = Resource.from_contents(
+            dict(self.document), default_specification=DRAFT202012
+        )
+        registry: Registry[Any] = Registry().with_resource(_URI, resource)
+        return registry
+
+    def validator(
+        self, schema: Mapping[str, Any], *, format_checker: Any = None
+    ) -> jsonschema.protocols.Validator:
+        """A validator of any schema in (or written against) this document: ``#/...`` refs resolve here."""
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(
+            _anchor(schema), registry=self.registry, format_checker=format_checker
+        )
+
+    def input_schema(self, model_id: str) -> InputSchema | None:
+        """The compiled input schema of a model the document lists (None for any other)."""
+        compiled = self._compiled.get(model_id)
+        if compiled is None:
+            name = self.inputs.get(model_id)
+            if name is None:
+                return None
+            validator = self.validator({"$ref": f"{_REF}{name}"})
+            compiled = InputSchema(model_id, self.components[name], validator, self.components)
+            self._compiled[model_id] = compiled
+        return compiled
+
+
+def resolve(document: Mapping[str, Any], node: Any) -> Any:
+    """``node`` with its local ``$ref`` chain followed; sibling keywords (3.1) win over the target's."""
+    for _ in range(20):
+        if not isinstance(node, Mapping) or "$ref" not in node:
+            break
+        ref = node["$ref"]
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            raise ValueError(f"unsupported reference {ref!r}")
+        target: Any = document
+        for part in ref[2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        node = {**target, **siblings} if siblings and isinstance(target, Mapping) else target
+    return node
+
+
+def _anchor(node: Any) -> Any:
+    """A copy of a schema with its local references pointed at the document."""
+    if isinstance(node, Mapping):
+        return {
+            k: (_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _anchor(v))
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_anchor(v) for v in node]
+    return node
 
 
 @functools.cache
-def _spec() -> Mapping[str, Any]:
+def contract() -> Contract:
+    """The packaged ``openapi.yaml``, parsed and compiled once per process."""
     import yaml
 
     text = importlib.resources.files("fal_queue").joinpath("openapi.yaml").read_text("utf-8")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    spec: Mapping[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
-    return spec
-
-
-@functools.cache
-def _inputs() -> Mapping[str, str]:
-    """Model id -> the component name of its input schema, from the submit operations."""
-    found = {}
-    for path, item in (_spec().get("paths") or {}).items():
-        post = item.get("post") if isinstance(item, Mapping) else None
-        body = (post or {}).get("requestBody", {}).get("content", {}).get("application/json", {})
-        ref = body.get("schema", {}).get("$ref", "")
-        if isinstance(ref, str) and ref.startswith(_REF):
-            found[path.strip("/")] = ref[len(_REF) :]
-    return found
+    document: Mapping[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    return Contract(document)
 
 
 def typed_model_ids() -> tuple[str, ...]:
-    return tuple(_inputs())
+    return tuple(contract().inputs)
 
 
-@functools.cache
 def input_schema(model_id: str) -> InputSchema | None:
-    """The compiled input schema of a typed model, or None for a model the contract lacks."""
-    name = _inputs().get(model_id)
-    if name is None:
-        return None
-    import jsonschema
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT202012
-
-    spec = _spec()
-    resource: Resource[Any] = Resource.from_contents(dict(spec), default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry().with_resource(_URI, resource)
-    validator = jsonschema.Draft202012Validator({"$ref": f"{_URI}{_REF}{name}"}, registry=registry)
-    components = spec.get("components", {}).get("schemas", {})
-    return InputSchema(model_id, components[name], validator, components)
+    """The packaged contract's compiled input schema of a typed model, or None."""
+    return contract().input_schema(model_id)

@@ -169,7 +169,7 @@ def test_failing_job_raises_job_failed_with_details(sdk: Any, make_gateway: Any)
 
 def test_server_side_validation_error_names_the_field(sdk: Any, gateway: Any) -> None:
     client = sdk(gateway)
-    with pytest.raises(E.InvalidInputError, match="guidance_scale: 99 is greater than the maximum"):
+    with pytest.raises(E.InvalidInputError, match="guidance_scale: 99 is above the maximum 20"):
         client.submit("fal-ai/flux-1/dev", {"prompt": "x", "guidance_scale": 99})  # caught before sending
     # A generated model is sent as built, so the gateway's own check answers.
     typed = gen.FluxDevTextToImageInput(prompt="x", guidance_scale=99)

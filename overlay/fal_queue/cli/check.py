@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 import click
 import httpx
 
+from .._schema import contract, problems_of_errors
 from ..urls import app_id, normalize_base_url
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
-from .models import load_spec, model_info
+from .models import model_info
 
 __all__ = ["check_command", "run_check"]
 
@@ -117,31 +118,22 @@ def _image_size(data: bytes) -> tuple[str, tuple[int, int] | None]:
     return "unknown", None
 
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
-
-
 def _shape_problems(value: Any, schema_name: str, where: str) -> list[str]:
-    """Required fields and property types of one component schema of the packaged spec."""
-    spec = load_spec()
-    schema = spec.get("components", {}).get("schemas", {}).get(schema_name, {})
+    """What ``value`` breaks of one component schema of the packaged spec (the SDK's validator);
+    a ``null`` where a type is stated is let pass, as fal sends ``"file_name": null``."""
     if not isinstance(value, dict):
         return [f"{where} is not a JSON object"]
-    problems = [f"{where}.{name} is missing" for name in schema.get("required", []) if name not in value]
-    for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type") if isinstance(prop, dict) else None
-        if name not in value or not isinstance(kind, str) or kind not in _JSON_TYPES:
-            continue
-        item = value[name]
-        wrong = not isinstance(item, _JSON_TYPES[kind]) or (kind in ("integer", "number") and item is True)
-        if wrong and item is not None:
-            problems.append(f"{where}.{name} is {type(item).__name__}, the spec says {kind}")
+    validator = contract().validator({"$ref": f"#/components/schemas/{schema_name}"})
+    problems = []
+    for p in problems_of_errors(validator.iter_errors(value)):
+        at = where + "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in p.path)
+        if p.rule == "required":
+            problems.append(f"{at}.{p.limit} is missing")
+        elif p.rule == "type":
+            if p.value is not None:
+                problems.append(f"{at} is {type(p.value).__name__}, the spec says {p.limit}")
+        else:
+            problems.append(f"{at}: {p.message.partition(': ')[2]}")
     return problems
 
 
@@ -416,13 +408,9 @@ class _Checker:
         if response.status_code != 200 or not isinstance(result, dict):
             self.report.add("result", False, where, "200 with the model's output", str(response.status_code))
             return
-        problems = _shape_problems(result, "ImageOutput", "result")
+        problems = _shape_problems(result, "ImageOutput", "result")  # images included (width, height)
         raw_images = result.get("images")
         images: list[Any] = raw_images if isinstance(raw_images, list) else []
-        for i, image in enumerate(images):
-            problems += _shape_problems(image, "Image", f"images[{i}]")
-            if isinstance(image, dict):
-                problems += [f"images[{i}].{k} is missing" for k in ("width", "height") if k not in image]
         self.report.add(
             "result.shape",
             not problems,

@@ -1,13 +1,15 @@
 """Building a job's arguments from the command line, and checking them before anything is sent.
 
 ``--input file.json`` gives a base object; ``--prompt``, ``--image-url`` and ``-p key=value``
-add to it (a key given twice on the command line is an error). Typed models are checked
-against the spec (unknown and missing fields, types, enums, ranges); other models take any
-JSON object.
+add to it (a key given twice on the command line is an error). Typed models are checked by the
+SDK's own validator (``fal_queue._schema``: unknown and missing fields, types, enums, ranges), so
+the CLI refuses exactly what the SDK would; on top come hints that are no schema rule (other
+clients' options, half an ``image_size``). Other models take any JSON object.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import warnings
@@ -17,16 +19,10 @@ from typing import Any
 
 from .. import errors as E
 from .._core import prepare_input
+from .._schema import InputSchema, input_schema, unknown_value_message
 from ..urls import validate_model_id
 from .errors import EXIT_USAGE, CliError
-from .models import (
-    CLIENT_OPTIONS,
-    check_values,
-    model_info,
-    one_edit_from_typed,
-    parse_value,
-    unknown_field_problem,
-)
+from .models import one_edit_from_typed
 
 __all__ = [
     "build_arguments",
@@ -34,8 +30,37 @@ __all__ = [
     "load_json_object",
     "model_typo_warning",
     "parse_params",
+    "parse_value",
     "problems_of",
 ]
+
+#: Options of other clients that people pass as inputs; what to use here instead.
+CLIENT_OPTIONS = {
+    "with_logs": "with_logs is fal-client's option, not a model input: pass --logs",
+    "logs": "logs is an option, not a model input: pass --logs",
+}
+
+
+def unknown_field_problem(model_id: str, name: str, known: Sequence[str]) -> str:
+    if name in CLIENT_OPTIONS:
+        return f"{name}: {CLIENT_OPTIONS[name]}"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
+    return f"{name}: unknown parameter for {model_id}{hint}"
+
+
+def parse_value(raw: str, schema: InputSchema | None, name: str) -> Any:
+    """The value of ``-p name=raw``: JSON when it parses, else the text itself.
+
+    A field the contract types as text (``prompt``, ``safety_tolerance``) always keeps the raw
+    text, so ``-p prompt=42`` sends ``"42"`` and ``-p safety_tolerance=2`` sends ``"2"``.
+    """
+    if schema is not None and schema.wants_text(name):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
 
 
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
@@ -57,7 +82,7 @@ def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
 
 def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
     """``-p key=value`` pairs; values are JSON when they parse (unless the spec says text)."""
-    info = model_info(model_id)
+    schema = input_schema(model_id)
     found: dict[str, Any] = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
@@ -67,10 +92,9 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
         if key in found:
             raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
         if key in CLIENT_OPTIONS:  # another client's option, never a model input
-            known = [p.name for p in info.params] if info is not None else []
-            raise CliError(f"-p {unknown_field_problem(model_id, key, known)}", EXIT_USAGE)
+            raise CliError(f"-p {unknown_field_problem(model_id, key, ())}", EXIT_USAGE)
         # A name the contract does not know is checked with the rest (warned, or refused by --strict).
-        found[key] = parse_value(raw, info.param(key) if info is not None else None)
+        found[key] = parse_value(raw, schema, key)
     return found
 
 
@@ -78,12 +102,12 @@ def image_arguments(model_id: str, urls: Sequence[str]) -> dict[str, Any]:
     """``--image-url`` values as ``image_url`` or ``image_urls``, whichever the model takes."""
     if not urls:
         return {}
-    info = model_info(model_id)
-    if info is None:
+    schema = input_schema(model_id)
+    if schema is None:
         return {"image_url": urls[0]} if len(urls) == 1 else {"image_urls": list(urls)}
-    if info.param("image_urls") is not None:
+    if "image_urls" in schema.fields:
         return {"image_urls": list(urls)}
-    if info.param("image_url") is not None:
+    if "image_url" in schema.fields:
         if len(urls) > 1:
             raise CliError(f"{model_id} takes one --image-url, got {len(urls)}", EXIT_USAGE)
         return {"image_url": urls[0]}
@@ -130,19 +154,52 @@ def problems_of(
     """
     if not arguments:
         return ["no input: pass --prompt, -p key=value or --input FILE"]
-    by_spec = check_values(model_id, arguments, unknown_names=strict)  # field, value and limit named
+    problems = [f"{name}: {CLIENT_OPTIONS[name]}" for name in arguments if name in CLIENT_OPTIONS]
+    schema = input_schema(model_id)
+    if schema is not None:
+        problems += schema.problems(arguments)  # field (with its path), value and limit named
+        problems += _half_size(schema, arguments)
+        if strict:
+            problems += [
+                unknown_field_problem(model_id, name, schema.names)
+                for name in schema.unknown_fields(arguments)
+                if name not in CLIENT_OPTIONS
+            ]
+            for name in sorted(set(arguments) & schema.fields):
+                known = schema.unknown_value(name, arguments[name])
+                if known is not None:
+                    problems.append(unknown_value_message(model_id, name, arguments[name], known))
+    if problems:
+        return problems
+    # The SDK's own gate, which runs the same validator (and what only it checks, such as JSON
+    # that cannot be sent); its warnings about unknown names and values are shown once each.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", E.UnknownFieldWarning)
         try:
             prepare_input(model_id, arguments, strict=strict)
         except E.InvalidInputError as exc:
-            # The checks above say the same problems more precisely (field, value, limit, nearest name).
-            return by_spec or [exc.message]
-    if warn is not None and not by_spec:
+            return [exc.message]
+    if warn is not None:
         for item in caught:
             if issubclass(item.category, E.UnknownFieldWarning):
                 warn(f"{item.message} (sent as given; --strict refuses it)")
-    return by_spec
+    return []
+
+
+def _half_size(schema: InputSchema, arguments: Mapping[str, Any]) -> list[str]:
+    """Half an explicit size is refused (no schema rule): which default a gateway fills in is a guess."""
+    size = arguments.get("image_size")
+    if (
+        "image_size" not in schema.fields
+        or not isinstance(size, Mapping)
+        or not {"width", "height"} & set(size)
+    ):
+        return []
+    return [
+        f"image_size: missing {k!r} (give both width and height)"
+        for k in ("width", "height")
+        if k not in size
+    ]
 
 
 def model_typo_warning(model_id: str) -> str | None:

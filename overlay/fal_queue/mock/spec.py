@@ -1,27 +1,30 @@
-"""Request validation compiled once from ``openapi.yaml``.
+"""The mock's route index over ``openapi.yaml``, and fal's validation shape for what fails.
 
-The spec is read once per process; every operation gets its parameter and body validators built
-up front (JSON Schema 2020-12, the dialect of OpenAPI 3.1), so a request costs a few dictionary
-lookups and, for submits, one schema evaluation. Failures come out in fal's validation shape:
-``{"loc": [...], "msg": ..., "type": ..., "ctx": ..., "input": ...}``.
+Every operation gets its parameter validators built up front, so a request costs a few dictionary
+lookups and, for submits, one schema evaluation. The rules themselves come from ``fal_queue._schema``:
+the same parsed document and the same compiled input validators the SDK and the CLI use (and
+nothing of the SDK's URL rules, so the mock stays an independent check on them). Failures come
+out in fal's validation shape: ``{"loc": [...], "msg": ..., "type": ..., "ctx": ..., "input": ...}``.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import jsonschema
-import jsonschema.exceptions
-import yaml
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+
+from fal_queue._schema import Contract, InputSchema, Problem, problems_of_errors
+from fal_queue._schema import contract as packaged_contract
+
+if TYPE_CHECKING:
+    import jsonschema.protocols
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "OperationSpec",
@@ -35,7 +38,6 @@ __all__ = [
 ValidationItem = dict[str, Any]
 Location = Literal["path", "query", "header"]
 
-_SPEC_URI = "urn:fal-queue:openapi"
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _INTEGER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*")
@@ -139,11 +141,15 @@ class OperationSpec:
     method: str
     path: str
     params: tuple[ParamSpec, ...]
-    body_validator: jsonschema.protocols.Validator | None
+    body: InputSchema | None
+    """The compiled input schema of the body (``fal_queue._schema``); None: any JSON object."""
     body_required: bool
     body_schema_name: str | None = None
-    body_properties: frozenset[str] | None = None
-    """Top-level input fields the body schema declares (None: free-form)."""
+
+    @property
+    def body_properties(self) -> frozenset[str] | None:
+        """Top-level input fields the body schema declares (None: free-form)."""
+        return None if self.body is None else self.body.fields or None
 
     def param(self, location: Location, name: str) -> ParamSpec | None:
         for p in self.params:
@@ -164,34 +170,6 @@ class SpecIndex:
     path_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
 
 
-def _resolve(raw: Mapping[str, Any], node: Any) -> Any:
-    while isinstance(node, Mapping) and "$ref" in node:
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            raise ValueError(f"unsupported reference {ref!r}")
-        target: Any = raw
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
-def _anchor(node: Any) -> Any:
-    """Copy a schema with its local references pointed at the spec document."""
-    if isinstance(node, Mapping):
-        return {
-            k: (_SPEC_URI + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _anchor(v))
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_anchor(v) for v in node]
-    return node
-
-
-def _validator(registry: Registry[Any], schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
-    return jsonschema.Draft202012Validator(_anchor(schema), registry=registry, format_checker=_FORMAT_CHECKER)
-
-
 def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     """A shortcut for plain string schemas with only ``enum`` or ``pattern`` (or nothing) to check."""
     if schema.get("type") != "string" or set(schema) - {"type", "enum", "pattern", "example", "description"}:
@@ -206,52 +184,41 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     return lambda value: True
 
 
-def _scalar_kind(raw: Mapping[str, Any], schema: Mapping[str, Any]) -> str:
-    schema = _resolve(raw, schema)
+def _scalar_kind(contract: Contract, schema: Mapping[str, Any]) -> str:
+    schema = contract.resolve(schema)
     kind = schema.get("type", "string")
     return kind if kind in ("string", "number", "integer", "boolean") else "string"
 
 
-def _build_params(
-    raw: Mapping[str, Any], registry: Registry[Any], nodes: Iterable[Any]
-) -> tuple[ParamSpec, ...]:
+def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, ...]:
     params: list[ParamSpec] = []
     for node in nodes:
-        p = _resolve(raw, node)
+        p = contract.resolve(node)
         location = p["in"]
         if location not in ("path", "query", "header"):
             continue
-        schema = _resolve(raw, p.get("schema", {}))
+        schema = contract.resolve(p.get("schema", {}))
         params.append(
             ParamSpec(
                 name=p["name"],
                 location=location,
                 required=bool(p.get("required", location == "path")),
                 schema=schema,
-                validator=_validator(registry, schema),
-                kind=_scalar_kind(raw, schema),
+                validator=contract.validator(schema, format_checker=_FORMAT_CHECKER),
+                kind=_scalar_kind(contract, schema),
                 fast=_fast_check(schema),
             )
         )
     return tuple(params)
 
 
-def _declared_properties(raw: Mapping[str, Any], schema: Any, depth: int = 0) -> set[str]:
-    """Property names of an object schema, following ``$ref`` and ``allOf``/``anyOf``/``oneOf``."""
-    schema = _resolve(raw, schema)
-    if not isinstance(schema, Mapping) or depth > 8:
-        return set()
-    names = set(schema.get("properties", {}))
-    for key in ("allOf", "anyOf", "oneOf"):
-        for part in schema.get(key, ()):
-            names |= _declared_properties(raw, part, depth + 1)
-    return names
-
-
 def _build(raw: Mapping[str, Any]) -> SpecIndex:
-    registry: Registry[Any] = Registry().with_resource(
-        _SPEC_URI, Resource.from_contents(dict(raw), default_specification=DRAFT202012)
-    )
+    """The index of another document than the packaged one (a contract with imported models)."""
+    return _index(Contract(raw))
+
+
+def _index(contract: Contract) -> SpecIndex:
+    raw = contract.document
     submits: dict[str, OperationSpec] = {}
     queue: dict[str, OperationSpec] = {}
     names = {
@@ -266,29 +233,27 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
             op = item.get(method)
             if op is None:
                 continue
-            params = _build_params(raw, registry, [*shared, *op.get("parameters", [])])
-            body_validator = None
+            params = _build_params(contract, [*shared, *op.get("parameters", [])])
+            body_schema = None
             body_required = False
             body_schema_name = None
-            body_properties = None
             body = op.get("requestBody")
             if body is not None:
-                body = _resolve(raw, body)
+                body = contract.resolve(body)
                 body_required = bool(body.get("required", False))
-                schema = body["content"]["application/json"]["schema"]
-                ref = schema.get("$ref", "")
+                ref = body["content"]["application/json"]["schema"].get("$ref", "")
                 body_schema_name = ref.rsplit("/", 1)[-1] if ref else None
-                body_validator = _validator(registry, schema)
-                body_properties = frozenset(_declared_properties(raw, schema)) or None
+                body_schema = contract.input_schema(path.strip("/"))
+                if body_schema is None:
+                    raise ValueError(f"{method.upper()} {path}: the body is not a component schema")
             spec = OperationSpec(
                 operation_id=op["operationId"],
                 method=method.upper(),
                 path=path,
                 params=params,
-                body_validator=body_validator,
+                body=body_schema,
                 body_required=body_required,
                 body_schema_name=body_schema_name,
-                body_properties=body_properties,
             )
             if op["operationId"] in names:
                 queue[names[op["operationId"]]] = spec
@@ -302,7 +267,7 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
         method="POST",
         path="/{owner}/{app}/{...}",
         params=first.params,
-        body_validator=None,
+        body=None,
         body_required=True,
     )
     patterns: dict[str, re.Pattern[str]] = {}
@@ -312,27 +277,21 @@ def _build(raw: Mapping[str, Any]) -> SpecIndex:
     return SpecIndex(raw=raw, submits=submits, queue=queue, generic_submit=generic, path_patterns=patterns)
 
 
-def spec_text() -> str:
-    return (importlib.resources.files("fal_queue") / "openapi.yaml").read_text(encoding="utf-8")
-
-
 @functools.lru_cache(maxsize=1)
 def load_spec_index() -> SpecIndex:
-    """Parse and compile the packaged ``openapi.yaml`` (once per process)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(spec_text(), Loader=loader)  # noqa: S506 - a safe loader
-    return _build(raw)
+    """The index of the packaged ``openapi.yaml``, over the SDK's and the CLI's compiled contract."""
+    return _index(packaged_contract())
 
 
 def validate_body(op: OperationSpec, body: Any) -> list[ValidationItem]:
-    if op.body_validator is None:
+    if op.body is None:
         if not isinstance(body, dict):
             return [_type_item(["body"], "object", body)]
         return []
-    return _errors_to_items(op.body_validator.iter_errors(body), ["body"])
+    return _items(op.body.check(body), ["body"])
 
 
-# ---- jsonschema errors -> fal's validation items ----
+# ---- the contract's problems -> fal's validation items ----
 
 
 def _fmt(value: Any) -> str:
@@ -355,150 +314,97 @@ def _type_item(loc: list[str | int], expected: Any, value: Any) -> ValidationIte
     return {"loc": loc, "msg": msg, "type": type_, "input": value}
 
 
-def _best(
-    errors: Iterable[jsonschema.exceptions.ValidationError],
-) -> jsonschema.exceptions.ValidationError | None:
-    best: jsonschema.exceptions.ValidationError | None = jsonschema.exceptions.best_match(errors)
-    return best
+def _errors_to_items(errors: Iterable[ValidationError], prefix: list[str | int]) -> list[ValidationItem]:
+    return _items(problems_of_errors(errors), prefix)
 
 
-def _errors_to_items(
-    errors: Iterable[jsonschema.exceptions.ValidationError], prefix: list[str | int]
-) -> list[ValidationItem]:
-    items: list[ValidationItem] = []
-    for error in errors:
-        items.extend(_error_items(error, prefix))
+def _items(problems: Iterable[Problem], prefix: list[str | int]) -> list[ValidationItem]:
+    items = [_item(p, prefix) for p in problems]
     items.sort(key=lambda item: json.dumps(item["loc"]))
     return items
 
 
-def _error_items(
-    error: jsonschema.exceptions.ValidationError, prefix: list[str | int]
-) -> list[ValidationItem]:
-    loc: list[str | int] = [*prefix, *error.absolute_path]
-    value: Any = error.instance
-    keyword: Any = error.validator
-    constraint: Any = error.validator_value
-    if keyword == "required":
+_BOUNDS = {
+    "minimum": ("greater_than_equal", "ge", "greater than or equal to"),
+    "maximum": ("less_than_equal", "le", "less than or equal to"),
+    "exclusiveMinimum": ("greater_than", "gt", "greater than"),
+    "exclusiveMaximum": ("less_than", "lt", "less than"),
+}
+
+
+def _item(problem: Problem, prefix: list[str | int]) -> ValidationItem:
+    """One problem in the shape fal (pydantic) answers it."""
+    loc: list[str | int] = [*prefix, *problem.path]
+    rule, value, limit = problem.rule, problem.value, problem.limit
+    if rule == "required":
         if not isinstance(value, dict):
-            return [_type_item(loc, "object", value)]
-        return [
-            {"loc": [*loc, name], "msg": "Field required", "type": "missing", "input": value}
-            for name in constraint
-            if name not in value
-        ]
-    if keyword == "additionalProperties":
-        declared = set((error.schema or {}).get("properties", {}) if isinstance(error.schema, dict) else {})
-        extras = [k for k in value if k not in declared] if isinstance(value, dict) else []
-        return [
-            {
-                "loc": [*loc, k],
-                "msg": "Extra inputs are not permitted",
-                "type": "extra_forbidden",
-                "input": value[k],
-            }
-            for k in extras
-        ] or [{"loc": loc, "msg": error.message, "type": "extra_forbidden", "input": value}]
-    if keyword == "type":
-        return [_type_item(loc, constraint, value)]
-    if keyword in ("oneOf", "anyOf"):
-        context = list(error.context or [])
-        # Skip the branches whose type does not even fit the value: their complaint is noise.
-        misfits = {
-            e.relative_schema_path[0] if e.relative_schema_path else None
-            for e in context
-            if e.validator == "type" and not e.relative_path
+            return _type_item(loc, "object", value)
+        return {"loc": [*loc, limit], "msg": "Field required", "type": "missing", "input": value}
+    if rule == "additionalProperties":
+        return {
+            "loc": loc,
+            "msg": "Extra inputs are not permitted",
+            "type": "extra_forbidden",
+            "input": value,
         }
-        fitting = [
-            e
-            for e in context
-            if (e.relative_schema_path[0] if e.relative_schema_path else None) not in misfits
-        ]
-        if fitting:
-            return [item for e in fitting for item in _error_items(e, prefix)]
-        best = _best(context)
-        if best is not None:
-            return _error_items(best, prefix)
-        return [
-            {
-                "loc": loc,
-                "msg": "Input should match exactly one allowed shape",
-                "type": "union_tag_invalid",
-                "input": value,
-            }
-        ]
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        type_, key, words = {
-            "minimum": ("greater_than_equal", "ge", "greater than or equal to"),
-            "maximum": ("less_than_equal", "le", "less than or equal to"),
-            "exclusiveMinimum": ("greater_than", "gt", "greater than"),
-            "exclusiveMaximum": ("less_than", "lt", "less than"),
-        }[keyword]
-        return [
-            {
-                "loc": loc,
-                "msg": f"Input should be {words} {_fmt(constraint)}",
-                "type": type_,
-                "ctx": {key: constraint},
-                "input": value,
-            }
-        ]
-    if keyword in ("enum", "const"):
-        options = constraint if keyword == "enum" else [constraint]
-        expected = _expected(options)
-        return [
-            {
-                "loc": loc,
-                "msg": f"Input should be {expected}",
-                "type": "literal_error",
-                "ctx": {"expected": expected},
-                "input": value,
-            }
-        ]
-    if keyword in ("minItems", "maxItems", "minLength", "maxLength"):
-        short = keyword.startswith("min")
-        is_list = keyword.endswith("Items")
+    if rule == "type":
+        return _type_item(loc, limit, value)
+    if rule in _BOUNDS:
+        type_, key, words = _BOUNDS[rule]
+        return {
+            "loc": loc,
+            "msg": f"Input should be {words} {_fmt(limit)}",
+            "type": type_,
+            "ctx": {key: limit},
+            "input": value,
+        }
+    if rule in ("enum", "const"):
+        expected = _expected(limit if rule == "enum" else [limit])
+        return {
+            "loc": loc,
+            "msg": f"Input should be {expected}",
+            "type": "literal_error",
+            "ctx": {"expected": expected},
+            "input": value,
+        }
+    if rule in ("minItems", "maxItems", "minLength", "maxLength"):
+        short = rule.startswith("min")
+        is_list = rule.endswith("Items")
         actual = len(value) if isinstance(value, list | str) else 0
         unit = "item" if is_list else "character"
-        plural = "" if constraint == 1 else "s"
+        plural = "" if limit == 1 else "s"
         words = "at least" if short else "at most"
         type_ = (
             ("too_short" if short else "too_long")
             if is_list
             else ("string_too_short" if short else "string_too_long")
         )
-        ctx: dict[str, Any] = {("min_length" if short else "max_length"): constraint}
+        ctx: dict[str, Any] = {("min_length" if short else "max_length"): limit}
         if is_list:
             ctx.update({"field_type": "List", "actual_length": actual})
-        return [
-            {
-                "loc": loc,
-                "msg": f"{'List' if is_list else 'String'} should have {words} {constraint} {unit}{plural}",
-                "type": type_,
-                "ctx": ctx,
-                "input": value,
-            }
-        ]
-    if keyword == "pattern":
-        return [
-            {
-                "loc": loc,
-                "msg": f"String should match pattern '{constraint}'",
-                "type": "string_pattern_mismatch",
-                "ctx": {"pattern": constraint},
-                "input": value,
-            }
-        ]
-    if keyword == "format":
-        return [
-            {
-                "loc": loc,
-                "msg": f"Input should be a valid {constraint}",
-                "type": f"{constraint}_parsing",
-                "input": value,
-            }
-        ]
-    return [{"loc": loc, "msg": error.message, "type": str(keyword), "input": value}]
+        return {
+            "loc": loc,
+            "msg": f"{'List' if is_list else 'String'} should have {words} {limit} {unit}{plural}",
+            "type": type_,
+            "ctx": ctx,
+            "input": value,
+        }
+    if rule == "pattern":
+        return {
+            "loc": loc,
+            "msg": f"String should match pattern '{limit}'",
+            "type": "string_pattern_mismatch",
+            "ctx": {"pattern": limit},
+            "input": value,
+        }
+    if rule == "format":
+        return {
+            "loc": loc,
+            "msg": f"Input should be a valid {limit}",
+            "type": f"{limit}_parsing",
+            "input": value,
+        }
+    return {"loc": loc, "msg": problem.message, "type": rule, "input": value}
 
 
 def is_uri(value: str) -> bool:
