@@ -324,7 +324,7 @@ def test_mock_command_delegates(tmp_path: Path) -> None:
         env=base_env(tmp_path),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
     assert result.returncode != 0 and "workers" in result.stderr
@@ -337,7 +337,7 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         env=env,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=300,  # a loaded machine; the demo itself takes seconds
         check=False,
         cwd=tmp_path,
     )

@@ -82,7 +82,8 @@ def test_typed_input_model_object(sdk: Any, gateway: Any) -> None:
 
 
 def test_events_progress_from_queue_to_completion_with_logs(sdk: Any, make_gateway: Any) -> None:
-    gateway = make_gateway(workers=1, queue_delay=0.02, run_time=1.0)  # the blocker holds the only worker
+    # The blocker holds the only worker for seconds: the stream opens while the second job waits.
+    gateway = make_gateway(workers=1, queue_delay=0.02, run_time=3.0)
     client = sdk(gateway)
     blocker = client.submit("fal-ai/flux-1/schnell", {"prompt": "first"})
     handle = client.submit("fal-ai/flux-1/schnell", {"prompt": "second"})
