@@ -1,6 +1,6 @@
 """Import time of fal_queue against fal-client, and the cost of the first call after it.
 
-Usage: python -m bench.importtime [--runs N] [--no-first-call] [--json]
+Usage: python -m bench.importtime [--runs N] [--no-first-call] [--json] [--baseline-tree DIR]
 
 Each run starts a fresh interpreter per statement, the statements interleaved and their order
 rotated every run, so that machine noise (this runs on a shared, loaded box) hits all of them
@@ -18,6 +18,7 @@ that only moves its cost into the first call shows up there.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -42,6 +43,8 @@ STATEMENTS = {
 _FIRST_CALL = r"""
 import json, sys, time
 t0 = time.perf_counter()
+if sys.argv[6]:
+    sys.path.insert(0, sys.argv[6])  # another tree of the SDK (--baseline-tree)
 import fal_queue
 t1 = time.perf_counter()
 base, key, model, args, kind = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), sys.argv[5]
@@ -97,14 +100,23 @@ def one(stmt: str) -> tuple[float, float, float]:
     return wall, (_children_cpu() - cpu) * 1e3, top_level_import_ms(done.stderr)
 
 
-def import_times(runs: int) -> dict[str, dict[str, list[float]]]:
+def statements(baseline_tree: str | None) -> dict[str, str]:
+    """The statements, with ``import fal_queue`` from another tree too (e.g. the previous commit)."""
+    found = dict(STATEMENTS)
+    if baseline_tree:
+        found["fal_queue@baseline"] = f"import sys; sys.path.insert(0, {baseline_tree!r}); import fal_queue"
+    return found
+
+
+def import_times(runs: int, baseline_tree: str | None = None) -> dict[str, dict[str, list[float]]]:
     """name -> {"wall", "cpu", "importtime", "wall_net", "cpu_net"} lists; interleaved, rotated."""
-    names = list(STATEMENTS)
+    stmts = statements(baseline_tree)
+    names = list(stmts)
     out: dict[str, dict[str, list[float]]] = {n: {"wall": [], "cpu": [], "importtime": []} for n in names}
     for run in range(runs):
         shift = run % len(names)
         for name in names[shift:] + names[:shift]:
-            wall, cpu, imported = one(STATEMENTS[name])
+            wall, cpu, imported = one(stmts[name])
             out[name]["wall"].append(wall)
             out[name]["cpu"].append(cpu)
             out[name]["importtime"].append(imported)
@@ -116,26 +128,19 @@ def import_times(runs: int) -> dict[str, dict[str, list[float]]]:
     return out
 
 
-def first_calls(runs: int) -> dict[str, dict[str, list[float]]]:
+def first_calls(runs: int, baseline_tree: str | None = None) -> dict[str, dict[str, list[float]]]:
     """kind -> {"import_ms", "first_submit_ms", "total_ms"} lists, against one mock."""
+    trees = {"": ""} | ({"@baseline": baseline_tree} if baseline_tree else {})
     from bench.mock_throughput import start_mock
 
     process, facts = start_mock(["--queue-delay", "100000", "--workers", "1"])
     out: dict[str, dict[str, list[float]]] = {}
     try:
         for _ in range(runs):
-            for kind in ("sync", "async"):
+            for kind, (suffix, tree) in itertools.product(("sync", "async"), trees.items()):
+                argv = [facts["FAL_QUEUE_BASE_URL"], KEY, MODEL, json.dumps(ARGS), kind, tree]
                 done = subprocess.run(
-                    [
-                        PYTHON,
-                        "-c",
-                        _FIRST_CALL,
-                        facts["FAL_QUEUE_BASE_URL"],
-                        KEY,
-                        MODEL,
-                        json.dumps(ARGS),
-                        kind,
-                    ],
+                    [PYTHON, "-c", _FIRST_CALL, *argv],
                     env=clean_env(),
                     capture_output=True,
                     text=True,
@@ -144,7 +149,7 @@ def first_calls(runs: int) -> dict[str, dict[str, list[float]]]:
                 )
                 row = json.loads(done.stdout.strip().splitlines()[-1])
                 for key, value in row.items():
-                    out.setdefault(kind, {}).setdefault(key, []).append(value)
+                    out.setdefault(kind + suffix, {}).setdefault(key, []).append(value)
     finally:
         process.kill()
         process.wait()
@@ -166,8 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-call-runs", type=int, default=10)
     parser.add_argument("--no-first-call", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the raw samples as JSON too")
+    parser.add_argument(
+        "--baseline-tree",
+        default=None,
+        help="a directory holding another fal_queue package (e.g. `git archive REV overlay`) to compare",
+    )
     args = parser.parse_args(argv)
-    imports = import_times(args.runs)
+    imports = import_times(args.runs, args.baseline_tree)
     print(f"import time, {args.runs} interleaved fresh interpreters each (ms; median, IQR, min..max)")
     labels = {
         "wall_net": "wall clock less `python -c pass`",
@@ -177,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     for figure, label in labels.items():
         print(f"  {label}  [ratio of medians; median and range of the per-run ratios]:")
         base = imports["fal_client"][figure]
-        for name in STATEMENTS:
+        for name in imports:
             if name == "pass" and figure != "importtime":
                 continue
             values = imports[name][figure]
@@ -189,11 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  interpreter start-up (`python -c pass`, wall): {spread(imports['pass']['wall'])}")
     result: dict[str, object] = {"import": imports}
     if not args.no_first_call:
-        calls = first_calls(args.first_call_runs)
+        calls = first_calls(args.first_call_runs, args.baseline_tree)
         print(f"first call against the mock, {args.first_call_runs} fresh interpreters each (ms)")
         for kind, figures in calls.items():
             for key, values in figures.items():
-                print(f"    {kind:5} {key:16} {spread(values)}")
+                print(f"    {kind:14} {key:16} {spread(values)}")
         result["first_call"] = calls
     if args.json:
         print(json.dumps(result))
