@@ -2,17 +2,23 @@
 
 An event loop can hold thousands of pending jobs in one process, and httpcore's pool does work
 proportional to (queued requests x connections) on every change, so 10,000 concurrent subscribes
-queued there stall the loop. The async client therefore queues its requests itself, at most
+queued there stall the loop. The async client therefore queues its calls itself, at most
 ``MAX_CONCURRENT_REQUESTS`` outstanding. A thread-based sync client never has that many waiting on
 one pool, so it has no gate (``_sync_only``).
+
+A call waits for its slot before it builds anything: a submit is validated and planned, and its
+request built, only once admitted, so a pending job holds its caller's arguments and a place in
+the queue (a few hundred bytes), not a plan and a request. Status polls yield to every other call:
+a submit that waits delays a job the gateway has not even queued yet, a poll that waits only
+delays noticing a change, and results and cancels finish jobs (and free what they hold).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
-from collections.abc import AsyncIterator
+from collections import deque
+from types import TracebackType
 
 import httpx
 
@@ -24,42 +30,103 @@ __all__ = ["AsyncRequestGate", "_AsyncOnly"]
 #: Set while a call holds a gate slot taken before its request was built (``_AsyncOnly._admitted``).
 _ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("fal_queue_admitted", default=False)
 
+#: Operations that wait behind all others for a slot.
+_BACKGROUND = frozenset({"status"})
+
+
+class _Slots:
+    """A counting semaphore with two queues: a freed slot goes to the oldest urgent waiter first.
+
+    Slots are handed over directly (no barging), and a cancelled waiter is skipped when its turn
+    comes rather than searched for, so cancelling 50,000 waiters stays linear.
+    """
+
+    __slots__ = ("_free", "_queues")
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._queues: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (deque(), deque())
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for queue in self._queues for f in queue if not f.done())
+
+    async def acquire(self, background: bool) -> None:
+        if self._free > 0:  # free slots mean nobody waits: release hands slots to waiters first
+            self._free -= 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queues[1 if background else 0].append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # the slot was ours already: pass it on
+            raise
+
+    def release(self) -> None:
+        for queue in self._queues:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)
+                    return
+        self._free += 1
+
+
+class _Admission:
+    """``async with``: hold a gate slot for a whole call (re-entrant within one task)."""
+
+    __slots__ = ("_background", "_gate", "_token")
+
+    def __init__(self, gate: AsyncRequestGate, operation: str) -> None:
+        self._gate = gate
+        self._background = operation in _BACKGROUND
+        self._token: contextvars.Token[bool] | None = None
+
+    async def __aenter__(self) -> None:
+        if _ADMITTED.get():
+            return  # an outer admission of this call holds the slot
+        await self._gate._slots().acquire(self._background)
+        self._token = _ADMITTED.set(True)
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._token is not None:
+            _ADMITTED.reset(self._token)
+            self._token = None
+            self._gate._slots().release()
+
 
 class AsyncRequestGate(httpx.AsyncBaseTransport):
-    """Lets at most ``limit`` whole requests through at once; streamed ones pass ungated.
+    """Lets at most ``limit`` whole calls through at once; streamed requests pass ungated.
 
     Streamed responses (SSE, downloads) keep their connection after the transport returns, so
-    gating them would hold a slot for a whole job.
+    gating them would hold a slot for a whole job. A request sent outside an admitted call (a
+    user's own request on the client) takes a slot for itself.
     """
 
     def __init__(self, inner: httpx.AsyncBaseTransport, limit: int) -> None:
         self._inner = inner
         self.limit = limit
-        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._gate: tuple[asyncio.AbstractEventLoop, _Slots] | None = None
 
-    def _semaphore(self) -> asyncio.Semaphore:
+    def _slots(self) -> _Slots:
         loop = asyncio.get_running_loop()
         if self._gate is None or self._gate[0] is not loop:
-            self._gate = (loop, asyncio.Semaphore(self.limit))
+            self._gate = (loop, _Slots(self.limit))
         return self._gate[1]
 
-    @contextlib.asynccontextmanager
-    async def admitted(self) -> AsyncIterator[None]:
-        """Hold a slot around a whole call, so its request is built only once it may be sent.
-
-        Pending jobs then hold only their plans, not built requests (13-15 KB each).
-        """
-        async with self._semaphore():
-            token = _ADMITTED.set(True)
-            try:
-                yield
-            finally:
-                _ADMITTED.reset(token)
+    def admitted(self, operation: str) -> _Admission:
+        """Hold a slot around a whole call, so its plan and request are built only once it may be
+        sent. ``status`` calls wait behind every other operation."""
+        return _Admission(self, operation)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.extensions.get(STREAM_EXTENSION) or _ADMITTED.get():
             return await self._inner.handle_async_request(request)
-        async with self._semaphore():
+        async with _Admission(self, ""):
             return await self._inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -73,6 +140,6 @@ class _AsyncOnly:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate
 
-    def _admitted(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """Wait for a gate slot before a call builds its request (see AsyncRequestGate.admitted)."""
-        return self._gate.admitted()
+    def _admitted(self, operation: str) -> _Admission:
+        """Wait for a gate slot before a call builds its plan or request (see ``_Slots``)."""
+        return self._gate.admitted(operation)

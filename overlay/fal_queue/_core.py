@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import importlib
 import json
 import math
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Generic, Literal, TypedDict, TypeVar
 
 import attrs
 import httpx
-from fal_queue_api import models as gen
-from fal_queue_api.api.queue import cancel_request, get_result, get_status
-from fal_queue_api.api.submit import (
-    submit_flux_dev,
-    submit_flux_dev_image_to_image,
-    submit_flux_dev_redux,
-    submit_flux_schnell,
-    submit_flux_schnell_redux,
-    submit_kontext,
-    submit_kontext_max,
-    submit_kontext_max_multi,
-    submit_kontext_max_text_to_image,
-    submit_kontext_multi,
-    submit_kontext_text_to_image,
-)
 
 from . import errors as E
 from ._schema import input_schema, unknown_value_message
@@ -43,23 +29,65 @@ from .urls import app_id, rewrite_url, validate_model_id, validate_request_id
 
 T = TypeVar("T")
 
-#: The typed models: model id -> (generated submit operation, generated input model).
-TYPED_MODELS: dict[str, tuple[ModuleType, type[Any]]] = {
-    "fal-ai/flux-1/dev": (submit_flux_dev, gen.FluxDevTextToImageInput),
-    "fal-ai/flux-1/dev/image-to-image": (submit_flux_dev_image_to_image, gen.FluxDevImageToImageInput),
-    "fal-ai/flux-1/dev/redux": (submit_flux_dev_redux, gen.FluxDevReduxInput),
-    "fal-ai/flux-1/schnell": (submit_flux_schnell, gen.FluxSchnellTextToImageInput),
-    "fal-ai/flux-1/schnell/redux": (submit_flux_schnell_redux, gen.FluxSchnellReduxInput),
-    "fal-ai/flux-pro/kontext": (submit_kontext, gen.KontextEditInput),
-    "fal-ai/flux-pro/kontext/max": (submit_kontext_max, gen.KontextEditInput),
-    "fal-ai/flux-pro/kontext/max/multi": (submit_kontext_max_multi, gen.KontextMultiInput),
+# The generated package is imported on first use, not with ``fal_queue``: its models package alone
+# is ~70 attrs classes (tens of ms), and importing any one model or operation imports all of them.
+_GENERATED = "fal_queue_api"
+
+#: The typed models: model id -> (generated submit operation, generated input model), by name.
+_TYPED_NAMES: dict[str, tuple[str, str]] = {
+    "fal-ai/flux-1/dev": ("submit_flux_dev", "FluxDevTextToImageInput"),
+    "fal-ai/flux-1/dev/image-to-image": ("submit_flux_dev_image_to_image", "FluxDevImageToImageInput"),
+    "fal-ai/flux-1/dev/redux": ("submit_flux_dev_redux", "FluxDevReduxInput"),
+    "fal-ai/flux-1/schnell": ("submit_flux_schnell", "FluxSchnellTextToImageInput"),
+    "fal-ai/flux-1/schnell/redux": ("submit_flux_schnell_redux", "FluxSchnellReduxInput"),
+    "fal-ai/flux-pro/kontext": ("submit_kontext", "KontextEditInput"),
+    "fal-ai/flux-pro/kontext/max": ("submit_kontext_max", "KontextEditInput"),
+    "fal-ai/flux-pro/kontext/max/multi": ("submit_kontext_max_multi", "KontextMultiInput"),
     "fal-ai/flux-pro/kontext/max/text-to-image": (
-        submit_kontext_max_text_to_image,
-        gen.KontextTextToImageInput,
+        "submit_kontext_max_text_to_image",
+        "KontextTextToImageInput",
     ),
-    "fal-ai/flux-pro/kontext/multi": (submit_kontext_multi, gen.KontextMultiInput),
-    "fal-ai/flux-pro/kontext/text-to-image": (submit_kontext_text_to_image, gen.KontextTextToImageInput),
+    "fal-ai/flux-pro/kontext/multi": ("submit_kontext_multi", "KontextMultiInput"),
+    "fal-ai/flux-pro/kontext/text-to-image": ("submit_kontext_text_to_image", "KontextTextToImageInput"),
 }
+
+
+def generated_operation(name: str) -> ModuleType:
+    """A generated operation module (``"queue.get_status"``, ``"submit.submit_flux_dev"``)."""
+    return importlib.import_module(f"{_GENERATED}.api.{name}")
+
+
+def generated_models() -> ModuleType:
+    """``fal_queue_api.models``, imported on first use."""
+    return importlib.import_module(f"{_GENERATED}.models")
+
+
+class _TypedModels(Mapping[str, tuple[ModuleType, type[Any]]]):
+    """The typed models as a read-only mapping whose ids are known without importing anything.
+
+    Looking one up imports the generated operation and model (once; Python caches modules).
+    """
+
+    def __getitem__(self, model_id: str) -> tuple[ModuleType, type[Any]]:
+        operation, model = _TYPED_NAMES[model_id]
+        input_cls: type[Any] = getattr(generated_models(), model)
+        return generated_operation(f"submit.{operation}"), input_cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_TYPED_NAMES)
+
+    def __len__(self) -> int:
+        return len(_TYPED_NAMES)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in _TYPED_NAMES
+
+    def __repr__(self) -> str:
+        return f"<typed models: {', '.join(_TYPED_NAMES)}>"
+
+
+#: The typed models: model id -> (generated submit operation, generated input model).
+TYPED_MODELS: Mapping[str, tuple[ModuleType, type[Any]]] = _TypedModels()
 
 _PRIORITIES = frozenset({"normal", "low"})
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
@@ -625,8 +653,9 @@ def submit_plan(
 
     def finish(answer: Answer) -> Submitted:
         raw = parse_json_object(answer.content)
-        parsed = answer.parsed if isinstance(answer.parsed, gen.QueueSubmitResponse) else None
-        parsed = parsed or gen.QueueSubmitResponse.from_dict(raw)
+        response_cls = generated_models().QueueSubmitResponse
+        parsed = answer.parsed if isinstance(answer.parsed, response_cls) else None
+        parsed = parsed or response_cls.from_dict(raw)
         try:
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
@@ -661,21 +690,24 @@ def submit_plan(
 
 
 def _queue_call(
-    module: ModuleType, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
+    operation: str, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
 ) -> Generated | Raw:
     """A queue operation through the generated client; raw only for three-segment apps."""
     app = app_id(model_id)
     validate_request_id(request_id)
     parts = app.split("/")
     if len(parts) == 2:
-        return Generated(module, {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs})
+        return Generated(
+            generated_operation(f"queue.{operation}"),
+            {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs},
+        )
     params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
     return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
 
 
 def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
     ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
-    call = _queue_call(get_status, "GET", "/status", model_id, request_id, logs="1" if logs else "0")
+    call = _queue_call("get_status", "GET", "/status", model_id, request_id, logs="1" if logs else "0")
 
     def finish(answer: Answer) -> Status:
         return parse_status(parse_json_object(answer.content), request_id=request_id, base_url=base_url)
@@ -685,7 +717,7 @@ def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, l
 
 def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
     ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret)
-    call = _queue_call(get_result, "GET", "", model_id, request_id)
+    call = _queue_call("get_result", "GET", "", model_id, request_id)
 
     def finish(answer: Answer) -> Result:
         raw = parse_json_object(answer.content)
@@ -696,7 +728,7 @@ def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
 
 def cancel_plan(secret: Secret, model_id: str, request_id: str) -> Plan[str]:
     ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret)
-    call = _queue_call(cancel_request, "PUT", "/cancel", model_id, request_id)
+    call = _queue_call("cancel_request", "PUT", "/cancel", model_id, request_id)
 
     def finish(answer: Answer) -> str:
         status = parse_json_object(answer.content).get("status")

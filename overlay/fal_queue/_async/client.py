@@ -175,7 +175,7 @@ class AsyncClient(_AsyncOnly, _Base):
             # request is built only once the gate lets it through.
             async with (
                 _wallclock.async_limit(deadline.at if deadline is not None else None),
-                self._admitted(),
+                self._admitted(plan.ctx.operation),
             ):
                 answer = await self._send(plan.call)
             return plan.complete(answer)
@@ -222,8 +222,10 @@ class AsyncClient(_AsyncOnly, _Base):
         ``headers``, ``no_retry``, ``object_lifecycle``, ``store_io``, ``max_retries``,
         ``http_timeout``, ``strict``.
         """
-        plan, call = self._prepare_submit(model_id, arguments, options)
-        data = await self._run(plan, **call)
+        # Checked and planned once admitted: a pending submit holds only its arguments.
+        async with self._admitted("submit"):
+            plan, call = self._prepare_submit(model_id, arguments, options)
+            data = await self._run(plan, **call)
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return AsyncHandle(self, data)
 

@@ -172,7 +172,7 @@ class Client(_SyncOnly, _Base):
             # request is built only once the gate lets it through.
             with (
                 _wallclock.limit(deadline.at if deadline is not None else None),
-                self._admitted(),
+                self._admitted(plan.ctx.operation),
             ):
                 answer = self._send(plan.call)
             return plan.complete(answer)
@@ -217,8 +217,10 @@ class Client(_SyncOnly, _Base):
         ``headers``, ``no_retry``, ``object_lifecycle``, ``store_io``, ``max_retries``,
         ``http_timeout``, ``strict``.
         """
-        plan, call = self._prepare_submit(model_id, arguments, options)
-        data = self._run(plan, **call)
+        # Checked and planned once admitted: a pending submit holds only its arguments.
+        with self._admitted("submit"):
+            plan, call = self._prepare_submit(model_id, arguments, options)
+            data = self._run(plan, **call)
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return SyncHandle(self, data)
 
