@@ -424,11 +424,18 @@ def field_errors(detail: Any) -> list[E.FieldError]:
     return found
 
 
+def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
+    """An answer's headers fit to keep on an error: the key redacted (some servers echo it), no cookies."""
+    return {
+        k: _redact(v, ctx) for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}
+    }
+
+
 def error_from_answer(
     status_code: int, headers: Mapping[str, str], content: bytes, ctx: Context
 ) -> E.APIStatusError:
     """The typed error for an error status, with the server's detail, error type and request ids."""
-    headers = {k: _redact(v, ctx) for k, v in headers.items()}  # some servers echo the key
+    headers = safe_headers(headers, ctx)
     lowered = {k.lower(): v for k, v in headers.items()}
     if ctx.secret is not None and content:
         text = content.decode("utf-8", "replace")
@@ -446,11 +453,16 @@ def error_from_answer(
     if not text:
         text = body.strip()[:200] if isinstance(body, str) and body.strip() else f"{ctx.operation} failed"
         if isinstance(body, str) and "<html" in body.lower():
-            text = "the gateway's ingress answered with an HTML error page (transient)"
+            kind = lowered.get("content-type", "").split(";")[0].strip() or "no content type"
+            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer"
+            if status_code in (502, 503, 504):
+                text += " (an ingress in front of the gateway answered: usually transient)"
+            else:
+                text += " (is the base URL a fal queue gateway?)"
     message = _redact(f"{ctx.operation}: {text}", ctx)
     kwargs: dict[str, Any] = {
         "status_code": status_code,
-        "headers": {k: v for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}},
+        "headers": headers,
         "body": body,
         "detail": detail,
         "error_type": error_type,
@@ -509,6 +521,7 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
             ),
             status_code=status,
             body=_content_of(raw) if raw is not None else b"",
+            headers=safe_headers(raw.headers, ctx) if raw is not None else None,
             server_request_id=raw.headers.get("x-fal-request-id") if raw is not None else None,
             **common,
         )
@@ -668,6 +681,7 @@ def submit_plan(
                 ),
                 status_code=answer.status_code,
                 body=answer.content,
+                headers=safe_headers(answer.headers, ctx),
                 model_id=model_id,
                 server_request_id=answer.headers.get("x-fal-request-id"),
             ) from None

@@ -112,10 +112,20 @@ class SubmitUncertainError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """The gateway answered with a body that is not the documented shape."""
 
-    def __init__(self, message: str, *, status_code: int, body: bytes = b"", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        body: bytes = b"",
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(message, **kwargs)
         self.status_code = status_code
         self.body = body
+        #: The answer's headers (key redacted, no cookies): its content type says what answered.
+        self.headers = dict(headers or {})
 
 
 class RequestIdMismatchError(APIResponseValidationError):

@@ -55,6 +55,19 @@ class _PlainWebServer(_Quiet):
         self.wfile.write(body)
 
 
+class _LoginPage(_Quiet):
+    """A captive portal or a sign-in proxy: 200 with an HTML page for anything."""
+
+    def do_POST(self) -> None:
+        self._count()
+        body = b"<html><body><form>Sign in to continue</form></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
 class _UnknownModel(_Quiet):
     """A gateway that serves no model: 404 like a real one (and like the mock with models="typed")."""
 
@@ -134,6 +147,16 @@ def test_run_describes_a_non_gateway_answer_in_words(tmp_path: Path) -> None:
     (line,) = result.error_lines
     assert "HTTP 501 with an HTML page (text/html; first bytes: '<!DOCTYPE html>" in line
     assert "FAL_QUEUE_BASE_URL" in line and "transient" not in line and "JSONDecodeError" not in line
+
+
+def test_run_names_the_content_type_of_a_200_that_is_not_a_gateway_answer(tmp_path: Path) -> None:
+    with _stub_server(_LoginPage) as url:
+        env = base_env(tmp_path, FAL_QUEUE_BASE_URL=url, FAL_QUEUE_KEY="k")
+        result = run_subprocess(["run", MODEL, "--prompt", "x", "--out", str(tmp_path)], env)
+    assert result.exit_code != 0
+    (line,) = result.error_lines
+    assert "HTTP 200 (text/html), but the answer is not a gateway's" in line
+    assert "first bytes: '<html>" in line and "FAL_QUEUE_BASE_URL" in line
 
 
 def test_a_model_typo_gets_the_nearest_typed_id(gateway: MockGateway, tmp_path: Path) -> None:

@@ -162,6 +162,7 @@ def test_an_unusable_request_id_is_a_response_error_that_keeps_the_answer(
         client.submit(MODEL, {"prompt": "x"})
     assert not isinstance(info.value, E.InvalidInputError)
     assert b"../../etc" in info.value.body and info.value.status_code in (200, 202)
+    assert info.value.headers["content-type"].startswith("application/json")
     assert gateway.stats()["jobs_created"] == 1
 
 

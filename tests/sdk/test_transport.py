@@ -215,10 +215,14 @@ def test_retry_after_http_date() -> None:
 
 @MODES
 def test_undocumented_body_gives_a_typed_error_not_a_traceback(mode: str) -> None:
-    script: Script = [lambda r: httpx.Response(200, text="<html>hello</html>")]
+    page = {"content-type": "text/html", "set-cookie": "s=1", "x-echo": "k"}
+    script: Script = [lambda r: httpx.Response(200, text="<html>hello</html>", headers=page)]
     with pytest.raises(E.APIResponseValidationError) as info:
         run(mode, script, "status", "fal-ai/flux-1/dev", "rid-1")
     assert info.value.status_code == 200 and info.value.request_id == "rid-1"
+    # The headers say what answered (a web page), with the key redacted and no cookies kept.
+    assert info.value.headers["content-type"] == "text/html"
+    assert "set-cookie" not in info.value.headers and info.value.headers["x-echo"] != "k"
 
 
 @MODES
@@ -290,3 +294,22 @@ def test_bad_options_fail_before_sending(mode: str, kwargs: dict[str, Any], matc
         _, rec, _ = run(
             mode, [_status(200, SUBMITTED)], "submit", "fal-ai/flux-1/dev", {"prompt": "x"}, **kwargs
         )
+
+
+def _html(code: int) -> Callable[[httpx.Request], httpx.Response]:
+    page = b"<!DOCTYPE html><html><body><h1>Error</h1></body></html>"
+    return lambda request: httpx.Response(code, content=page, headers={"content-type": "text/html"})
+
+
+@MODES
+def test_an_html_page_is_described_and_called_transient_only_from_an_ingress(mode: str) -> None:
+    # 502 from an ingress in front of the gateway: transient (and retried until the retries run out).
+    with pytest.raises(E.ServerError) as ingress:
+        run(mode, [_html(502)], "result", "fal-ai/flux-1/dev", "r")
+    assert "HTTP 502 with an HTML page (text/html)" in ingress.value.message
+    assert "usually transient" in ingress.value.message
+    # 404 from a web server that is not a gateway (a wrong base URL): not transient, says what to check.
+    with pytest.raises(E.NotFoundError) as wrong:
+        run(mode, [_html(404)], "result", "fal-ai/flux-1/dev", "r")
+    assert "HTTP 404 with an HTML page (text/html)" in wrong.value.message
+    assert "transient" not in wrong.value.message and "base URL" in wrong.value.message

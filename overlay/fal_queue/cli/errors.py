@@ -16,6 +16,7 @@ Exit codes are part of the CLI's interface (scripts branch on them):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from .. import errors as E
 
@@ -155,6 +156,11 @@ def _first_bytes(body: object, limit: int = 60) -> str:
     return repr(text[:limit] + ("..." if len(text) > limit else "")) if text else "an empty body"
 
 
+def _content_type(headers: Mapping[str, str]) -> str:
+    kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    return kind.split(";")[0].strip() or "no content type"
+
+
 def not_a_gateway(err: BaseException) -> str | None:
     """What came back, in words, when an answer is not a gateway's JSON; None when it is.
 
@@ -166,12 +172,11 @@ def not_a_gateway(err: BaseException) -> str | None:
         return None
     if isinstance(err, E.APIResponseValidationError):
         return (
-            f"HTTP {err.status_code}, but the answer is not a gateway's (first bytes: "
-            f"{_first_bytes(err.body)}); {check}"
+            f"HTTP {err.status_code} ({_content_type(err.headers)}), but the answer is not a gateway's "
+            f"(first bytes: {_first_bytes(err.body)}); {check}"
         )
     if isinstance(err, E.APIStatusError) and isinstance(err.body, str):
-        kind = {k.lower(): v for k, v in err.headers.items()}.get("content-type", "no content type")
-        kind = kind.split(";")[0].strip() or "no content type"
+        kind = _content_type(err.headers)
         page = "an HTML page" if "<html" in err.body.lower() or "html" in kind else "text"
         if err.status_code in {502, 503, 504}:
             why = (
