@@ -38,6 +38,7 @@ import httpx
 
 from . import _constants as C
 from . import errors as E
+from .errors import ConfigFileError, SettingError
 from .polling import WAIT_MODES
 from .urls import normalize_base_url
 
@@ -101,23 +102,6 @@ class Origin:
         if self.kind == "config":
             return f"config file {self.where}" + (f", line {self.line}" if self.line else "")
         return "default"
-
-
-class SettingError(E.ConfigurationError):
-    """A setting's value is unusable: names the setting and its origin, never the key's value."""
-
-    def __init__(self, message: str, *, setting: str, origin: Origin) -> None:
-        super().__init__(message)
-        self.setting = setting
-        self.origin = origin
-
-
-class ConfigFileError(E.ConfigurationError):
-    """The config file cannot be used as a whole: unreadable, not TOML, or an unknown setting."""
-
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
 
 
 class _Bad(Exception):

@@ -8,7 +8,12 @@ job is never lost: catch :class:`FalQueueError`, read ``err.request_id``, and re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ._settings import Origin
 
 __all__ = [
     "APIConnectionError",
@@ -18,6 +23,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ConfigFileError",
     "ConfigurationError",
     "DownloadError",
     "DownloadTimeoutError",
@@ -31,6 +37,7 @@ __all__ = [
     "RateLimitError",
     "RequestIdMismatchError",
     "ServerError",
+    "SettingError",
     "SubmitUncertainError",
     "UnknownFieldWarning",
     "ValidationError",
@@ -65,6 +72,24 @@ class UnknownFieldWarning(UserWarning):
 
 class ConfigurationError(FalQueueError):
     """The client is missing a base URL or key, or was given an unsafe one."""
+
+
+class SettingError(ConfigurationError):
+    """A setting's value is unusable: names the setting and where the value came from (argument,
+    environment variable, or config file line), never the key's value."""
+
+    def __init__(self, message: str, *, setting: str, origin: Origin) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.origin = origin
+
+
+class ConfigFileError(ConfigurationError):
+    """The config file cannot be used as a whole: unreadable, not TOML, or an unknown setting."""
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class InvalidInputError(FalQueueError, ValueError):
