@@ -29,8 +29,11 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 
+# Bytecode is compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on our CI machines) every
+# process would otherwise compile every module it imports from source, and the suite starts hundreds.
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --all-extras --python $(PYTHON) -q
+	$(UV) sync --frozen --all-extras --python $(PYTHON) -q --compile-bytecode
+	$(BIN)/python -m compileall -q -j 0 overlay generated >/dev/null
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
