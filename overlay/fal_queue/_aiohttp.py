@@ -129,9 +129,19 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         self._limits = limits
         self._max = limits.max_connections
         # aiohttp's own limit equals ours, so it never makes a request wait a second time.
-        self._inner = AiohttpTransport(limits=limits)
+        self._inner = AiohttpTransport(limits=limits, client=self._session)
         self._pool: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
         self._timed_writes: httpx.AsyncHTTPTransport | None = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        """httpx_aiohttp's session, but cookies are httpx's alone (aiohttp's jar would keep
+        and resend what the httpx client was told to forget)."""
+        connector = aiohttp.TCPConnector(
+            limit=self._max or 0,
+            keepalive_timeout=self._limits.keepalive_expiry,
+            ssl=self._inner.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
     def _needs_write_timeout(self, request: httpx.Request) -> bool:
         try:

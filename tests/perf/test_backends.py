@@ -356,3 +356,27 @@ def test_a_download_arrives_whole_and_a_cut_one_is_an_error(backend: str, tmp_pa
         assert not (tmp_path / "cut.bin").exists()
 
     asyncio.run(run())
+
+
+def test_cookies_are_httpx_s_alone(backend: str) -> None:
+    cookies: list[list[bytes]] = []
+
+    async def setter(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await server.read_request(reader)
+            cookies.append([line for line in head.split(b"\r\n") if line.lower().startswith(b"cookie:")])
+            writer.write(reply(b"{}", extra="Set-Cookie: a=1; Path=/\r\n"))
+            await writer.drain()
+
+    server = Server(setter)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            url = server.url.replace("127.0.0.1", "localhost")  # aiohttp's jar ignores IP hosts
+            await http.get(url + "/1")
+            await http.get(url + "/2")
+            http.cookies.clear()
+            await http.get(url + "/3")
+
+    asyncio.run(run())
+    assert [[c.lower() for c in got] for got in cookies] == [[], [b"cookie: a=1"], []]
