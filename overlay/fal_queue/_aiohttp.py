@@ -74,10 +74,23 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request | None = None) 
         return exc
     for source, target in _ERROR_MAP:
         if isinstance(cause, source):
-            mapped = target(f"{type(cause).__name__}: {cause}", request=request)
+            mapped = target(_message(cause), request=request)
             mapped.__cause__ = cause
             return mapped
     return exc  # pragma: no cover - ClientError ends the table
+
+
+def _message(cause: aiohttp.ClientError) -> str:
+    """The words httpx would use: for a failed connect the socket's or TLS's own error.
+
+    aiohttp's connector message names ``ssl:default`` even for a plain refused connection, and
+    callers read these texts (the CLI tells a TLS problem from a refused port by them).
+    """
+    if isinstance(cause, aiohttp.ClientConnectorCertificateError):
+        return str(cause.certificate_error)
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return str(cause.os_error)
+    return f"{type(cause).__name__}: {cause}"
 
 
 class _Slot:

@@ -112,8 +112,27 @@ def test_connect_refused_is_a_connect_error(backend: str) -> None:
 
     async def run() -> None:
         async with await client_for() as http:
-            with pytest.raises(httpx.ConnectError):
+            with pytest.raises(httpx.ConnectError) as caught:
                 await http.get(f"http://127.0.0.1:{port}/")
+        # Callers tell a refused port from a TLS problem by these words (the CLI's setup check).
+        assert not any(word in str(caught.value).lower() for word in ("ssl", "tls", "certificate"))
+
+    asyncio.run(run())
+
+
+def test_tls_to_a_plain_http_port_says_so(backend: str) -> None:
+    async def plain(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    server = Server(plain)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            with pytest.raises(httpx.ConnectError) as caught:
+                await http.get(server.url.replace("http://", "https://") + "/")
+        assert "ssl" in str(caught.value).lower()
 
     asyncio.run(run())
 
