@@ -12,14 +12,19 @@ MODEL = "fal-ai/flux-1/schnell"
 ARGS = {"prompt": "a lighthouse at dusk"}
 KEY = "bench-key"
 
-#: The four clients, in table order. "fal" is the baseline every ratio refers to.
-CLIENTS = ("fal", "fq_stream", "fq_poll", "raw")
+#: The clients, in table order. "fal" is the baseline every ratio refers to. fal_queue's async
+#: client runs on its default transport (aiohttp) and, as ``*_httpx``, on httpx's own.
+CLIENTS = ("fal", "fq_stream", "fq_stream_httpx", "fq_poll", "fq_poll_httpx", "raw")
 LABELS = {
     "fal": "fal-client 1.0.3 (official)",
-    "fq_stream": "fal_queue, stream mode",
-    "fq_poll": "fal_queue, poll mode",
+    "fq_stream": "fal_queue, stream mode (aiohttp)",
+    "fq_stream_httpx": "fal_queue, stream mode (httpx)",
+    "fq_poll": "fal_queue, poll mode (aiohttp)",
+    "fq_poll_httpx": "fal_queue, poll mode (httpx)",
     "raw": "generated client, 0.1 s poll loop",
 }
+#: Clients that differ from another one only in the async transport: (that client, backend).
+TRANSPORT_VARIANTS = {"fq_stream_httpx": ("fq_stream", "httpx"), "fq_poll_httpx": ("fq_poll", "httpx")}
 #: Requests the mock counts per queue operation (admin calls of the harness are left out).
 QUEUE_OPS = ("submit", "status", "stream", "result", "cancel")
 

@@ -26,7 +26,16 @@ from typing import Any
 
 import httpx
 
-from bench.common import ARGS, KEY, MODEL, QUEUE_OPS, RAW_POLL_INTERVAL, peak_rss_mb, rss_mb
+from bench.common import (
+    ARGS,
+    KEY,
+    MODEL,
+    QUEUE_OPS,
+    RAW_POLL_INTERVAL,
+    TRANSPORT_VARIANTS,
+    peak_rss_mb,
+    rss_mb,
+)
 
 SyncSubscribe = Callable[[], str]
 AsyncSubscribe = Callable[[], Awaitable[str]]
@@ -292,6 +301,57 @@ def task_throughput(
     return asyncio.run(run())
 
 
+def task_cpu(
+    kind: str, harness: Harness, phases: list[dict[str, Any]], server_pid: int | None
+) -> dict[str, Any]:
+    """Phases of ``jobs`` jobs at ``concurrency`` through one async client: CPU, wall, requests.
+
+    One client for all phases, warmed up first (imports, TLS connections, lazy set-up) with
+    ``warmup`` concurrent jobs. Per phase: this process's CPU (``time.process_time``), wall time,
+    the share of one core used (CPU / wall: near 1 means the client saturated its core), the
+    requests the mock saw per job and, with ``server_pid``, the mock's CPU per job.
+    """
+
+    async def run() -> dict[str, Any]:
+        subscribe, aclose = async_client(kind, harness.base_url)
+        out: dict[str, Any] = {"transport": transport_of(kind)}
+        try:
+            warm = max(int(phases[0].get("warmup", 10)), 1)
+            await _bounded(subscribe, warm, warm)
+            for phase in phases:
+                jobs, concurrency = int(phase["jobs"]), int(phase["concurrency"])
+                before = harness.stats()
+                server0 = process_cpu(server_pid)
+                cpu0, wall0 = time.process_time(), time.perf_counter()
+                await asyncio.wait_for(_bounded(subscribe, jobs, concurrency), timeout=900)
+                cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+                server = process_cpu(server_pid) - server0
+                counts = request_delta(before, harness.stats())
+                out[phase["key"]] = {
+                    "jobs": jobs,
+                    "concurrency": concurrency,
+                    "cpu_s": cpu,
+                    "wall_s": wall,
+                    "core_share": cpu / wall if wall > 0 else None,
+                    "cpu_per_job_ms": cpu / jobs * 1000.0,
+                    "requests": counts,
+                    "requests_per_job": sum(counts.values()) / jobs,
+                    "server_cpu_per_job_ms": server / jobs * 1000.0 if server_pid else None,
+                }
+        finally:
+            await aclose()
+        return out
+
+    return asyncio.run(run())
+
+
+def transport_of(kind: str) -> str:
+    """The async transport a client kind sends through (what FAL_QUEUE_HTTP_BACKEND selected)."""
+    if not kind.startswith("fq_"):
+        return "httpx"
+    return (os.environ.get("FAL_QUEUE_HTTP_BACKEND") or "aiohttp").strip().lower()
+
+
 def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: float) -> dict[str, Any]:
     """Start ``jobs`` subscribes on a mock that never starts them; RSS once all are queued.
 
@@ -302,8 +362,13 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
     saturate its event loop here (httpcore's pool does work proportional to the number of
     queued requests on every change), and because cancelling thousands of pending requests can
     take minutes while the mock is thrown away anyway. So this task must be the last one.
+
+    The clock starts before the client is imported and made: on a loaded machine that part can
+    take most of the limit (the smoke run once queued 0 of 40 jobs in 10 s with fal-client and
+    fal_queue alike), so ``seconds_to_client`` and ``seconds_to_first_queued`` say where the time went.
     """
     tasks: list[asyncio.Future[str]] = []
+    marks: dict[str, float] = {}
     rss_idle = rss_mb()
     started = threading.Event()
     t0 = time.perf_counter()
@@ -317,6 +382,8 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
         while time.perf_counter() < deadline:
             time.sleep(0.25)
             created = harness.stats()["jobs_created"] - base
+            if created and "first" not in marks:
+                marks["first"] = time.perf_counter() - t0
             if created >= jobs or any(t.done() for t in list(tasks)):
                 break
         all_queued = time.perf_counter() - t0
@@ -332,6 +399,8 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
             "finished_early": len(done),
             "errors": errors,
             "seconds_to_queue_all": all_queued,
+            "seconds_to_client": marks.get("client"),
+            "seconds_to_first_queued": marks.get("first"),
             "all_queued": created >= jobs,
             "rss_before_client_mb": rss_idle,
             "rss_mb": rss_mb(),
@@ -344,6 +413,7 @@ def task_inflight(kind: str, harness: Harness, jobs: int, hold: float, limit: fl
 
     async def run() -> None:
         subscribe, _aclose = async_client(kind, harness.base_url)
+        marks["client"] = time.perf_counter() - t0
         tasks.extend(asyncio.ensure_future(subscribe()) for _ in range(jobs))
         started.set()
         await asyncio.sleep(limit + hold + 600)
@@ -470,6 +540,9 @@ def self_time_by_package(profiler: Any) -> str:
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[1])
     kind = spec.get("client", "")
+    if kind in TRANSPORT_VARIANTS:
+        kind, backend = TRANSPORT_VARIANTS[kind]
+        os.environ["FAL_QUEUE_HTTP_BACKEND"] = backend
     results: dict[str, Any] = {}
     harness = Harness(spec["base_url"]) if spec.get("base_url") else None
     profiler = None
@@ -495,6 +568,9 @@ def main(argv: list[str]) -> int:
                 out = task_throughput(
                     kind, harness, task["jobs"], task["concurrency"], task.get("server_pid")
                 )
+            elif name == "cpu":
+                assert harness is not None
+                out = task_cpu(kind, harness, task["phases"], task.get("server_pid"))
             elif name == "inflight":
                 assert harness is not None
                 if task is not spec["tasks"][-1]:

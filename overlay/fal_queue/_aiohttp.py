@@ -1,9 +1,9 @@
-"""AsyncClient's aiohttp network transport (FAL_QUEUE_HTTP_BACKEND=aiohttp): httpx's API, aiohttp's pool.
+"""The AsyncClient's default network transport: httpx's API over aiohttp's connection pool.
 
 httpx's own async stack (anyio, httpcore, h11) costs several times aiohttp's CPU per request
-(issue 13: 8.2 ms vs 0.4 ms per GET at 100 concurrent), so the async client can send through
-``httpx_aiohttp.AiohttpTransport``. Two of that library's choices would break our rules, and are
-replaced here:
+(issue 13: 8.2 ms vs 0.4 ms per GET at 100 concurrent), so the async client sends through
+``httpx_aiohttp.AiohttpTransport`` unless a ``transport=`` is given. Three of that library's
+choices would break our rules, and are replaced here:
 
 - Its exception map turns every ``aiohttp.ClientConnectionError`` into ``httpx.ConnectTimeout``,
   including ``ServerDisconnectedError`` after a request was sent. Our retry rule resends a submit
@@ -15,11 +15,15 @@ replaced here:
   connect, so a pool wait could not be told from a connect timeout. Here the pool wait is a
   semaphore of ``max_connections`` bounded by the request's ``pool`` timeout (``PoolTimeout``),
   and aiohttp only times the connect (``sock_connect``, which includes the TLS handshake) and reads.
+- aiohttp has no write timeout. A request whose whole body fits in a socket's send buffer
+  (up to :data:`UNTIMED_WRITE_MAX` bytes, every JSON submit of ordinary size) cannot stall on
+  the write, so there is nothing to time; a larger or streamed body goes through httpx's own
+  transport (a second, lazily made pool of the same limits), whose write timeout is real.
 
-Not mapped: aiohttp has no write timeout. Request bodies here are small JSON documents written to
-the socket buffer; a write that stalls is still ended by the wall-clock limit (``asyncio.timeout``).
-httpx's own transport stays the default until the open question in ``_base.new_async_transport``
-is answered.
+Timeouts otherwise map one to one: ``connect`` is aiohttp's ``sock_connect`` (the TCP connect
+and the TLS handshake together, where httpx gives each the full value), ``read`` is
+``sock_read`` (the longest wait for the next bytes, as in httpx), ``pool`` is the semaphore.
+aiohttp rounds timeouts of 5 s and more up to the next whole second.
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-__all__ = ["AiohttpBackend", "map_aiohttp_error"]
+__all__ = ["UNTIMED_WRITE_MAX", "AiohttpBackend", "map_aiohttp_error"]
+
+#: Bodies up to this size go through aiohttp: smaller than a fresh TCP socket's send buffer
+#: (Linux starts at 16 KiB), so the write returns at once and no write timeout is needed.
+UNTIMED_WRITE_MAX = 16 * 1024
 
 #: Most specific first: the first class that matches decides.
 _ERROR_MAP: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
@@ -66,10 +74,23 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request | None = None) 
         return exc
     for source, target in _ERROR_MAP:
         if isinstance(cause, source):
-            mapped = target(f"{type(cause).__name__}: {cause}", request=request)
+            mapped = target(_message(cause), request=request)
             mapped.__cause__ = cause
             return mapped
     return exc  # pragma: no cover - ClientError ends the table
+
+
+def _message(cause: aiohttp.ClientError) -> str:
+    """The words httpx would use: for a failed connect the socket's or TLS's own error.
+
+    aiohttp's connector message names ``ssl:default`` even for a plain refused connection, and
+    callers read these texts (the CLI tells a TLS problem from a refused port by them).
+    """
+    if isinstance(cause, aiohttp.ClientConnectorCertificateError):
+        return str(cause.certificate_error)
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        return str(cause.os_error)
+    return f"{type(cause).__name__}: {cause}"
 
 
 class _Slot:
@@ -118,10 +139,28 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
     """``httpx_aiohttp.AiohttpTransport`` with faithful errors and a pool wait of its own."""
 
     def __init__(self, limits: httpx.Limits) -> None:
+        self._limits = limits
         self._max = limits.max_connections
         # aiohttp's own limit equals ours, so it never makes a request wait a second time.
-        self._inner = AiohttpTransport(limits=limits)
+        self._inner = AiohttpTransport(limits=limits, client=self._session)
         self._pool: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._timed_writes: httpx.AsyncHTTPTransport | None = None
+
+    def _session(self) -> aiohttp.ClientSession:
+        """httpx_aiohttp's session, but cookies are httpx's alone (aiohttp's jar would keep
+        and resend what the httpx client was told to forget)."""
+        connector = aiohttp.TCPConnector(
+            limit=self._max or 0,
+            keepalive_timeout=self._limits.keepalive_expiry,
+            ssl=self._inner.ssl_context,
+        )
+        return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+
+    def _needs_write_timeout(self, request: httpx.Request) -> bool:
+        try:
+            return len(request.content) > UNTIMED_WRITE_MAX
+        except httpx.RequestNotRead:
+            return True  # a streamed body: its size is unknown until it is sent
 
     def _semaphore(self) -> asyncio.Semaphore | None:
         if self._max is None:
@@ -146,6 +185,10 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         return _Slot(semaphore)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._needs_write_timeout(request):
+            if self._timed_writes is None:
+                self._timed_writes = httpx.AsyncHTTPTransport(limits=self._limits)
+            return await self._timed_writes.handle_async_request(request)
         timeout: dict[str, Any] = dict(request.extensions.get("timeout", {}))
         slot = await self._acquire(request, timeout.get("pool"))
         # The wait is over: aiohttp times only the connect and the reads.
@@ -165,4 +208,8 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         return response
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        try:
+            await self._inner.aclose()
+        finally:
+            if self._timed_writes is not None:
+                await self._timed_writes.aclose()

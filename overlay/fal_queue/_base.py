@@ -81,13 +81,11 @@ sync_sleep = time.sleep
 def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
 
-    httpx's own by default; ``FAL_QUEUE_HTTP_BACKEND=aiohttp`` selects aiohttp's pool
-    (``_aiohttp``: less than half of httpcore's CPU per request). Not yet the default: the bench
-    smoke run's in-flight step (40 stream-mode subscribes over TLS right after the other
-    workloads) queued none within 10 s on it, and that is not understood yet. aiohttp is
-    imported only here.
+    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request, issue 13) unless
+    ``FAL_QUEUE_HTTP_BACKEND=httpx`` asks for httpx's own. Only used when the caller passes no
+    ``transport=``; aiohttp is imported only here.
     """
-    backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "httpx").strip().lower()
+    backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "aiohttp").strip().lower()
     if backend == "httpx":
         return httpx.AsyncHTTPTransport(limits=limits)
     if backend != "aiohttp":

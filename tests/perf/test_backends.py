@@ -1,18 +1,19 @@
 """The same bodies on both async network transports (aiohttp, the default, and httpx's own):
-timeouts, the retry transport's decisions, streaming and error types, against a raw TCP server
-whose every misbehaviour is scripted."""
+every timeout (connect, read, write, pool), the retry transport's decisions, streaming, downloads
+and error types, against a raw TCP server whose every misbehaviour is scripted."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import httpx
 import pytest
-from fal_queue import AsyncClient
+from fal_queue import AsyncClient, File
 from fal_queue import errors as E
-from fal_queue._aiohttp import AiohttpBackend, map_aiohttp_error
+from fal_queue._aiohttp import UNTIMED_WRITE_MAX, AiohttpBackend, map_aiohttp_error
 from fal_queue._base import new_async_transport
 
 BACKENDS = ["aiohttp", "httpx"]
@@ -80,6 +81,24 @@ def test_the_backend_switch_picks_the_transport(backend: str) -> None:
     assert type(transport) is expected
 
 
+def test_aiohttp_is_the_default_and_a_given_transport_is_used_as_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FAL_QUEUE_HTTP_BACKEND", raising=False)
+    assert type(new_async_transport(httpx.Limits())) is AiohttpBackend
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return httpx.Response(202, json={"status": "IN_PROGRESS", "request_id": "r1", "logs": []})
+
+    async def run() -> None:
+        async with AsyncClient("https://gw.test", "k", transport=httpx.MockTransport(handler)) as client:
+            status = await client.status("fal-ai/flux-1/schnell", "r1")
+        assert type(status).__name__ == "InProgress"
+
+    asyncio.run(run())
+    assert seen == ["/fal-ai/flux-1/requests/r1/status"]
+
+
 def test_an_unknown_backend_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FAL_QUEUE_HTTP_BACKEND", "curl")
     with pytest.raises(E.ConfigurationError, match="FAL_QUEUE_HTTP_BACKEND"):
@@ -93,8 +112,27 @@ def test_connect_refused_is_a_connect_error(backend: str) -> None:
 
     async def run() -> None:
         async with await client_for() as http:
-            with pytest.raises(httpx.ConnectError):
+            with pytest.raises(httpx.ConnectError) as caught:
                 await http.get(f"http://127.0.0.1:{port}/")
+        # Callers tell a refused port from a TLS problem by these words (the CLI's setup check).
+        assert not any(word in str(caught.value).lower() for word in ("ssl", "tls", "certificate"))
+
+    asyncio.run(run())
+
+
+def test_tls_to_a_plain_http_port_says_so(backend: str) -> None:
+    async def plain(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1)
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+
+    server = Server(plain)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            with pytest.raises(httpx.ConnectError) as caught:
+                await http.get(server.url.replace("http://", "https://") + "/")
+        assert "ssl" in str(caught.value).lower()
 
     asyncio.run(run())
 
@@ -250,3 +288,114 @@ def test_every_aiohttp_error_maps_to_a_faithful_httpx_error() -> None:
     assert isinstance(map_aiohttp_error(wrapped), httpx.RemoteProtocolError)
     cancelled = asyncio.CancelledError()
     assert map_aiohttp_error(cancelled) is cancelled
+
+
+def test_a_tls_handshake_that_never_ends_is_a_connect_timeout(backend: str) -> None:
+    async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # takes the ClientHello, never answers it
+
+    server = Server(mute)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            url = server.url.replace("http://", "https://") + "/"
+            with pytest.raises(httpx.ConnectTimeout):
+                await http.get(url, timeout=httpx.Timeout(30.0, connect=0.3))
+        assert server.requests == []
+
+    asyncio.run(run())
+
+
+def test_a_body_the_server_never_reads_is_a_write_timeout(backend: str) -> None:
+    async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        await asyncio.sleep(60)  # never reads the body; ended when the client closes
+
+    server = Server(deaf)
+    body = b"x" * (64 * 2**20)  # more than loopback's send and receive buffers together
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            with pytest.raises(httpx.WriteTimeout):
+                await http.post(server.url + "/upload", content=body, timeout=httpx.Timeout(30.0, write=0.3))
+
+    asyncio.run(run())
+
+
+def test_small_bodies_take_aiohttp_and_larger_ones_the_timed_writer() -> None:
+    seen: list[int] = []
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            seen.append(len((await server.read_request(reader)).split(b"\r\n\r\n", 1)[1]))
+            writer.write(reply(b"{}"))
+            await writer.drain()
+
+    server = Server(echo)
+    transport = AiohttpBackend(httpx.Limits(max_connections=4))
+
+    async def run() -> None:
+        async with server, httpx.AsyncClient(transport=transport) as http:
+            assert (await http.post(server.url + "/a", content=b"x" * UNTIMED_WRITE_MAX)).status_code == 200
+            assert transport._timed_writes is None
+            assert (
+                await http.post(server.url + "/b", content=b"x" * (UNTIMED_WRITE_MAX + 1))
+            ).status_code == 200
+            assert transport._timed_writes is not None
+
+    asyncio.run(run())
+    assert seen == [UNTIMED_WRITE_MAX, UNTIMED_WRITE_MAX + 1]
+
+
+def test_a_download_arrives_whole_and_a_cut_one_is_an_error(backend: str, tmp_path: Path) -> None:
+    payload = bytes(range(256)) * 4096  # 1 MiB
+
+    async def files(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await server.read_request(reader)
+            data = payload if b"/whole" in head else payload[: len(payload) // 2]
+            writer.write(
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {len(payload)}\r\n\r\n".encode()
+                + data
+            )
+            await writer.drain()
+            if b"/whole" not in head:
+                return  # hangs up halfway through the body
+
+    server = Server(files)
+
+    async def run() -> None:
+        async with server, AsyncClient("https://gw.test", "k", max_retries=0) as client:
+            whole = File(url=server.url + "/whole.bin", file_name="whole.bin")
+            (path,) = await client.download(whole, tmp_path)
+            assert path.read_bytes() == payload
+            with pytest.raises(E.DownloadError):
+                await client.download(File(url=server.url + "/cut.bin", file_name="cut.bin"), tmp_path)
+        assert not (tmp_path / "cut.bin").exists()
+
+    asyncio.run(run())
+
+
+def test_cookies_are_httpx_s_alone(backend: str) -> None:
+    cookies: list[list[bytes]] = []
+
+    async def setter(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            head = await server.read_request(reader)
+            cookies.append([line for line in head.split(b"\r\n") if line.lower().startswith(b"cookie:")])
+            writer.write(reply(b"{}", extra="Set-Cookie: a=1; Path=/\r\n"))
+            await writer.drain()
+
+    server = Server(setter)
+
+    async def run() -> None:
+        async with server, await client_for() as http:
+            url = server.url.replace("127.0.0.1", "localhost")  # aiohttp's jar ignores IP hosts
+            await http.get(url + "/1")
+            await http.get(url + "/2")
+            http.cookies.clear()
+            await http.get(url + "/3")
+
+    asyncio.run(run())
+    assert [[c.lower() for c in got] for got in cookies] == [[], [b"cookie: a=1"], []]
