@@ -16,6 +16,15 @@ from typing import Any
 from fal_queue.mock import MockConfig, MockGateway
 
 FAL_QUEUE = Path(sys.executable).with_name("fal-queue")
+#: ``fal-queue`` with Ctrl-C armed. A process started from a shell without job control (a CI
+#: script's background step) inherits SIGINT ignored, and Python keeps an ignored SIGINT ignored,
+#: so a test that presses Ctrl-C arms it itself, then runs the same entry point as the script.
+INTERRUPTIBLE_FAL_QUEUE = [
+    sys.executable,
+    "-c",
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'fal-queue'; from fal_queue.cli import main; sys.exit(main())",
+]
 #: Control characters that must never reach a pipe (newline is the only one allowed).
 CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clikit import FAL_QUEUE, CliResult, assert_clean, base_env, run_subprocess, serving
+from clikit import (
+    INTERRUPTIBLE_FAL_QUEUE,
+    CliResult,
+    assert_clean,
+    base_env,
+    run_subprocess,
+    serving,
+)
 from fal_queue.mock import Faults, MockGateway
 
 Invoke = Callable[..., CliResult]
@@ -303,7 +310,7 @@ def test_ctrl_c_prints_how_to_resume_and_the_job_can_be_fetched(
     gw = make_gateway(queue_delay=0.0, run_time=8.0)
     env = base_env(tmp_path, gw)
     proc = subprocess.Popen(
-        [str(FAL_QUEUE), "run", SCHNELL, "--prompt", "slow", "--out", str(tmp_path / "a")],
+        [*INTERRUPTIBLE_FAL_QUEUE, "run", SCHNELL, "--prompt", "slow", "--out", str(tmp_path / "a")],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
