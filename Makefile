@@ -145,8 +145,8 @@ spec-compat: setup ## Fail on breaking or unversioned changes against spec/publi
 .PHONY: bench-smoke
 BENCH_ARGS ?=
 
-bench: setup ## Full benchmark (~12 min; BENCH_ARGS=--quick ~9 min); writes bench/results.md
+bench: setup ## Full benchmark (~14 min on a quiet machine; BENCH_ARGS=--quick ~8 min); writes bench/results.md
 	FQ_BENCH_VIA_MAKE=1 $(BIN)/python bench/run.py --output bench/results.md --json build/bench/results.json $(BENCH_ARGS)
 
-bench-smoke: setup ## The benchmark with a few jobs per workload (< 20 s); what make test runs
+bench-smoke: setup ## The benchmark with a few jobs per workload (about a minute); what make test runs
 	$(BIN)/python bench/run.py --smoke
