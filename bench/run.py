@@ -32,7 +32,6 @@ import math
 import os
 import platform
 import queue
-import re
 import shlex
 import signal
 import subprocess
@@ -51,6 +50,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import CLIENTS, KEY, LABELS, TRANSPORT_VARIANTS, median, percentile  # noqa: E402
+from bench.importtime import top_level_import_ms  # noqa: E402
 
 PYTHON = sys.executable
 #: Download clients; fal-client has no download helper, so plain httpx (sync and async) is the baseline.
@@ -512,16 +512,6 @@ class Bench:
         finally:
             self.procs.stop(server)
         return results
-
-
-def top_level_import_ms(stderr: str) -> float:
-    """Sum of the cumulative times of the top-level imports in ``-X importtime`` output (ms)."""
-    total = 0
-    for line in stderr.splitlines():
-        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
-        if m:
-            total += int(m.group(1))
-    return total / 1000.0
 
 
 # ------------------------------------------------------------------------------- figures
