@@ -11,9 +11,11 @@ from pathlib import Path
 import click
 
 from .. import errors as E
+from ..client import Client
 from ..types import Completed
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError
+from .output import Output
 from .progress import JobDisplay, log_text, status_text
 from .run import (
     after_submit_error,
@@ -173,22 +175,9 @@ def result_command(model: str, request_id: str, out_dir: Path | None, overwrite:
                 request_id=request_id,
                 hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
             )
-        display = JobDisplay(out, model)
-        display.resumed(request_id)
-        try:
-            with display:
-                result, paths = follow_and_save(
-                    client,
-                    client.get_handle(model, request_id),
-                    display,
-                    logs=False,
-                    timeout=None,
-                    out_dir=out_dir,
-                    overwrite=overwrite,
-                )
-        except (E.FalQueueError, OSError) as err:
-            raise after_submit_error(err, model, request_id, out_dir) from None
-    print_outcome(out, model, result, paths, display.elapsed)
+        _follow_and_print(
+            client, out, model, request_id, out_dir, logs=False, timeout=None, overwrite=overwrite
+        )
 
 
 @click.command(
@@ -216,29 +205,9 @@ def download_command(
     out = state.output()
     check_out_dir(out_dir)
     with state.settings().client() as client:
-        display = JobDisplay(out, model, show_logs=logs)
-        display.resumed(request_id)
-        try:
-            with display:
-                result, paths = follow_and_save(
-                    client,
-                    client.get_handle(model, request_id),
-                    display,
-                    logs=logs,
-                    timeout=timeout,
-                    out_dir=out_dir,
-                    overwrite=overwrite,
-                )
-        except KeyboardInterrupt:
-            raise CliError(
-                "interrupted; the job keeps running",
-                EXIT_INTERRUPTED,
-                request_id=request_id,
-                hint=resume_hint(model, request_id, out_dir),
-            ) from None
-        except (E.FalQueueError, OSError) as err:
-            raise after_submit_error(err, model, request_id, out_dir) from None
-    print_outcome(out, model, result, paths, display.elapsed)
+        _follow_and_print(
+            client, out, model, request_id, out_dir, logs=logs, timeout=timeout, overwrite=overwrite
+        )
 
 
 @click.command(
@@ -266,3 +235,44 @@ def cancel_command(model: str, request_id: str) -> None:
         out.out_json({"model": model, "request_id": request_id, "status": outcome})
     else:
         out.out(outcome)
+
+
+def _follow_and_print(
+    client: Client,
+    out: Output,
+    model: str,
+    request_id: str,
+    out_dir: Path | None,
+    *,
+    logs: bool,
+    timeout: float | None,
+    overwrite: bool,
+) -> None:
+    """Follow a job already submitted, save its files and print the outcome.
+
+    Shared by ``result`` (job known finished) and ``download`` (waits): every failure names the
+    request id and how to resume, because the job was paid for.
+    """
+    display = JobDisplay(out, model, show_logs=logs)
+    display.resumed(request_id)
+    try:
+        with display:
+            result, paths = follow_and_save(
+                client,
+                client.get_handle(model, request_id),
+                display,
+                logs=logs,
+                timeout=timeout,
+                out_dir=out_dir,
+                overwrite=overwrite,
+            )
+    except KeyboardInterrupt:
+        raise CliError(
+            "interrupted; the job keeps running",
+            EXIT_INTERRUPTED,
+            request_id=request_id,
+            hint=resume_hint(model, request_id, out_dir),
+        ) from None
+    except (E.FalQueueError, OSError) as err:
+        raise after_submit_error(err, model, request_id, out_dir) from None
+    print_outcome(out, model, result, paths, display.elapsed)
