@@ -405,25 +405,6 @@ def _detail_text(detail: Any) -> str:
     return "" if detail is None else str(detail)
 
 
-def field_errors(detail: Any) -> list[E.FieldError]:
-    if not isinstance(detail, list):
-        return []
-    found = []
-    for item in detail:
-        if isinstance(item, Mapping) and isinstance(item.get("loc"), list):
-            loc = [p if isinstance(p, str | int) else str(p) for p in item["loc"]]
-            found.append(
-                E.FieldError(
-                    loc,
-                    str(item.get("msg", "")),
-                    str(item.get("type", "")),
-                    item.get("ctx"),
-                    item.get("input"),
-                )
-            )
-    return found
-
-
 def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
     """An answer's headers fit to keep on an error: the key redacted (some servers echo it), no cookies."""
     return {
@@ -479,7 +460,7 @@ def error_from_answer(
     if status_code == 404:
         return E.NotFoundError(message, **kwargs)
     if status_code == 422:
-        return E.ValidationError(message, errors=field_errors(detail), **kwargs)
+        return E.ValidationError(message, errors=E.FieldError.list_from(detail), **kwargs)
     if status_code == 429:
         hint = lowered.get("retry-after", "")
         retry_after = float(hint) if hint.replace(".", "", 1).isdigit() else None

@@ -226,6 +226,26 @@ class FieldError:
         self.ctx = ctx
         self.input = input
 
+    @classmethod
+    def list_from(cls, detail: Any) -> list[FieldError]:
+        """The items of a 422 ``detail`` list (an API error's or a failed job's), else empty.
+
+        A location part that is neither text nor index is kept as text, so no position is lost.
+        """
+        if not isinstance(detail, list):
+            return []
+        return [
+            cls(
+                [p if isinstance(p, str | int) else str(p) for p in item["loc"]],
+                str(item.get("msg", "")),
+                str(item.get("type", "")),
+                item.get("ctx"),
+                item.get("input"),
+            )
+            for item in detail
+            if isinstance(item, Mapping) and isinstance(item.get("loc"), list)
+        ]
+
     @property
     def field(self) -> str:
         """Dotted path of the field without the leading ``body``."""

@@ -205,23 +205,7 @@ class WebhookFailure(WebhookDelivery):
     @property
     def errors(self) -> list[FieldError]:
         """Field problems when the payload is a validation ``detail`` list, else empty."""
-        detail = (self.payload or {}).get("detail")
-        if not isinstance(detail, list):
-            return []
-        found: list[FieldError] = []
-        for item in detail:
-            if isinstance(item, Mapping) and isinstance(item.get("loc"), list):
-                loc = [p for p in item["loc"] if isinstance(p, str | int)]
-                found.append(
-                    FieldError(
-                        loc,
-                        str(item.get("msg", "")),
-                        str(item.get("type", "")),
-                        item.get("ctx"),
-                        item.get("input"),
-                    )
-                )
-        return found
+        return FieldError.list_from((self.payload or {}).get("detail"))
 
     def exception(self, model_id: str | None = None) -> JobFailedError:
         """The failure as the error ``client.subscribe`` raises for it (to re-raise in your handler)."""

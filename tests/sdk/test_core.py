@@ -247,3 +247,30 @@ def test_rate_limit_carries_retry_after() -> None:
 def test_error_text_never_contains_the_key() -> None:
     err = _answer(401, {"detail": "key k-123 is not valid"})
     assert "k-123" not in str(err) and "k-123" not in repr(err.message)
+
+
+def test_field_errors_are_read_one_way_for_api_errors_and_webhook_failures() -> None:
+    """A 422 ``detail`` list gives the same FieldErrors on an API error and on a failed job's webhook."""
+    from fal_queue import errors as E
+    from fal_queue.webhooks import WebhookFailure
+
+    detail = [
+        {"loc": ["body", "image_urls", 1], "msg": "bad url", "type": "value_error", "input": "x"},
+        {"loc": ["body", {"odd": 1}], "msg": "odd part", "type": "t"},  # kept as text, not dropped
+        {"msg": "no loc"},
+        "not a mapping",
+    ]
+    found = E.FieldError.list_from(detail)
+    assert [e.field for e in found] == ["image_urls.1", "{'odd': 1}"]
+    assert found[0].loc == ("body", "image_urls", 1) and found[0].input == "x"
+    assert E.FieldError.list_from({"detail": detail}) == [] and E.FieldError.list_from(None) == []
+    failure = WebhookFailure(
+        request_id="r",
+        gateway_request_id=None,
+        user_id="u",
+        timestamp=0,
+        payload_error=None,
+        raw={},
+        payload={"detail": detail},
+    )
+    assert failure.errors == found
