@@ -590,70 +590,71 @@ class GatewayApp:
             return bool(done)
 
         try:
-            if mode == "stream_silent":
-                await idle(None)
-                return
-            if mode == "stream_pings_only":
-                while not await idle(interval):
-                    await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
-                return
-            if mode == "foreign_completed":
-                await event(engine.foreign_completed_body(job, with_logs))
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-                return
-            if mode == "stream_repeat":
-                pending: dict[str, Any] | None = None
-                while True:
-                    if not job.done or pending is None:
-                        body = engine.status_body(job, with_logs)
-                        if job.done:  # never admit completion: show it as still running
-                            body = {**body, "status": "IN_PROGRESS"}
-                            body.pop("metrics", None)
-                            body.pop("error", None)
-                            body.pop("error_type", None)
-                        pending = body
-                    await event(pending)
-                    if await idle(interval):
-                        return
-            sent_logs = 0
-            last: dict[str, Any] | None = None
-            while True:
-                changed = job.changed
-                body = engine.status_body(job, False)
-                fresh = job.logs[sent_logs:] if with_logs else []
-                if body != last or fresh:
-                    last = dict(body)
-                    if with_logs:
-                        body["logs"] = list(fresh)
-                        sent_logs += len(fresh)
-                    chunk = b"data: " + _dumps(body) + b"\n\n"
-                    if drop:
-                        await send(
-                            {
-                                "type": "http.response.body",
-                                "body": chunk[: len(chunk) // 2],
-                                "more_body": True,
-                            }
-                        )
-                        return
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    if job.done:
-                        break
-                waiter = asyncio.ensure_future(changed.wait())
-                done, _ = await asyncio.wait(
-                    {waiter, watch, closing},
-                    timeout=interval,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if not waiter.done():
-                    waiter.cancel()
-                if watch in done:
+            with engine.waiting.following(job):  # woken when the queue ahead moves
+                if mode == "stream_silent":
+                    await idle(None)
                     return
-                if closing in done:
-                    break
-                if not done:
-                    await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+                if mode == "stream_pings_only":
+                    while not await idle(interval):
+                        await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
+                    return
+                if mode == "foreign_completed":
+                    await event(engine.foreign_completed_body(job, with_logs))
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    return
+                if mode == "stream_repeat":
+                    pending: dict[str, Any] | None = None
+                    while True:
+                        if not job.done or pending is None:
+                            body = engine.status_body(job, with_logs)
+                            if job.done:  # never admit completion: show it as still running
+                                body = {**body, "status": "IN_PROGRESS"}
+                                body.pop("metrics", None)
+                                body.pop("error", None)
+                                body.pop("error_type", None)
+                            pending = body
+                        await event(pending)
+                        if await idle(interval):
+                            return
+                sent_logs = 0
+                last: dict[str, Any] | None = None
+                while True:
+                    changed = job.changed
+                    body = engine.status_body(job, False)
+                    fresh = job.logs[sent_logs:] if with_logs else []
+                    if body != last or fresh:
+                        last = dict(body)
+                        if with_logs:
+                            body["logs"] = list(fresh)
+                            sent_logs += len(fresh)
+                        chunk = b"data: " + _dumps(body) + b"\n\n"
+                        if drop:
+                            await send(
+                                {
+                                    "type": "http.response.body",
+                                    "body": chunk[: len(chunk) // 2],
+                                    "more_body": True,
+                                }
+                            )
+                            return
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        if job.done:
+                            break
+                    waiter = asyncio.ensure_future(changed.wait())
+                    done, _ = await asyncio.wait(
+                        {waiter, watch, closing},
+                        timeout=interval,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    if not waiter.done():
+                        waiter.cancel()
+                    if watch in done:
+                        return
+                    if closing in done:
+                        break
+                    if not done:
+                        await send({"type": "http.response.body", "body": b": ping\n\n", "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watch.cancel()
             closing.cancel()

@@ -27,6 +27,7 @@ from fal_queue.mock.media import (
     requested_size,
     sample_video,
 )
+from fal_queue.mock.waiting import WaitingLine
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
 __all__ = ["Engine", "Job", "app_length", "app_of"]
@@ -139,7 +140,7 @@ class Engine:
         self._media_base = media_base
         self._url_base = url_base
         self.jobs: dict[str, Job] = {}
-        self._waiting: list[Job] = []
+        self.waiting: WaitingLine[Job] = WaitingLine()
         self._running = 0
         self._seq = 0
         self._failure_count = 0
@@ -200,10 +201,7 @@ class Engine:
         return job
 
     def queue_position(self, job: Job) -> int:
-        try:
-            return self._waiting.index(job)
-        except ValueError:
-            return 0
+        return self.waiting.position(job)
 
     def urls_for(self, app: str, request_id: str, *, foreign: bool = False) -> dict[str, str]:
         """The ``*_url`` fields of a job: the queue layout, or another host's (``foreign_urls``)."""
@@ -266,7 +264,7 @@ class Engine:
             "jobs_failed": c["jobs_failed"],
             "jobs_cancelled": c["jobs_cancelled"],
             "jobs_timed_out": c["jobs_timed_out"],
-            "jobs_in_queue": len(self._waiting),
+            "jobs_in_queue": len(self.waiting),
             "jobs_running": self._running,
             "jobs_stored": len(self.jobs),
             "media_stored": len(self.media),
@@ -320,39 +318,25 @@ class Engine:
         )
         job.slot = asyncio.get_running_loop().create_future()
         self.jobs[rid] = job
-        if low_priority:
-            self._waiting.append(job)
-        else:
-            index = next((i for i, j in enumerate(self._waiting) if j.low_priority), len(self._waiting))
-            self._waiting.insert(index, job)
-            if index < len(self._waiting) - 1:
-                self._touch_waiting(index + 1)
+        self.waiting.add(job)
         self.counters["jobs_created"] += 1
         job.task = asyncio.create_task(self._lifecycle(job))
         return job
 
-    def _touch_waiting(self, start: int = 0) -> None:
-        for j in self._waiting[start:]:
-            j.touch()
-
     def _pump(self) -> None:
-        moved = False
-        while self._running < self.config.workers and self._waiting and self._waiting[0].ready:
-            job = self._waiting.pop(0)
+        while self._running < self.config.workers:
+            job = self.waiting.first()
+            if job is None or not job.ready:
+                return
+            self.waiting.discard(job)
             job.holding_slot = True
             self._running += 1
             assert job.slot is not None
             if not job.slot.done():
                 job.slot.set_result(None)
-            moved = True
-        if moved:
-            self._touch_waiting()
 
     def _leave_queue(self, job: Job) -> None:
-        if job in self._waiting:
-            index = self._waiting.index(job)
-            self._waiting.remove(job)
-            self._touch_waiting(index)
+        self.waiting.discard(job)
 
     async def _lifecycle(self, job: Job) -> None:
         try:
