@@ -23,6 +23,7 @@ from types import TracebackType
 import httpx
 
 from . import _constants as C
+from . import _wallclock
 from ._transport import STREAM_EXTENSION
 
 __all__ = ["AsyncRequestGate", "_AsyncOnly"]
@@ -51,17 +52,24 @@ class _Slots:
     def waiting(self) -> int:
         return sum(1 for queue in self._queues for f in queue if not f.done())
 
-    async def acquire(self, background: bool) -> None:
+    async def acquire(self, background: bool, at: float | None = None) -> None:
+        """Take a slot, waiting until ``at`` (monotonic seconds) at the most."""
         if self._free > 0:  # free slots mean nobody waits: release hands slots to waiters first
             self._free -= 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queues[1 if background else 0].append(waiter)
         try:
-            await waiter
-        except asyncio.CancelledError:
+            if at is None:
+                await waiter
+            else:
+                async with _wallclock.async_limit(at):
+                    await waiter
+        except BaseException:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # the slot was ours already: pass it on
+            else:
+                waiter.cancel()  # skipped when its turn comes
             raise
 
     def release(self) -> None:
@@ -77,17 +85,18 @@ class _Slots:
 class _Admission:
     """``async with``: hold a gate slot for a whole call (re-entrant within one task)."""
 
-    __slots__ = ("_background", "_gate", "_token")
+    __slots__ = ("_at", "_background", "_gate", "_token")
 
-    def __init__(self, gate: AsyncRequestGate, operation: str) -> None:
+    def __init__(self, gate: AsyncRequestGate, operation: str, at: float | None = None) -> None:
         self._gate = gate
         self._background = operation in _BACKGROUND
+        self._at = at
         self._token: contextvars.Token[bool] | None = None
 
     async def __aenter__(self) -> None:
         if _ADMITTED.get():
             return  # an outer admission of this call holds the slot
-        await self._gate._slots().acquire(self._background)
+        await self._gate._slots().acquire(self._background, self._at)
         self._token = _ADMITTED.set(True)
 
     async def __aexit__(
@@ -118,10 +127,11 @@ class AsyncRequestGate(httpx.AsyncBaseTransport):
             self._gate = (loop, _Slots(self.limit))
         return self._gate[1]
 
-    def admitted(self, operation: str) -> _Admission:
+    def admitted(self, operation: str, at: float | None = None) -> _Admission:
         """Hold a slot around a whole call, so its plan and request are built only once it may be
-        sent. ``status`` calls wait behind every other operation."""
-        return _Admission(self, operation)
+        sent. ``status`` calls wait behind every other operation. Waiting past ``at`` (monotonic
+        seconds) raises ``_wallclock.WallClockTimeout``."""
+        return _Admission(self, operation, at)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.extensions.get(STREAM_EXTENSION) or _ADMITTED.get():
@@ -140,6 +150,7 @@ class _AsyncOnly:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate
 
-    def _admitted(self, operation: str) -> _Admission:
-        """Wait for a gate slot before a call builds its plan or request (see ``_Slots``)."""
-        return self._gate.admitted(operation)
+    def _admitted(self, operation: str, at: float | None = None) -> _Admission:
+        """Wait for a gate slot (until ``at`` at the most) before a call builds its plan or request,
+        or sets up its per-call state (see ``_Slots``)."""
+        return self._gate.admitted(operation, at)

@@ -342,6 +342,14 @@ class _Base:
         finally:
             call_state.reset(token)
 
+    def _gate_timeout(self, plan: Plan[Any]) -> E.APITimeoutError:
+        ctx = plan.ctx
+        return E.APITimeoutError(
+            f"{ctx.operation}: the deadline passed while waiting for a request slot (nothing was sent)",
+            request_id=ctx.request_id,
+            model_id=ctx.model_id,
+        )
+
     def _stream_refusal(self, response: httpx.Response, model_id: str, request_id: str) -> Exception:
         """What a non-200 answer to the stream means: a real auth error, or just "poll instead"."""
         if response.status_code in {401, 403}:

@@ -15,5 +15,5 @@ class _SyncOnly:
     def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
         return transport
 
-    def _admitted(self, operation: str) -> contextlib.AbstractContextManager[None]:
+    def _admitted(self, operation: str, at: float | None = None) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

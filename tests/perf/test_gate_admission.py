@@ -169,3 +169,96 @@ def test_slots_skip_cancelled_waiters_and_pass_on_a_slot_given_too_late() -> Non
 
     waiting, first_cancelled, free = asyncio.run(run())
     assert (waiting, first_cancelled, free) == (0, True, 1)
+
+
+def test_a_poll_waiting_for_a_slot_holds_no_call_state_and_reuses_one_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Thousands of jobs may wait for a poll slot: each holds its plan (built once per wait), not
+    the per-call state that is set up only once the gate lets the call through."""
+    states = 0
+    original_state = base._Base._state
+
+    def counting_state(self: base._Base, *args: object) -> object:
+        nonlocal states
+        states += 1
+        return original_state(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(base._Base, "_state", counting_state)
+    plans = 0
+    original_plan = base.status_plan
+
+    def counting_plan(*args: object) -> object:
+        nonlocal plans
+        plans += 1
+        return original_plan(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(base, "status_plan", counting_plan)
+
+    async def run() -> tuple[int, int, int]:
+        release = asyncio.Event()
+        inside = 0
+        polls = 0
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            nonlocal inside, polls
+            inside += 1
+            if "blocker" in request.url.path:
+                await release.wait()
+                return httpx.Response(200, json={"status": "IN_QUEUE", "queue_position": 1})
+            polls += 1
+            done = polls >= 3
+            return httpx.Response(
+                200 if done else 202, json={"status": "COMPLETED" if done else "IN_PROGRESS"}
+            )
+
+        async with AsyncClient("https://gw.example", "k", transport=httpx.MockTransport(handler)) as client:
+            blockers = [asyncio.ensure_future(client.status(MODEL, f"blocker{i}")) for i in range(LIMIT)]
+            await _until(lambda: inside >= LIMIT, "a full gate")
+            before = states
+            waits = [
+                asyncio.ensure_future(client.get_handle(MODEL, f"job{i}").wait(mode="poll"))
+                for i in range(30)
+            ]
+            for _ in range(50):
+                await asyncio.sleep(0)
+            held_while_waiting = states - before
+            release.set()
+            await asyncio.gather(*blockers)
+            await waits[0]
+            for wait in waits[1:]:
+                wait.cancel()
+            await asyncio.gather(*waits[1:], return_exceptions=True)
+        return held_while_waiting, plans, polls
+
+    held_while_waiting, plans_built, polls = asyncio.run(run())
+    assert held_while_waiting == 0, f"{held_while_waiting} waiting polls set up call state"
+    assert polls >= 3
+    assert plans_built <= 30 + LIMIT, f"{plans_built} status plans for 30 waits and {LIMIT} status calls"
+
+
+def test_a_wait_whose_poll_cannot_get_a_slot_ends_at_its_deadline_without_sending() -> None:
+    """The gate's wait is a wait like any other: the caller's timeout ends it (wall clock)."""
+    from fal_queue import JobTimeoutError
+
+    async def run() -> tuple[JobTimeoutError, list[str]]:
+        release = asyncio.Event()
+        paths: list[str] = []
+
+        async def handler(request: httpx.Request) -> httpx.Response:
+            paths.append(request.url.path)
+            await release.wait()
+            return httpx.Response(200, json={"status": "IN_QUEUE", "queue_position": 1})
+
+        async with AsyncClient("https://gw.example", "k", transport=httpx.MockTransport(handler)) as client:
+            blockers = [asyncio.ensure_future(client.status(MODEL, f"blocker{i}")) for i in range(LIMIT)]
+            await _until(lambda: len(paths) >= LIMIT, "a full gate")
+            with pytest.raises(JobTimeoutError) as caught:
+                await asyncio.wait_for(client.get_handle(MODEL, "stuck").wait(timeout=0.2, mode="poll"), 120)
+            release.set()
+            await asyncio.gather(*blockers)
+            return caught.value, paths
+
+    error, paths = asyncio.run(run())
+    assert error.request_id == "stuck" and "get_handle" in str(error)
+    assert not any("stuck" in p for p in paths), "the poll was sent after all"

@@ -69,32 +69,9 @@ class SyncHandle(_HandleBase["Client"]):
     ) -> Completed:
         """Wait until the job completes; return its final status (which may carry an error)."""
         deadline = Deadline(timeout, self.client._clock)
-        return self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
-
-    def _wait(
-        self,
-        deadline: Deadline,
-        on_queue_update: QueueUpdate | None,
-        logs: bool,
-        cancel_on_timeout: bool,
-        mode: str | None,
-    ) -> Completed:
-        try:
-            for status in self.client._events(self.model_id, self.request_id, logs, deadline, mode):
-                if on_queue_update is not None:
-                    call(on_queue_update, status)
-                if isinstance(status, Completed):
-                    return status
-        except E.JobTimeoutError:
-            if not cancel_on_timeout:
-                raise
-            try:
-                self.cancel()
-            except E.FalQueueError as exc:
-                logger.warning("cancel after timeout failed for %s: %s", self.request_id, exc)
-                raise deadline.error(self.request_id, self.model_id, cancelled=False) from exc
-            raise deadline.error(self.request_id, self.model_id, cancelled=True) from None
-        raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
+        return self.client._wait(
+            self.model_id, self.request_id, deadline, on_queue_update, logs, cancel_on_timeout, mode
+        )
 
     def get(
         self,
@@ -109,9 +86,9 @@ class SyncHandle(_HandleBase["Client"]):
 
         ``timeout`` bounds the whole call: the wait and the result fetch.
         """
-        deadline = Deadline(timeout, self.client._clock)
-        final = self._wait(deadline, on_queue_update, logs, cancel_on_timeout, mode)
-        return self.client._result_after(self.model_id, final, deadline)
+        return self.client._get(
+            self.model_id, self.request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode
+        )
 
     def result(self) -> Result:
         return self.client.result(self.model_id, self.request_id)
@@ -167,15 +144,18 @@ class Client(_SyncOnly, _Base):
         deadline: Deadline | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> T:
-        with self._calling(plan, max_retries, http_timeout, deadline, headers):
-            # The request gate, every attempt and every backoff sleep end by the deadline; the
-            # request is built only once the gate lets it through.
-            with (
-                _wallclock.limit(deadline.at if deadline is not None else None),
-                self._admitted(plan.ctx.operation),
-            ):
-                answer = self._send(plan.call)
-            return plan.complete(answer)
+        at = deadline.at if deadline is not None else None
+        try:
+            # The gate's wait comes first, so a call waiting for its turn (thousands of polls may)
+            # holds only its plan, no per-call state; it too ends by the deadline.
+            with self._admitted(plan.ctx.operation, at):
+                with self._calling(plan, max_retries, http_timeout, deadline, headers):
+                    # Every attempt and every backoff sleep end by the deadline as well.
+                    with _wallclock.limit(at):
+                        answer = self._send(plan.call)
+                    return plan.complete(answer)
+        except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
+            raise self._gate_timeout(plan) from exc
 
     def _send(self, call: Generated | Raw) -> Answer:
         """Make one planned call: through the generated client, or raw on the same httpx client."""
@@ -293,22 +273,55 @@ class Client(_SyncOnly, _Base):
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
         Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
-        handle = self.submit(
-            model_id,
-            arguments,
-            **options,
-        )
+        # Only the ids are kept while waiting, not the handle and the submit's answer: a process
+        # may wait on tens of thousands of jobs.
+        request_id = (self.submit(model_id, arguments, **options)).request_id
         if on_enqueue is not None:
-            call(on_enqueue, handle.request_id)
-        return handle.get(
-            on_queue_update=on_queue_update,
-            logs=logs,
-            timeout=timeout,
-            cancel_on_timeout=cancel_on_timeout,
-            mode=mode,
-        )
+            call(on_enqueue, request_id)
+        return self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)
 
     # -- waiting ---------------------------------------------------------------------------
+
+    def _get(
+        self,
+        model_id: str,
+        request_id: str,
+        timeout: float | None,
+        on_queue_update: QueueUpdate | None,
+        logs: bool,
+        cancel_on_timeout: bool,
+        mode: str | None,
+    ) -> Result:
+        deadline = Deadline(timeout, self._clock)
+        final = self._wait(model_id, request_id, deadline, on_queue_update, logs, cancel_on_timeout, mode)
+        return self._result_after(model_id, final, deadline)
+
+    def _wait(
+        self,
+        model_id: str,
+        request_id: str,
+        deadline: Deadline,
+        on_queue_update: QueueUpdate | None,
+        logs: bool,
+        cancel_on_timeout: bool,
+        mode: str | None,
+    ) -> Completed:
+        try:
+            for status in self._events(model_id, request_id, logs, deadline, mode):
+                if on_queue_update is not None:
+                    call(on_queue_update, status)
+                if isinstance(status, Completed):
+                    return status
+        except E.JobTimeoutError:
+            if not cancel_on_timeout:
+                raise
+            try:
+                self.cancel(model_id, request_id)
+            except E.FalQueueError as exc:
+                logger.warning("cancel after timeout failed for %s: %s", request_id, exc)
+                raise deadline.error(request_id, model_id, cancelled=False) from exc
+            raise deadline.error(request_id, model_id, cancelled=True) from None
+        raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
 
     def _events(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
@@ -332,11 +345,12 @@ class Client(_SyncOnly, _Base):
                 logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
             finally:
                 self._stream_slots.release()
+        plan = self._status_plan(model_id, request_id, logs)  # the same call every time
         while True:
             if deadline.expired():
                 raise deadline.error(request_id, model_id, cancelled=False)
             try:
-                status = self._run(self._status_plan(model_id, request_id, logs), deadline=deadline)
+                status = self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
                 raise _poll_failure(exc, deadline, request_id, model_id) from exc
             if poller.changed(status):
