@@ -12,20 +12,16 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import os
 import threading
 import time
 from collections.abc import (
     Awaitable,
     Callable,
-    Iterable,
     Iterator,
     Mapping,
 )
-from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
-import attrs
 import httpx
 from fal_queue_api.client import AuthenticatedClient
 
@@ -55,16 +51,10 @@ from ._transport import (
     RetryPolicy,
     Secret,
     call_state,
+    clip_timeout,
 )
-from .download import (
-    IF_EXISTS,
-    IfExists,
-    check_target,
-    files_of,
-    plan_targets,
-)
-from .polling import Deadline, PollPolicy
-from .types import Completed, File, Result, Status
+from .polling import Deadline, PollPolicy, StreamUnavailable
+from .types import Result, Status
 from .urls import app_id, queue_urls, validate_request_id
 
 logger = logging.getLogger("fal_queue")
@@ -78,28 +68,6 @@ async_sleep = asyncio.sleep
 sync_sleep = time.sleep
 
 
-def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
-
-    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request, issue 13) unless
-    ``FAL_QUEUE_HTTP_BACKEND=httpx`` asks for httpx's own. Only used when the caller passes no
-    ``transport=``; aiohttp is imported only here.
-    """
-    backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "aiohttp").strip().lower()
-    if backend == "httpx":
-        return httpx.AsyncHTTPTransport(limits=limits)
-    if backend != "aiohttp":
-        raise E.ConfigurationError(f"{C.ENV_HTTP_BACKEND}={backend!r}: use 'aiohttp' or 'httpx'")
-    from ._aiohttp import AiohttpBackend
-
-    return AiohttpBackend(limits)
-
-
-def new_sync_transport(limits: httpx.Limits) -> httpx.BaseTransport:
-    """The default network transport of a Client, its sockets clipped to the wall-clock limit."""
-    return _wallclock.install(httpx.HTTPTransport(limits=limits))
-
-
 async def acall(callback: Callable[..., Any], *args: Any) -> None:
     """Call a user callback that may be a coroutine function (async client)."""
     outcome = callback(*args)
@@ -110,50 +78,6 @@ async def acall(callback: Callable[..., Any], *args: Any) -> None:
 def call(callback: Callable[..., Any], *args: Any) -> None:
     """Call a user callback (sync client)."""
     callback(*args)
-
-
-class StreamLogs:
-    """Gives every streamed status all log lines so far, as a polled status has them.
-
-    fal streams only the lines new since the previous event (fal-js accumulates them "to match
-    previous polling behavior"); a gateway that repeats the whole list each time is recognised
-    (the new list starts with what was seen) and not doubled.
-    """
-
-    def __init__(self) -> None:
-        self._seen: list[Mapping[str, Any]] = []
-
-    def merge(self, status: Status) -> Status:
-        new = list(status.logs)
-        if self._seen and new[: len(self._seen)] == self._seen:
-            self._seen = new
-        else:
-            self._seen += new
-        if len(self._seen) == len(new) and self._seen == new:
-            return status
-        return attrs.evolve(status, logs=tuple(self._seen))
-
-
-class _StreamUnavailable(Exception):
-    """The SSE stream could not be used; the caller falls back to polling."""
-
-
-def _clip(timeout: httpx.Timeout, deadline: Deadline | None) -> httpx.Timeout:
-    """Never let one HTTP call outlive the caller's total deadline."""
-    remaining = deadline.remaining() if deadline is not None else None
-    if remaining is None:
-        return timeout
-    limit = max(remaining, 0.001)
-
-    def clip(value: float | None) -> float:
-        return limit if value is None else min(value, limit)
-
-    return httpx.Timeout(
-        connect=clip(timeout.connect),
-        read=clip(timeout.read),
-        write=clip(timeout.write),
-        pool=clip(timeout.pool),
-    )
 
 
 class _Base:
@@ -240,7 +164,7 @@ class _Base:
         timeout = as_timeout(http_timeout, "http_timeout") or self.timeout
         return CallState(
             max_retries=self.max_retries if max_retries is None else max_retries,
-            timeout=_clip(timeout, deadline),
+            timeout=clip_timeout(timeout, deadline.remaining() if deadline is not None else None),
             deadline=deadline.at if deadline is not None else None,
         )
 
@@ -287,7 +211,7 @@ class _Base:
             headers={"Accept": "text/event-stream"},
             # Streams hold a connection for the whole job: when the pool is full, poll instead of
             # queueing for a connection (many jobs in flight share a few keep-alive connections).
-            timeout=_clip(
+            timeout=clip_timeout(
                 httpx.Timeout(
                     connect=self.timeout.connect,
                     # A stream silent this long (no event, no ping) is dead: poll instead.
@@ -295,7 +219,7 @@ class _Base:
                     write=self.timeout.write,
                     pool=C.STREAM_POOL_WAIT,
                 ),
-                deadline,
+                deadline.remaining(),
             ),
             extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
         )
@@ -355,44 +279,7 @@ class _Base:
         if response.status_code in {401, 403}:
             ctx = Context("status stream", model_id=model_id, request_id=request_id, secret=self._key)
             return error_from_answer(response.status_code, response.headers, response.content, ctx)
-        return _StreamUnavailable(f"HTTP {response.status_code}")
-
-    def _prepare_download(
-        self,
-        source: Result | File | Iterable[File],
-        directory: str | os.PathLike[str],
-        if_exists: str | None,
-        overwrite: bool,
-        prefix: str,
-    ) -> tuple[list[tuple[File, Path]], str | None, IfExists]:
-        """Plan every target first, so that a clash or a bad folder fails before any byte is fetched."""
-        mode = _if_exists(if_exists, overwrite)
-        files, request_id = files_of(source)
-        target_dir = Path(directory)
-        try:
-            target_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise E.DownloadError(
-                f"cannot create the folder {target_dir}: {exc.strerror or type(exc).__name__}",
-                url=files[0].url[:64] if files else "",
-                request_id=request_id,
-            ) from exc
-        targets = plan_targets(files, target_dir, prefix=prefix)
-        for file, target in zip(files, targets, strict=True):
-            check_target(target, mode, file.url, request_id)
-        return list(zip(files, targets, strict=True)), request_id, mode
-
-    def _body_limit(self, started: float, written: int, expected: int | None) -> float:
-        """When a download's body must be in: the per-call timeout plus time for its size."""
-        size = max(expected or 0, written + C.DOWNLOAD_CHUNK)
-        return started + _total_seconds(self.timeout) + size / C.DOWNLOAD_MIN_RATE
-
-    def _download_timeout(
-        self, deadline: Deadline, file: File, request_id: str | None
-    ) -> E.DownloadTimeoutError:
-        return E.DownloadTimeoutError(
-            f"download did not finish within {deadline.timeout:g}s", url=file.url, request_id=request_id
-        )
+        return StreamUnavailable(f"HTTP {response.status_code}")
 
     def with_options(self, *, max_retries: int | None = None, timeout: TimeoutArg = None) -> Self:
         """A copy with other defaults that shares this client's connections and lifecycle.
@@ -409,23 +296,6 @@ class _Base:
         return clone
 
 
-def _total_seconds(timeout: httpx.Timeout) -> float:
-    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
-    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
-    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
-
-
-def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
-    if if_exists is None:
-        return "overwrite" if overwrite else "rename"
-    if if_exists not in IF_EXISTS:
-        raise E.InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
-    if overwrite and if_exists != "overwrite":
-        raise E.InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
-    mode: IfExists = if_exists  # type: ignore[assignment]
-    return mode
-
-
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -433,32 +303,6 @@ def _version() -> str:
         return version("fal-queue")
     except Exception:  # pragma: no cover - running from a source tree without metadata
         return "0"
-
-
-def _stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
-    """A broken stream means "poll instead", unless it broke because the deadline passed."""
-    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
-        return deadline.error(request_id, model_id, cancelled=False)
-    return _StreamUnavailable(type(exc).__name__)
-
-
-def _poll_failure(exc: E.APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
-    """A status call cut short by the caller's own deadline is a timeout of the wait."""
-    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
-
-
-def _result_failure(
-    exc: E.APIConnectionError, deadline: Deadline, final: Completed, model_id: str
-) -> Exception:
-    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
-    if deadline.expired():
-        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
-    return exc
-
-
-def _is_job_failure(err: E.APIStatusError) -> bool:
-    """After COMPLETED, a 422 or a typed 5xx from the result call is the job's own failure."""
-    return err.status_code == 422 or (err.status_code >= 500 and err.error_type is not None)
 
 
 class _HandleBase(Generic[ClientT]):

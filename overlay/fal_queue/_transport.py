@@ -13,6 +13,7 @@ import email.utils
 import json
 import logging
 import math
+import os
 import random
 import time
 import urllib.parse
@@ -23,6 +24,7 @@ import httpx
 
 from . import _constants as C
 from . import _wallclock
+from .errors import ConfigurationError
 from .urls import origin_of
 
 logger = logging.getLogger("fal_queue")
@@ -33,10 +35,13 @@ __all__ = [
     "RetryPolicy",
     "Secret",
     "call_state",
+    "clip_timeout",
     "exchange_limit",
     "fits",
     "limits_of",
     "log_retry",
+    "new_async_transport",
+    "new_sync_transport",
 ]
 
 
@@ -261,3 +266,42 @@ def log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> N
     logger.info(
         "retrying %s %s in %.2fs (retry %d): %s", request.method, request.url.path, delay, attempt, why
     )
+
+
+def clip_timeout(timeout: httpx.Timeout, remaining: float | None) -> httpx.Timeout:
+    """Never let one HTTP call outlive the caller's total deadline (``remaining`` seconds)."""
+    if remaining is None:
+        return timeout
+    limit = max(remaining, 0.001)
+
+    def clip(value: float | None) -> float:
+        return limit if value is None else min(value, limit)
+
+    return httpx.Timeout(
+        connect=clip(timeout.connect),
+        read=clip(timeout.read),
+        write=clip(timeout.write),
+        pool=clip(timeout.pool),
+    )
+
+
+def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
+    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
+
+    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request, issue 13) unless
+    ``FAL_QUEUE_HTTP_BACKEND=httpx`` asks for httpx's own. Only used when the caller passes no
+    ``transport=``; aiohttp is imported only here.
+    """
+    backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "aiohttp").strip().lower()
+    if backend == "httpx":
+        return httpx.AsyncHTTPTransport(limits=limits)
+    if backend != "aiohttp":
+        raise ConfigurationError(f"{C.ENV_HTTP_BACKEND}={backend!r}: use 'aiohttp' or 'httpx'")
+    from ._aiohttp import AiohttpBackend
+
+    return AiohttpBackend(limits)
+
+
+def new_sync_transport(limits: httpx.Limits) -> httpx.BaseTransport:
+    """The default network transport of a Client, its sockets clipped to the wall-clock limit."""
+    return _wallclock.install(httpx.HTTPTransport(limits=limits))

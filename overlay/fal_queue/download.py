@@ -21,7 +21,8 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 import httpx
 
-from .errors import DownloadError, InvalidInputError
+from . import _constants as C
+from .errors import DownloadError, DownloadTimeoutError, InvalidInputError
 from .types import File, Result
 
 __all__ = [
@@ -30,10 +31,13 @@ __all__ = [
     "FileSink",
     "IfExists",
     "ProgressCallback",
+    "body_deadline",
+    "plan_download",
     "plan_targets",
     "retry_delay",
     "safe_file_name",
     "save_data_uri",
+    "timeout_error",
 ]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -365,3 +369,58 @@ def save_data_uri(
     if on_progress is not None:
         on_progress(DownloadProgress(short, written, len(data), len(data)))
     return written
+
+
+def plan_download(
+    source: Result | File | Iterable[File],
+    directory: str | os.PathLike[str],
+    if_exists: str | None,
+    overwrite: bool,
+    prefix: str,
+) -> tuple[list[tuple[File, Path]], str | None, IfExists]:
+    """Every (file, target) of a download, planned first, so that a clash or a bad folder fails
+    before any byte is fetched; with the result's request id and the if-exists mode."""
+    mode = _if_exists(if_exists, overwrite)
+    files, request_id = files_of(source)
+    target_dir = Path(directory)
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DownloadError(
+            f"cannot create the folder {target_dir}: {exc.strerror or type(exc).__name__}",
+            url=files[0].url[:64] if files else "",
+            request_id=request_id,
+        ) from exc
+    targets = plan_targets(files, target_dir, prefix=prefix)
+    for file, target in zip(files, targets, strict=True):
+        check_target(target, mode, file.url, request_id)
+    return list(zip(files, targets, strict=True)), request_id, mode
+
+
+def body_deadline(timeout: httpx.Timeout, started: float, written: int, expected: int | None) -> float:
+    """When a download's body must be in: the per-call timeout plus time for its size."""
+    size = max(expected or 0, written + C.DOWNLOAD_CHUNK)
+    return started + _total_seconds(timeout) + size / C.DOWNLOAD_MIN_RATE
+
+
+def timeout_error(seconds: float | None, file: File, request_id: str | None) -> DownloadTimeoutError:
+    return DownloadTimeoutError(
+        f"download did not finish within {seconds:g}s", url=file.url, request_id=request_id
+    )
+
+
+def _total_seconds(timeout: httpx.Timeout) -> float:
+    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
+    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
+    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
+
+
+def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
+    if if_exists is None:
+        return "overwrite" if overwrite else "rename"
+    if if_exists not in IF_EXISTS:
+        raise InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
+    if overwrite and if_exists != "overwrite":
+        raise InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
+    mode: IfExists = if_exists  # type: ignore[assignment]
+    return mode

@@ -12,16 +12,34 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+import attrs
+import httpx
 
 from . import _constants as C
 from ._core import parse_status
 from ._transport import RetryPolicy
-from .errors import APIStatusError, InvalidInputError, JobTimeoutError
+from .errors import APIConnectionError, APIStatusError, InvalidInputError, JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = ["Deadline", "PollHistory", "PollPolicy", "Poller", "ResultRetry", "decode_event", "status_key"]
+__all__ = [
+    "Deadline",
+    "PollHistory",
+    "PollPolicy",
+    "Poller",
+    "ResultRetry",
+    "StreamLogs",
+    "StreamUnavailable",
+    "decode_event",
+    "is_job_failure",
+    "poll_failure",
+    "result_failure",
+    "status_key",
+    "stream_failure",
+]
 
 WAIT_MODES = frozenset({"stream", "poll"})
 
@@ -260,3 +278,53 @@ class Poller:
         delay = min(step * self._policy.factor**self._after_window, self._policy.max_interval)
         self._after_window += 1
         return max(delay, step)
+
+
+class StreamLogs:
+    """Gives every streamed status all log lines so far, as a polled status has them.
+
+    fal streams only the lines new since the previous event (fal-js accumulates them "to match
+    previous polling behavior"); a gateway that repeats the whole list each time is recognised
+    (the new list starts with what was seen) and not doubled.
+    """
+
+    def __init__(self) -> None:
+        self._seen: list[Mapping[str, Any]] = []
+
+    def merge(self, status: Status) -> Status:
+        new = list(status.logs)
+        if self._seen and new[: len(self._seen)] == self._seen:
+            self._seen = new
+        else:
+            self._seen += new
+        if len(self._seen) == len(new) and self._seen == new:
+            return status
+        return attrs.evolve(status, logs=tuple(self._seen))
+
+
+class StreamUnavailable(Exception):
+    """The SSE stream could not be used; the caller falls back to polling."""
+
+
+def stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A broken stream means "poll instead", unless it broke because the deadline passed."""
+    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
+        return deadline.error(request_id, model_id, cancelled=False)
+    return StreamUnavailable(type(exc).__name__)
+
+
+def poll_failure(exc: APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
+    """A status call cut short by the caller's own deadline is a timeout of the wait."""
+    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
+
+
+def result_failure(exc: APIConnectionError, deadline: Deadline, final: Completed, model_id: str) -> Exception:
+    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
+    if deadline.expired():
+        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
+    return exc
+
+
+def is_job_failure(err: APIStatusError) -> bool:
+    """After COMPLETED, a 422 or a typed 5xx from the result call is the job's own failure."""
+    return err.status_code == 422 or (err.status_code >= 500 and err.error_type is not None)

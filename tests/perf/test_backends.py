@@ -14,7 +14,7 @@ import pytest
 from fal_queue import AsyncClient, File
 from fal_queue import errors as E
 from fal_queue._aiohttp import UNTIMED_WRITE_MAX, AiohttpBackend, map_aiohttp_error
-from fal_queue._base import new_async_transport
+from fal_queue._transport import new_async_transport
 
 BACKENDS = ["aiohttp", "httpx"]
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

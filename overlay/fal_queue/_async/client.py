@@ -22,27 +22,34 @@ from .. import _constants as C
 from .. import _wallclock
 from .. import errors as E
 from .._async_only import _AsyncOnly
-from .._base import (
-    QueueUpdate,
-    StreamLogs,
-    T,
-    TimeoutArg,
-    _Base,
-    _HandleBase,
-    _is_job_failure,
-    _poll_failure,
-    _result_failure,
-    _stream_failure,
-    _StreamUnavailable,
-    acall,
-    async_sleep,
-    logger,
-    new_async_transport,
-)
+from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, async_sleep, logger
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
-from .._transport import STREAM_EXTENSION, RetryPolicy
-from ..download import FileSink, IfExists, ProgressCallback, as_download_error, retry_delay, save_data_uri
-from ..polling import WAIT_MODES, Deadline, Poller, PollPolicy, ResultRetry, decode_event
+from .._transport import STREAM_EXTENSION, RetryPolicy, new_async_transport
+from ..download import (
+    FileSink,
+    IfExists,
+    ProgressCallback,
+    as_download_error,
+    body_deadline,
+    plan_download,
+    retry_delay,
+    save_data_uri,
+    timeout_error,
+)
+from ..polling import (
+    WAIT_MODES,
+    Deadline,
+    Poller,
+    PollPolicy,
+    ResultRetry,
+    StreamLogs,
+    StreamUnavailable,
+    decode_event,
+    is_job_failure,
+    poll_failure,
+    result_failure,
+    stream_failure,
+)
 from ..types import Completed, File, Result, Status
 from ..urls import validate_model_id, validate_request_id
 from .transport import AsyncRetryTransport
@@ -348,7 +355,7 @@ class AsyncClient(_AsyncOnly, _Base):
                             yield status
                         if status.done:
                             return
-            except _StreamUnavailable as exc:
+            except StreamUnavailable as exc:
                 logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
             finally:
                 self._stream_slots.release()
@@ -359,7 +366,7 @@ class AsyncClient(_AsyncOnly, _Base):
             try:
                 status = await self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
-                raise _poll_failure(exc, deadline, request_id, model_id) from exc
+                raise poll_failure(exc, deadline, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -378,7 +385,7 @@ class AsyncClient(_AsyncOnly, _Base):
             async with _wallclock.async_limit(deadline.at):
                 response = await http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+            raise stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
                 async with _wallclock.async_limit(deadline.at):
@@ -400,9 +407,9 @@ class AsyncClient(_AsyncOnly, _Base):
                         return
                 if deadline.expired():  # the same event again and again ends too
                     raise deadline.error(request_id, model_id, cancelled=False)
-            raise _StreamUnavailable("stream ended before COMPLETED")
+            raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
-            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+            raise stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             await response.aclose()
 
@@ -421,14 +428,14 @@ class AsyncClient(_AsyncOnly, _Base):
             try:
                 return await self._run(plan, deadline=deadline)
             except E.APIStatusError as err:
-                if _is_job_failure(err):
+                if is_job_failure(err):
                     raise job_failed(final, model_id, err) from err
                 delay = retry.after(err)  # "still in progress" right after COMPLETED: ask again
                 if delay is None:
                     raise
                 await self._sleep(delay)
             except E.APIConnectionError as exc:
-                raise _result_failure(exc, deadline, final, model_id) from exc
+                raise result_failure(exc, deadline, final, model_id) from exc
 
     # -- downloads -------------------------------------------------------------------------
 
@@ -451,7 +458,7 @@ class AsyncClient(_AsyncOnly, _Base):
         ``timeout`` bounds the whole download (seconds, wall clock).
         """
         deadline = Deadline(timeout, self._clock)
-        pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
+        pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
         return [
             await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
@@ -475,13 +482,13 @@ class AsyncClient(_AsyncOnly, _Base):
                 return await self._fetch(file, target, mode, on_progress, request_id, deadline)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
-                    raise self._download_timeout(deadline, file, request_id) from exc
+                    raise timeout_error(deadline.timeout, file, request_id) from exc
                 attempt += 1
                 error = as_download_error(exc, file.url, target, request_id)
                 delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
                 remaining = deadline.remaining()
                 if remaining is not None and delay >= remaining:
-                    raise self._download_timeout(deadline, file, request_id) from exc
+                    raise timeout_error(deadline.timeout, file, request_id) from exc
                 await self._sleep(delay)
 
     async def _fetch(
@@ -504,7 +511,9 @@ class AsyncClient(_AsyncOnly, _Base):
             try:
                 chunks = response.aiter_bytes(C.DOWNLOAD_CHUNK)
                 while True:
-                    async with _wallclock.async_limit(self._body_limit(started, sink.written, sink.total)):
+                    async with _wallclock.async_limit(
+                        body_deadline(self.timeout, started, sink.written, sink.total)
+                    ):
                         chunk = await anext(chunks, None)
                         _wallclock.check()  # also for transports the socket clip cannot reach
                     if chunk is None:

@@ -18,28 +18,35 @@ from httpx_sse import EventSource, SSEError
 from .. import _constants as C
 from .. import _wallclock
 from .. import errors as E
-from .._base import (
-    QueueUpdate,
-    StreamLogs,
-    T,
-    TimeoutArg,
-    _Base,
-    _HandleBase,
-    _is_job_failure,
-    _poll_failure,
-    _result_failure,
-    _stream_failure,
-    _StreamUnavailable,
-    call,
-    logger,
-    new_sync_transport,
-    sync_sleep,
-)
+from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger, sync_sleep
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
 from .._sync_only import _SyncOnly
-from .._transport import STREAM_EXTENSION, RetryPolicy
-from ..download import FileSink, IfExists, ProgressCallback, as_download_error, retry_delay, save_data_uri
-from ..polling import WAIT_MODES, Deadline, Poller, PollPolicy, ResultRetry, decode_event
+from .._transport import STREAM_EXTENSION, RetryPolicy, new_sync_transport
+from ..download import (
+    FileSink,
+    IfExists,
+    ProgressCallback,
+    as_download_error,
+    body_deadline,
+    plan_download,
+    retry_delay,
+    save_data_uri,
+    timeout_error,
+)
+from ..polling import (
+    WAIT_MODES,
+    Deadline,
+    Poller,
+    PollPolicy,
+    ResultRetry,
+    StreamLogs,
+    StreamUnavailable,
+    decode_event,
+    is_job_failure,
+    poll_failure,
+    result_failure,
+    stream_failure,
+)
 from ..types import Completed, File, Result, Status
 from ..urls import validate_model_id, validate_request_id
 from .transport import RetryTransport
@@ -341,7 +348,7 @@ class Client(_SyncOnly, _Base):
                             yield status
                         if status.done:
                             return
-            except _StreamUnavailable as exc:
+            except StreamUnavailable as exc:
                 logger.info("status stream unavailable for %s (%s); polling instead", request_id, exc)
             finally:
                 self._stream_slots.release()
@@ -352,7 +359,7 @@ class Client(_SyncOnly, _Base):
             try:
                 status = self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
-                raise _poll_failure(exc, deadline, request_id, model_id) from exc
+                raise poll_failure(exc, deadline, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -371,7 +378,7 @@ class Client(_SyncOnly, _Base):
             with _wallclock.limit(deadline.at):
                 response = http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+            raise stream_failure(exc, deadline, request_id, model_id) from exc
         try:
             if response.status_code != 200:
                 with _wallclock.limit(deadline.at):
@@ -393,9 +400,9 @@ class Client(_SyncOnly, _Base):
                         return
                 if deadline.expired():  # the same event again and again ends too
                     raise deadline.error(request_id, model_id, cancelled=False)
-            raise _StreamUnavailable("stream ended before COMPLETED")
+            raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
-            raise _stream_failure(exc, deadline, request_id, model_id) from exc
+            raise stream_failure(exc, deadline, request_id, model_id) from exc
         finally:
             response.close()
 
@@ -414,14 +421,14 @@ class Client(_SyncOnly, _Base):
             try:
                 return self._run(plan, deadline=deadline)
             except E.APIStatusError as err:
-                if _is_job_failure(err):
+                if is_job_failure(err):
                     raise job_failed(final, model_id, err) from err
                 delay = retry.after(err)  # "still in progress" right after COMPLETED: ask again
                 if delay is None:
                     raise
                 self._sleep(delay)
             except E.APIConnectionError as exc:
-                raise _result_failure(exc, deadline, final, model_id) from exc
+                raise result_failure(exc, deadline, final, model_id) from exc
 
     # -- downloads -------------------------------------------------------------------------
 
@@ -444,7 +451,7 @@ class Client(_SyncOnly, _Base):
         ``timeout`` bounds the whole download (seconds, wall clock).
         """
         deadline = Deadline(timeout, self._clock)
-        pairs, request_id, mode = self._prepare_download(source, directory, if_exists, overwrite, prefix)
+        pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         retries = self.max_retries if max_retries is None else max_retries
         return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
 
@@ -466,13 +473,13 @@ class Client(_SyncOnly, _Base):
                 return self._fetch(file, target, mode, on_progress, request_id, deadline)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
-                    raise self._download_timeout(deadline, file, request_id) from exc
+                    raise timeout_error(deadline.timeout, file, request_id) from exc
                 attempt += 1
                 error = as_download_error(exc, file.url, target, request_id)
                 delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
                 remaining = deadline.remaining()
                 if remaining is not None and delay >= remaining:
-                    raise self._download_timeout(deadline, file, request_id) from exc
+                    raise timeout_error(deadline.timeout, file, request_id) from exc
                 self._sleep(delay)
 
     def _fetch(
@@ -495,7 +502,7 @@ class Client(_SyncOnly, _Base):
             try:
                 chunks = response.iter_bytes(C.DOWNLOAD_CHUNK)
                 while True:
-                    with _wallclock.limit(self._body_limit(started, sink.written, sink.total)):
+                    with _wallclock.limit(body_deadline(self.timeout, started, sink.written, sink.total)):
                         chunk = next(chunks, None)
                         _wallclock.check()  # also for transports the socket clip cannot reach
                     if chunk is None:
