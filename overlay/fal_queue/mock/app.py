@@ -223,6 +223,18 @@ class _Decider:
     def drip(self) -> float | None:
         return self.faults.drip_bytes_per_second if self.fires("drip") else None
 
+    async def front(self, send: Send, scope: Scope) -> Send | None:
+        """Faults of whatever stands in front of either origin, before the request is read: an echo
+        of the auth header, a slow answer, an ingress's HTML 503 (then None: it has answered)."""
+        if self.fires("echo_auth"):
+            send = _with_headers(send, _echo_auth_headers(scope))
+        if self.fires("slow"):
+            await asyncio.sleep(self.faults.slow_seconds)
+        if self.fires("ingress_503"):
+            await send_reply(send, Reply(503, _INGRESS_HTML, b"text/html", request_id=False))
+            return None
+        return send
+
 
 class MockState:
     """What both origins share: configuration, faults, the engine, media and the request log."""
@@ -413,15 +425,10 @@ class GatewayApp:
         decider = _Decider(state, faults, faulty, method, norm_path)
         attempt = decider.attempt
         if faulty:
-            if decider.fires("echo_auth"):
-                send = _with_headers(send, _echo_auth_headers(scope))
-            if faults.decide("slow", method, norm_path, attempt):
-                state.count_fault("slow")
-                await asyncio.sleep(faults.slow_seconds)
-            if faults.decide("ingress_503", method, norm_path, attempt):
-                state.count_fault("ingress_503")
-                await send_reply(send, Reply(503, _INGRESS_HTML, b"text/html", request_id=False))
+            front = await decider.front(send, scope)
+            if front is None:
                 return
+            send = front
 
         if not self.authorized(scope):
             await send_reply(
@@ -992,23 +999,14 @@ class MediaApp:
         drop = False
         decider = _Decider(state, faults, faults.active and faults.applies_to("media"), method, path)
         if decider.active:
-            attempt = decider.attempt
-            if decider.fires("echo_auth"):
-                send = _with_headers(send, _echo_auth_headers(scope))
-            if faults.decide("slow", method, path, attempt):
-                state.count_fault("slow")
-                await asyncio.sleep(faults.slow_seconds)
-            if faults.decide("ingress_503", method, path, attempt):
-                state.count_fault("ingress_503")
-                await send_reply(send, Reply(503, _INGRESS_HTML, b"text/html", request_id=False))
+            front = await decider.front(send, scope)
+            if front is None:
                 return
-            if faults.decide("rate_limit", method, path, attempt):
-                state.count_fault("rate_limit")
+            send = front
+            if decider.fires("rate_limit"):
                 await send_reply(send, rate_limited_reply(faults))
                 return
-            drop = faults.decide("drop", method, path, attempt)
-            if drop:
-                state.count_fault("drop")
+            drop = decider.fires("drop")
         item = state.media.lookup(path)
         if item is None:
             await send_reply(
