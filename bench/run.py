@@ -94,10 +94,15 @@ class Settings:
     #: The CPU workload's default clients: fal_queue's poll mode on httpx is there on request
     #: (--clients), to keep make bench near 15 minutes.
     cpu_clients: tuple[str, ...] = ("fal", "fq_stream", "fq_stream_httpx", "fq_poll")
-    inflight_jobs: int = 10_000
+    #: Issue 13's goal: 50,000 jobs in flight through one AsyncClient, all queued, under 500 MB.
+    inflight_jobs: int = 50_000
     inflight_reps: int = 1
     inflight_hold: float = 5.0
-    inflight_limit: float = 60.0
+    #: fal_queue's clients get time to queue them all; the others queued none of 10,000 in 60 s in
+    #: every earlier run, so they stop at 60 s (more time would only lengthen the run).
+    inflight_limit: float = 240.0
+    inflight_other_limit: float = 60.0
+    inflight_goal_mb: float = 500.0
     download_mb: int = 50
     download_reps: int = 3
     import_runs: int = 9
@@ -134,6 +139,7 @@ class Settings:
                 # Not a speed figure here: a loaded machine once needed more than 10 s just to
                 # start the client processes (every client, fal-client too, queued 0 of 40).
                 inflight_limit=60.0,
+                inflight_other_limit=60.0,
                 download_mb=4,
                 download_reps=1,
                 import_runs=1,
@@ -467,14 +473,15 @@ class Bench:
                             shared = mock
                     else:
                         mock = shared
+                    limit = self.s.inflight_limit if c.startswith("fq") else self.s.inflight_other_limit
                     task = {
                         "task": "inflight",
                         "jobs": self.s.inflight_jobs,
                         "hold": self.s.inflight_hold,
-                        "limit": self.s.inflight_limit,
+                        "limit": limit,
                     }
                     try:
-                        got = self.worker(c, mock, [task], self.s.inflight_limit + self.s.inflight_hold + 120)
+                        got = self.worker(c, mock, [task], limit + self.s.inflight_hold + 120)
                     finally:
                         if shared is None:
                             self.procs.stop(mock.service)
@@ -640,10 +647,25 @@ def summarize(s: Settings, raw: dict[str, Any]) -> list[Row]:
         queued = {c: median([r["created"] for r in inf[c]]) for c in inf}
         secs = {c: median([r["seconds_to_queue_all"] for r in inf[c]]) for c in inf}
         rows.append(
-            Row(f"4. peak RSS, {s.inflight_jobs:,} jobs in flight", "MB", peak, goal="< 300 MB", digits=0)
+            Row(
+                f"4. peak RSS, {s.inflight_jobs:,} jobs in flight",
+                "MB",
+                peak,
+                goal=f"< {s.inflight_goal_mb:.0f} MB",
+                digits=0,
+            )
         )
         rows.append(Row("   jobs actually queued at the mock", "jobs", queued, digits=0, higher_better=True))
-        rows.append(Row("   seconds until all were queued", "s", secs, digits=1))
+        rows.append(
+            Row(
+                f"   seconds until all were queued (others stopped at {s.inflight_other_limit:.0f} s)",
+                "s",
+                secs,
+                digits=1,
+            )
+        )
+        rate = {c: queued[c] / secs[c] if secs[c] else math.nan for c in inf}
+        rows.append(Row("   submits per second until then", "1/s", rate, digits=0, higher_better=True))
     if "download" in raw:
         dl = raw["download"]
         speed = {m: median([v for r in dl[m] for v in r["mb_per_s"]]) for m in dl}
@@ -764,10 +786,11 @@ def goals(s: Settings, raw: dict[str, Any], rows: Sequence[Row]) -> list[str]:
             if c in r.values:
                 v = r.values[c]
                 all_in = q is not None and q.values.get(c, 0) >= s.inflight_jobs
-                verdict = "met" if v < 300 and all_in else "MISSED"
+                verdict = "met" if v < s.inflight_goal_mb and all_in else "MISSED"
                 note = "" if all_in else f", only {q.values.get(c, 0) if q else 0:.0f} jobs got queued"
                 out.append(
-                    f"- {s.inflight_jobs:,} in flight < 300 MB ({LABELS[c]}): {verdict} ({v:.0f} MB{note})"
+                    f"- {s.inflight_jobs:,} in flight, all queued, < {s.inflight_goal_mb:.0f} MB "
+                    f"({LABELS[c]}): {verdict} ({v:.0f} MB{note})"
                 )
     r = find("6. download throughput")
     g = find("6. RSS growth")

@@ -247,10 +247,15 @@ class Poller:
         if self._key is None or status.failed or not self._pending_seen:
             return  # a job already done at the first look says nothing about its duration
         now = self._clock() - self._started
-        # Streamed, the event came when the job finished; polled, it finished between the last
-        # pending poll and this one.
+        # Streamed, the event came when the job finished. Polled, it finished between the last
+        # pending poll and this one: at their midpoint when they are close. After a long sleep
+        # (to a learned window's start, or a late fallback interval) the midpoint is only a guess,
+        # and a low one: a 0.5 s model's window once started at 0.29 s that way and doubled its
+        # polls. So the guess stays within a sixth of the duration (or half a step) of this poll:
+        # the window still moves down fast when the model gets faster.
         last = self._last_pending_poll
-        duration = now if last is None else (last + now) / 2
+        gap = 0.0 if last is None else now - last
+        duration = now - min(gap, max(C.POLL_MAX_STEP, now / 3)) / 2
         self._history.record(self._key, duration)
         self._key = None  # once per wait
 
