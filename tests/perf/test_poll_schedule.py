@@ -222,3 +222,45 @@ def test_the_client_learns_through_its_public_poll_loop() -> None:
     polls = [sum(1 for rid, _ in statuses if rid == f"req-{i}") for i in range(4)]
     assert polls[3] <= polls[0] / 2, polls
     assert polls[3] < fal_client(duration)[0] / 4, polls
+
+
+def concurrent_waves(
+    policy: PollPolicy, waves: list[list[float]], rtt: float = 0.002
+) -> list[tuple[float, float]]:
+    """(polls per job, worst detection latency) of each wave of jobs started together, on a
+    simulated clock: the situation of the bench's 10 concurrent jobs, where a whole wave shares
+    one window and is found done at its start together."""
+    clock = Clock()
+    out = []
+    for durations in waves:
+        start = clock.now
+        pollers = [Poller(policy, Deadline(None, clock), key=KEY, clock=clock) for _ in durations]
+        due = sorted((start + rtt, i) for i in range(len(durations)))
+        polls = [0] * len(durations)
+        worst = 0.0
+        while due:
+            at, i = due.pop(0)
+            clock.now = at
+            polls[i] += 1
+            done = at - start >= durations[i]
+            pollers[i].changed(Completed(request_id="r") if done else InProgress(request_id="r"))
+            if done:
+                worst = max(worst, at - start - durations[i])
+                continue
+            delay = pollers[i].next_sleep()
+            assert delay is not None
+            due.append((at + delay + rtt, i))
+            due.sort()
+        out.append((sum(polls) / len(polls), worst))
+    return out
+
+
+def test_concurrent_waves_of_steady_jobs_poll_less_than_fal_client_once_learned() -> None:
+    rng = random.Random(5)
+    waves = [[0.5 + rng.uniform(0.0, 0.03) for _ in range(10)] for _ in range(8)]
+    ours = concurrent_waves(PollPolicy(), waves)
+    fal_polls = [sum(fal_client(d)[0] for d in wave) / len(wave) for wave in waves]
+    print("per wave (polls, worst latency):", ours, "fal-client polls:", fal_polls)
+    for (polls, worst), fal in list(zip(ours, fal_polls, strict=True))[2:]:
+        assert polls < fal
+        assert worst < FAL_INTERVAL
