@@ -374,20 +374,27 @@ def _json_reject(_: str) -> Any:
     raise ValueError("NaN and Infinity are not JSON")
 
 
-class GatewayApp:
-    """The gateway origin: queue API, admin endpoints and fault injection."""
+class _Origin:
+    """One of the mock's two origins: an ASGI app over the state both share."""
 
     def __init__(self, state: MockState) -> None:
         self.state = state
-
-    # Replaced per instance by the fuzzing-can-fail test; keep the indirection.
-    def authorized(self, scope: Scope) -> bool:
-        return self.state.authorized(scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         await _guarded(self._handle, scope, receive, send, log_requests=self.state.config.log_requests)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class GatewayApp(_Origin):
+    """The gateway origin: queue API, admin endpoints and fault injection."""
+
+    # Replaced per instance by the fuzzing-can-fail test; keep the indirection.
+    def authorized(self, scope: Scope) -> bool:
+        return self.state.authorized(scope)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
@@ -973,16 +980,8 @@ def _lifecycle_ttl(value: str | None) -> float | None:
     return None
 
 
-class MediaApp:
+class MediaApp(_Origin):
     """The media origin (fal's CDN): public, no auth, files expire."""
-
-    def __init__(self, state: MockState) -> None:
-        self.state = state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        await _guarded(self._handle, scope, receive, send, log_requests=self.state.config.log_requests)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = self.state
