@@ -9,6 +9,7 @@ follows (an open status stream) are woken for it, not all of them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Generic, Protocol, TypeVar
@@ -36,8 +37,8 @@ def _order(job: Waiter) -> tuple[bool, int]:
 class WaitingLine(Generic[W]):
     def __init__(self) -> None:
         self._line: SortedKeyList = SortedKeyList(key=_order)
-        #: id -> (job, how many streams follow it)
-        self._followed: dict[int, tuple[W, int]] = {}
+        #: job -> how many streams follow it
+        self._followed: Counter[W] = Counter()
 
     def __len__(self) -> int:
         return len(self._line)
@@ -69,18 +70,15 @@ class WaitingLine(Generic[W]):
     @contextmanager
     def following(self, job: W) -> Iterator[None]:
         """While open, ``job`` is woken (``touch``) whenever the queue ahead of it may have moved."""
-        key = id(job)
-        self._followed[key] = (job, self._followed.get(key, (job, 0))[1] + 1)
+        self._followed[job] += 1
         try:
             yield
         finally:
-            count = self._followed[key][1] - 1
-            if count:
-                self._followed[key] = (job, count)
-            else:
-                del self._followed[key]
+            self._followed[job] -= 1
+            if not self._followed[job]:
+                del self._followed[job]
 
     def _moved(self) -> None:
-        for job, _ in list(self._followed.values()):
+        for job in list(self._followed):
             if job in self._line:
                 job.touch()
