@@ -41,7 +41,7 @@ from ._core import (
     submit_plan,
 )
 from ._logging import register_secret, setup_from_env
-from ._settings import AUTH_SCHEMES, Origin, SettingError, as_timeout, checked_retries
+from ._settings import AUTH_SCHEMES, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
@@ -96,9 +96,11 @@ class _Base:
         allow_http: bool | None,
         retry_policy: RetryPolicy | None = None,
         strict: bool | None = None,
+        settings: Resolved | None = None,
     ) -> None:
         setup_from_env()
-        settings = resolve_settings(
+        # Settings already resolved (the CLI's one pass) are taken as they are.
+        settings = settings or resolve_settings(
             {
                 "base_url": base_url,
                 "key": api_key,

@@ -24,6 +24,7 @@ from .. import errors as E
 from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, async_sleep, logger
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
+from .._settings import Resolved
 from .._transport import STREAM_EXTENSION, RetryPolicy, new_async_transport
 from ..download import (
     FileSink,
@@ -124,8 +125,10 @@ class AsyncClient(_AsyncOnly, _Base):
         retry_policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         strict: bool | None = None,
+        settings: Resolved | None = None,
     ) -> None:
         super().__init__(
+            settings=settings,
             strict=strict,
             base_url=base_url,
             api_key=api_key,

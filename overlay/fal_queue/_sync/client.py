@@ -20,6 +20,7 @@ from .. import _wallclock
 from .. import errors as E
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger, sync_sleep
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
+from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import STREAM_EXTENSION, RetryPolicy, new_sync_transport
 from ..download import (
@@ -121,8 +122,10 @@ class Client(_SyncOnly, _Base):
         retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         strict: bool | None = None,
+        settings: Resolved | None = None,
     ) -> None:
         super().__init__(
+            settings=settings,
             strict=strict,
             base_url=base_url,
             api_key=api_key,
