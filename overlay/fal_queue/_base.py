@@ -28,6 +28,7 @@ from fal_queue_api.client import AuthenticatedClient
 from . import _constants as C
 from . import _wallclock
 from . import errors as E
+from ._checks import whole_number
 from ._core import (
     Context,
     Plan,
@@ -51,7 +52,6 @@ from ._transport import (
     RetryPolicy,
     Secret,
     call_state,
-    clip_timeout,
 )
 from .polling import Deadline, PollPolicy, StreamUnavailable
 from .types import Result, Status
@@ -156,18 +156,10 @@ class _Base:
 
     # -- plans -----------------------------------------------------------------------------
 
-    def _state(
-        self, max_retries: int | None, http_timeout: TimeoutArg, deadline: Deadline | None
-    ) -> CallState:
-        if max_retries is not None and (
-            isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0
-        ):
-            raise E.InvalidInputError(f"max_retries must be a whole number >= 0, not {max_retries!r}")
-        timeout = as_timeout(http_timeout, "http_timeout") or self.timeout
+    def _state(self, max_retries: int | None, http_timeout: TimeoutArg) -> CallState:
         return CallState(
-            max_retries=self.max_retries if max_retries is None else max_retries,
-            timeout=clip_timeout(timeout, deadline.remaining() if deadline is not None else None),
-            deadline=deadline.at if deadline is not None else None,
+            max_retries=self.max_retries if max_retries is None else whole_number(max_retries, "max_retries"),
+            timeout=as_timeout(http_timeout, "http_timeout") or self.timeout,
         )
 
     def _prepare_submit(
@@ -203,7 +195,6 @@ class _Base:
         model_id: str,
         request_id: str,
         logs: bool,
-        deadline: Deadline,
     ) -> httpx.Request:
         url = f"/{app_id(model_id)}/requests/{validate_request_id(request_id)}/status/stream"
         return http.build_request(
@@ -213,15 +204,12 @@ class _Base:
             headers={"Accept": "text/event-stream"},
             # Streams hold a connection for the whole job: when the pool is full, poll instead of
             # queueing for a connection (many jobs in flight share a few keep-alive connections).
-            timeout=clip_timeout(
-                httpx.Timeout(
-                    connect=self.timeout.connect,
-                    # A stream silent this long (no event, no ping) is dead: poll instead.
-                    read=C.STREAM_SILENCE_LIMIT,
-                    write=self.timeout.write,
-                    pool=C.STREAM_POOL_WAIT,
-                ),
-                deadline.remaining(),
+            timeout=httpx.Timeout(
+                connect=self.timeout.connect,
+                # A stream silent this long (no event, no ping) is dead: poll instead.
+                read=C.STREAM_SILENCE_LIMIT,
+                write=self.timeout.write,
+                pool=C.STREAM_POOL_WAIT,
             ),
             extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
         )
@@ -255,7 +243,7 @@ class _Base:
         headers: Mapping[str, str] | None,
     ) -> Iterator[None]:
         """Per-call options for the transport, and every escaping exception mapped to our hierarchy."""
-        state = self._state(max_retries, http_timeout, deadline)
+        state = self._state(max_retries, http_timeout)
         state.headers = dict(headers) if headers else None
         token = call_state.set(state)
         try:

@@ -30,6 +30,9 @@ DEFAULT_MAX_RETRIES = 4
 RETRY_INITIAL_DELAY = 0.25
 RETRY_MAX_DELAY = 8.0
 RETRY_JITTER = (0.75, 1.0)
+#: Answers worth asking again for (any call but a submit, and downloads): the server may answer
+#: differently next time.
+RETRYABLE_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 #: The longest Retry-After we honour; longer hints are clipped to this.
 RETRY_AFTER_CAP = 60.0
 

@@ -22,6 +22,7 @@ import attrs
 import httpx
 
 from . import errors as E
+from ._checks import seconds
 from ._schema import input_schema, unknown_value_message
 from ._transport import CallState, Secret, is_submit
 from .types import Completed, InProgress, Queued, Result, Status, UnknownStatus
@@ -112,16 +113,9 @@ class SubmitOptions:
     def __post_init__(self) -> None:
         if self.priority is not None and self.priority not in _PRIORITIES:
             raise E.InvalidInputError(f"priority must be 'normal' or 'low', not {self.priority!r}")
-        if self.start_timeout is not None and (
-            isinstance(self.start_timeout, bool)
-            or not isinstance(self.start_timeout, int | float)
-            or not math.isfinite(self.start_timeout)
-            or self.start_timeout <= 1
-        ):
+        if self.start_timeout is not None:
             # fal's clients refuse 1 s or less, and the contract says so: no runner starts that fast.
-            raise E.InvalidInputError(
-                f"start_timeout must be a number of seconds above 1, not {self.start_timeout!r}"
-            )
+            seconds(self.start_timeout, "start_timeout", above=1)
         if self.webhook_url is not None and not (
             isinstance(self.webhook_url, str) and self.webhook_url.startswith(("http://", "https://"))
         ):

@@ -38,6 +38,7 @@ import httpx
 
 from . import _constants as C
 from . import errors as E
+from ._checks import seconds, whole_number
 from .errors import ConfigFileError, SettingError
 from .polling import WAIT_MODES
 from .urls import normalize_base_url
@@ -134,30 +135,15 @@ def _choice(
 
 
 def checked_retries(value: object) -> int:
-    """A retry count: a whole number >= 0 (``2.0`` is 2), else a ConfigurationError."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or int(value) != value
-        or value < 0
-    ):
-        raise E.ConfigurationError(f"max_retries must be a whole number >= 0, not {value!r}")
-    return int(value)
+    return whole_number(value, "max_retries", error=E.ConfigurationError)
 
 
 def as_timeout(value: float | httpx.Timeout | None, what: str) -> httpx.Timeout | None:
     """Positive seconds (the connect part capped at the default's) or an httpx.Timeout."""
     if value is None or isinstance(value, httpx.Timeout):
         return value
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise E.ConfigurationError(f"{what} must be positive seconds or an httpx.Timeout, not {value!r}")
-    return httpx.Timeout(float(value), connect=min(float(value), C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
+    number = seconds(value, what, error=E.ConfigurationError, alternative=" or an httpx.Timeout")
+    return httpx.Timeout(number, connect=min(number, C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
 
 
 def checked_key(key: str) -> str:

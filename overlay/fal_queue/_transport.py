@@ -34,9 +34,8 @@ __all__ = [
     "GatewayAuth",
     "RetryPolicy",
     "Secret",
+    "attempt_limit",
     "call_state",
-    "clip_timeout",
-    "exchange_limit",
     "fits",
     "limits_of",
     "log_retry",
@@ -126,12 +125,13 @@ class GatewayAuth(httpx.Auth):
 
 @dataclass
 class CallState:
-    """Options of the SDK call in progress, read by the transport (per-call ``max_retries`` etc.)."""
+    """Options of the SDK call in progress, read by the transport (per-call ``max_retries`` etc.).
+
+    The call's deadline is not here: it is the wall-clock limit (``_wallclock``) the call runs under.
+    """
 
     max_retries: int | None = None
     timeout: httpx.Timeout | None = None
-    #: time.monotonic() after which no retry is started (the caller's total deadline).
-    deadline: float | None = None
     #: The last raw response the transport returned, for error reports on undocumented bodies.
     last_response: httpx.Response | None = None
     #: Extra headers for this call only (``headers=`` of submit).
@@ -146,7 +146,6 @@ NO_RETRY_EXTENSION = "fal_queue_no_retry"
 
 call_state: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("fal_queue_call", default=None)
 
-_RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 #: The submit POST may be retried only when the server said nothing was queued.
 _SUBMIT_RETRYABLE_STATUSES = frozenset({429, 503})
 
@@ -176,7 +175,7 @@ class RetryPolicy:
             return False  # the caller's own start timeout expired: retrying cannot help
         if is_submit(request):
             return status in _SUBMIT_RETRYABLE_STATUSES
-        return status in _RETRYABLE_STATUSES
+        return status in C.RETRYABLE_STATUSES
 
     def should_retry_exception(self, request: httpx.Request, exc: Exception) -> bool:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
@@ -226,62 +225,40 @@ def is_submit(request: httpx.Request) -> bool:
     return request.method.upper() == "POST"
 
 
-def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, float | None, CallState | None]:
+def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallState | None]:
+    """The retries allowed for ``request``, with the call's own options applied to it."""
     state = call_state.get()
     max_retries = 0 if request.extensions.get(NO_RETRY_EXTENSION) else policy.max_retries
-    deadline = None
     if state is not None:
         if state.max_retries is not None:
             max_retries = state.max_retries
-        deadline = state.deadline
         if state.timeout is not None:
             request.extensions["timeout"] = state.timeout.as_dict()
         if state.headers:
             request.headers.update(state.headers)
-    return max_retries, deadline, state
+    return max_retries, state
 
 
-def exchange_limit(request: httpx.Request, deadline: float | None) -> float | None:
-    """When one attempt must be over: its own timeout as a wall-clock bound, capped by the deadline.
+def attempt_limit(request: httpx.Request) -> float | None:
+    """When one attempt must be over: the largest of its timeouts, as a wall-clock bound.
 
     httpx applies its timeouts to each socket operation; here the largest of them bounds the
-    whole exchange (the headers of a streamed response, the whole body of any other).
+    whole exchange (the headers of a streamed response, the whole body of any other). The call's
+    deadline, the wall-clock limit already in force, caps it (``_wallclock.limit``).
     """
     values = [float(v) for v in (request.extensions.get("timeout") or {}).values() if v is not None]
-    own = time.monotonic() + max(values) if values else None
-    if own is None or deadline is None:
-        return own if deadline is None else deadline
-    return min(own, deadline)
+    return time.monotonic() + max(values) if values else None
 
 
-def fits(deadline: float | None, delay: float) -> bool:
-    """Whether sleeping ``delay`` and trying again can end before every limit in force."""
+def fits(delay: float) -> bool:
+    """Whether sleeping ``delay`` and trying again can end before the call's deadline."""
     left = _wallclock.remaining()
-    if left is not None and delay >= left:
-        return False
-    return deadline is None or time.monotonic() + delay < deadline
+    return left is None or delay < left
 
 
 def log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> None:
     logger.info(
         "retrying %s %s in %.2fs (retry %d): %s", request.method, request.url.path, delay, attempt, why
-    )
-
-
-def clip_timeout(timeout: httpx.Timeout, remaining: float | None) -> httpx.Timeout:
-    """Never let one HTTP call outlive the caller's total deadline (``remaining`` seconds)."""
-    if remaining is None:
-        return timeout
-    limit = max(remaining, 0.001)
-
-    def clip(value: float | None) -> float:
-        return limit if value is None else min(value, limit)
-
-    return httpx.Timeout(
-        connect=clip(timeout.connect),
-        read=clip(timeout.read),
-        write=clip(timeout.write),
-        pool=clip(timeout.pool),
     )
 
 

@@ -249,9 +249,6 @@ def _plain_length(response: httpx.Response) -> str | None:
     return length
 
 
-_TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-
 class FileSink:
     """One file on its way to disk: a temporary file beside the target, progress, checks, commit.
 
@@ -271,7 +268,7 @@ class FileSink:
                 f"HTTP {response.status_code} fetching the file",
                 url=file.url,
                 request_id=request_id,
-                transient=response.status_code in _TRANSIENT_STATUSES,
+                transient=response.status_code in C.RETRYABLE_STATUSES,
             )
         self._file, self._target, self._on_progress, self._request_id = file, target, on_progress, request_id
         self._length = _plain_length(response)
@@ -327,12 +324,7 @@ def as_download_error(exc: Exception, url: str, target: Path, request_id: str | 
     raise exc
 
 
-def retry_delay(
-    exc: DownloadError,
-    attempt: int,
-    retries: int,
-    backoff: Callable[[int], float],
-) -> float:
+def retry_delay(exc: DownloadError, attempt: int, retries: int, backoff: Callable[[int], float]) -> float:
     """Seconds to wait before fetching the file again, or raise ``exc`` as final."""
     if attempt > retries or not exc.transient:
         raise exc
@@ -399,9 +391,9 @@ def plan_download(
 
 
 def body_deadline(timeout: httpx.Timeout, started: float, written: int, expected: int | None) -> float:
-    """When a download's body must be in: the per-call timeout plus time for its size."""
-    size = max(expected or 0, written + C.DOWNLOAD_CHUNK)
-    return started + _total_seconds(timeout) + size / C.DOWNLOAD_MIN_RATE
+    """When one download attempt must be over: the per-call timeout plus time for the bytes
+    expected or already in, so a large file on a slow link finishes and a drip does not."""
+    return started + _total_seconds(timeout) + max(expected or 0, written) / C.DOWNLOAD_MIN_RATE
 
 
 def timeout_error(seconds: float | None, file: File, request_id: str | None) -> DownloadTimeoutError:

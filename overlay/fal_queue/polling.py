@@ -20,9 +20,10 @@ import attrs
 import httpx
 
 from . import _constants as C
+from ._checks import seconds
 from ._core import parse_status
 from ._transport import RetryPolicy
-from .errors import APIConnectionError, APIStatusError, InvalidInputError, JobTimeoutError
+from .errors import APIConnectionError, APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
 __all__ = [
@@ -107,17 +108,8 @@ class Deadline:
     """The caller's total timeout for a wait, on an injectable monotonic clock."""
 
     def __init__(self, timeout: float | None, clock: Callable[[], float] = time.monotonic) -> None:
-        if timeout is not None and (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise InvalidInputError(
-                f"timeout must be a positive, finite number of seconds or None, not {timeout!r}"
-            )
         self._clock = clock
-        self.timeout = timeout
+        self.timeout = None if timeout is None else seconds(timeout, "timeout", alternative=" or None")
         self.at = None if timeout is None else clock() + timeout
 
     def remaining(self) -> float | None:

@@ -100,10 +100,10 @@ def test_total_timeout_covers_the_result_fetch(sdk: Any, make_gateway: Any) -> N
 
 
 def test_download_limits_hold_against_a_dripping_media_host(
-    sdk: Any, make_gateway: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sdk: Any, make_gateway: Any, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(C, "DOWNLOAD_MIN_RATE", 100 * 1024 * 1024)  # no time for size: 1 s per attempt
-    gateway = make_gateway()
+    gateway = make_gateway()  # a few bytes need no time for their size: 1 s per attempt
+
     client = sdk(gateway, timeout=1.0, max_retries=1, retry_policy=FAST)
     result = client.subscribe(MODEL, {"prompt": "x"}, timeout=30)
     gateway.set_faults(Faults(drip=1.0, drip_bytes_per_second=5.0, operations=frozenset({"media"})))
@@ -118,6 +118,23 @@ def test_download_limits_hold_against_a_dripping_media_host(
     assert failed.value.request_id == result.request_id
     assert _elapsed(start) < 2 * 1.0 + SLACK  # two attempts of the per-call timeout each
     assert not [p for p in tmp_path.rglob("*") if p.is_file()], "a partial file was left behind"
+
+
+def test_a_dripped_small_file_costs_one_bounded_attempt_per_retry(
+    sdk: Any, make_gateway: Any, tmp_path: Path
+) -> None:
+    """One retry layer for downloads: ``max_retries=1`` is two requests to the media host, each ended
+    by the per-call timeout plus time for the file's size (a few bytes: no more than the timeout)."""
+    gateway = make_gateway()
+    client = sdk(gateway, timeout=1.0, max_retries=1, retry_policy=FAST)
+    result = client.subscribe(MODEL, {"prompt": "x"}, timeout=30)
+    gateway.set_faults(Faults(drip=1.0, drip_bytes_per_second=5.0, operations=frozenset({"media"})))
+    gateway.reset_log()
+    with pytest.raises(E.DownloadError) as failed:
+        client.download(result.images[0], tmp_path)
+    assert not isinstance(failed.value, E.DownloadTimeoutError)  # no total timeout was given
+    assert len([e for e in gateway.request_log if e["origin"] == "media"]) == 2
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("mode", ["stream", "poll"])

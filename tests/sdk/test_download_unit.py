@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fal_queue import Client, DownloadError, File, Result
+from fal_queue import Client, DownloadError, File, Result, RetryPolicy
 from fal_queue.download import decode_data_uri, plan_targets, safe_file_name
 from hypothesis import given
 from hypothesis import strategies as st
@@ -135,3 +135,22 @@ def test_rename_builds_only_the_names_it_tries(tmp_path: Path, monkeypatch: pyte
         temp.write_bytes(b"x")
         assert download.commit(temp, target, if_exists="rename").name == expected_name
         assert built == expected_built
+
+
+@pytest.mark.parametrize("retries", [0, 1, 3])
+def test_a_cdn_that_always_fails_is_asked_once_per_attempt_not_per_layer(
+    tmp_path: Path, retries: int
+) -> None:
+    """One retry layer: max_retries + 1 requests per file, not (max_retries + 1) squared."""
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        assert "authorization" not in request.headers
+        return httpx.Response(503)
+
+    client = _client(httpx.MockTransport(handler)).with_options(max_retries=retries)
+    client._retry_policy = RetryPolicy(initial_delay=0.001, max_delay=0.001, max_retries=retries)
+    with pytest.raises(DownloadError, match="HTTP 503"):
+        client.download(File(url="https://cdn.example/a.png"), tmp_path)
+    assert len(calls) == retries + 1

@@ -23,9 +23,10 @@ from .. import _wallclock
 from .. import errors as E
 from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, async_sleep, logger
+from .._checks import seconds
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
 from .._settings import Resolved
-from .._transport import STREAM_EXTENSION, RetryPolicy, new_async_transport
+from .._transport import RetryPolicy, fits, new_async_transport
 from ..download import (
     FileSink,
     IfExists,
@@ -163,10 +164,7 @@ class AsyncClient(_AsyncOnly, _Base):
             # holds only its plan, no per-call state; it too ends by the deadline.
             async with self._admitted(plan.ctx.operation, at):
                 with self._calling(plan, max_retries, http_timeout, deadline, headers):
-                    # Every attempt and every backoff sleep end by the deadline as well.
-                    async with _wallclock.async_limit(at):
-                        answer = await self._send(plan.call)
-                    return plan.complete(answer)
+                    return plan.complete(await self._send(plan.call))
         except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
             raise self._gate_timeout(plan) from exc
 
@@ -194,8 +192,9 @@ class AsyncClient(_AsyncOnly, _Base):
 
     def _media_client(self) -> httpx.AsyncClient:
         if "media" not in self._lazy:
+            # No retry transport: downloads retry whole files (headers and body) in _download_one.
             inner = self._media_inner or new_async_transport(C.POOL_LIMITS)
-            self._lazy["media"] = httpx.AsyncClient(**self._http_kwargs(self._retrying(inner), gateway=False))
+            self._lazy["media"] = httpx.AsyncClient(**self._http_kwargs(inner, gateway=False))
         return self._lazy["media"]
 
     # -- queue operations ------------------------------------------------------------------
@@ -287,7 +286,8 @@ class AsyncClient(_AsyncOnly, _Base):
         **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
-        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
+        if timeout is not None:
+            seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
         request_id = (await self.submit(model_id, arguments, **options)).request_id
@@ -383,7 +383,7 @@ class AsyncClient(_AsyncOnly, _Base):
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
     ) -> AsyncGenerator[Status, None]:
         http = self._stream_client()
-        request = self._stream_request(http, model_id, request_id, logs, deadline)
+        request = self._stream_request(http, model_id, request_id, logs)
         try:
             async with _wallclock.async_limit(deadline.at):
                 response = await http.send(request, stream=True)
@@ -481,16 +481,16 @@ class AsyncClient(_AsyncOnly, _Base):
             return save_data_uri(file, target, mode, on_progress, request_id)
         attempt = 0
         while True:
+            attempt += 1
             try:
-                return await self._fetch(file, target, mode, on_progress, request_id, deadline)
+                async with _wallclock.async_limit(deadline.at):
+                    return await self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc
-                attempt += 1
                 error = as_download_error(exc, file.url, target, request_id)
                 delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
-                remaining = deadline.remaining()
-                if remaining is not None and delay >= remaining:
+                if not fits(delay):
                     raise timeout_error(deadline.timeout, file, request_id) from exc
                 await self._sleep(delay)
 
@@ -501,16 +501,16 @@ class AsyncClient(_AsyncOnly, _Base):
         mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
-        deadline: Deadline,
     ) -> Path:
-        async with (
-            _wallclock.async_limit(deadline.at),
-            self._media_client().stream(
-                "GET", file.url, timeout=self.timeout, extensions={STREAM_EXTENSION: True}
-            ) as response,
-        ):
+        """One attempt: headers and body end by the per-call timeout plus time for the file's size."""
+        started = time.monotonic()
+        async with _wallclock.async_limit(body_deadline(self.timeout, started, 0, file.file_size)):
+            media = self._media_client()
+            response = await media.send(
+                media.build_request("GET", file.url, timeout=self.timeout), stream=True
+            )
+        try:
             sink = FileSink(file, target, response, on_progress, request_id)
-            started = time.monotonic()
             try:
                 chunks = response.aiter_bytes(C.DOWNLOAD_CHUNK)
                 while True:
@@ -525,6 +525,8 @@ class AsyncClient(_AsyncOnly, _Base):
                 return sink.commit(mode)
             finally:
                 sink.discard()
+        finally:
+            await response.aclose()
 
     # -- lifecycle -------------------------------------------------------------------------
 

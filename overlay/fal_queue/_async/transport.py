@@ -14,7 +14,7 @@ import httpx
 
 from .. import _wallclock
 from .._base import async_sleep
-from .._transport import STREAM_EXTENSION, RetryPolicy, exchange_limit, fits, limits_of, log_retry, logger
+from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
 
 __all__ = ["AsyncRetryTransport"]
 
@@ -33,14 +33,14 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self._sleep = sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        max_retries, deadline, state = limits_of(self.policy, request)
+        max_retries, state = limits_of(self.policy, request)
         attempt = 0
         while True:
             attempt += 1
             if state is not None:
                 state.attempts = attempt
             try:
-                async with _wallclock.async_limit(exchange_limit(request, deadline), request):
+                async with _wallclock.async_limit(attempt_limit(request), request):
                     response = await self._inner.handle_async_request(request)
                     if not request.extensions.get(STREAM_EXTENSION):
                         try:  # read here so that a connection cut mid-body is retried too
@@ -51,7 +51,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
                     raise
                 delay = self.policy.backoff(attempt)
-                if not fits(deadline, delay):
+                if not fits(delay):
                     raise
                 log_retry(request, attempt, delay, type(exc).__name__)
                 await self._sleep(delay)
@@ -63,7 +63,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 and self.policy.should_retry_response(request, response)
             ):
                 delay = self.policy.delay_for(attempt, response)
-                if fits(deadline, delay):
+                if fits(delay):
                     await response.aclose()
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     await self._sleep(delay)

@@ -19,10 +19,11 @@ from .. import _constants as C
 from .. import _wallclock
 from .. import errors as E
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger, sync_sleep
+from .._checks import seconds
 from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
-from .._transport import STREAM_EXTENSION, RetryPolicy, new_sync_transport
+from .._transport import RetryPolicy, fits, new_sync_transport
 from ..download import (
     FileSink,
     IfExists,
@@ -160,10 +161,7 @@ class Client(_SyncOnly, _Base):
             # holds only its plan, no per-call state; it too ends by the deadline.
             with self._admitted(plan.ctx.operation, at):
                 with self._calling(plan, max_retries, http_timeout, deadline, headers):
-                    # Every attempt and every backoff sleep end by the deadline as well.
-                    with _wallclock.limit(at):
-                        answer = self._send(plan.call)
-                    return plan.complete(answer)
+                    return plan.complete(self._send(plan.call))
         except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
             raise self._gate_timeout(plan) from exc
 
@@ -189,8 +187,9 @@ class Client(_SyncOnly, _Base):
 
     def _media_client(self) -> httpx.Client:
         if "media" not in self._lazy:
+            # No retry transport: downloads retry whole files (headers and body) in _download_one.
             inner = self._media_inner or new_sync_transport(C.POOL_LIMITS)
-            self._lazy["media"] = httpx.Client(**self._http_kwargs(self._retrying(inner), gateway=False))
+            self._lazy["media"] = httpx.Client(**self._http_kwargs(inner, gateway=False))
         return self._lazy["media"]
 
     # -- queue operations ------------------------------------------------------------------
@@ -282,7 +281,8 @@ class Client(_SyncOnly, _Base):
         **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
-        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
+        if timeout is not None:
+            seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
         request_id = (self.submit(model_id, arguments, **options)).request_id
@@ -376,7 +376,7 @@ class Client(_SyncOnly, _Base):
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
     ) -> Generator[Status, None, None]:
         http = self._stream_client()
-        request = self._stream_request(http, model_id, request_id, logs, deadline)
+        request = self._stream_request(http, model_id, request_id, logs)
         try:
             with _wallclock.limit(deadline.at):
                 response = http.send(request, stream=True)
@@ -472,16 +472,16 @@ class Client(_SyncOnly, _Base):
             return save_data_uri(file, target, mode, on_progress, request_id)
         attempt = 0
         while True:
+            attempt += 1
             try:
-                return self._fetch(file, target, mode, on_progress, request_id, deadline)
+                with _wallclock.limit(deadline.at):
+                    return self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc
-                attempt += 1
                 error = as_download_error(exc, file.url, target, request_id)
                 delay = retry_delay(error, attempt, retries, self._retry_policy.backoff)
-                remaining = deadline.remaining()
-                if remaining is not None and delay >= remaining:
+                if not fits(delay):
                     raise timeout_error(deadline.timeout, file, request_id) from exc
                 self._sleep(delay)
 
@@ -492,16 +492,14 @@ class Client(_SyncOnly, _Base):
         mode: IfExists,
         on_progress: ProgressCallback | None,
         request_id: str | None,
-        deadline: Deadline,
     ) -> Path:
-        with (
-            _wallclock.limit(deadline.at),
-            self._media_client().stream(
-                "GET", file.url, timeout=self.timeout, extensions={STREAM_EXTENSION: True}
-            ) as response,
-        ):
+        """One attempt: headers and body end by the per-call timeout plus time for the file's size."""
+        started = time.monotonic()
+        with _wallclock.limit(body_deadline(self.timeout, started, 0, file.file_size)):
+            media = self._media_client()
+            response = media.send(media.build_request("GET", file.url, timeout=self.timeout), stream=True)
+        try:
             sink = FileSink(file, target, response, on_progress, request_id)
-            started = time.monotonic()
             try:
                 chunks = response.iter_bytes(C.DOWNLOAD_CHUNK)
                 while True:
@@ -514,6 +512,8 @@ class Client(_SyncOnly, _Base):
                 return sink.commit(mode)
             finally:
                 sink.discard()
+        finally:
+            response.close()
 
     # -- lifecycle -------------------------------------------------------------------------
 

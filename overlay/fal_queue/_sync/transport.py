@@ -11,7 +11,7 @@ import httpx
 
 from .. import _wallclock
 from .._base import sync_sleep
-from .._transport import STREAM_EXTENSION, RetryPolicy, exchange_limit, fits, limits_of, log_retry, logger
+from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
 
 __all__ = ["RetryTransport"]
 
@@ -30,14 +30,14 @@ class RetryTransport(httpx.BaseTransport):
         self._sleep = sleep
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        max_retries, deadline, state = limits_of(self.policy, request)
+        max_retries, state = limits_of(self.policy, request)
         attempt = 0
         while True:
             attempt += 1
             if state is not None:
                 state.attempts = attempt
             try:
-                with _wallclock.limit(exchange_limit(request, deadline), request):
+                with _wallclock.limit(attempt_limit(request), request):
                     response = self._inner.handle_request(request)
                     if not request.extensions.get(STREAM_EXTENSION):
                         try:  # read here so that a connection cut mid-body is retried too
@@ -48,7 +48,7 @@ class RetryTransport(httpx.BaseTransport):
                 if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
                     raise
                 delay = self.policy.backoff(attempt)
-                if not fits(deadline, delay):
+                if not fits(delay):
                     raise
                 log_retry(request, attempt, delay, type(exc).__name__)
                 self._sleep(delay)
@@ -60,7 +60,7 @@ class RetryTransport(httpx.BaseTransport):
                 and self.policy.should_retry_response(request, response)
             ):
                 delay = self.policy.delay_for(attempt, response)
-                if fits(deadline, delay):
+                if fits(delay):
                     response.close()
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     self._sleep(delay)
