@@ -47,7 +47,7 @@ def _import_httpx_without_its_cli() -> None:
 
 _import_httpx_without_its_cli()
 
-from ._core import TYPED_MODELS
+from ._core import TYPED_MODEL_IDS
 from ._transport import RetryPolicy
 from .client import AsyncClient, AsyncHandle, Client, SyncHandle
 from .download import DownloadProgress
@@ -80,9 +80,6 @@ from .errors import (
 )
 from .polling import PollPolicy
 from .types import Completed, File, InProgress, Queued, Result, Status, UnknownStatus
-
-#: The model ids with typed inputs (the submit operations of openapi.yaml).
-TYPED_MODEL_IDS: tuple[str, ...] = tuple(TYPED_MODELS)
 
 __all__ = [
     "TYPED_MODEL_IDS",

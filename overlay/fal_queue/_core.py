@@ -13,7 +13,7 @@ import importlib
 import json
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Generic, Literal, TypedDict, TypeVar
@@ -23,7 +23,7 @@ import httpx
 
 from . import errors as E
 from ._checks import seconds
-from ._schema import input_schema, unknown_value_message
+from ._schema import contract, input_schema, unknown_value_message
 from ._transport import CallState, Secret, is_submit
 from .types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .urls import app_id, rewrite_url, validate_model_id, validate_request_id
@@ -33,24 +33,6 @@ T = TypeVar("T")
 # The generated package is imported on first use, not with ``fal_queue``: its models package alone
 # is ~70 attrs classes (tens of ms), and importing any one model or operation imports all of them.
 _GENERATED = "fal_queue_api"
-
-#: The typed models: model id -> (generated submit operation, generated input model), by name.
-_TYPED_NAMES: dict[str, tuple[str, str]] = {
-    "fal-ai/flux-1/dev": ("submit_flux_dev", "FluxDevTextToImageInput"),
-    "fal-ai/flux-1/dev/image-to-image": ("submit_flux_dev_image_to_image", "FluxDevImageToImageInput"),
-    "fal-ai/flux-1/dev/redux": ("submit_flux_dev_redux", "FluxDevReduxInput"),
-    "fal-ai/flux-1/schnell": ("submit_flux_schnell", "FluxSchnellTextToImageInput"),
-    "fal-ai/flux-1/schnell/redux": ("submit_flux_schnell_redux", "FluxSchnellReduxInput"),
-    "fal-ai/flux-pro/kontext": ("submit_kontext", "KontextEditInput"),
-    "fal-ai/flux-pro/kontext/max": ("submit_kontext_max", "KontextEditInput"),
-    "fal-ai/flux-pro/kontext/max/multi": ("submit_kontext_max_multi", "KontextMultiInput"),
-    "fal-ai/flux-pro/kontext/max/text-to-image": (
-        "submit_kontext_max_text_to_image",
-        "KontextTextToImageInput",
-    ),
-    "fal-ai/flux-pro/kontext/multi": ("submit_kontext_multi", "KontextMultiInput"),
-    "fal-ai/flux-pro/kontext/text-to-image": ("submit_kontext_text_to_image", "KontextTextToImageInput"),
-}
 
 
 def generated_operation(name: str) -> ModuleType:
@@ -64,31 +46,45 @@ def generated_models() -> ModuleType:
 
 
 class _TypedModels(Mapping[str, tuple[ModuleType, type[Any]]]):
-    """The typed models as a read-only mapping whose ids are known without importing anything.
+    """The typed models as a read-only mapping, read from the contract on first use.
 
-    Looking one up imports the generated operation and model (once; Python caches modules).
+    Their ids are the contract's submit paths; looking one up imports the generated operation and
+    input model that ``make generate`` made from the same entry (once; Python caches modules).
     """
 
     def __getitem__(self, model_id: str) -> tuple[ModuleType, type[Any]]:
-        operation, model = _TYPED_NAMES[model_id]
+        found = contract()
+        operation, model = found.submits[model_id], found.inputs[model_id]
         input_cls: type[Any] = getattr(generated_models(), model)
         return generated_operation(f"submit.{operation}"), input_cls
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_TYPED_NAMES)
+        return iter(contract().submits)
 
     def __len__(self) -> int:
-        return len(_TYPED_NAMES)
+        return len(contract().submits)
 
     def __contains__(self, model_id: object) -> bool:
-        return model_id in _TYPED_NAMES
+        return model_id in contract().submits
+
+
+class _ModelIds(Sequence[str]):
+    """The typed model ids, read from the contract on first use (``import fal_queue`` parses nothing)."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return tuple(TYPED_MODELS)[index]
+
+    def __len__(self) -> int:
+        return len(TYPED_MODELS)
 
     def __repr__(self) -> str:
-        return f"<typed models: {', '.join(_TYPED_NAMES)}>"
+        return repr(tuple(TYPED_MODELS))
 
 
 #: The typed models: model id -> (generated submit operation, generated input model).
 TYPED_MODELS: Mapping[str, tuple[ModuleType, type[Any]]] = _TypedModels()
+#: Their ids, in the contract's order.
+TYPED_MODEL_IDS: Sequence[str] = _ModelIds()
 
 _PRIORITIES = frozenset({"normal", "low"})
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
@@ -742,6 +738,7 @@ def job_failed(status: Completed, model_id: str, cause: E.APIStatusError | None)
 
 __all__ = [
     "TYPED_MODELS",
+    "TYPED_MODEL_IDS",
     "Answer",
     "Context",
     "Generated",

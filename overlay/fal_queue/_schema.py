@@ -277,13 +277,17 @@ class Contract:
         self.document = document
         self.components: Mapping[str, Any] = (document.get("components") or {}).get("schemas") or {}
         inputs: dict[str, str] = {}  # model id -> the component name of its input schema
+        submits: dict[str, str] = {}  # model id -> the operationId of its submit
         for path, item in (document.get("paths") or {}).items():
             post = item.get("post") if isinstance(item, Mapping) else None
             body = (post or {}).get("requestBody", {}).get("content", {}).get("application/json", {})
             ref = body.get("schema", {}).get("$ref", "")
             if isinstance(ref, str) and ref.startswith(_REF) and "{" not in path:
                 inputs[path.strip("/")] = ref[len(_REF) :]
+                submits[path.strip("/")] = str((post or {})["operationId"])
         self.inputs: Mapping[str, str] = inputs
+        #: The typed models: the generator names their submit modules and input classes after these.
+        self.submits: Mapping[str, str] = submits
         self._compiled: dict[str, InputSchema] = {}
 
     def resolve(self, node: Any) -> Any:
