@@ -47,7 +47,7 @@ def _import_httpx_without_its_cli() -> None:
 
 _import_httpx_without_its_cli()
 
-from ._core import TYPED_MODEL_IDS
+from ._inputs import TYPED_MODEL_IDS
 from ._transport import RetryPolicy
 from .client import AsyncClient, AsyncHandle, Client, SyncHandle
 from .download import DownloadProgress

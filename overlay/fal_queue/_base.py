@@ -8,7 +8,6 @@ every later error names that id, and ``get_handle`` rebuilds a handle from (mode
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -28,20 +27,11 @@ from fal_queue_api.client import AuthenticatedClient
 from . import _constants as C
 from . import _wallclock
 from . import errors as E
+from ._answers import Context, error_from_answer, error_from_exception
 from ._checks import whole_number
-from ._core import (
-    Context,
-    Plan,
-    Submitted,
-    cancel_plan,
-    error_from_answer,
-    error_from_exception,
-    result_plan,
-    split_submit_kwargs,
-    status_plan,
-    submit_plan,
-)
+from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
+from ._plans import Plan, Submitted, cancel_plan, result_plan, status_plan, submit_plan
 from ._settings import AUTH_SCHEMES, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
@@ -62,10 +52,6 @@ T = TypeVar("T")
 ClientT = TypeVar("ClientT", bound="_Base")
 TimeoutArg = float | httpx.Timeout | None
 QueueUpdate = Callable[[Status], Any]
-
-#: Sleeps of the two shells (the rewriter maps one name to the other; tests replace ``_sleep``).
-async_sleep = asyncio.sleep
-sync_sleep = time.sleep
 
 
 async def acall(callback: Callable[..., Any], *args: Any) -> None:

@@ -1,6 +1,6 @@
 """The contract's schemas, compiled once from ``openapi.yaml``: the one validator of inputs.
 
-The SDK (``_core.prepare_input``), the CLI (``fal-queue run``/``batch``, ``-p key=value``) and the
+The SDK (``_inputs.prepare_input``), the CLI (``fal-queue run``/``batch``, ``-p key=value``) and the
 mock gateway (request bodies) all ask this module, so they cannot disagree on what an input may
 be. A broken rule comes out as a :class:`Problem`: where (``image_size.width``), which rule, the
 value and the limit, and one message that names them all; the mock turns the same problems into

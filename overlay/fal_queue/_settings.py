@@ -39,7 +39,7 @@ import httpx
 from . import _constants as C
 from . import errors as E
 from ._checks import seconds, whole_number
-from .errors import ConfigFileError, SettingError
+from .errors import ConfigFileError, Origin, SettingError
 from .polling import WAIT_MODES
 from .urls import normalize_base_url
 
@@ -58,8 +58,6 @@ __all__ = [
     "resolve",
 ]
 
-OriginKind = Literal["argument", "flag", "env", "config", "default"]
-
 #: Authorization schemes: setting value -> the word sent before the key.
 AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
 
@@ -74,35 +72,6 @@ _TOML_KINDS: dict[type, str] = {
 }
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a setting's value came from."""
-
-    kind: OriginKind
-    #: The argument or flag, the environment variable, or the config file's path.
-    where: str = ""
-    line: int | None = None
-
-    def label(self) -> str:
-        """The short form ``fal-queue config`` shows: ``flag``, ``env X``, ``config PATH``, ``default``."""
-        if self.kind in {"flag", "default"}:
-            return self.kind
-        if self.kind == "argument":
-            return f"argument {self.where}="
-        return f"{self.kind} {self.where}"
-
-    def __str__(self) -> str:
-        if self.kind == "argument":
-            return f"argument {self.where}="
-        if self.kind == "flag":
-            return f"flag {self.where}"
-        if self.kind == "env":
-            return f"env {self.where}"
-        if self.kind == "config":
-            return f"config file {self.where}" + (f", line {self.line}" if self.line else "")
-        return "default"
 
 
 class _Bad(Exception):

@@ -37,6 +37,10 @@ __all__ = [
     "remaining",
 ]
 
+#: Sleeps of the two shells (the rewriter maps one name to the other; tests replace ``_sleep``).
+async_sleep = asyncio.sleep
+sync_sleep = time.sleep
+
 _limit_at: contextvars.ContextVar[float | None] = contextvars.ContextVar("fal_queue_wall", default=None)
 
 

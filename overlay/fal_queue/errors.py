@@ -8,12 +8,11 @@ job is never lost: catch :class:`FalQueueError`, read ``err.request_id``, and re
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from ._settings import Origin
 
 __all__ = [
     "APIConnectionError",
@@ -68,6 +67,38 @@ class UnknownFieldWarning(UserWarning):
     fal adds fields to its models, and its apps ignore the ones they do not know, so the SDK does
     not block them; ``strict=True`` (client or call) refuses them instead.
     """
+
+
+OriginKind = Literal["argument", "flag", "env", "config", "default"]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from."""
+
+    kind: OriginKind
+    #: The argument or flag, the environment variable, or the config file's path.
+    where: str = ""
+    line: int | None = None
+
+    def label(self) -> str:
+        """The short form ``fal-queue config`` shows: ``flag``, ``env X``, ``config PATH``, ``default``."""
+        if self.kind in {"flag", "default"}:
+            return self.kind
+        if self.kind == "argument":
+            return f"argument {self.where}="
+        return f"{self.kind} {self.where}"
+
+    def __str__(self) -> str:
+        if self.kind == "argument":
+            return f"argument {self.where}="
+        if self.kind == "flag":
+            return f"flag {self.where}"
+        if self.kind == "env":
+            return f"env {self.where}"
+        if self.kind == "config":
+            return f"config file {self.where}" + (f", line {self.line}" if self.line else "")
+        return "default"
 
 
 class ConfigurationError(FalQueueError):

@@ -20,8 +20,8 @@ import attrs
 import httpx
 
 from . import _constants as C
+from ._answers import parse_status
 from ._checks import seconds
-from ._core import parse_status
 from ._transport import RetryPolicy
 from .errors import APIConnectionError, APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status

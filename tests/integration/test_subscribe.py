@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fal_queue import TYPED_MODEL_IDS, Completed, InProgress, Queued
 from fal_queue import errors as E
-from fal_queue._core import TYPED_MODELS
+from fal_queue._inputs import TYPED_MODELS
 from fal_queue.mock import Faults
 from fal_queue_api import models as gen
 from PIL import Image as PILImage

@@ -67,7 +67,7 @@ def test_a_typed_model_lookup_imports_the_generated_operation_and_model() -> Non
     found = fresh(
         "import json, sys\n"
         "from fal_queue import TYPED_MODEL_IDS\n"
-        "from fal_queue._core import TYPED_MODELS\n"
+        "from fal_queue._inputs import TYPED_MODELS\n"
         "before = 'fal_queue_api.models' in sys.modules\n"
         "ids_ok = list(TYPED_MODELS) == list(TYPED_MODEL_IDS) and 'fal-ai/flux-1/dev' in TYPED_MODELS\n"
         "still_deferred = 'fal_queue_api.models' not in sys.modules\n"

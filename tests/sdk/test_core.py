@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 from fal_queue import errors as E
-from fal_queue._core import Context, error_from_answer, parse_status, prepare_input
+from fal_queue._answers import Context, error_from_answer, parse_status
+from fal_queue._inputs import prepare_input
 from fal_queue._transport import Secret
 from fal_queue.errors import RequestIdMismatchError
 from fal_queue.polling import decode_event

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 from fal_queue import TYPED_MODEL_IDS
-from fal_queue._core import TYPED_MODELS
+from fal_queue._inputs import TYPED_MODELS
 
 SPEC = yaml.safe_load((Path(__file__).resolve().parents[2] / "openapi.yaml").read_text())
 

@@ -21,12 +21,15 @@ from httpx_sse import EventSource, SSEError
 from .. import _constants as C
 from .. import _wallclock
 from .. import errors as E
+from .._answers import Answer
 from .._async_only import _AsyncOnly
-from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, async_sleep, logger
+from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
 from .._checks import seconds
-from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
+from .._inputs import SubmitKwargs
+from .._plans import Generated, Plan, Raw, job_failed
 from .._settings import Resolved
 from .._transport import RetryPolicy, fits, new_async_transport
+from .._wallclock import async_sleep
 from ..download import (
     FileSink,
     IfExists,

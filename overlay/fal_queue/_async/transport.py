@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from .. import _wallclock
-from .._base import async_sleep
 from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
+from .._wallclock import async_sleep
 
 __all__ = ["AsyncRetryTransport"]
 

@@ -18,12 +18,15 @@ from httpx_sse import EventSource, SSEError
 from .. import _constants as C
 from .. import _wallclock
 from .. import errors as E
-from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger, sync_sleep
+from .._answers import Answer
+from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
 from .._checks import seconds
-from .._core import Answer, Generated, Plan, Raw, SubmitKwargs, job_failed
+from .._inputs import SubmitKwargs
+from .._plans import Generated, Plan, Raw, job_failed
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
+from .._wallclock import sync_sleep
 from ..download import (
     FileSink,
     IfExists,

@@ -10,8 +10,8 @@ from collections.abc import Callable
 import httpx
 
 from .. import _wallclock
-from .._base import sync_sleep
 from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
+from .._wallclock import sync_sleep
 
 __all__ = ["RetryTransport"]
 

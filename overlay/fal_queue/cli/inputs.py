@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors as E
-from .._core import prepare_input
+from .._inputs import prepare_input
 from .._schema import InputSchema, input_schema, unknown_value_message
 from ..urls import validate_model_id
 from .errors import EXIT_USAGE, CliError

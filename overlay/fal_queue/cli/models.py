@@ -152,7 +152,7 @@ def _param(name: str, schema: Any, required: bool, spec: Mapping[str, Any]) -> P
 
 @functools.cache
 def _catalogue() -> dict[str, ModelInfo]:
-    from .._core import TYPED_MODELS
+    from .._inputs import TYPED_MODELS
 
     spec = load_spec()
     paths = spec.get("paths", {})
@@ -181,7 +181,7 @@ def typed_models() -> list[ModelInfo]:
 
 
 def model_info(model_id: str) -> ModelInfo | None:
-    from .._core import TYPED_MODELS
+    from .._inputs import TYPED_MODELS
 
     if model_id not in TYPED_MODELS:
         return None
@@ -204,7 +204,7 @@ def edit_distance(a: str, b: str) -> int:
 
 def nearest_model(model_id: str) -> str | None:
     """The typed model id a mistyped ``model_id`` most likely meant, if any is close."""
-    from .._core import TYPED_MODELS
+    from .._inputs import TYPED_MODELS
 
     if model_id in TYPED_MODELS:
         return None
@@ -217,7 +217,7 @@ def nearest_model(model_id: str) -> str | None:
 
 def one_edit_from_typed(model_id: str) -> str | None:
     """A typed model id one edit away from ``model_id`` (``fal-ai/flux-1/schnel``), or None."""
-    from .._core import TYPED_MODELS
+    from .._inputs import TYPED_MODELS
 
     if model_id in TYPED_MODELS:
         return None

@@ -1,0 +1,242 @@
+"""What an answer means: typed errors from error answers and broken exchanges, statuses from bodies.
+
+The key is redacted from every message, header and body kept on an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from . import errors as E
+from ._transport import CallState, Secret, is_submit
+from .types import Completed, InProgress, Queued, Status, UnknownStatus
+from .urls import rewrite_url
+
+
+@dataclass
+class Answer:
+    """What one HTTP call returned, in the shape both generated and raw calls can produce."""
+
+    status_code: int
+    headers: Mapping[str, str]
+    content: bytes
+    parsed: Any = None
+
+
+@dataclass
+class Context:
+    """What an error raised for this call should name."""
+
+    operation: str
+    model_id: str | None = None
+    request_id: str | None = None
+    secret: Secret | None = None
+
+
+def _redact(text: str, ctx: Context) -> str:
+    return ctx.secret.redact(text) if ctx.secret is not None else text
+
+
+def _decode_body(content: bytes) -> Any:
+    try:
+        return json.loads(content) if content else None
+    except ValueError:
+        return content.decode("utf-8", "replace")[:2000]
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        items = []
+        for item in detail[:5]:
+            if isinstance(item, Mapping):
+                loc = ".".join(str(p) for p in item.get("loc", []) if p != "body") or "<request>"
+                items.append(f"{loc}: {item.get('msg', '')}")
+            else:
+                items.append(str(item))
+        more = f" (+{len(detail) - 5} more)" if len(detail) > 5 else ""
+        return "; ".join(items) + more
+    return "" if detail is None else str(detail)
+
+
+def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
+    """An answer's headers fit to keep on an error: the key redacted (some servers echo it), no cookies."""
+    return {
+        k: _redact(v, ctx) for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}
+    }
+
+
+def error_from_answer(
+    status_code: int, headers: Mapping[str, str], content: bytes, ctx: Context
+) -> E.APIStatusError:
+    """The typed error for an error status, with the server's detail, error type and request ids."""
+    headers = safe_headers(headers, ctx)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if ctx.secret is not None and content:
+        text = content.decode("utf-8", "replace")
+        redacted = ctx.secret.redact(text)
+        if redacted != text:
+            content = redacted.encode()
+    body = _decode_body(content)
+    detail = body.get("detail") if isinstance(body, Mapping) else None
+    error_type = (body.get("error_type") if isinstance(body, Mapping) else None) or lowered.get(
+        "x-fal-error-type"
+    )
+    if not isinstance(error_type, str):
+        error_type = None
+    text = _detail_text(detail)
+    if not text:
+        text = body.strip()[:200] if isinstance(body, str) and body.strip() else f"{ctx.operation} failed"
+        if isinstance(body, str) and "<html" in body.lower():
+            kind = lowered.get("content-type", "").split(";")[0].strip() or "no content type"
+            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer"
+            if status_code in (502, 503, 504):
+                text += " (an ingress in front of the gateway answered: usually transient)"
+            else:
+                text += " (is the base URL a fal queue gateway?)"
+    message = _redact(f"{ctx.operation}: {text}", ctx)
+    kwargs: dict[str, Any] = {
+        "status_code": status_code,
+        "headers": headers,
+        "body": body,
+        "detail": detail,
+        "error_type": error_type,
+        "request_id": ctx.request_id,
+        "model_id": ctx.model_id,
+        "server_request_id": lowered.get("x-fal-request-id"),
+    }
+    if status_code == 400:
+        return E.BadRequestError(message, **kwargs)
+    if status_code == 401:
+        return E.AuthenticationError(message, **kwargs)
+    if status_code == 403:
+        return E.PermissionDeniedError(message, **kwargs)
+    if status_code == 404:
+        return E.NotFoundError(message, **kwargs)
+    if status_code == 422:
+        return E.ValidationError(message, errors=E.FieldError.list_from(detail), **kwargs)
+    if status_code == 429:
+        hint = lowered.get("retry-after", "")
+        retry_after = float(hint) if hint.replace(".", "", 1).isdigit() else None
+        return E.RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status_code >= 500:
+        return E.ServerError(message, **kwargs)
+    return E.APIStatusError(message, **kwargs)
+
+
+def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
+    """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
+    if isinstance(exc, E.FalQueueError):
+        return exc
+    common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
+    if isinstance(exc, httpx.TransportError):
+        request = _request_of(exc)
+        attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
+        reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
+        connect_failed = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+        if request is not None and is_submit(request) and not connect_failed:
+            return E.SubmitUncertainError(
+                f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
+                "the job may or may not have been queued, and it was not resubmitted",
+                **common,
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return E.APITimeoutError(f"{ctx.operation}: timed out{attempts} ({reason})", **common)
+        return E.APIConnectionError(f"{ctx.operation}: connection failed{attempts} ({reason})", **common)
+    if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
+        raw = state.last_response
+        if raw is not None and raw.status_code >= 400:
+            return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
+        status = raw.status_code if raw is not None else 0
+        return E.APIResponseValidationError(
+            _redact(
+                f"{ctx.operation}: the gateway's answer is not the documented shape "
+                f"({type(exc).__name__}: {exc})",
+                ctx,
+            ),
+            status_code=status,
+            body=_content_of(raw) if raw is not None else b"",
+            headers=safe_headers(raw.headers, ctx) if raw is not None else None,
+            server_request_id=raw.headers.get("x-fal-request-id") if raw is not None else None,
+            **common,
+        )
+    if isinstance(exc, httpx.HTTPError):
+        return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
+    raise exc
+
+
+def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:
+        return None
+
+
+def _content_of(response: httpx.Response) -> bytes:
+    try:
+        return response.content
+    except httpx.ResponseNotRead:
+        return b""
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
+    """A typed status from a status body or stream event; never raises on odd input."""
+    if not isinstance(data, Mapping):
+        return UnknownStatus(request_id=request_id, status=f"<{type(data).__name__}>", raw={})
+    raw = dict(data)
+    for key in ("status_url", "response_url", "cancel_url"):
+        if isinstance(raw.get(key), str):
+            raw[key] = rewrite_url(raw[key], base_url)
+    named = raw.get("request_id")
+    if isinstance(named, str) and named and named != request_id:
+        raise E.RequestIdMismatchError(
+            f"status: asked about request {request_id!r}, the gateway answered about {named!r} "
+            "(not followed)",
+            expected=request_id,
+            received=named,
+            status_code=200,
+            body=json.dumps(raw, default=str).encode(),
+        )
+    logs_value = raw.get("logs")
+    logs = tuple(x for x in logs_value if isinstance(x, Mapping)) if isinstance(logs_value, list) else ()
+    common: dict[str, Any] = {
+        "request_id": request_id,
+        "logs": logs,
+        "status_url": _str_or_none(raw.get("status_url")),
+        "response_url": _str_or_none(raw.get("response_url")),
+        "cancel_url": _str_or_none(raw.get("cancel_url")),
+        "raw": raw,
+    }
+    status = raw.get("status")
+    if status == "IN_QUEUE":
+        position = raw.get("queue_position")
+        valid = isinstance(position, int) and not isinstance(position, bool)
+        return Queued(position=position if valid else None, **common)
+    if status == "IN_PROGRESS":
+        return InProgress(**common)
+    if status == "COMPLETED":
+        metrics = raw.get("metrics")
+        return Completed(
+            error=_str_or_none(raw.get("error")),
+            error_type=_str_or_none(raw.get("error_type")),
+            metrics=dict(metrics) if isinstance(metrics, Mapping) else {},
+            **common,
+        )
+    return UnknownStatus(status=str(status), **common)
+
+
+def parse_json_object(content: bytes) -> dict[str, Any]:
+    data = json.loads(content)
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    return data

@@ -1,0 +1,339 @@
+"""What a submit sends: the typed-model registry, the platform options, the checked JSON body.
+
+Everything here runs before a byte is sent, so a bad input never costs a job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import importlib
+import json
+import math
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, Literal, TypedDict
+
+import attrs
+import httpx
+
+from . import errors as E
+from ._checks import seconds
+from ._schema import contract, input_schema, unknown_value_message
+from .urls import validate_model_id
+
+# The generated package is imported on first use, not with ``fal_queue``: its models package alone
+# is ~70 attrs classes (tens of ms), and importing any one model or operation imports all of them.
+_GENERATED = "fal_queue_api"
+
+
+def generated_operation(name: str) -> ModuleType:
+    """A generated operation module (``"queue.get_status"``, ``"submit.submit_flux_dev"``)."""
+    return importlib.import_module(f"{_GENERATED}.api.{name}")
+
+
+def generated_models() -> ModuleType:
+    """``fal_queue_api.models``, imported on first use."""
+    return importlib.import_module(f"{_GENERATED}.models")
+
+
+class _TypedModels(Mapping[str, tuple[ModuleType, type[Any]]]):
+    """The typed models as a read-only mapping, read from the contract on first use.
+
+    Their ids are the contract's submit paths; looking one up imports the generated operation and
+    input model that ``make generate`` made from the same entry (once; Python caches modules).
+    """
+
+    def __getitem__(self, model_id: str) -> tuple[ModuleType, type[Any]]:
+        found = contract()
+        operation, model = found.submits[model_id], found.inputs[model_id]
+        input_cls: type[Any] = getattr(generated_models(), model)
+        return generated_operation(f"submit.{operation}"), input_cls
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(contract().submits)
+
+    def __len__(self) -> int:
+        return len(contract().submits)
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in contract().submits
+
+
+class _ModelIds(Sequence[str]):
+    """The typed model ids, read from the contract on first use (``import fal_queue`` parses nothing)."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return tuple(TYPED_MODELS)[index]
+
+    def __len__(self) -> int:
+        return len(TYPED_MODELS)
+
+    def __repr__(self) -> str:
+        return repr(tuple(TYPED_MODELS))
+
+
+#: The typed models: model id -> (generated submit operation, generated input model).
+TYPED_MODELS: Mapping[str, tuple[ModuleType, type[Any]]] = _TypedModels()
+#: Their ids, in the contract's order.
+TYPED_MODEL_IDS: Sequence[str] = _ModelIds()
+
+_PRIORITIES = frozenset({"normal", "low"})
+_RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
+
+
+# ---------------------------------------------------------------- submit options and inputs
+
+
+@dataclass(frozen=True)
+class SubmitOptions:
+    """The platform options of a submit, validated before anything is sent."""
+
+    webhook_url: str | None = None
+    priority: str | None = None
+    hint: str | None = None
+    start_timeout: float | None = None
+    headers: Mapping[str, str] | None = None
+    no_retry: bool | None = None
+    object_lifecycle: Mapping[str, Any] | int | None = None
+    store_io: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.priority is not None and self.priority not in _PRIORITIES:
+            raise E.InvalidInputError(f"priority must be 'normal' or 'low', not {self.priority!r}")
+        if self.start_timeout is not None:
+            # fal's clients refuse 1 s or less, and the contract says so: no runner starts that fast.
+            seconds(self.start_timeout, "start_timeout", above=1)
+        if self.webhook_url is not None and not (
+            isinstance(self.webhook_url, str) and self.webhook_url.startswith(("http://", "https://"))
+        ):
+            raise E.InvalidInputError(f"webhook_url must be an http(s) URL, not {self.webhook_url!r}")
+        for name, value in (self.headers or {}).items():
+            if not isinstance(name, str) or not isinstance(value, str):
+                raise E.InvalidInputError(
+                    f"headers must map str to str; got {name!r}: {type(value).__name__}"
+                )
+            if name.lower() in _RESERVED_HEADERS:
+                raise E.InvalidInputError(f"header {name!r} is set by the SDK and cannot be overridden")
+        if self.object_lifecycle is not None and not isinstance(self.object_lifecycle, int | Mapping):
+            raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
+
+    def lifecycle_header(self) -> str | None:
+        if self.object_lifecycle is None:
+            return None
+        if isinstance(self.object_lifecycle, int):
+            return json.dumps({"expiration_duration_seconds": self.object_lifecycle})
+        return json.dumps(dict(self.object_lifecycle), separators=(",", ":"))
+
+    def operation_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments of a generated submit operation."""
+        kwargs: dict[str, Any] = {}
+        if self.webhook_url is not None:
+            kwargs["fal_webhook"] = self.webhook_url
+        if self.start_timeout is not None:
+            kwargs["x_fal_request_timeout"] = float(self.start_timeout)
+        if self.priority is not None:
+            kwargs["x_fal_queue_priority"] = self.priority
+        if self.hint is not None:
+            kwargs["x_fal_runner_hint"] = self.hint
+        if self.no_retry is not None:
+            kwargs["x_fal_no_retry"] = "1" if self.no_retry else "0"
+        lifecycle = self.lifecycle_header()
+        if lifecycle is not None:
+            kwargs["x_fal_object_lifecycle_preference"] = lifecycle
+        if self.store_io is not None:
+            kwargs["x_fal_store_io"] = "1" if self.store_io else "0"
+        return kwargs
+
+    def raw_request(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, query params) for models the generated client does not know."""
+        names = {
+            "x_fal_request_timeout": "X-Fal-Request-Timeout",
+            "x_fal_queue_priority": "X-Fal-Queue-Priority",
+            "x_fal_runner_hint": "X-Fal-Runner-Hint",
+            "x_fal_no_retry": "X-Fal-No-Retry",
+            "x_fal_object_lifecycle_preference": "X-Fal-Object-Lifecycle-Preference",
+            "x_fal_store_io": "X-Fal-Store-IO",
+        }
+        headers: dict[str, str] = {}
+        params: dict[str, str] = {}
+        for key, value in self.operation_kwargs().items():
+            if key == "fal_webhook":
+                params[key] = value
+            else:
+                headers[names[key]] = str(value)
+        return headers, params
+
+
+class SubmitKwargs(TypedDict, total=False):
+    """Options of ``submit`` and ``subscribe``; see SubmitOptions for their meaning."""
+
+    webhook_url: str | None
+    priority: Literal["normal", "low"] | None
+    hint: str | None
+    start_timeout: float | None
+    headers: Mapping[str, str] | None
+    no_retry: bool | None
+    object_lifecycle: Mapping[str, Any] | int | None
+    store_io: bool | None
+    #: Retries of the submit call itself (only ever when provably safe).
+    max_retries: int | None
+    #: Timeout of the submit HTTP call (seconds or an httpx.Timeout).
+    http_timeout: float | httpx.Timeout | None
+    #: Refuse fields a typed model does not know (default: the client's ``strict``).
+    strict: bool | None
+
+
+_SUBMIT_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SubmitOptions))
+_CALL_OPTION_NAMES = frozenset({"max_retries", "http_timeout", "strict"})
+
+
+def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[str, Any]]:
+    """(platform options, per-call options) from ``**kwargs``; unknown names fail before sending."""
+    unknown = sorted(set(kwargs) - _SUBMIT_OPTION_NAMES - _CALL_OPTION_NAMES)
+    if unknown:
+        raise E.InvalidInputError(
+            f"unknown submit option(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(sorted(SubmitKwargs.__annotations__))}"
+        )
+    options = SubmitOptions(**{k: v for k, v in kwargs.items() if k in _SUBMIT_OPTION_NAMES})
+    call = {k: kwargs[k] for k in _CALL_OPTION_NAMES if k in kwargs}
+    return options, call
+
+
+def _utf8_ready(text: str, path: str) -> None:
+    """A lone surrogate (what ``os.fsdecode`` makes of undecodable bytes) cannot be sent as JSON."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise E.InvalidInputError(
+            f"arguments{path} holds a lone surrogate (U+{ord(text[exc.start]):04X}) at position "
+            f"{exc.start}, which is not valid UTF-8; decode such text with errors='replace'"
+        ) from None
+
+
+def _json_ready(value: Any, path: str) -> None:
+    """Raise a clear error for anything json.dumps would choke on (or silently mangle)."""
+    if isinstance(value, str):
+        _utf8_ready(value, path)
+        return
+    if value is None or isinstance(value, bool | int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise E.InvalidInputError(f"arguments{path} is {value!r}, which JSON cannot carry")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise E.InvalidInputError(f"arguments{path} has a non-string key {key!r}")
+            _utf8_ready(key, f"{path} key")
+            _json_ready(item, f"{path}[{key!r}]")
+        return
+    if isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _json_ready(item, f"{path}[{index}]")
+        return
+    raise E.InvalidInputError(
+        f"arguments{path} is a {type(value).__name__}, which is not JSON-serializable "
+        "(use str, int, float, bool, None, list or dict)"
+    )
+
+
+_warned: set[tuple[str, ...]] = set()
+
+
+def _warn_once(key: tuple[str, ...], message: str) -> None:
+    """One warning per model and field (and value): a batch of 300 lines warns once."""
+    if key not in _warned:
+        _warned.add(key)
+        warnings.warn(message, E.UnknownFieldWarning, stacklevel=4)
+
+
+def unknown_field_message(model_id: str, name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    hint = f", did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(known))})"
+    return f"{name}: unknown for {model_id}{hint}"
+
+
+def prepare_input(
+    model_id: str, arguments: object, *, strict: bool = False
+) -> tuple[Any | None, dict[str, Any]]:
+    """Validate the arguments of a submit; return (generated input model or None, JSON body).
+
+    Typed models accept their generated input model or a dict. Fields the contract does not know
+    are sent as given, with a warning once per field (fal adds fields, and its apps ignore the
+    ones they do not know); ``strict=True`` refuses them. Known fields keep their checks. Other
+    models accept any JSON object.
+    """
+    validate_model_id(model_id)
+    typed = TYPED_MODELS.get(model_id)
+    if typed is not None and isinstance(arguments, typed[1]):
+        body = arguments.to_dict()
+        _json_ready(body, "")
+        extra = sorted(getattr(arguments, "additional_properties", None) or {})
+        if extra and strict:
+            known = {a.name for a in attrs.fields(typed[1]) if a.name != "additional_properties"}
+            raise E.InvalidInputError(
+                "; ".join(unknown_field_message(model_id, n, known) for n in extra) + " (strict)",
+                model_id=model_id,
+            )
+        return arguments, body
+    if attrs.has(type(arguments)) and hasattr(arguments, "to_dict"):
+        expected = typed[1].__name__ if typed else "a dict"
+        raise E.InvalidInputError(
+            f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}",
+            model_id=model_id,
+        )
+    if not isinstance(arguments, Mapping):
+        raise E.InvalidInputError(
+            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}",
+            model_id=model_id,
+        )
+    _json_ready(arguments, "")
+    data = dict(arguments)
+    if typed is None:
+        return None, data
+    input_cls = typed[1]
+    known = {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"}
+    unknown = sorted(set(data) - known)
+    if unknown and strict:
+        raise E.InvalidInputError(
+            f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id} (strict): "
+            + "; ".join(unknown_field_message(model_id, n, known) for n in unknown),
+            model_id=model_id,
+        )
+    for name in unknown:
+        _warn_once((model_id, name), unknown_field_message(model_id, name, known))
+    required = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING]
+    missing = [name for name in required if name not in data]
+    if missing:
+        raise E.InvalidInputError(
+            f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}", model_id=model_id
+        )
+    schema = input_schema(model_id)
+    unknown_values = False
+    if schema is not None:
+        problems = schema.problems({k: v for k, v in data.items() if k in known})
+        if problems:
+            raise E.InvalidInputError(
+                f"invalid arguments for {model_id}: {'; '.join(problems)}", model_id=model_id
+            )
+        for name in sorted(set(data) & known):
+            values = schema.unknown_value(name, data[name])
+            if values is None:
+                continue
+            message = unknown_value_message(model_id, name, data[name], values)
+            if strict:
+                raise E.InvalidInputError(f"{message} (strict)", model_id=model_id)
+            unknown_values = True
+            _warn_once((model_id, name, data[name]), message)
+    if unknown or unknown_values:
+        return None, data  # the generated model cannot carry them: send the JSON as given
+    try:
+        model = input_cls.from_dict(data)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise E.InvalidInputError(f"invalid arguments for {model_id}: {exc}", model_id=model_id) from exc
+    return model, data

@@ -1,0 +1,189 @@
+"""Call plans: one SDK call as data (which generated operation, with which arguments, how to turn
+the answer into a value or a typed error). The sync and async shells only execute plans, so both
+behave identically by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Generic, TypeVar
+
+from . import errors as E
+from ._answers import (
+    Answer,
+    Context,
+    _redact,
+    error_from_answer,
+    parse_json_object,
+    parse_status,
+    safe_headers,
+)
+from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
+from ._transport import Secret
+from .types import Completed, Result, Status
+from .urls import app_id, rewrite_url, validate_request_id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A call through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``."""
+
+    operation: ModuleType
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A call the generated client cannot make (untyped models, three-segment apps)."""
+
+    method: str
+    url: str
+    kwargs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan(Generic[T]):
+    """One SDK call as data: what to send, and how to turn the answer into a value or an error.
+
+    The shells send ``call`` (sync or async) and hand the Answer to ``complete``.
+    """
+
+    ctx: Context
+    call: Generated | Raw
+    finish: Callable[[Answer], T]
+    ok: frozenset[int] = field(default=frozenset({200}))
+
+    def complete(self, answer: Answer) -> T:
+        if answer.status_code not in self.ok:
+            raise error_from_answer(answer.status_code, answer.headers, answer.content, self.ctx)
+        return self.finish(answer)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submit returned, URLs already rewritten to the gateway."""
+
+    model_id: str
+    request_id: str
+    status_url: str
+    response_url: str
+    cancel_url: str
+    queue_position: int | None
+    raw: Mapping[str, Any]
+
+
+def submit_plan(
+    base_url: str,
+    secret: Secret,
+    model_id: str,
+    arguments: object,
+    options: SubmitOptions,
+    *,
+    strict: bool = False,
+) -> Plan[Submitted]:
+    model, body = prepare_input(model_id, arguments, strict=strict)
+    ctx = Context("submit", model_id=model_id, secret=secret)
+
+    def finish(answer: Answer) -> Submitted:
+        raw = parse_json_object(answer.content)
+        response_cls = generated_models().QueueSubmitResponse
+        parsed = answer.parsed if isinstance(answer.parsed, response_cls) else None
+        parsed = parsed or response_cls.from_dict(raw)
+        try:
+            request_id = validate_request_id(parsed.request_id)
+        except E.InvalidInputError:
+            # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
+            raise E.APIResponseValidationError(
+                _redact(
+                    f"submit: the gateway queued a job but answered with an unusable request id "
+                    f"{parsed.request_id!r}; its raw answer is in .body",
+                    ctx,
+                ),
+                status_code=answer.status_code,
+                body=answer.content,
+                headers=safe_headers(answer.headers, ctx),
+                model_id=model_id,
+                server_request_id=answer.headers.get("x-fal-request-id"),
+            ) from None
+        position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
+        rewritten = {
+            k: rewrite_url(str(raw[k]), base_url) for k in ("status_url", "response_url", "cancel_url")
+        }
+        return Submitted(model_id, request_id, queue_position=position, raw={**raw, **rewritten}, **rewritten)
+
+    # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
+    accepted = frozenset({200, 201, 202})
+    if model is not None:
+        call: Generated | Raw = Generated(
+            TYPED_MODELS[model_id][0], {"body": model, **options.operation_kwargs()}
+        )
+    else:
+        headers, params = options.raw_request()
+        call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
+    return Plan(ctx, call, finish, ok=accepted)
+
+
+def _queue_call(
+    operation: str, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
+) -> Generated | Raw:
+    """A queue operation through the generated client; raw only for three-segment apps."""
+    app = app_id(model_id)
+    validate_request_id(request_id)
+    parts = app.split("/")
+    if len(parts) == 2:
+        return Generated(
+            generated_operation(f"queue.{operation}"),
+            {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs},
+        )
+    params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
+    return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
+
+
+def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
+    ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
+    call = _queue_call("get_status", "GET", "/status", model_id, request_id, logs="1" if logs else "0")
+
+    def finish(answer: Answer) -> Status:
+        return parse_status(parse_json_object(answer.content), request_id=request_id, base_url=base_url)
+
+    return Plan(ctx, call, finish, ok=frozenset({200, 202}))
+
+
+def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
+    ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret)
+    call = _queue_call("get_result", "GET", "", model_id, request_id)
+
+    def finish(answer: Answer) -> Result:
+        raw = parse_json_object(answer.content)
+        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed)
+
+    return Plan(ctx, call, finish)
+
+
+def cancel_plan(secret: Secret, model_id: str, request_id: str) -> Plan[str]:
+    ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret)
+    call = _queue_call("cancel_request", "PUT", "/cancel", model_id, request_id)
+
+    def finish(answer: Answer) -> str:
+        status = parse_json_object(answer.content).get("status")
+        if answer.status_code == 400 and status != "ALREADY_COMPLETED":
+            raise error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
+        return str(status)
+
+    return Plan(ctx, call, finish, ok=frozenset({200, 202, 400}))
+
+
+def job_failed(status: Completed, model_id: str, cause: E.APIStatusError | None) -> E.JobFailedError:
+    text = status.error or (cause.message if cause else None) or "the job failed"
+    return E.JobFailedError(
+        f"job failed: {text}",
+        request_id=status.request_id,
+        model_id=model_id,
+        error_type=status.error_type or (cause.error_type if cause else None),
+        logs=status.logs,
+        cause=cause,
+    )
