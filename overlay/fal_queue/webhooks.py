@@ -36,6 +36,7 @@ Against the mock gateway (``fal-queue mock`` prints ``FAL_QUEUE_WEBHOOK_JWKS_URL
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -251,10 +252,8 @@ def _text(value: str | bytes) -> str:
 def _signing_headers(headers: HeadersLike) -> list[str]:
     """The four signing headers' values in ``_SIGNED_HEADERS`` order, from a mapping (any case) or pairs."""
     wanted = {h.lower(): h for h in _SIGNED_HEADERS}
-    items = getattr(headers, "items", None)
-    pairs: Iterable[tuple[Any, Any]] = items() if callable(items) else headers  # type: ignore[assignment]
     found: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
         key = _text(name).strip().lower()
         if key not in wanted:
             continue
@@ -534,19 +533,16 @@ def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSucce
 
 # ---- one shared verifier per JWKS URL ----
 
-_shared: dict[str, WebhookVerifier] = {}
-_shared_lock = threading.Lock()
+
+@functools.cache
+def _shared_verifier(url: str) -> WebhookVerifier:
+    return WebhookVerifier(url)
 
 
 def _verifier_for(jwks: JWKSLike | None) -> WebhookVerifier:
-    if jwks is not None and not isinstance(jwks, str):
-        return WebhookVerifier(jwks)
-    url = jwks or FAL_JWKS_URL
-    with _shared_lock:
-        verifier = _shared.get(url)
-        if verifier is None:
-            verifier = _shared[url] = WebhookVerifier(url)
-        return verifier
+    if jwks is None or isinstance(jwks, str):
+        return _shared_verifier(jwks or FAL_JWKS_URL)
+    return WebhookVerifier(jwks)
 
 
 def verify(

@@ -8,7 +8,6 @@ that this module sits below it.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -19,10 +18,10 @@ import httpx
 from .. import _constants as C
 from .. import _wallclock
 from .._transport import new_async_transport
+from ..urls import is_loopback_host
 
 MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 3
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
 def is_safe_url(url: str) -> bool:
@@ -31,15 +30,9 @@ def is_safe_url(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    host = (parts.hostname or "").lower()
-    if not host or parts.scheme not in ("http", "https"):
-        return False
-    if parts.scheme == "https" or host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    if parts.scheme == "http":
+        return is_loopback_host(parts.hostname)
+    return parts.scheme == "https" and bool(parts.hostname)
 
 
 def _user_agent() -> str:
