@@ -51,7 +51,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ._async import jwks as async_jwks
-from ._sync import jwks
+from ._sync import jwks as sync_jwks
 from .errors import ConfigurationError, FalQueueError, FieldError, JobFailedError
 from .types import Result
 
@@ -329,7 +329,10 @@ class WebhookVerifier:
         self.tolerance = float(tolerance)
         self.max_age = float(max_age)
         self._clock = clock
-        self._fetch_options: dict[str, Any] = {"timeout": timeout, "proxy": proxy, "error": JWKSFetchError}
+        self._get = functools.partial(sync_jwks.fetch, timeout=timeout, proxy=proxy, error=JWKSFetchError)
+        self._get_async = functools.partial(
+            async_jwks.fetch, timeout=timeout, proxy=proxy, error=JWKSFetchError
+        )
         self._lock = threading.Lock()
         self._keys: tuple[Ed25519PublicKey, ...] = ()
         self._fetched_at: float | None = None
@@ -443,10 +446,10 @@ class WebhookVerifier:
         with self._lock:  # one fetch at a time: the threads that waited find the keys fresh
             if if_stale and self._fresh():
                 return self._keys
-            return self._store(jwks.fetch(str(self.jwks_url), **self._fetch_options))
+            return self._store(self._get(str(self.jwks_url)))
 
     async def _fetch_async(self) -> tuple[Ed25519PublicKey, ...]:
-        return self._store(await async_jwks.fetch(str(self.jwks_url), **self._fetch_options))
+        return self._store(await self._get_async(str(self.jwks_url)))
 
     def _store(self, content: bytes) -> tuple[Ed25519PublicKey, ...]:
         try:
@@ -476,30 +479,30 @@ def _parsed_output(payload: Mapping[str, Any]) -> object:
 
 
 def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
-    def bad(what: str, request_id: str = signed.request_id) -> WebhookPayloadError:
-        return WebhookPayloadError(f"the webhook{what}", request_id=request_id, body=raw)
+    def bad(message: str, request_id: str = signed.request_id) -> WebhookPayloadError:
+        return WebhookPayloadError(message, request_id=request_id, body=raw)
 
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise bad(" body is not JSON") from None
+        raise bad("the webhook body is not JSON") from None
     if not isinstance(data, dict):
-        raise bad(" body is not a JSON object")
+        raise bad("the webhook body is not a JSON object")
     request_id = data.get("request_id", signed.request_id)
     if not isinstance(request_id, str) or not request_id:
-        raise bad("'s 'request_id' is not a string")
+        raise bad("the webhook's 'request_id' is not a string")
 
     def text(key: str) -> str | None:
         value = data.get(key)
         if value is None or isinstance(value, str):
             return value
-        raise bad(f"'s {key!r} is not a string", request_id)
+        raise bad(f"the webhook's {key!r} is not a string", request_id)
 
     status, payload = data.get("status"), data.get("payload")
     if payload is not None and not isinstance(payload, dict):
-        raise bad("'s 'payload' is not an object", request_id)
+        raise bad("the webhook's 'payload' is not an object", request_id)
     if status not in ("OK", "ERROR"):
-        raise bad(f"'s status is {status!r}, not 'OK' or 'ERROR'", request_id)
+        raise bad(f"the webhook's status is {status!r}, not 'OK' or 'ERROR'", request_id)
     common: dict[str, Any] = {
         "request_id": request_id,
         "gateway_request_id": text("gateway_request_id"),
@@ -515,14 +518,10 @@ def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSucce
             result = Result(request_id=request_id, model_id=model_id or "", raw=payload, parsed=parsed)
         return WebhookSuccess(**common, result=result)
     error_type = (payload or {}).get("error_type")
-    detail = (payload or {}).get("detail")
-    if (
-        not isinstance(error_type, str)
-        and isinstance(detail, list)
-        and detail
-        and isinstance(detail[0], Mapping)
-    ):
-        error_type = detail[0].get("type")
+    if not isinstance(error_type, str):  # a validation failure names its type in its first detail
+        detail = (payload or {}).get("detail")
+        first = detail[0] if isinstance(detail, list) and detail else None
+        error_type = first.get("type") if isinstance(first, Mapping) else None
     return WebhookFailure(
         **common,
         error=text("error"),
