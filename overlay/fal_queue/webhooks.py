@@ -419,9 +419,8 @@ class WebhookVerifier:
     # ---- the JWKS cache ----
 
     def _fresh(self) -> bool:
-        if self.jwks_url is None:
-            return True
-        return self._fetched_at is not None and 0 <= self._clock() - self._fetched_at < self.max_age
+        at = self._fetched_at
+        return self.jwks_url is None or (at is not None and 0 <= self._clock() - at < self.max_age)
 
     def _may_refresh(self) -> bool:
         """Whether a failed signature may refetch the JWKS now (and then count as the refetch)."""
