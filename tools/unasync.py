@@ -20,7 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "overlay" / "fal_queue"
-SOURCES = {"_async/client.py": "_sync/client.py", "_async/transport.py": "_sync/transport.py"}
+SOURCES = {
+    "_async/client.py": "_sync/client.py",
+    "_async/transport.py": "_sync/transport.py",
+    "_async/jwks.py": "_sync/jwks.py",
+}
 
 #: (pattern, replacement). Code first, then the few literal texts that must read differently.
 RULES: list[tuple[str, str]] = [

@@ -35,26 +35,23 @@ Against the mock gateway (``fal-queue mock`` prints ``FAL_QUEUE_WEBHOOK_JWKS_URL
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import binascii
+import functools
 import hashlib
-import ipaddress
 import json
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from importlib import metadata
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any, ClassVar
 
 import httpx
 from attrs import field, frozen
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from . import _constants as C
+from ._async import jwks as async_jwks
+from ._sync import jwks as sync_jwks
 from .errors import ConfigurationError, FalQueueError, FieldError, JobFailedError
 from .types import Result
 
@@ -98,11 +95,7 @@ HEADER_USER_ID = "X-Fal-Webhook-User-Id"
 HEADER_TIMESTAMP = "X-Fal-Webhook-Timestamp"
 HEADER_SIGNATURE = "X-Fal-Webhook-Signature"
 _SIGNED_HEADERS = (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
-
-_MAX_JWKS_BYTES = 256 * 1024
-_MAX_REDIRECTS = 3
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 HeadersLike = Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str | bytes, str | bytes]]
 JWKSLike = str | Mapping[str, Any] | Sequence[Ed25519PublicKey | bytes | str | Mapping[str, Any]]
@@ -168,6 +161,8 @@ class WebhookPayloadError(WebhookError):
 class WebhookDelivery:
     """A verified delivery: who sent it, when, and the whole JSON body (``raw``)."""
 
+    #: True on a :class:`WebhookSuccess`, False on a :class:`WebhookFailure`.
+    ok: ClassVar[bool] = False
     request_id: str
     #: fal's id of the last attempt; differs from ``request_id`` only when fal retried the job.
     gateway_request_id: str | None
@@ -177,21 +172,14 @@ class WebhookDelivery:
     payload_error: str | None
     raw: Mapping[str, Any] = field(repr=False)
 
-    @property
-    def ok(self) -> bool:
-        return False
-
 
 @frozen
 class WebhookSuccess(WebhookDelivery):
     """The job succeeded. ``result`` is None only when fal attached no payload (see ``payload_error``):
     fetch it then with ``client.result(model_id, request_id)``."""
 
+    ok = True
     result: Result | None = None
-
-    @property
-    def ok(self) -> bool:
-        return True
 
 
 @frozen
@@ -215,11 +203,7 @@ class WebhookFailure(WebhookDelivery):
         )
 
 
-# ---- keys ----
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+# ---- keys and the signed message ----
 
 
 def _public_key(item: object) -> Ed25519PublicKey:
@@ -234,8 +218,8 @@ def _public_key(item: object) -> Ed25519PublicKey:
             raise WebhookKeyError("an Ed25519 JWK without its public key 'x'")
     if isinstance(item, str):
         try:
-            item = _b64url_decode(item)
-        except (binascii.Error, ValueError):
+            item = base64.urlsafe_b64decode(item + "=" * (-len(item) % 4))
+        except ValueError:  # binascii.Error too
             raise WebhookKeyError("an Ed25519 public key 'x' that is not base64url") from None
     if isinstance(item, bytes | bytearray) and len(item) == 32:
         return Ed25519PublicKey.from_public_bytes(bytes(item))
@@ -246,43 +230,14 @@ def _keys_of_jwks(data: object, source: str) -> tuple[Ed25519PublicKey, ...]:
     """The usable keys of a JWKS document; keys of other types are skipped (a JWKS may mix them)."""
     if not isinstance(data, Mapping) or not isinstance(data.get("keys"), list):
         raise WebhookKeyError(f"the JWKS from {source} is not an object with a 'keys' list")
-    keys: list[Ed25519PublicKey] = []
-    for item in data["keys"]:
-        if isinstance(item, Mapping) and item.get("kty") == "OKP" and item.get("crv") == "Ed25519":
-            keys.append(_public_key(item))
+    keys = tuple(
+        _public_key(item)
+        for item in data["keys"]
+        if isinstance(item, Mapping) and item.get("kty") == "OKP" and item.get("crv") == "Ed25519"
+    )
     if not keys:
         raise WebhookKeyError(f"the JWKS from {source} holds no Ed25519 key")
-    return tuple(keys)
-
-
-def _is_safe_jwks_url(url: str) -> bool:
-    """https anywhere, plain http only to loopback (a mock): keys fetched in clear text could be swapped."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and host:
-        return True
-    if parts.scheme != "http" or not host:
-        return False
-    if host in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _user_agent() -> str:
-    try:
-        version = metadata.version("fal-queue")
-    except metadata.PackageNotFoundError:
-        version = "0"
-    return f"{C.USER_AGENT_PREFIX}/{version}"
-
-
-# ---- the message ----
+    return keys
 
 
 def signed_message(request_id: str, user_id: str, timestamp: str, body: bytes) -> bytes:
@@ -294,14 +249,11 @@ def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes | bytearray) else str(value)
 
 
-def _signing_headers(headers: HeadersLike) -> dict[str, str]:
-    """The four signing headers by lower-case name, from a mapping (any case) or (name, value) pairs."""
+def _signing_headers(headers: HeadersLike) -> list[str]:
+    """The four signing headers' values in ``_SIGNED_HEADERS`` order, from a mapping (any case) or pairs."""
     wanted = {h.lower(): h for h in _SIGNED_HEADERS}
-    pairs: Iterable[tuple[Any, Any]]
-    items = getattr(headers, "items", None)
-    pairs = items() if callable(items) else headers  # type: ignore[assignment]
     found: dict[str, str] = {}
-    for name, value in pairs:
+    for name, value in headers.items() if isinstance(headers, Mapping) else headers:
         key = _text(name).strip().lower()
         if key not in wanted:
             continue
@@ -316,7 +268,7 @@ def _signing_headers(headers: HeadersLike) -> dict[str, str]:
                 header=name,
                 request_id=found.get(HEADER_REQUEST_ID.lower()) or None,
             )
-    return found
+    return [found[key] for key in wanted]
 
 
 @frozen
@@ -326,6 +278,15 @@ class _Signed:
     timestamp: str
     signature: bytes
     message: bytes
+
+    def verifies(self, keys: Iterable[Ed25519PublicKey]) -> bool:
+        for key in keys:
+            try:
+                key.verify(self.signature, self.message)
+            except InvalidSignature:
+                continue
+            return True
+        return False
 
 
 def _body_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
@@ -368,8 +329,10 @@ class WebhookVerifier:
         self.tolerance = float(tolerance)
         self.max_age = float(max_age)
         self._clock = clock
-        self._timeout = float(timeout)
-        self._proxy = proxy
+        self._get = functools.partial(sync_jwks.fetch, timeout=timeout, proxy=proxy, error=JWKSFetchError)
+        self._get_async = functools.partial(
+            async_jwks.fetch, timeout=timeout, proxy=proxy, error=JWKSFetchError
+        )
         self._lock = threading.Lock()
         self._keys: tuple[Ed25519PublicKey, ...] = ()
         self._fetched_at: float | None = None
@@ -378,7 +341,7 @@ class WebhookVerifier:
         if jwks is None:
             jwks = FAL_JWKS_URL
         if isinstance(jwks, str):
-            if not _is_safe_jwks_url(jwks):
+            if not async_jwks.is_safe_url(jwks):
                 raise ConfigurationError(
                     f"the JWKS URL must be https (plain http only to loopback): {jwks!r}"
                 )
@@ -394,18 +357,15 @@ class WebhookVerifier:
         source = self.jwks_url or f"{len(self._keys)} given key(s)"
         return f"WebhookVerifier({source}, tolerance={self.tolerance:g})"
 
-    # ---- verifying ----
-
     def verify(
         self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
     ) -> WebhookSuccess | WebhookFailure:
         """Check one delivery (fetching the JWKS when needed) and read it. Raises a :class:`WebhookError`."""
         raw = _body_bytes(body)
         signed = self._check(raw, headers)
+        keys = self._keys if self._fresh() else self._fetch(if_stale=True)
         # No cached key verifies: the keys may have rotated since the fetch, so look once more.
-        if not self._matches(self._current_keys(), signed) and not (
-            self._may_refresh() and self._matches(self._fetch(), signed)
-        ):
+        if not signed.verifies(keys) and not (self._may_refresh() and signed.verifies(self._fetch())):
             raise self._bad_signature(signed)
         return _delivery(raw, signed, model_id)
 
@@ -416,58 +376,37 @@ class WebhookVerifier:
         raw = _body_bytes(body)
         signed = self._check(raw, headers)
         keys = self._keys if self._fresh() else await self._fetch_async()
-        if not self._matches(keys, signed) and not (
-            self._may_refresh() and self._matches(await self._fetch_async(), signed)
+        if not signed.verifies(keys) and not (
+            self._may_refresh() and signed.verifies(await self._fetch_async())
         ):
             raise self._bad_signature(signed)
         return _delivery(raw, signed, model_id)
 
     def _check(self, body: bytes, headers: HeadersLike) -> _Signed:
-        h = _signing_headers(headers)
-        request_id = h[HEADER_REQUEST_ID.lower()]
-        user_id = h[HEADER_USER_ID.lower()]
-        timestamp = h[HEADER_TIMESTAMP.lower()]
+        request_id, user_id, timestamp, signature_hex = _signing_headers(headers)
         now = self._clock()
+        problem = None
         if _TIMESTAMP_RE.fullmatch(timestamp) is None:
-            raise WebhookTimestampError(
-                f"{HEADER_TIMESTAMP} is not Unix seconds: {timestamp[:40]!r}",
-                timestamp=timestamp,
-                now=now,
-                tolerance=self.tolerance,
-                request_id=request_id,
+            problem = f"{HEADER_TIMESTAMP} is not Unix seconds: {timestamp[:40]!r}"
+        elif abs(skew := now - int(timestamp)) > self.tolerance:
+            problem = (
+                f"the delivery was signed {abs(skew):.0f} s {'old' if skew > 0 else 'in the future'} "
+                f"(allowed: {self.tolerance:g} s); a replay, or a clock that is off"
             )
-        skew = now - int(timestamp)
-        if abs(skew) > self.tolerance:
-            when = "old" if skew > 0 else "in the future"
+        if problem:
             raise WebhookTimestampError(
-                f"the delivery was signed {abs(skew):.0f} s {when} (allowed: {self.tolerance:g} s); "
-                "a replay, or a clock that is off",
-                timestamp=timestamp,
-                now=now,
-                tolerance=self.tolerance,
-                request_id=request_id,
+                problem, timestamp=timestamp, now=now, tolerance=self.tolerance, request_id=request_id
             )
         try:
-            signature = bytes.fromhex(h[HEADER_SIGNATURE.lower()])
+            signature = bytes.fromhex(signature_hex)
         except ValueError:
             signature = b""
         if len(signature) != 64:
             raise WebhookSignatureError(
                 f"{HEADER_SIGNATURE} is not a hex Ed25519 signature (128 hex digits)", request_id=request_id
             )
-        return _Signed(
-            request_id, user_id, timestamp, signature, signed_message(request_id, user_id, timestamp, body)
-        )
-
-    @staticmethod
-    def _matches(keys: Sequence[Ed25519PublicKey], signed: _Signed) -> bool:
-        for key in keys:
-            try:
-                key.verify(signed.signature, signed.message)
-            except InvalidSignature:
-                continue
-            return True
-        return False
+        message = signed_message(request_id, user_id, timestamp, body)
+        return _Signed(request_id, user_id, timestamp, signature, message)
 
     def _bad_signature(self, signed: _Signed) -> WebhookSignatureError:
         source = self.jwks_url or "the given keys"
@@ -480,9 +419,8 @@ class WebhookVerifier:
     # ---- the JWKS cache ----
 
     def _fresh(self) -> bool:
-        if self.jwks_url is None:
-            return True
-        return self._fetched_at is not None and 0 <= self._clock() - self._fetched_at < self.max_age
+        at = self._fetched_at
+        return self.jwks_url is None or (at is not None and 0 <= self._clock() - at < self.max_age)
 
     def _may_refresh(self) -> bool:
         """Whether a failed signature may refetch the JWKS now (and then count as the refetch)."""
@@ -494,18 +432,6 @@ class WebhookVerifier:
         self._forced_at = now
         return True
 
-    def _current_keys(self) -> tuple[Ed25519PublicKey, ...]:
-        if self._fresh():
-            return self._keys
-        with self._lock:
-            if self._fresh():  # another thread fetched it meanwhile
-                return self._keys
-            return self._fetch_locked()
-
-    def _fetch(self) -> tuple[Ed25519PublicKey, ...]:
-        with self._lock:
-            return self._fetch_locked()
-
     def refresh(self) -> None:
         """Fetch the JWKS now (e.g. at start-up, to fail early); a no-op for given keys."""
         if self.jwks_url is not None:
@@ -515,100 +441,26 @@ class WebhookVerifier:
         if self.jwks_url is not None:
             await self._fetch_async()
 
-    def _client_options(self) -> dict[str, Any]:
-        return {
-            "timeout": self._timeout,
-            "follow_redirects": False,  # followed by hand, each target checked first
-            "proxy": self._proxy,
-            "headers": {"Accept": "application/json", "User-Agent": _user_agent()},
-        }
-
-    def _fetch_locked(self) -> tuple[Ed25519PublicKey, ...]:
-        assert self.jwks_url is not None
-        url = self.jwks_url
-        deadline = time.monotonic() + self._timeout
-        try:
-            with httpx.Client(**self._client_options()) as client:
-                target = url
-                for _ in range(_MAX_REDIRECTS + 1):
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        break
-                    with client.stream("GET", target, timeout=left) as response:
-                        if response.next_request is not None:
-                            target = self._redirect_target(response)
-                            continue
-                        chunks: list[bytes] = []
-                        for chunk in response.iter_bytes():
-                            chunks.append(chunk)
-                            self._check_progress(chunks, deadline)
-                        return self._store(response, b"".join(chunks))
-                else:
-                    raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
-        except httpx.TimeoutException:
-            pass
-        except httpx.HTTPError as exc:
-            raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
-        raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s")
+    def _fetch(self, *, if_stale: bool = False) -> tuple[Ed25519PublicKey, ...]:
+        with self._lock:  # one fetch at a time: the threads that waited find the keys fresh
+            if if_stale and self._fresh():
+                return self._keys
+            return self._store(self._get(str(self.jwks_url)))
 
     async def _fetch_async(self) -> tuple[Ed25519PublicKey, ...]:
-        assert self.jwks_url is not None
-        url = self.jwks_url
-        try:
-            async with asyncio.timeout(self._timeout), httpx.AsyncClient(**self._client_options()) as client:
-                target = url
-                for _ in range(_MAX_REDIRECTS + 1):
-                    async with client.stream("GET", target) as response:
-                        if response.next_request is not None:
-                            target = self._redirect_target(response)
-                            continue
-                        chunks: list[bytes] = []
-                        async for chunk in response.aiter_bytes():
-                            chunks.append(chunk)
-                            self._check_progress(chunks, None)
-                        return self._store(response, b"".join(chunks))
-                raise JWKSFetchError(f"the JWKS at {url} redirects more than {_MAX_REDIRECTS} times")
-        except (TimeoutError, httpx.TimeoutException):
-            raise JWKSFetchError(f"fetching the JWKS at {url} took longer than {self._timeout:g} s") from None
-        except httpx.HTTPError as exc:
-            raise JWKSFetchError(f"cannot fetch the JWKS at {url}: {type(exc).__name__}: {exc}") from None
+        return self._store(await self._get_async(str(self.jwks_url)))
 
-    def _check_progress(self, chunks: list[bytes], deadline: float | None) -> None:
-        if sum(map(len, chunks)) > _MAX_JWKS_BYTES:
-            raise JWKSFetchError(f"the JWKS at {self.jwks_url} is larger than {_MAX_JWKS_BYTES} bytes")
-        if deadline is not None and time.monotonic() > deadline:
-            raise JWKSFetchError(f"fetching the JWKS at {self.jwks_url} took longer than {self._timeout:g} s")
-
-    def _redirect_target(self, response: httpx.Response) -> str:
-        """Where a redirect points, checked before anything is sent there."""
-        assert response.next_request is not None
-        target = str(response.next_request.url)
-        if not _is_safe_jwks_url(target):
-            raise JWKSFetchError(f"the JWKS at {self.jwks_url} redirects to {target}: refused (not https)")
-        return target
-
-    def _store(self, response: httpx.Response, content: bytes) -> tuple[Ed25519PublicKey, ...]:
-        url = self.jwks_url or ""
-        if response.status_code != 200:
-            raise JWKSFetchError(f"the JWKS at {url} answered HTTP {response.status_code}")
+    def _store(self, content: bytes) -> tuple[Ed25519PublicKey, ...]:
         try:
             data = json.loads(content)
         except (UnicodeDecodeError, ValueError, RecursionError):
-            raise WebhookKeyError(f"the JWKS at {url} is not JSON") from None
-        keys = _keys_of_jwks(data, url)
-        self._keys = keys
+            raise WebhookKeyError(f"the JWKS at {self.jwks_url} is not JSON") from None
+        self._keys = _keys_of_jwks(data, str(self.jwks_url))
         self._fetched_at = self._clock()
-        return keys
+        return self._keys
 
 
 # ---- reading the payload ----
-
-
-def _optional_str(data: Mapping[str, Any], key: str, request_id: str, raw: bytes) -> str | None:
-    value = data.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise WebhookPayloadError(f"the webhook's {key!r} is not a string", request_id=request_id, body=raw)
 
 
 def _parsed_output(payload: Mapping[str, Any]) -> object:
@@ -626,54 +478,52 @@ def _parsed_output(payload: Mapping[str, Any]) -> object:
 
 
 def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
-    rid = signed.request_id
+    def bad(message: str, request_id: str = signed.request_id) -> WebhookPayloadError:
+        return WebhookPayloadError(message, request_id=request_id, body=raw)
+
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise WebhookPayloadError("the webhook body is not JSON", request_id=rid, body=raw) from None
+        raise bad("the webhook body is not JSON") from None
     if not isinstance(data, dict):
-        raise WebhookPayloadError("the webhook body is not a JSON object", request_id=rid, body=raw)
-    request_id = data.get("request_id", rid)
+        raise bad("the webhook body is not a JSON object")
+    request_id = data.get("request_id", signed.request_id)
     if not isinstance(request_id, str) or not request_id:
-        raise WebhookPayloadError("the webhook's 'request_id' is not a string", request_id=rid, body=raw)
-    status = data.get("status")
-    payload = data.get("payload")
+        raise bad("the webhook's 'request_id' is not a string")
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        raise bad(f"the webhook's {key!r} is not a string", request_id)
+
+    status, payload = data.get("status"), data.get("payload")
     if payload is not None and not isinstance(payload, dict):
-        raise WebhookPayloadError("the webhook's 'payload' is not an object", request_id=request_id, body=raw)
+        raise bad("the webhook's 'payload' is not an object", request_id)
+    if status not in ("OK", "ERROR"):
+        raise bad(f"the webhook's status is {status!r}, not 'OK' or 'ERROR'", request_id)
     common: dict[str, Any] = {
         "request_id": request_id,
-        "gateway_request_id": _optional_str(data, "gateway_request_id", request_id, raw),
+        "gateway_request_id": text("gateway_request_id"),
         "user_id": signed.user_id,
         "timestamp": int(signed.timestamp),
-        "payload_error": _optional_str(data, "payload_error", request_id, raw),
+        "payload_error": text("payload_error"),
         "raw": data,
     }
-    kind: Literal["OK", "ERROR"]
     if status == "OK":
-        kind = "OK"
-    elif status == "ERROR":
-        kind = "ERROR"
-    else:
-        raise WebhookPayloadError(
-            f"the webhook's status is {status!r}, not 'OK' or 'ERROR'", request_id=request_id, body=raw
-        )
-    if kind == "OK":
         result = None
         if payload is not None:
-            result = Result(
-                request_id=request_id, model_id=model_id or "", raw=payload, parsed=_parsed_output(payload)
-            )
+            parsed = _parsed_output(payload)
+            result = Result(request_id=request_id, model_id=model_id or "", raw=payload, parsed=parsed)
         return WebhookSuccess(**common, result=result)
-    error_type = None
-    if payload is not None:
-        error_type = payload.get("error_type")
-        detail = payload.get("detail")
-        if not isinstance(error_type, str) and isinstance(detail, list) and detail:
-            first = detail[0]
-            error_type = first.get("type") if isinstance(first, Mapping) else None
+    error_type = (payload or {}).get("error_type")
+    if not isinstance(error_type, str):  # a validation failure names its type in its first detail
+        detail = (payload or {}).get("detail")
+        first = detail[0] if isinstance(detail, list) and detail else None
+        error_type = first.get("type") if isinstance(first, Mapping) else None
     return WebhookFailure(
         **common,
-        error=_optional_str(data, "error", request_id, raw),
+        error=text("error"),
         error_type=error_type if isinstance(error_type, str) else None,
         payload=payload,
     )
@@ -681,19 +531,16 @@ def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSucce
 
 # ---- one shared verifier per JWKS URL ----
 
-_shared: dict[str, WebhookVerifier] = {}
-_shared_lock = threading.Lock()
+
+@functools.cache
+def _shared_verifier(url: str) -> WebhookVerifier:
+    return WebhookVerifier(url)
 
 
 def _verifier_for(jwks: JWKSLike | None) -> WebhookVerifier:
-    if jwks is not None and not isinstance(jwks, str):
-        return WebhookVerifier(jwks)
-    url = jwks or FAL_JWKS_URL
-    with _shared_lock:
-        verifier = _shared.get(url)
-        if verifier is None:
-            verifier = _shared[url] = WebhookVerifier(url)
-        return verifier
+    if jwks is None or isinstance(jwks, str):
+        return _shared_verifier(jwks or FAL_JWKS_URL)
+    return WebhookVerifier(jwks)
 
 
 def verify(
