@@ -42,6 +42,7 @@ from ._transport import (
     RetryPolicy,
     Secret,
     call_state,
+    user_agent,
 )
 from .polling import Deadline, PollPolicy, StreamUnavailable
 from .types import Result, Status
@@ -126,7 +127,7 @@ class _Base:
         self.poll_policy = poll_policy or PollPolicy()
         self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
         self._auth = GatewayAuth(self._key, AUTH_SCHEMES[self.auth_scheme], self.base_url)
-        self._headers = {"User-Agent": f"{C.USER_AGENT_PREFIX}/{_version()}"}
+        self._headers = {"User-Agent": user_agent()}
         self._api = AuthenticatedClient(
             base_url=self.base_url,
             token="",  # unused: GatewayAuth sets the header, for the gateway's origin only
@@ -270,15 +271,6 @@ class _Base:
         if timeout is not None:
             clone.timeout = as_timeout(timeout, "timeout") or self.timeout
         return clone
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("fal-queue")
-    except Exception:  # pragma: no cover - running from a source tree without metadata
-        return "0"
 
 
 class _HandleBase(Generic[ClientT]):

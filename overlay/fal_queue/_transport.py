@@ -8,8 +8,10 @@ the response or exception, and the attempt number; the two transports only sleep
 from __future__ import annotations
 
 import base64
+import contextlib
 import contextvars
 import email.utils
+import functools
 import json
 import logging
 import math
@@ -260,6 +262,16 @@ def log_retry(request: httpx.Request, attempt: int, delay: float, why: str) -> N
     logger.info(
         "retrying %s %s in %.2fs (retry %d): %s", request.method, request.url.path, delay, attempt, why
     )
+
+
+@functools.cache
+def user_agent() -> str:
+    """``fal-queue-python/<version>`` for every request the SDK sends (metadata read on first use)."""
+    from importlib import metadata
+
+    with contextlib.suppress(metadata.PackageNotFoundError):
+        return f"{C.USER_AGENT_PREFIX}/{metadata.version('fal-queue')}"
+    return f"{C.USER_AGENT_PREFIX}/0"  # pragma: no cover - a source tree without metadata
 
 
 def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:

@@ -7,17 +7,15 @@ that this module sits below it.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
-from importlib import metadata
 from urllib.parse import urlsplit
 
 import httpx
 
 from .. import _constants as C
 from .. import _wallclock
-from .._transport import new_async_transport
+from .._transport import new_async_transport, user_agent
 from ..urls import is_loopback_host
 
 MAX_BYTES = 256 * 1024
@@ -33,12 +31,6 @@ def is_safe_url(url: str) -> bool:
     if parts.scheme == "http":
         return is_loopback_host(parts.hostname)
     return parts.scheme == "https" and bool(parts.hostname)
-
-
-def _user_agent() -> str:
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        return f"{C.USER_AGENT_PREFIX}/{metadata.version('fal-queue')}"
-    return f"{C.USER_AGENT_PREFIX}/0"
 
 
 async def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str], Exception]) -> bytes:
@@ -61,7 +53,7 @@ async def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[
                 transport=new_async_transport(C.POOL_LIMITS),
                 proxy=proxy,
                 timeout=timeout,
-                headers={"Accept": "application/json", "User-Agent": _user_agent()},
+                headers={"Accept": "application/json", "User-Agent": user_agent()},
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
                 event_hooks={"response": [refuse_unsafe_redirect]},

@@ -5,17 +5,15 @@ Change the async source and run `make generate`; `make lint` fails when this fil
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
-from importlib import metadata
 from urllib.parse import urlsplit
 
 import httpx
 
 from .. import _constants as C
 from .. import _wallclock
-from .._transport import new_sync_transport
+from .._transport import new_sync_transport, user_agent
 from ..urls import is_loopback_host
 
 MAX_BYTES = 256 * 1024
@@ -31,12 +29,6 @@ def is_safe_url(url: str) -> bool:
     if parts.scheme == "http":
         return is_loopback_host(parts.hostname)
     return parts.scheme == "https" and bool(parts.hostname)
-
-
-def _user_agent() -> str:
-    with contextlib.suppress(metadata.PackageNotFoundError):
-        return f"{C.USER_AGENT_PREFIX}/{metadata.version('fal-queue')}"
-    return f"{C.USER_AGENT_PREFIX}/0"
 
 
 def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str], Exception]) -> bytes:
@@ -59,7 +51,7 @@ def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str],
                 transport=new_sync_transport(C.POOL_LIMITS),
                 proxy=proxy,
                 timeout=timeout,
-                headers={"Accept": "application/json", "User-Agent": _user_agent()},
+                headers={"Accept": "application/json", "User-Agent": user_agent()},
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
                 event_hooks={"response": [refuse_unsafe_redirect]},
