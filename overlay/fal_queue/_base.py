@@ -32,7 +32,7 @@ from ._checks import whole_number
 from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
 from ._plans import Plan, Submitted, cancel_plan, result_plan, status_plan, submit_plan
-from ._settings import AUTH_SCHEMES, Origin, Resolved, SettingError, as_timeout, checked_retries
+from ._settings import AUTH_SCHEMES, SETTINGS, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
@@ -70,34 +70,13 @@ def call(callback: Callable[..., Any], *args: Any) -> None:
 class _Base:
     """Settings, plans and everything else that does not wait on I/O."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str | None,
-        api_key: str | None,
-        auth_scheme: str | None,
-        timeout: TimeoutArg,
-        max_retries: int | None,
-        wait_mode: str | None,
-        poll_policy: PollPolicy | None,
-        allow_http: bool | None,
-        retry_policy: RetryPolicy | None = None,
-        strict: bool | None = None,
-        settings: Resolved | None = None,
-    ) -> None:
+    def __init__(self, given: Mapping[str, Any]) -> None:
+        """``given``: the constructor's arguments by keyword (the settings table names them)."""
         setup_from_env()
+        retry_policy: RetryPolicy | None = given["retry_policy"]
         # Settings already resolved (the CLI's one pass) are taken as they are.
-        settings = settings or resolve_settings(
-            {
-                "base_url": base_url,
-                "key": api_key,
-                "auth_scheme": auth_scheme,
-                "timeout": timeout,
-                "max_retries": max_retries,
-                "wait_mode": wait_mode,
-                "allow_http": allow_http,
-                "strict": strict,
-            },
+        settings: Resolved = given["settings"] or resolve_settings(
+            {s.name: given[s.keyword] for s in SETTINGS},
             defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
         )
         for warning in settings.warnings:
@@ -124,7 +103,7 @@ class _Base:
         self.timeout: httpx.Timeout = as_timeout(settings.timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
         self.max_retries = settings.max_retries
         self.wait_mode = settings.wait_mode
-        self.poll_policy = poll_policy or PollPolicy()
+        self.poll_policy: PollPolicy = given["poll_policy"] or PollPolicy()
         self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
         self._auth = GatewayAuth(self._key, AUTH_SCHEMES[self.auth_scheme], self.base_url)
         self._headers = {"User-Agent": user_agent()}

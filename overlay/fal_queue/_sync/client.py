@@ -128,19 +128,7 @@ class Client(_SyncOnly, _Base):
         strict: bool | None = None,
         settings: Resolved | None = None,
     ) -> None:
-        super().__init__(
-            settings=settings,
-            strict=strict,
-            base_url=base_url,
-            api_key=api_key,
-            auth_scheme=auth_scheme,
-            timeout=timeout,
-            max_retries=max_retries,
-            wait_mode=wait_mode,
-            poll_policy=poll_policy,
-            allow_http=allow_http,
-            retry_policy=retry_policy,
-        )
+        super().__init__(locals())
         self._sleep: Callable[[float], None] = sync_sleep
         inner = transport or new_sync_transport(C.POOL_LIMITS)
         self._http = httpx.Client(**self._http_kwargs(self._gated(self._retrying(inner)), gateway=True))
