@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+#: Each setting of _settings.SETTINGS is read from FAL_QUEUE_<NAME>; these two are named in messages.
 ENV_BASE_URL = "FAL_QUEUE_BASE_URL"
 ENV_KEY = "FAL_QUEUE_KEY"
-ENV_AUTH_SCHEME = "FAL_QUEUE_AUTH_SCHEME"
-ENV_MAX_RETRIES = "FAL_QUEUE_MAX_RETRIES"
-ENV_TIMEOUT = "FAL_QUEUE_TIMEOUT"
-ENV_WAIT_MODE = "FAL_QUEUE_WAIT_MODE"
-ENV_ALLOW_HTTP = "FAL_QUEUE_ALLOW_HTTP"
 ENV_LOG = "FAL_QUEUE_LOG"
-ENV_STRICT = "FAL_QUEUE_STRICT"
 #: The config file the SDK and the CLI read (``_settings``); default $XDG_CONFIG_HOME/fal-queue/config.toml.
 ENV_CONFIG = "FAL_QUEUE_CONFIG"
 #: The AsyncClient's network transport: "httpx" (default) or "aiohttp".

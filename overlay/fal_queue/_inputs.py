@@ -149,21 +149,13 @@ class SubmitOptions:
 
     def raw_request(self) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query params) for models the generated client does not know."""
-        names = {
-            "x_fal_request_timeout": "X-Fal-Request-Timeout",
-            "x_fal_queue_priority": "X-Fal-Queue-Priority",
-            "x_fal_runner_hint": "X-Fal-Runner-Hint",
-            "x_fal_no_retry": "X-Fal-No-Retry",
-            "x_fal_object_lifecycle_preference": "X-Fal-Object-Lifecycle-Preference",
-            "x_fal_store_io": "X-Fal-Store-IO",
-        }
         headers: dict[str, str] = {}
         params: dict[str, str] = {}
         for key, value in self.operation_kwargs().items():
             if key == "fal_webhook":
                 params[key] = value
             else:
-                headers[names[key]] = str(value)
+                headers[key.replace("_", "-")] = str(value)  # the generator's name for the header
         return headers, params
 
 

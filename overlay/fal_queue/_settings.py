@@ -205,8 +205,12 @@ def _parse_whole(text: str) -> object:
     return number
 
 
-def _parse_text(text: str) -> object:
-    return text
+_PARSERS: dict[type, Callable[[str], object]] = {
+    bool: _parse_bool,
+    int: _parse_whole,
+    float: _parse_number,
+    str: lambda text: text,
+}
 
 
 @dataclass(frozen=True)
@@ -214,11 +218,9 @@ class Setting:
     """One row of the table: the names it goes by, its type, its default and its rule."""
 
     name: str  # the config file's key and the CLI's name
-    env: str
-    kind: type  # what a config-file value must be (an int is also a float)
+    kind: type  # what a config-file value must be (an int is also a float); parses env text
     default: object
     check: Callable[[object, Mapping[str, Any]], object]
-    parse: Callable[[str], object]
     argument: str = ""  # the constructor's keyword, when not ``name``
     flag: str = ""
     secret: bool = False
@@ -227,34 +229,30 @@ class Setting:
     def keyword(self) -> str:
         return self.argument or self.name
 
+    @property
+    def env(self) -> str:
+        return f"FAL_QUEUE_{self.name.upper()}"
+
+    def parse(self, text: str) -> object:
+        return _PARSERS[self.kind](text)
+
 
 #: The table, in resolution order (base_url is checked against the resolved allow_http).
 SETTINGS: tuple[Setting, ...] = (
-    Setting("allow_http", C.ENV_ALLOW_HTTP, bool, False, _bool("allow_http"), _parse_bool),
-    Setting("base_url", C.ENV_BASE_URL, str, None, _check_base_url, _parse_text, flag="--base-url"),
-    Setting(
-        "key", C.ENV_KEY, str, None, _check_key, _parse_text, argument="api_key", flag="--key", secret=True
-    ),
+    Setting("allow_http", bool, False, _bool("allow_http")),
+    Setting("base_url", str, None, _check_base_url, flag="--base-url"),
+    Setting("key", str, None, _check_key, argument="api_key", flag="--key", secret=True),
     Setting(
         "auth_scheme",
-        C.ENV_AUTH_SCHEME,
         str,
         "bearer",
         _choice("auth_scheme", {"bearer": "gateways", "key": "fal"}, lower=True),
-        _parse_text,
         flag="--auth-scheme",
     ),
-    Setting("max_retries", C.ENV_MAX_RETRIES, int, C.DEFAULT_MAX_RETRIES, _check_retries, _parse_whole),
-    Setting("timeout", C.ENV_TIMEOUT, float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout, _parse_number),
-    Setting(
-        "wait_mode",
-        C.ENV_WAIT_MODE,
-        str,
-        "stream",
-        _choice("wait_mode", _WAIT_MODES, lower=False),
-        _parse_text,
-    ),
-    Setting("strict", C.ENV_STRICT, bool, False, _bool("strict"), _parse_bool, flag="--strict"),
+    Setting("max_retries", int, C.DEFAULT_MAX_RETRIES, _check_retries),
+    Setting("timeout", float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout),
+    Setting("wait_mode", str, "stream", _choice("wait_mode", _WAIT_MODES, lower=False)),
+    Setting("strict", bool, False, _bool("strict"), flag="--strict"),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
