@@ -38,7 +38,7 @@ IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
-_NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
+NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
@@ -49,7 +49,7 @@ def app_length(first_segment: str) -> int:
     The mock's own copy of fal's rule (the router and the engine share it); it never imports the
     SDK's ``urls.py``, so that the mock stays an independent check on it.
     """
-    return 3 if first_segment in _NAMESPACES_WITH_THREE_SEGMENTS else 2
+    return 3 if first_segment in NAMESPACES_WITH_THREE_SEGMENTS else 2
 
 
 def app_of(model_id: str) -> str:
