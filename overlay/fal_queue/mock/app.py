@@ -325,6 +325,13 @@ class _Decider:
 Operation = Callable[[Request, _Decider, bool], Awaitable[Response]]
 
 
+class _Refused(Exception):
+    """An operation ends early with this answer (a 404, a 422, ...)."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 class _Origin:
     """One of the mock's origins: Starlette's router over the state both origins share. A path no
     route serves is a JSON 404, a method no route takes a JSON 405, a bug in the mock a JSON 500."""
@@ -394,7 +401,10 @@ class _Origin:
                 retry = {"Retry-After": str(decider.faults.retry_after)}
                 return _OnTheWire(error(429, "Rate limit exceeded", "rate_limited", headers=retry), echo)
             drop = decider.fires("drop")
-            response = await handler(request, decider, drop)
+            try:
+                response = await handler(request, decider, drop)
+            except _Refused as refusal:
+                response = refusal.response
             drips = not drop and operation != "stream" and request.method != "HEAD" and decider.fires("drip")
             return _OnTheWire(
                 response, echo, drop=drop, drip=decider.faults.drip_bytes_per_second if drips else None
@@ -444,17 +454,17 @@ class GatewayApp(_Origin):
 
     # ---- queue operations ----
 
-    def _job(self, operation: str, request: Request) -> Response | tuple[Job, bool]:
-        """The job a queue request names and whether it asks for logs; or the 422 or 404 answer."""
+    def _job(self, operation: str, request: Request) -> tuple[Job, bool]:
+        """The job a queue request names and whether it asks for logs (else a 422 or 404 answer)."""
         app, request_id = _segments(request.path_params["app"]), unquote(request.path_params["request_id"])
         path = {"owner": app[0], "app": app[-1], "request_id": request_id}
         values, problems = _parameters(self.state.spec.queue[operation], request, path)
         problems += self._pattern_problems([("app", segment) for segment in app[1:-1]])
         if problems:
-            return _invalid(problems)
+            raise _Refused(_invalid(problems))
         job = self.state.engine.get("/".join(app), request_id)
         if job is None:
-            return error(404, "Request not found", "not_found")
+            raise _Refused(error(404, "Request not found", "not_found"))
         return job, values.get("logs") in ("1", "true")
 
     def _pattern_problems(self, segments: list[tuple[str, str]]) -> list[ValidationItem]:
@@ -468,10 +478,7 @@ class GatewayApp(_Origin):
         return found
 
     async def _status(self, request: Request, decider: _Decider, drop: bool) -> Response:
-        found = self._job("status", request)
-        if isinstance(found, Response):
-            return found
-        job, with_logs = found
+        job, with_logs = self._job("status", request)
         engine = self.state.engine
         if decider.fires("foreign_completed"):
             return answer(200, engine.foreign_completed_body(job, with_logs), request_id=job.request_id)
@@ -479,10 +486,7 @@ class GatewayApp(_Origin):
         return answer(code, engine.status_body(job, with_logs), request_id=job.request_id)
 
     async def _result(self, request: Request, decider: _Decider, drop: bool) -> Response:
-        found = self._job("result", request)
-        if isinstance(found, Response):
-            return found
-        job, _ = found
+        job, _ = self._job("result", request)
         if not job.done or decider.result_not_ready(job):
             return error(400, "Request is still in progress", "still_in_progress", request_id=job.request_id)
         if job.error is not None:
@@ -499,10 +503,7 @@ class GatewayApp(_Origin):
         return response
 
     async def _cancel(self, request: Request, decider: _Decider, drop: bool) -> Response:
-        found = self._job("cancel", request)
-        if isinstance(found, Response):
-            return found
-        job, _ = found
+        job, _ = self._job("cancel", request)
         if self.state.engine.cancel(job):
             return answer(202, {"status": "CANCELLATION_REQUESTED"}, request_id=job.request_id)
         return answer(400, {"status": "ALREADY_COMPLETED"}, request_id=job.request_id)
@@ -511,10 +512,7 @@ class GatewayApp(_Origin):
 
     async def _stream(self, request: Request, decider: _Decider, drop: bool) -> Response:
         """fal's status stream, or one of the broken streams the ``stream_*`` faults make."""
-        found = self._job("stream", request)
-        if isinstance(found, Response):
-            return found
-        job, with_logs = found
+        job, with_logs = self._job("stream", request)
         fault = next((kind for kind in _STREAM_FAULTS if decider.fires(kind)), None)
         events = {
             None: self._changes,

@@ -42,9 +42,29 @@ PROBABILITIES = (
 """The `Faults` fields that are probabilities (0 off, 1 always)."""
 
 
-def _probability(name: str, value: float) -> None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"Faults.{name} must be a probability between 0 and 1, got {value!r}")
+def check_number(
+    name: str,
+    value: object,
+    *,
+    integer: bool = False,
+    positive: bool = False,
+    least: float = 0.0,
+    most: float = math.inf,
+) -> None:
+    """Raise ValueError unless ``value`` is a finite number in ``[least, most]``: an integer if
+    ``integer``, above zero if ``positive``; a bool is neither."""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or not integer)
+        and math.isfinite(value)
+        and least <= value <= most
+        and (value > 0 or not positive)
+    ):
+        return
+    kind = ("a positive " if positive else "an " if integer else "a ") + ("integer" if integer else "number")
+    bounds = f" between {least:g} and {most:g}" if most < math.inf else "" if positive else f" >= {least:g}"
+    raise ValueError(f"{name} must be {kind}{bounds}, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,46 +145,20 @@ class Faults:
 
     def __post_init__(self) -> None:
         for name in PROBABILITIES:
-            _probability(name, getattr(self, name))
-        rate = self.drip_bytes_per_second
-        if (
-            not isinstance(rate, int | float)
-            or isinstance(rate, bool)
-            or not math.isfinite(rate)
-            or not rate > 0
-        ):
-            raise ValueError(f"Faults.drip_bytes_per_second must be a positive number, got {rate!r}")
-        if (
-            not isinstance(self.result_not_ready, int)
-            or isinstance(self.result_not_ready, bool)
-            or self.result_not_ready < 0
-        ):
-            raise ValueError(
-                f"Faults.result_not_ready must be a non-negative integer, got {self.result_not_ready!r}"
-            )
+            check_number(f"Faults.{name} (a probability)", getattr(self, name), most=1.0)
+        check_number("Faults.drip_bytes_per_second", self.drip_bytes_per_second, positive=True)
+        check_number("Faults.result_not_ready", self.result_not_ready, integer=True)
+        check_number("Faults.retry_after", self.retry_after, integer=True)
+        check_number("Faults.seed", self.seed, least=-math.inf, integer=True)
+        check_number("Faults.slow_seconds", self.slow_seconds)
         if self.drop_param is not None and (not isinstance(self.drop_param, str) or not self.drop_param):
             raise ValueError(f"Faults.drop_param must be a field name or None, got {self.drop_param!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"Faults.seed must be an integer, got {self.seed!r}")
-        if (
-            not isinstance(self.retry_after, int)
-            or isinstance(self.retry_after, bool)
-            or self.retry_after < 0
-        ):
-            raise ValueError(f"Faults.retry_after must be a non-negative integer, got {self.retry_after!r}")
-        if (
-            not isinstance(self.slow_seconds, int | float)
-            or isinstance(self.slow_seconds, bool)
-            or not math.isfinite(self.slow_seconds)
-            or self.slow_seconds < 0
-        ):
-            raise ValueError(f"Faults.slow_seconds must be a non-negative number, got {self.slow_seconds!r}")
         if not isinstance(self.drop_submit_after_create, bool):
             raise ValueError("Faults.drop_submit_after_create must be a boolean")
         if self.operations is not None:
             if isinstance(self.operations, str) or not isinstance(self.operations, Iterable):
-                raise ValueError("Faults.operations must be a set of operation names or None")
-            operations = frozenset(self.operations)
+                raise ValueError("Faults.operations must be a set (or list) of operation names, or None")
+            operations = frozenset(map(str, self.operations))
             unknown = operations - OPERATIONS
             if unknown:
                 raise ValueError(
@@ -210,12 +204,7 @@ class Faults:
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(names)}")
-        values = dict(data)
-        operations = values.get("operations")
-        if operations is not None:
-            if isinstance(operations, str) or not isinstance(operations, Iterable):
-                raise ValueError("operations must be a list of operation names or null")
-            values["operations"] = frozenset(str(o) for o in operations)
+        values = dict(data)  # a list of operations becomes a set in __post_init__
         for name in (*PROBABILITIES, "slow_seconds", "drip_bytes_per_second"):
             if name in values and isinstance(values[name], int) and not isinstance(values[name], bool):
                 values[name] = float(values[name])
@@ -269,13 +258,11 @@ class MockConfig:
             raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
         object.__setattr__(self, "keys", keys)
         for name in ("queue_delay", "run_time", "result_ttl", "media_ttl"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"MockConfig.{name} must be a non-negative number of seconds")
-        if not self.ping_interval > 0:
-            raise ValueError("MockConfig.ping_interval must be positive")
-        if not isinstance(self.workers, int) or self.workers < 1:
-            raise ValueError("MockConfig.workers must be at least 1")
+            check_number(f"MockConfig.{name} (seconds)", getattr(self, name))
+        check_number("MockConfig.ping_interval (seconds)", self.ping_interval, positive=True)
+        check_number("MockConfig.workers", self.workers, least=1, integer=True)
+        check_number("MockConfig.max_body_bytes", self.max_body_bytes, least=1, integer=True)
+        check_number("MockConfig.request_log_size", self.request_log_size, least=1, integer=True)
         if self.url_style not in ("fal", "gateway"):
             raise ValueError("MockConfig.url_style must be 'fal' or 'gateway'")
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):

@@ -129,25 +129,14 @@ class ParamSpec:
 
 @dataclass(frozen=True, slots=True)
 class OperationSpec:
-    operation_id: str
-    method: str
-    path: str
     params: tuple[ParamSpec, ...]
-    body: InputSchema | None
+    body: InputSchema | None = None
     """The compiled input schema of the body (``fal_queue._schema``); None: any JSON object."""
-    body_required: bool
-    body_schema_name: str | None = None
 
     @property
     def body_properties(self) -> frozenset[str] | None:
         """Top-level input fields the body schema declares (None: free-form)."""
         return None if self.body is None else self.body.fields or None
-
-    def param(self, location: Location, name: str) -> ParamSpec | None:
-        for p in self.params:
-            if p.location == location and p.name.lower() == name.lower():
-                return p
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,48 +209,20 @@ def _index(contract: Contract) -> SpecIndex:
         "cancel_request": "cancel",
     }
     for path, item in raw["paths"].items():
-        shared = item.get("parameters", [])
-        for method in ("get", "put", "post", "delete", "patch"):
-            op = item.get(method)
-            if op is None:
+        for method, op in item.items():
+            if method not in ("get", "put", "post", "delete", "patch"):
                 continue
-            params = _build_params(contract, [*shared, *op.get("parameters", [])])
-            body_schema = None
-            body_required = False
-            body_schema_name = None
-            body = op.get("requestBody")
-            if body is not None:
-                body = contract.resolve(body)
-                body_required = bool(body.get("required", False))
-                ref = body["content"]["application/json"]["schema"].get("$ref", "")
-                body_schema_name = ref.rsplit("/", 1)[-1] if ref else None
-                body_schema = contract.input_schema(path.strip("/"))
-                if body_schema is None:
-                    raise ValueError(f"{method.upper()} {path}: the body is not a component schema")
-            spec = OperationSpec(
-                operation_id=op["operationId"],
-                method=method.upper(),
-                path=path,
-                params=params,
-                body=body_schema,
-                body_required=body_required,
-                body_schema_name=body_schema_name,
-            )
+            params = _build_params(contract, [*item.get("parameters", []), *op.get("parameters", [])])
             if op["operationId"] in names:
-                queue[names[op["operationId"]]] = spec
+                queue[names[op["operationId"]]] = OperationSpec(params)
             elif method == "post" and "{" not in path:
-                submits[path.strip("/")] = spec
+                body = contract.input_schema(path.strip("/"))
+                if body is None and "requestBody" in op:
+                    raise ValueError(f"POST {path}: the body is not a component schema")
+                submits[path.strip("/")] = OperationSpec(params, body)
     if set(queue) != set(names.values()) or not submits:
         raise ValueError("openapi.yaml lacks the queue operations the mock serves")
-    first = next(iter(submits.values()))
-    generic = OperationSpec(
-        operation_id="submit_generic",
-        method="POST",
-        path="/{owner}/{app}/{...}",
-        params=first.params,
-        body=None,
-        body_required=True,
-    )
+    generic = OperationSpec(next(iter(submits.values())).params)
     patterns: dict[str, re.Pattern[str]] = {}
     for p in queue["status"].params:
         if p.location == "path" and isinstance(p.schema.get("pattern"), str):
