@@ -15,6 +15,7 @@ import argparse
 import dataclasses
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ import typing
 from types import FrameType
 from typing import Any
 
-from fal_queue.mock.config import DEFAULT_KEY, OPERATIONS, PROBABILITIES, Faults, MockConfig
+from fal_queue.mock.config import DEFAULT_KEY, PROBABILITIES, Faults, MockConfig
 from fal_queue.mock.server import MockGateway
 
 __all__ = ["build_parser", "config_from_args", "main"]
@@ -45,35 +46,12 @@ _CONFIG_HELP = {
 }
 """`MockConfig` fields set by a flag of their own name (``_`` written ``-``)."""
 
-_STREAM = "probability that the status stream"
-_FAULT_HELP = {
-    "seed": "seed of all fault decisions",
-    "rate_limit": "429 probability",
-    "retry_after": "Retry-After seconds on 429",
-    "ingress_503": "probability of an HTML 503 without x-fal-request-id",
-    "drop": "probability of cutting the connection mid-response",
-    "drop_submit_after_create": "a dropped submit still creates its job",
-    "slow": "slow-answer probability",
-    "slow_seconds": "extra latency",
-    "job_failure": "probability that a job fails (result 422 or 500, alternately)",
-    "stream_pings_only": f"{_STREAM} sends only ': ping' comments, never an event",
-    "stream_repeat": f"{_STREAM} repeats a non-final event and never sends COMPLETED",
-    "stream_silent": f"{_STREAM} sends its headers, then nothing",
-    "drip": "probability that bodies are sent one byte at a time at --fault-drip-bytes-per-second",
-    "drip_bytes_per_second": "rate of --fault-drip",
-    "foreign_completed": "probability that a status answer says COMPLETED but names another request id",
-    "result_not_ready": "the first N result GETs after completion answer 400 'still in progress'",
-    "bad_request_id": "probability that submit creates the job but answers request_id '../../etc'",
-    "media_redirect_loop": "probability that a media GET answers 302 to its own URL",
-    "lying_encoding": "probability that media and result answers claim Content-Encoding: gzip",
-    "echo_auth": "probability that answers echo the Authorization header",
-    "drop_param": "drop this input field before the job sees it",
-    "foreign_urls": "probability that *_url fields point at https://elsewhere.invalid/v2/jobs/<id>",
-    "status_200": "probability that IN_QUEUE/IN_PROGRESS status answers use 200 instead of 202",
-    "drop_dimensions": "probability that result images lack width and height",
-    "operations": f"comma-separated operations the faults apply to ({','.join(sorted(OPERATIONS))})",
-}
-"""Every `Faults` field, set by ``--fault-<name>`` (``--seed`` for the seed); see `Faults` for each kind."""
+
+def _documented(cls: type) -> dict[str, str]:
+    """Each ``* ``name``: ...`` entry of a class's docstring, as plain text (argparse's ``%`` escaped)."""
+    entries = re.findall(r"^ *\* ``(\w+)``: (.*?)(?=\n *\*|\n *\n|\Z)", cls.__doc__ or "", re.M | re.S)
+    plain = {name: " ".join(text.replace("``", "").split()).rstrip(".") for name, text in entries}
+    return {name: text.replace("%", "%%") for name, text in plain.items()}
 
 
 def _faults_json(text: str) -> dict[str, object]:
@@ -102,11 +80,12 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str) -> None:
-    """A flag per field of ``cls`` named in ``helps``, typed by the field (the dataclass checks values)."""
+def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str, every: bool = False) -> None:
+    """A flag per field of ``cls`` named in ``helps`` (or ``every`` field), typed by the field; the
+    dataclass checks the values."""
     hints = typing.get_type_hints(cls)
     for field in dataclasses.fields(cls):
-        if field.name not in helps:
+        if field.name not in helps and not every:
             continue
         hint, default = hints[field.name], field.default
         shown = "" if default in (None, False) else f" (default {default})"
@@ -119,7 +98,7 @@ def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str) -> No
             options["metavar"] = "P" if field.name in PROBABILITIES else field.name.upper()
             options["type"] = _names if field.name == "operations" else hint if hint in (int, float) else str
         flag = "--seed" if field.name == "seed" else prefix + field.name.replace("_", "-")
-        group.add_argument(flag, help=helps[field.name] + shown, **options)
+        group.add_argument(flag, help=helps.get(field.name, "") + shown, **options)
 
 
 def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
@@ -151,7 +130,7 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
         help="Ed25519 private key (PEM) that signs webhooks (default: a new key pair per start)",
     )
     f = p.add_argument_group("fault injection (deterministic by --seed)")
-    _add_fields(f, Faults, _FAULT_HELP, "--fault-")
+    _add_fields(f, Faults, _documented(Faults), "--fault-", every=True)
     f.add_argument(
         "--faults",
         type=_faults_json,

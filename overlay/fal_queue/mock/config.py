@@ -75,15 +75,19 @@ class Faults:
     far to that method and path (since the faults were last set), so a run is reproducible whatever
     the interleaving of requests to different paths.
 
+    * ``seed``: the seed of every decision.
     * ``rate_limit``: answer 429 with ``Retry-After: <retry_after>`` (integer seconds) and the Error
       body; nothing is created.
+    * ``retry_after``: the ``Retry-After`` seconds of a ``rate_limit`` answer.
     * ``ingress_503``: answer 503 with an HTML body, ``Content-Type: text/html`` and no
       ``x-fal-request-id`` header, as a load balancer does; nothing is created.
     * ``drop``: cut the connection mid-response (headers with a ``Content-Length``, half the body,
       then close). Status, result, cancel and media requests do their work first. A dropped submit
       creates no job unless ``drop_submit_after_create`` is true; then the job exists and the
       response is lost (unrecoverable without an idempotency key).
+    * ``drop_submit_after_create``: a dropped submit still creates its job.
     * ``slow``: wait ``slow_seconds`` before answering.
+    * ``slow_seconds``: the wait of a ``slow`` answer.
     * ``job_failure``: the job completes with ``error``/``error_type``; its result answers 422
       (``content_policy_violation``) and 500 (``internal_server_error``) alternately.
     * ``stream_pings_only``: the status stream sends only ``: ping`` comments (every
@@ -94,6 +98,7 @@ class Faults:
       ping) until the client goes away.
     * ``drip``: the response body is sent one byte at a time at ``drip_bytes_per_second`` (submit,
       status, result, cancel and media; the work is done first).
+    * ``drip_bytes_per_second``: the rate of ``drip``.
     * ``foreign_completed``: a status answer (poll and stream) says COMPLETED but names another request
       id (another existing job's if any, else a fresh uuid) in ``request_id`` and the ``*_url`` fields.
     * ``result_not_ready``: after a job completes, its first N result GETs answer 400
@@ -110,7 +115,8 @@ class Faults:
       ``https://elsewhere.invalid/v2/jobs/<id>...``, another host and path layout.
     * ``status_200``: IN_QUEUE / IN_PROGRESS status polls answer HTTP 200 instead of 202.
     * ``drop_dimensions``: result images lack ``width`` and ``height``.
-    * ``operations``: restrict all faults to these operation names (`OPERATIONS`); None means all.
+    * ``operations``: restrict all faults to these operations (submit, status, stream, result, cancel,
+      media; comma-separated on the command line); None means all.
 
     Job-level kinds (``bad_request_id``, ``foreign_urls``, ``drop_param``) are decided on the submit,
     ``foreign_completed`` and ``status_200`` on each status poll or stream, ``stream_*`` on each stream,
