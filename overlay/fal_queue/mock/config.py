@@ -42,9 +42,29 @@ PROBABILITIES = (
 """The `Faults` fields that are probabilities (0 off, 1 always)."""
 
 
-def _probability(name: str, value: float) -> None:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"Faults.{name} must be a probability between 0 and 1, got {value!r}")
+def check_number(
+    name: str,
+    value: object,
+    *,
+    integer: bool = False,
+    positive: bool = False,
+    least: float = 0.0,
+    most: float = math.inf,
+) -> None:
+    """Raise ValueError unless ``value`` is a finite number in ``[least, most]``: an integer if
+    ``integer``, above zero if ``positive``; a bool is neither."""
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or not integer)
+        and math.isfinite(value)
+        and least <= value <= most
+        and (value > 0 or not positive)
+    ):
+        return
+    kind = ("a positive " if positive else "an " if integer else "a ") + ("integer" if integer else "number")
+    bounds = f" between {least:g} and {most:g}" if most < math.inf else "" if positive else f" >= {least:g}"
+    raise ValueError(f"{name} must be {kind}{bounds}, got {value!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +75,19 @@ class Faults:
     far to that method and path (since the faults were last set), so a run is reproducible whatever
     the interleaving of requests to different paths.
 
+    * ``seed``: the seed of every decision.
     * ``rate_limit``: answer 429 with ``Retry-After: <retry_after>`` (integer seconds) and the Error
       body; nothing is created.
+    * ``retry_after``: the ``Retry-After`` seconds of a ``rate_limit`` answer.
     * ``ingress_503``: answer 503 with an HTML body, ``Content-Type: text/html`` and no
       ``x-fal-request-id`` header, as a load balancer does; nothing is created.
     * ``drop``: cut the connection mid-response (headers with a ``Content-Length``, half the body,
       then close). Status, result, cancel and media requests do their work first. A dropped submit
       creates no job unless ``drop_submit_after_create`` is true; then the job exists and the
       response is lost (unrecoverable without an idempotency key).
+    * ``drop_submit_after_create``: a dropped submit still creates its job.
     * ``slow``: wait ``slow_seconds`` before answering.
+    * ``slow_seconds``: the wait of a ``slow`` answer.
     * ``job_failure``: the job completes with ``error``/``error_type``; its result answers 422
       (``content_policy_violation``) and 500 (``internal_server_error``) alternately.
     * ``stream_pings_only``: the status stream sends only ``: ping`` comments (every
@@ -74,6 +98,7 @@ class Faults:
       ping) until the client goes away.
     * ``drip``: the response body is sent one byte at a time at ``drip_bytes_per_second`` (submit,
       status, result, cancel and media; the work is done first).
+    * ``drip_bytes_per_second``: the rate of ``drip``.
     * ``foreign_completed``: a status answer (poll and stream) says COMPLETED but names another request
       id (another existing job's if any, else a fresh uuid) in ``request_id`` and the ``*_url`` fields.
     * ``result_not_ready``: after a job completes, its first N result GETs answer 400
@@ -90,7 +115,8 @@ class Faults:
       ``https://elsewhere.invalid/v2/jobs/<id>...``, another host and path layout.
     * ``status_200``: IN_QUEUE / IN_PROGRESS status polls answer HTTP 200 instead of 202.
     * ``drop_dimensions``: result images lack ``width`` and ``height``.
-    * ``operations``: restrict all faults to these operation names (`OPERATIONS`); None means all.
+    * ``operations``: restrict all faults to these operations (submit, status, stream, result, cancel,
+      media; comma-separated on the command line); None means all.
 
     Job-level kinds (``bad_request_id``, ``foreign_urls``, ``drop_param``) are decided on the submit,
     ``foreign_completed`` and ``status_200`` on each status poll or stream, ``stream_*`` on each stream,
@@ -125,46 +151,20 @@ class Faults:
 
     def __post_init__(self) -> None:
         for name in PROBABILITIES:
-            _probability(name, getattr(self, name))
-        rate = self.drip_bytes_per_second
-        if (
-            not isinstance(rate, int | float)
-            or isinstance(rate, bool)
-            or not math.isfinite(rate)
-            or not rate > 0
-        ):
-            raise ValueError(f"Faults.drip_bytes_per_second must be a positive number, got {rate!r}")
-        if (
-            not isinstance(self.result_not_ready, int)
-            or isinstance(self.result_not_ready, bool)
-            or self.result_not_ready < 0
-        ):
-            raise ValueError(
-                f"Faults.result_not_ready must be a non-negative integer, got {self.result_not_ready!r}"
-            )
+            check_number(f"Faults.{name} (a probability)", getattr(self, name), most=1.0)
+        check_number("Faults.drip_bytes_per_second", self.drip_bytes_per_second, positive=True)
+        check_number("Faults.result_not_ready", self.result_not_ready, integer=True)
+        check_number("Faults.retry_after", self.retry_after, integer=True)
+        check_number("Faults.seed", self.seed, least=-math.inf, integer=True)
+        check_number("Faults.slow_seconds", self.slow_seconds)
         if self.drop_param is not None and (not isinstance(self.drop_param, str) or not self.drop_param):
             raise ValueError(f"Faults.drop_param must be a field name or None, got {self.drop_param!r}")
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
-            raise ValueError(f"Faults.seed must be an integer, got {self.seed!r}")
-        if (
-            not isinstance(self.retry_after, int)
-            or isinstance(self.retry_after, bool)
-            or self.retry_after < 0
-        ):
-            raise ValueError(f"Faults.retry_after must be a non-negative integer, got {self.retry_after!r}")
-        if (
-            not isinstance(self.slow_seconds, int | float)
-            or isinstance(self.slow_seconds, bool)
-            or not math.isfinite(self.slow_seconds)
-            or self.slow_seconds < 0
-        ):
-            raise ValueError(f"Faults.slow_seconds must be a non-negative number, got {self.slow_seconds!r}")
         if not isinstance(self.drop_submit_after_create, bool):
             raise ValueError("Faults.drop_submit_after_create must be a boolean")
         if self.operations is not None:
             if isinstance(self.operations, str) or not isinstance(self.operations, Iterable):
-                raise ValueError("Faults.operations must be a set of operation names or None")
-            operations = frozenset(self.operations)
+                raise ValueError("Faults.operations must be a set (or list) of operation names, or None")
+            operations = frozenset(map(str, self.operations))
             unknown = operations - OPERATIONS
             if unknown:
                 raise ValueError(
@@ -210,12 +210,7 @@ class Faults:
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(names)}")
-        values = dict(data)
-        operations = values.get("operations")
-        if operations is not None:
-            if isinstance(operations, str) or not isinstance(operations, Iterable):
-                raise ValueError("operations must be a list of operation names or null")
-            values["operations"] = frozenset(str(o) for o in operations)
+        values = dict(data)  # a list of operations becomes a set in __post_init__
         for name in (*PROBABILITIES, "slow_seconds", "drip_bytes_per_second"):
             if name in values and isinstance(values[name], int) and not isinstance(values[name], bool):
                 values[name] = float(values[name])
@@ -269,13 +264,11 @@ class MockConfig:
             raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
         object.__setattr__(self, "keys", keys)
         for name in ("queue_delay", "run_time", "result_ttl", "media_ttl"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"MockConfig.{name} must be a non-negative number of seconds")
-        if not self.ping_interval > 0:
-            raise ValueError("MockConfig.ping_interval must be positive")
-        if not isinstance(self.workers, int) or self.workers < 1:
-            raise ValueError("MockConfig.workers must be at least 1")
+            check_number(f"MockConfig.{name} (seconds)", getattr(self, name))
+        check_number("MockConfig.ping_interval (seconds)", self.ping_interval, positive=True)
+        check_number("MockConfig.workers", self.workers, least=1, integer=True)
+        check_number("MockConfig.max_body_bytes", self.max_body_bytes, least=1, integer=True)
+        check_number("MockConfig.request_log_size", self.request_log_size, least=1, integer=True)
         if self.url_style not in ("fal", "gateway"):
             raise ValueError("MockConfig.url_style must be 'fal' or 'gateway'")
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):

@@ -30,7 +30,7 @@ from fal_queue.mock.media import (
 from fal_queue.mock.waiting import WaitingLine
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
-__all__ = ["Engine", "Job", "app_length", "app_of"]
+__all__ = ["NAMESPACES_WITH_THREE_SEGMENTS", "Engine", "Job", "app_of"]
 
 log = logging.getLogger("fal_queue.mock")
 
@@ -38,24 +38,18 @@ IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
-_NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
+NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
+"""Apps under these namespaces have three path segments, others two: the mock's own copy of fal's rule
+(the router and the engine share it; it never imports the SDK's ``urls.py``, so that the mock stays an
+independent check on it)."""
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
 
-def app_length(first_segment: str) -> int:
-    """How many path segments name an app: three under ``workflows/`` and ``comfy/``, else two.
-
-    The mock's own copy of fal's rule (the router and the engine share it); it never imports the
-    SDK's ``urls.py``, so that the mock stays an independent check on it.
-    """
-    return 3 if first_segment in _NAMESPACES_WITH_THREE_SEGMENTS else 2
-
-
 def app_of(model_id: str) -> str:
-    """The app a model's requests live under (``app_length`` segments of the model id)."""
+    """The app a model's requests live under."""
     parts = model_id.strip("/").split("/")
-    return "/".join(parts[: app_length(parts[0])])
+    return "/".join(parts[: 3 if parts[0] in NAMESPACES_WITH_THREE_SEGMENTS else 2])
 
 
 def _iso(t: float) -> str:
@@ -71,6 +65,12 @@ class JobError:
     headers: dict[str, str]
     message: str
     error_type: str
+
+    @classmethod
+    def plain(cls, status: int, message: str, error_type: str, **headers: str) -> JobError:
+        """An error whose body is fal's ``{"detail": message, "error_type": ...}``."""
+        body = {"detail": message, "error_type": error_type}
+        return cls(status, body, {**headers, "X-Fal-Error-Type": error_type}, message, error_type)
 
 
 @dataclass(eq=False, slots=True)
@@ -258,19 +258,15 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         c = self.counters
         return {
-            "jobs_created": c["jobs_created"],
-            "jobs_completed": c["jobs_completed"],
-            "jobs_succeeded": c["jobs_succeeded"],
-            "jobs_failed": c["jobs_failed"],
-            "jobs_cancelled": c["jobs_cancelled"],
-            "jobs_timed_out": c["jobs_timed_out"],
+            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("created", "completed", "succeeded")},
+            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("failed", "cancelled", "timed_out")},
             "jobs_in_queue": len(self.waiting),
             "jobs_running": self._running,
             "jobs_stored": len(self.jobs),
             "media_stored": len(self.media),
-            "webhooks_delivered": c["webhooks_delivered"],
-            "webhooks_failed": c["webhooks_failed"],
-            "webhooks_not_delivered": c["webhooks_not_delivered"],
+            **{
+                f"webhooks_{name}": c[f"webhooks_{name}"] for name in ("delivered", "failed", "not_delivered")
+            },
             "requests_total": c["requests_total"],
             "requests_by_operation": {
                 **dict.fromkeys(REQUEST_OPERATIONS, 0),
@@ -335,9 +331,6 @@ class Engine:
             if not job.slot.done():
                 job.slot.set_result(None)
 
-    def _leave_queue(self, job: Job) -> None:
-        self.waiting.discard(job)
-
     async def _lifecycle(self, job: Job) -> None:
         try:
             try:
@@ -349,22 +342,12 @@ class Engine:
                     await job.slot
             except TimeoutError:
                 if not job.done:
-                    self._leave_queue(job)
+                    self.waiting.discard(job)
                     self.counters["jobs_timed_out"] += 1
                     job.failed = True
-                    self._complete(
-                        job,
-                        error=JobError(
-                            504,
-                            {
-                                "detail": "Request timed out before a runner started",
-                                "error_type": "request_timeout",
-                            },
-                            {"X-Fal-Request-Timeout-Type": "user", "X-Fal-Error-Type": "request_timeout"},
-                            "Request timed out before a runner started",
-                            "request_timeout",
-                        ),
-                    )
+                    message = "Request timed out before a runner started"
+                    timeout_type = {"X-Fal-Request-Timeout-Type": "user"}
+                    self._complete(job, error=JobError.plain(504, message, "request_timeout", **timeout_type))
                 return
             job.status = IN_PROGRESS
             job.started_at = time.time()
@@ -410,30 +393,15 @@ class Engine:
                 "Unprocessable Entity",
                 "content_policy_violation",
             )
-        return JobError(
-            500,
-            {"detail": "Internal Server Error", "error_type": "internal_server_error"},
-            {"X-Fal-Error-Type": "internal_server_error"},
-            "Internal Server Error",
-            "internal_server_error",
-        )
+        return JobError.plain(500, "Internal Server Error", "internal_server_error")
 
     def cancel(self, job: Job) -> bool:
         """Cancel a job that has not completed; False when it already has."""
         if job.done:
             return False
-        self._leave_queue(job)
+        self.waiting.discard(job)
         job.cancelled = True
-        self._complete(
-            job,
-            error=JobError(
-                400,
-                {"detail": "Request cancelled", "error_type": "client_cancelled"},
-                {"X-Fal-Error-Type": "client_cancelled"},
-                "Request cancelled",
-                "client_cancelled",
-            ),
-        )
+        self._complete(job, error=JobError.plain(400, "Request cancelled", "client_cancelled"))
         if job.task is not None:
             job.task.cancel()
         return True
@@ -452,14 +420,9 @@ class Engine:
         else:
             job.add_log("Completed")
         job.expires_at = time.monotonic() + self.config.result_ttl
-        c = self.counters
-        c["jobs_completed"] += 1
-        if job.cancelled:
-            c["jobs_cancelled"] += 1
-        elif error is not None:
-            c["jobs_failed"] += 1
-        else:
-            c["jobs_succeeded"] += 1
+        self.counters["jobs_completed"] += 1
+        outcome = "cancelled" if job.cancelled else "succeeded" if error is None else "failed"
+        self.counters[f"jobs_{outcome}"] += 1
         job.touch()
         if job.webhook is not None:
             self._spawn(self._deliver_webhook(job))
@@ -467,24 +430,11 @@ class Engine:
     # ---- results ----
 
     async def _make_result(self, job: Job) -> dict[str, Any]:
-        inputs = job.inputs
-        sync = inputs.get("sync_mode") is True
+        """A video model's one MP4, else images that show the prompt; as data URIs with ``sync_mode``,
+        else as files of the media origin."""
         if "video" in job.model_id.lower():
-            video = sample_video()
-            url = (
-                data_uri("video/mp4", video)
-                if sync
-                else self._media_base()
-                + self.media.add("video/mp4", job.media_ttl, data=video, suffix="_output.mp4")
-            )
-            return {
-                "video": {
-                    "url": url,
-                    "content_type": "video/mp4",
-                    "file_name": "output.mp4",
-                    "file_size": len(video),
-                }
-            }
+            return self._video(job)
+        inputs = job.inputs
         seed = inputs.get("seed")
         if not isinstance(seed, int) or isinstance(seed, bool):
             seed = self._rng.randrange(2**31)
@@ -495,40 +445,46 @@ class Engine:
         prompt = prompt if isinstance(prompt, str) else ""
         width, height = capped_size(*requested_size(inputs, job.model_id))
         recipes = [ImageRecipe(width, height, fmt, prompt, seed, i, job.model_id) for i in range(count)]
-        images: list[dict[str, Any]] = []
-        if sync:
-            loop = asyncio.get_running_loop()
-            blobs = await asyncio.gather(*(loop.run_in_executor(None, render_image, r) for r in recipes))
-            for r, blob in zip(recipes, blobs, strict=True):
-                images.append(
-                    {
-                        "url": data_uri(r.content_type, blob),
-                        "width": r.width,
-                        "height": r.height,
-                        "content_type": r.content_type,
-                    }
-                )
-        else:
-            for r in recipes:
-                path = self.media.add(r.content_type, job.media_ttl, recipe=r, suffix=f".{r.extension}")
-                images.append(
-                    {
-                        "url": self._media_base() + path,
-                        "width": r.width,
-                        "height": r.height,
-                        "content_type": r.content_type,
-                    }
-                )
+        images = [
+            {"url": url, "width": width, "height": height, "content_type": r.content_type}
+            for r, url in zip(recipes, await self._image_urls(job, recipes), strict=True)
+        ]
         if job.model_id in ("fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"):
             for image in images:
                 image["file_name"] = "output." + ("png" if fmt == "png" else "jpg")
-        run = self.config.run_time
         return {
             "images": images,
-            "timings": {"inference": run},
+            "timings": {"inference": self.config.run_time},
             "seed": seed,
             "has_nsfw_concepts": [False] * count,
             "prompt": prompt,
+        }
+
+    async def _image_urls(self, job: Job, recipes: list[ImageRecipe]) -> list[str]:
+        """Rendered now as data URIs (``sync_mode``), else stored and rendered on first download."""
+        if job.inputs.get("sync_mode") is not True:
+            ttl = job.media_ttl
+            paths = [self.media.add(r.content_type, ttl, recipe=r, suffix=f".{r.extension}") for r in recipes]
+            return [self._media_base() + path for path in paths]
+        loop = asyncio.get_running_loop()
+        blobs = await asyncio.gather(*(loop.run_in_executor(None, render_image, r) for r in recipes))
+        return [data_uri(r.content_type, blob) for r, blob in zip(recipes, blobs, strict=True)]
+
+    def _video(self, job: Job) -> dict[str, Any]:
+        video = sample_video()
+        if job.inputs.get("sync_mode") is True:
+            url = data_uri("video/mp4", video)
+        else:
+            url = self._media_base() + self.media.add(
+                "video/mp4", job.media_ttl, data=video, suffix="_output.mp4"
+            )
+        return {
+            "video": {
+                "url": url,
+                "content_type": "video/mp4",
+                "file_name": "output.mp4",
+                "file_size": len(video),
+            }
         }
 
     # ---- webhooks ----

@@ -39,7 +39,7 @@ class StateInspection:
         """Counters: jobs_created, jobs_completed (any outcome), jobs_succeeded, jobs_failed, jobs_cancelled,
         jobs_timed_out, requests_by_operation, faults_injected, webhooks_delivered, webhooks_failed,
         webhooks_not_delivered (non-loopback ``fal_webhook``: accepted, never sent), ..."""
-        return self._call(lambda: {**self.state.engine.stats(), "faults": self.state.faults.to_dict()})
+        return self._call(self.state.stats)
 
     def job(self, request_id: str) -> dict[str, Any] | None:
         """A job's record (created_at, started_at, completed_at, status, cancelled, failed, ...) or None."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import importlib
 import ipaddress
@@ -193,16 +192,11 @@ class MockGateway(StateInspection):
                 return fn()
         except RuntimeError:
             pass
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
 
-        def run() -> None:
-            try:
-                future.set_result(fn())
-            except BaseException as exc:
-                future.set_exception(exc)
+        async def run() -> T:
+            return fn()
 
-        loop.call_soon_threadsafe(run)
-        return future.result(timeout=10)
+        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=10)
 
     @property
     def webhook_jwks_url(self) -> str:

@@ -38,8 +38,27 @@ __all__ = [
 ValidationItem = dict[str, Any]
 Location = Literal["path", "query", "header"]
 
-_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
-_INTEGER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_PARSERS: dict[str, tuple[re.Pattern[str], str, str, Callable[[str], Any]]] = {
+    "number": (
+        re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"),
+        "float_parsing",
+        "Input should be a valid number, unable to parse string as a number",
+        float,
+    ),
+    "integer": (
+        re.compile(r"-?(?:0|[1-9][0-9]*)"),
+        "int_parsing",
+        "Input should be a valid integer, unable to parse string as an integer",
+        int,
+    ),
+    "boolean": (
+        re.compile("true|false|1|0"),
+        "bool_parsing",
+        "Input should be a valid boolean, unable to interpret input",
+        lambda text: text in ("true", "1"),
+    ),
+}
+"""How a query or header value becomes a number, an integer or a boolean (of lowered, stripped text)."""
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*")
 
 _TYPE_ERRORS = {
@@ -51,6 +70,15 @@ _TYPE_ERRORS = {
     "object": ("dict_type", "Input should be a valid dictionary"),
     "null": ("none_required", "Input should be None"),
 }
+
+
+def problem(
+    loc: list[str | int], type_: str, msg: str, value: Any, ctx: dict[str, Any] | None = None
+) -> ValidationItem:
+    """One problem in fal's (pydantic's) validation shape."""
+    if ctx is None:
+        return {"loc": loc, "msg": msg, "type": type_, "input": value}
+    return {"loc": loc, "msg": msg, "type": type_, "ctx": ctx, "input": value}
 
 
 def _is_uri(checker: object, value: object) -> bool:
@@ -81,81 +109,34 @@ class ParamSpec:
         """Convert and validate the raw values of this parameter; returns (value, problems)."""
         loc: list[str | int] = [self.location, self.name]
         if not values:
-            if self.required:
-                return None, [{"loc": loc, "msg": "Field required", "type": "missing", "input": None}]
-            return None, []
+            return None, [problem(loc, "missing", "Field required", None)] if self.required else []
         if len(values) > 1:
-            return None, [
-                {
-                    "loc": loc,
-                    "msg": "Input should be a single value, not a list",
-                    "type": f"{self.kind}_type",
-                    "input": list(values),
-                }
-            ]
+            msg = "Input should be a single value, not a list"
+            return None, [problem(loc, f"{self.kind}_type", msg, list(values))]
         raw = values[0]
         if self.fast is not None and self.fast(raw):
             return raw, []
         value: Any = raw
-        if self.kind == "number":
-            if _NUMBER_RE.fullmatch(raw.strip()) is None:
-                return None, [
-                    {
-                        "loc": loc,
-                        "msg": "Input should be a valid number, unable to parse string as a number",
-                        "type": "float_parsing",
-                        "input": raw,
-                    }
-                ]
-            value = float(raw)
-        elif self.kind == "integer":
-            if _INTEGER_RE.fullmatch(raw.strip()) is None:
-                return None, [
-                    {
-                        "loc": loc,
-                        "msg": "Input should be a valid integer, unable to parse string as an integer",
-                        "type": "int_parsing",
-                        "input": raw,
-                    }
-                ]
-            value = int(raw)
-        elif self.kind == "boolean":
-            lowered = raw.strip().lower()
-            if lowered not in ("true", "false", "1", "0"):
-                return None, [
-                    {
-                        "loc": loc,
-                        "msg": "Input should be a valid boolean, unable to interpret input",
-                        "type": "bool_parsing",
-                        "input": raw,
-                    }
-                ]
-            value = lowered in ("true", "1")
+        parse = _PARSERS.get(self.kind)
+        if parse is not None:
+            pattern, type_, msg, convert = parse
+            if pattern.fullmatch(raw.strip().lower()) is None:
+                return None, [problem(loc, type_, msg, raw)]
+            value = convert(raw.strip().lower())
         problems = _errors_to_items(self.validator.iter_errors(value), [self.location, self.name])
         return value, problems
 
 
 @dataclass(frozen=True, slots=True)
 class OperationSpec:
-    operation_id: str
-    method: str
-    path: str
     params: tuple[ParamSpec, ...]
-    body: InputSchema | None
+    body: InputSchema | None = None
     """The compiled input schema of the body (``fal_queue._schema``); None: any JSON object."""
-    body_required: bool
-    body_schema_name: str | None = None
 
     @property
     def body_properties(self) -> frozenset[str] | None:
         """Top-level input fields the body schema declares (None: free-form)."""
         return None if self.body is None else self.body.fields or None
-
-    def param(self, location: Location, name: str) -> ParamSpec | None:
-        for p in self.params:
-            if p.location == location and p.name.lower() == name.lower():
-                return p
-        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,48 +209,20 @@ def _index(contract: Contract) -> SpecIndex:
         "cancel_request": "cancel",
     }
     for path, item in raw["paths"].items():
-        shared = item.get("parameters", [])
-        for method in ("get", "put", "post", "delete", "patch"):
-            op = item.get(method)
-            if op is None:
+        for method, op in item.items():
+            if method not in ("get", "put", "post", "delete", "patch"):
                 continue
-            params = _build_params(contract, [*shared, *op.get("parameters", [])])
-            body_schema = None
-            body_required = False
-            body_schema_name = None
-            body = op.get("requestBody")
-            if body is not None:
-                body = contract.resolve(body)
-                body_required = bool(body.get("required", False))
-                ref = body["content"]["application/json"]["schema"].get("$ref", "")
-                body_schema_name = ref.rsplit("/", 1)[-1] if ref else None
-                body_schema = contract.input_schema(path.strip("/"))
-                if body_schema is None:
-                    raise ValueError(f"{method.upper()} {path}: the body is not a component schema")
-            spec = OperationSpec(
-                operation_id=op["operationId"],
-                method=method.upper(),
-                path=path,
-                params=params,
-                body=body_schema,
-                body_required=body_required,
-                body_schema_name=body_schema_name,
-            )
+            params = _build_params(contract, [*item.get("parameters", []), *op.get("parameters", [])])
             if op["operationId"] in names:
-                queue[names[op["operationId"]]] = spec
+                queue[names[op["operationId"]]] = OperationSpec(params)
             elif method == "post" and "{" not in path:
-                submits[path.strip("/")] = spec
+                body = contract.input_schema(path.strip("/"))
+                if body is None and "requestBody" in op:
+                    raise ValueError(f"POST {path}: the body is not a component schema")
+                submits[path.strip("/")] = OperationSpec(params, body)
     if set(queue) != set(names.values()) or not submits:
         raise ValueError("openapi.yaml lacks the queue operations the mock serves")
-    first = next(iter(submits.values()))
-    generic = OperationSpec(
-        operation_id="submit_generic",
-        method="POST",
-        path="/{owner}/{app}/{...}",
-        params=first.params,
-        body=None,
-        body_required=True,
-    )
+    generic = OperationSpec(next(iter(submits.values())).params)
     patterns: dict[str, re.Pattern[str]] = {}
     for p in queue["status"].params:
         if p.location == "path" and isinstance(p.schema.get("pattern"), str):
@@ -311,7 +264,7 @@ def _type_item(loc: list[str | int], expected: Any, value: Any) -> ValidationIte
     kinds = expected if isinstance(expected, list) else [expected]
     kind = next((k for k in kinds if k != "null"), kinds[0] if kinds else "object")
     type_, msg = _TYPE_ERRORS.get(kind, ("type_error", f"Input should be of type {kind}"))
-    return {"loc": loc, "msg": msg, "type": type_, "input": value}
+    return problem(loc, type_, msg, value)
 
 
 def _errors_to_items(errors: Iterable[ValidationError], prefix: list[str | int]) -> list[ValidationItem]:
@@ -332,79 +285,47 @@ _BOUNDS = {
 }
 
 
-def _item(problem: Problem, prefix: list[str | int]) -> ValidationItem:
+def _length_item(loc: list[str | int], rule: str, limit: Any, value: Any) -> ValidationItem:
+    short, is_list = rule.startswith("min"), rule.endswith("Items")
+    ctx: dict[str, Any] = {("min_length" if short else "max_length"): limit}
+    if is_list:
+        ctx.update({"field_type": "List", "actual_length": len(value) if isinstance(value, list) else 0})
+    type_ = (
+        ("too_short" if short else "too_long")
+        if is_list
+        else ("string_too_short" if short else "string_too_long")
+    )
+    unit = ("item" if is_list else "character") + ("" if limit == 1 else "s")
+    msg = f"{'List' if is_list else 'String'} should have {'at least' if short else 'at most'} {limit} {unit}"
+    return problem(loc, type_, msg, value, ctx)
+
+
+def _item(found: Problem, prefix: list[str | int]) -> ValidationItem:
     """One problem in the shape fal (pydantic) answers it."""
-    loc: list[str | int] = [*prefix, *problem.path]
-    rule, value, limit = problem.rule, problem.value, problem.limit
+    loc: list[str | int] = [*prefix, *found.path]
+    rule, value, limit = found.rule, found.value, found.limit
     if rule == "required":
         if not isinstance(value, dict):
             return _type_item(loc, "object", value)
-        return {"loc": [*loc, limit], "msg": "Field required", "type": "missing", "input": value}
+        return problem([*loc, limit], "missing", "Field required", value)
     if rule == "additionalProperties":
-        return {
-            "loc": loc,
-            "msg": "Extra inputs are not permitted",
-            "type": "extra_forbidden",
-            "input": value,
-        }
+        return problem(loc, "extra_forbidden", "Extra inputs are not permitted", value)
     if rule == "type":
         return _type_item(loc, limit, value)
     if rule in _BOUNDS:
         type_, key, words = _BOUNDS[rule]
-        return {
-            "loc": loc,
-            "msg": f"Input should be {words} {_fmt(limit)}",
-            "type": type_,
-            "ctx": {key: limit},
-            "input": value,
-        }
+        return problem(loc, type_, f"Input should be {words} {_fmt(limit)}", value, {key: limit})
     if rule in ("enum", "const"):
         expected = _expected(limit if rule == "enum" else [limit])
-        return {
-            "loc": loc,
-            "msg": f"Input should be {expected}",
-            "type": "literal_error",
-            "ctx": {"expected": expected},
-            "input": value,
-        }
+        return problem(loc, "literal_error", f"Input should be {expected}", value, {"expected": expected})
     if rule in ("minItems", "maxItems", "minLength", "maxLength"):
-        short = rule.startswith("min")
-        is_list = rule.endswith("Items")
-        actual = len(value) if isinstance(value, list | str) else 0
-        unit = "item" if is_list else "character"
-        plural = "" if limit == 1 else "s"
-        words = "at least" if short else "at most"
-        type_ = (
-            ("too_short" if short else "too_long")
-            if is_list
-            else ("string_too_short" if short else "string_too_long")
-        )
-        ctx: dict[str, Any] = {("min_length" if short else "max_length"): limit}
-        if is_list:
-            ctx.update({"field_type": "List", "actual_length": actual})
-        return {
-            "loc": loc,
-            "msg": f"{'List' if is_list else 'String'} should have {words} {limit} {unit}{plural}",
-            "type": type_,
-            "ctx": ctx,
-            "input": value,
-        }
+        return _length_item(loc, rule, limit, value)
     if rule == "pattern":
-        return {
-            "loc": loc,
-            "msg": f"String should match pattern '{limit}'",
-            "type": "string_pattern_mismatch",
-            "ctx": {"pattern": limit},
-            "input": value,
-        }
+        msg = f"String should match pattern '{limit}'"
+        return problem(loc, "string_pattern_mismatch", msg, value, {"pattern": limit})
     if rule == "format":
-        return {
-            "loc": loc,
-            "msg": f"Input should be a valid {limit}",
-            "type": f"{limit}_parsing",
-            "input": value,
-        }
-    return {"loc": loc, "msg": problem.message, "type": rule, "input": value}
+        return problem(loc, f"{limit}_parsing", f"Input should be a valid {limit}", value)
+    return problem(loc, rule, found.message, value)
 
 
 def is_uri(value: str) -> bool:

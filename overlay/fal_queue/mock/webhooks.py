@@ -130,20 +130,6 @@ class WebhookSigner:
         self._keys.insert(0, key)
         return key
 
-    @property
-    def current_kid(self) -> str:
-        return self._keys[0].kid
-
-    def private_key_pem(self) -> str:
-        """The current signing key as PEM, to restart a mock with the same key pair."""
-        return (
-            self._keys[0]
-            .private.private_bytes(
-                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-            )
-            .decode("ascii")
-        )
-
     def rotate(self, private_key: str | bytes | None = None, *, overlap: float = DEFAULT_OVERLAP) -> str:
         """Sign from now on with a new key (given or generated); the JWKS keeps the old one ``overlap`` s.
 
