@@ -75,15 +75,8 @@ class Report:
         self.findings.append(Finding(check, ok, request, expected, seen))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "conformant": self.conformant,
-            "gateway": self.gateway,
-            "model": self.model,
-            "max_jobs": self.max_jobs,
-            "jobs_used": self.jobs_used,
-            "request_ids": self.request_ids,
-            "findings": [{**asdict(f), "result": f.label.lower()} for f in self.findings],
-        }
+        findings = [{**asdict(f), "result": f.label.lower()} for f in self.findings]
+        return {"conformant": self.conformant, **asdict(self), "findings": findings}
 
     def text(self) -> str:
         failed = sum(f.ok is False for f in self.findings)
@@ -123,16 +116,6 @@ def _shape_problems(value: Any, schema_name: str, where: str) -> list[str]:
 
 
 @dataclass
-class _Exchange:
-    request: httpx.Request
-    response: httpx.Response | None = None
-
-    @property
-    def where(self) -> str:
-        return f"{self.request.method} {self.request.url}"
-
-
-@dataclass
 class _Seen:
     """The gateway's last answer to one SDK call."""
 
@@ -162,13 +145,14 @@ class _Recorder(httpx.BaseTransport):
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
-        self.exchanges: list[_Exchange] = []
+        self.sent: list[str] = []
+        self.answers: list[_Seen] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        exchange = _Exchange(request)
-        self.exchanges.append(exchange)
-        exchange.response = self.inner.handle_request(request)
-        return exchange.response
+        self.sent.append(f"{request.method} {request.url}")
+        response = self.inner.handle_request(request)
+        self.answers.append(_Seen(self.sent[-1], response))
+        return response
 
     def close(self) -> None:
         self.inner.close()
@@ -198,20 +182,18 @@ class _Checker:
         self, check: str, call: Callable[[], T]
     ) -> tuple[T | None, E.FalQueueError | None, _Seen | None]:
         """One SDK call: its value or error, and the gateway's last answer (reported when none came)."""
-        mark = len(self.recorder.exchanges)
+        sent, answered = len(self.recorder.sent), len(self.recorder.answers)
         value: T | None = None
         error: E.FalQueueError | None = None
         try:
             value = call()
         except E.FalQueueError as exc:
             error = exc
-        sent = self.recorder.exchanges[mark:]
-        answered = [_Seen(x.where, x.response) for x in sent if x.response is not None]
-        if not answered:
-            where = sent[-1].where if sent else "-"
+        if len(self.recorder.answers) == answered:
+            where = self.recorder.sent[-1] if len(self.recorder.sent) > sent else "-"
             self.report.add(check, False, where, "an HTTP answer", f"{type(error).__name__}: {error}")
             return value, error, None
-        return value, error, answered[-1]
+        return value, error, self.recorder.answers[-1]
 
     # ---- checks ----
 
@@ -288,7 +270,7 @@ class _Checker:
         _, _, first = self._call("status", lambda: self.client.status(self.model, rid, logs=True))
         if first is not None:
             self._judge_status(first, rid)
-        mark = len(self.recorder.exchanges)
+        mark = len(self.recorder.answers)
         events: list[str] = []
         try:
             for status in self.client.iter_events(self.model, rid, timeout=self.timeout, mode="stream"):
@@ -298,11 +280,10 @@ class _Checker:
             expected = f"COMPLETED within {self.timeout:g} s"
             self.report.add("status.completes", False, where, expected, f"{type(exc).__name__}: {exc}")
             return False
-        sent = self.recorder.exchanges[mark:]
-        stream = [x for x in sent if x.request.url.path.endswith("/stream")]
-        for poll in sent:  # a stream that failed: the SDK polled, and every answer is judged
-            if poll not in stream and poll.response is not None:
-                self._judge_status(_Seen(poll.where, poll.response), rid, quiet=True)
+        streams = [a for a in self.recorder.answers[mark:] if "/status/stream" in a.where]
+        polls = [a for a in self.recorder.answers[mark:] if "/status/stream" not in a.where]
+        for poll in polls:  # the stream failed and the SDK polled instead: every answer is judged
+            self._judge_status(poll, rid, quiet=True)
         if not self.pending_seen:
             self.report.add(
                 "status.code_pending",
@@ -311,22 +292,20 @@ class _Checker:
                 "an IN_QUEUE or IN_PROGRESS answer to judge",
                 "the job was done",
             )
-        if self._judge_stream(stream[:1], len(sent) > len(stream[:1]), events, rid):
+        if self._judge_stream(streams, bool(polls), events, rid):
             _, _, final = self._call("status", lambda: self.client.status(self.model, rid))
             if final is not None:
                 self._judge_status(final, rid, ", after the stream")
         return True
 
-    def _judge_stream(self, sent: list[_Exchange], polled: bool, events: list[str], rid: str) -> bool:
-        if not sent:
-            self.report.add("stream", False, "-", "a status stream", "none was opened")
+    def _judge_stream(self, streams: list[_Seen], polled: bool, events: list[str], rid: str) -> bool:
+        if not streams:
+            self.report.add("stream", False, "-", "200 text/event-stream", "no answer")
             return False
-        where = f"{sent[0].where} (request {rid})"
-        answer = sent[0].response
-        kind = answer.headers.get("content-type", "") if answer is not None else ""
-        if answer is None or answer.status_code != 200 or not kind.startswith("text/event-stream"):
-            seen = f"{answer.status_code} {kind}" if answer is not None else "no answer"
-            self.report.add("stream", False, where, "200 text/event-stream", seen)
+        where = f"{streams[0].where} (request {rid})"
+        kind = streams[0].response.headers.get("content-type", "")
+        if streams[0].code != 200 or not kind.startswith("text/event-stream"):
+            self.report.add("stream", False, where, "200 text/event-stream", f"{streams[0].code} {kind}")
             return False
         ok = not polled and bool(events) and events[-1] == _FINAL and set(events) <= _PENDING | {_FINAL}
         seen = " -> ".join(events) + (" (the stream broke; the SDK polled)" if polled else "")
