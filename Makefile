@@ -87,7 +87,7 @@ test-fast: setup ## Tests only, without lint and contract fuzzing
 	$(PYTEST) -m "not contract and not slow"
 
 demo: $(VENV)/.synced ## Start the mock, generate one image with `fal-queue run` into out/, stop the mock (Python only)
-	$(BIN)/python -m fal_queue.cli.demo --out out
+	$(BIN)/python tools/demo.py --out out
 
 mock: setup ## Run the mock gateway on loopback until Ctrl-C (options: make mock ARGS="--port 8080 --realistic")
 	$(BIN)/python -m fal_queue.mock $(ARGS)
@@ -140,6 +140,10 @@ spectral: setup ## Spectral: spectral:oas plus the rules in .spectral.yaml
 
 spec-compat: setup ## Fail on breaking or unversioned changes against spec/published/
 	$(BIN)/python spec/compat.py
+
+.PHONY: spec-import
+spec-import: setup ## Merge fal's OpenAPI document of one model into openapi.yaml (ARGS="flux-lora.json --replace")
+	$(BIN)/python tools/spec_import.py $(ARGS)
 
 # ---- Benchmarks (bench/): fal_queue vs fal-client vs the raw generated client, on the same mock ----
 .PHONY: bench-smoke

@@ -333,7 +333,12 @@ def test_mock_command_delegates(tmp_path: Path) -> None:
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     env = base_env(tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "fal_queue.cli.demo", "--out", str(tmp_path / "out")],
+        [
+            sys.executable,
+            str(Path(__file__).parents[2] / "tools" / "demo.py"),
+            "--out",
+            str(tmp_path / "out"),
+        ],
         env=env,
         capture_output=True,
         text=True,

@@ -1,4 +1,4 @@
-"""``fal-queue spec import``: fal's per-model documents merged into a temporary copy of the contract."""
+"""``tools/spec_import.py``: fal's per-model documents merged into a temporary copy of the contract."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from fal_queue import InvalidInputError, ValidationError
-from fal_queue.cli import cli
-from fal_queue.cli.spec_import import ImportRefused, import_model
 from fal_queue.mock import MockConfig
 from fal_queue.mock.spec import _build
 from fal_queue.testing import InProcessGateway
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+
+from spec_import import ImportRefused, import_model  # noqa: E402
+from spec_import import main as spec_import  # noqa: E402
+
 DOCS = Path(__file__).parent / "fixtures" / "fal_docs"
 LORA, VIDEO, GENERAL = (
     DOCS / "flux-lora.json",
@@ -136,16 +139,16 @@ def test_unconvertible_constructs_are_refused_by_name(repo: Path, tmp_path: Path
 
 def test_the_cli_imports_and_explains_refusals(repo: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(cli, ["spec", "import", str(VIDEO), "--spec", str(repo)], catch_exceptions=False)
+    ok = runner.invoke(spec_import, [str(VIDEO), "--spec", str(repo)], catch_exceptions=False)
     assert ok.exit_code == 0, ok.output
     assert (
         "added fal-ai/kling-video/v2/master/text-to-video as submit_kling_video_v2_master_text_to_video"
         in ok.output
     )
-    again = runner.invoke(cli, ["spec", "import", str(VIDEO), "--spec", str(repo)], catch_exceptions=False)
+    again = runner.invoke(spec_import, [str(VIDEO), "--spec", str(repo)], catch_exceptions=False)
     assert again.exit_code == 2
     assert "pass --replace" in again.output
-    missing = runner.invoke(cli, ["spec", "import", str(tmp_path / "nope.json"), "--spec", str(repo)])
+    missing = runner.invoke(spec_import, [str(tmp_path / "nope.json"), "--spec", str(repo)])
     assert missing.exit_code == 2
     assert "cannot read" in missing.output and "Traceback" not in missing.output
 

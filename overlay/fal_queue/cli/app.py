@@ -21,7 +21,6 @@ from .mock_cmd import mock_command
 from .ops import cancel_command, download_command, result_command, status_command, submit_command
 from .run import run_command
 from .settings_cmd import config_command
-from .spec_import import spec_group
 
 __all__ = ["cli", "main"]
 
@@ -126,7 +125,6 @@ for command in (
     config_command,
     mock_command,
     check_command,
-    spec_group,
 ):
     cli.add_command(command)
 

@@ -28,9 +28,9 @@ from .. import errors as E
 from ..client import AsyncClient, AsyncHandle
 from ..types import Completed, File, Queued, Result, Status
 from .batch_input import BatchLine
-from .batch_summary import Outcome, finish, write_atomic
+from .batch_summary import FAILURES_NAME, STATES, SUMMARY_NAME, Outcome, line_status, write_atomic
 from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, write_sheet
-from .errors import EXIT_ENV, EXIT_USAGE, CliError, describe, one_line
+from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, describe, one_line
 from .journal import Journal, LineState
 from .output import Output
 from .progress import BatchCounters, BatchDisplay
@@ -475,7 +475,66 @@ class BatchRunner:
             for sig in installed:
                 loop.remove_signal_handler(sig)
         self.write_sheet(final=True)
-        return finish(self)
+        return self._finish()
+
+    def _finish(self) -> Outcome:
+        """Write failures.jsonl and summary.json from the journal; choose the exit code."""
+        entries = []
+        counts = collections.Counter[str]()
+        for line in self.lines:
+            state = self.journal.state(line.no)
+            status = line_status(state.status)
+            counts[status] += 1
+            if status != "done":
+                entries.append(
+                    {
+                        "line": line.no,
+                        "status": status,
+                        "request_id": state.request_id,
+                        "error": state.error,
+                        "error_type": state.error_type,
+                        "possible_duplicate": state.uncertain_before or None,
+                    }
+                )
+        out_dir = self.opt.out_dir
+        failures_text = "".join(
+            json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False) + "\n"
+            for e in entries
+        )
+        write_atomic(out_dir / FAILURES_NAME, failures_text)
+        c = self.counters
+        summary: dict[str, Any] = {
+            "model": self.opt.model_id,
+            "input": self.opt.input_path,
+            "out": str(out_dir),
+            "lines": len(self.lines),
+            **{name: counts[name] for name in STATES},
+            "this_run": {
+                "submitted": self.submitted_now,
+                "resumed": self.resumed_now,
+                "already_done": self.already_done,
+                "finished": c.finished_own,
+                "seconds": round(c.elapsed, 3),
+                "jobs_per_second": round(c.rate, 3),
+            },
+            "interrupted": self.interrupted,
+            "aborted": describe(self.abort) if self.abort is not None else None,
+            "failures_file": str(out_dir / FAILURES_NAME),
+            "contact_sheet": str(out_dir / "index.html"),
+            "problems": entries,
+        }
+        write_atomic(out_dir / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+        if self.abort is not None:
+            code = EXIT_ENV
+        elif self.interrupted:
+            code = EXIT_INTERRUPTED
+        elif counts["failed"] or counts["uncertain"]:
+            code = EXIT_FAILED  # needs a decision: a job failed, or a submit's fate is unknown
+        elif entries:
+            code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
+        else:
+            code = EXIT_OK
+        return Outcome(code, summary)
 
     async def _drain(self, tasks: Sequence[asyncio.Task[None]], display: BatchDisplay) -> None:
         """After a stop request: let in-flight submits get their request ids, then stop waiting."""

@@ -14,24 +14,26 @@ names for the same counts, so the two never disagree. Each line is in exactly on
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import json
 import os
 import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, describe
 from .output import Output
 
-if TYPE_CHECKING:
-    from .batch_runner import BatchRunner
-
-__all__ = ["FAILURES_NAME", "STATES", "SUMMARY_NAME", "Outcome", "finish", "print_summary", "write_atomic"]
+__all__ = [
+    "FAILURES_NAME",
+    "STATES",
+    "SUMMARY_NAME",
+    "Outcome",
+    "line_status",
+    "print_summary",
+    "write_atomic",
+]
 
 FAILURES_NAME = "failures.jsonl"
 SUMMARY_NAME = "summary.json"
@@ -72,65 +74,6 @@ def write_atomic(path: Path, text: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
-
-
-def finish(runner: BatchRunner) -> Outcome:
-    """Write failures.jsonl and summary.json from the journal; choose the exit code."""
-    entries = []
-    counts = collections.Counter[str]()
-    for line in runner.lines:
-        state = runner.journal.state(line.no)
-        status = line_status(state.status)
-        counts[status] += 1
-        if status != "done":
-            entries.append(
-                {
-                    "line": line.no,
-                    "status": status,
-                    "request_id": state.request_id,
-                    "error": state.error,
-                    "error_type": state.error_type,
-                    "possible_duplicate": state.uncertain_before or None,
-                }
-            )
-    out_dir = runner.opt.out_dir
-    failures_text = "".join(
-        json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False) + "\n" for e in entries
-    )
-    write_atomic(out_dir / FAILURES_NAME, failures_text)
-    c = runner.counters
-    summary: dict[str, Any] = {
-        "model": runner.opt.model_id,
-        "input": runner.opt.input_path,
-        "out": str(out_dir),
-        "lines": len(runner.lines),
-        **{name: counts[name] for name in STATES},
-        "this_run": {
-            "submitted": runner.submitted_now,
-            "resumed": runner.resumed_now,
-            "already_done": runner.already_done,
-            "finished": c.finished_own,
-            "seconds": round(c.elapsed, 3),
-            "jobs_per_second": round(c.rate, 3),
-        },
-        "interrupted": runner.interrupted,
-        "aborted": describe(runner.abort) if runner.abort is not None else None,
-        "failures_file": str(out_dir / FAILURES_NAME),
-        "contact_sheet": str(out_dir / "index.html"),
-        "problems": entries,
-    }
-    write_atomic(out_dir / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    if runner.abort is not None:
-        code = EXIT_ENV
-    elif runner.interrupted:
-        code = EXIT_INTERRUPTED
-    elif counts["failed"] or counts["uncertain"]:
-        code = EXIT_FAILED  # needs a decision: a job failed, or a submit's fate is unknown
-    elif entries:
-        code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
-    else:
-        code = EXIT_OK
-    return Outcome(code, summary)
 
 
 def _lines_text(numbers: list[int]) -> str:

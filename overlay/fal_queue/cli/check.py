@@ -1,36 +1,45 @@
 """``fal-queue check``: does this gateway honour the contract? A report a user can send to its support.
 
-It talks raw HTTP (not the SDK) because it judges what the SDK smooths over: status codes, the
-``*_url`` layout, stream framing, and which inputs reached the model. Paid jobs are counted against a
-hard budget (``--max-jobs``, default 2); everything else uses requests that create no job.
+It makes its calls with the SDK's own client and judges what the client sends and receives beneath
+the SDK's retries (a transport that records each exchange): status codes, the ``*_url`` layout,
+stream framing, and which inputs reached the model. Paid jobs are counted against a hard budget
+(``--max-jobs``, default 2); everything else uses requests that create no job.
 """
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import struct
-import time
+import tempfile
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
 import httpx
 
+from .. import _settings
+from .. import errors as E
 from .._schema import contract, problems_of_errors
-from ..urls import app_id, normalize_base_url
+from .._settings import Resolved
+from ..client import Client
+from ..types import File
+from ..urls import app_id
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from .models import model_info
 
-__all__ = ["check_command", "run_check"]
+__all__ = ["check_command", "check_gateway", "run_check"]
+
+T = TypeVar("T")
 
 CHEAPEST_MODEL = "fal-ai/flux-1/schnell"
 WRONG_KEY = "fal-queue-check-wrong-key"
 #: The inputs whose effect on the output is measured (image_size: a size no preset has).
-PROBE = {"num_images": 2, "image_size": {"width": 512, "height": 384}, "output_format": "png", "seed": 424242}
+PROBE_SIZE = {"width": 512, "height": 384}
+PROBE = {"num_images": 2, "image_size": PROBE_SIZE, "output_format": "png", "seed": 424242}
 _FINAL = "COMPLETED"
 _PENDING = {"IN_QUEUE", "IN_PROGRESS"}
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -66,15 +75,8 @@ class Report:
         self.findings.append(Finding(check, ok, request, expected, seen))
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "conformant": self.conformant,
-            "gateway": self.gateway,
-            "model": self.model,
-            "max_jobs": self.max_jobs,
-            "jobs_used": self.jobs_used,
-            "request_ids": self.request_ids,
-            "findings": [{**asdict(f), "result": f.label.lower()} for f in self.findings],
-        }
+        findings = [{**asdict(f), "result": f.label.lower()} for f in self.findings]
+        return {"conformant": self.conformant, **asdict(self), "findings": findings}
 
     def text(self) -> str:
         failed = sum(f.ok is False for f in self.findings)
@@ -92,30 +94,6 @@ class Report:
         lines.append("")
         lines.append("conformant" if failed == 0 else f"NOT conformant: {failed} finding(s) failed")
         return "\n".join(lines)
-
-
-def _image_size(data: bytes) -> tuple[str, tuple[int, int] | None]:
-    """(format, (width, height)) from the file's own header: PNG IHDR or the JPEG SOF marker."""
-    if data.startswith(_PNG) and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return "png", (width, height)
-    if data.startswith(b"\xff\xd8\xff"):
-        i = 2
-        while i + 9 < len(data):
-            if data[i] != 0xFF:
-                i += 1
-                continue
-            marker = data[i + 1]
-            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-                i += 2
-                continue
-            length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2, 0xC3):
-                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-                return "jpeg", (width, height)
-            i += 2 + length
-        return "jpeg", None
-    return "unknown", None
 
 
 def _shape_problems(value: Any, schema_name: str, where: str) -> list[str]:
@@ -137,75 +115,123 @@ def _shape_problems(value: Any, schema_name: str, where: str) -> list[str]:
     return problems
 
 
+@dataclass
+class _Seen:
+    """The gateway's last answer to one SDK call."""
+
+    where: str
+    response: httpx.Response
+
+    @property
+    def code(self) -> int:
+        return self.response.status_code
+
+    def json(self) -> Any:
+        try:
+            return self.response.json()
+        except (ValueError, httpx.ResponseNotRead):
+            return None
+
+    def text(self, limit: int) -> str:
+        """The status code and the start of the body."""
+        try:
+            return f"{self.code} {self.response.text[:limit]!r}"
+        except httpx.ResponseNotRead:  # a stream
+            return str(self.code)
+
+
+class _Recorder(httpx.BaseTransport):
+    """Beneath the SDK's own retries: every request the client sends and the answer it gets."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.sent: list[str] = []
+        self.answers: list[_Seen] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(f"{request.method} {request.url}")
+        response = self.inner.handle_request(request)
+        self.answers.append(_Seen(self.sent[-1], response))
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 class _Checker:
     def __init__(
         self,
-        base_url: str,
-        key: str,
+        settings: Resolved,
         model: str,
         max_jobs: int,
         timeout: float,
-        allow_http: bool,
         transport: httpx.BaseTransport | None,
     ) -> None:
-        self.base = normalize_base_url(base_url, allow_http=allow_http)
+        self.base = str(settings.base_url)
         self.model = model
         self.app = app_id(model)
         self.timeout = timeout
         self.report = Report(self.base, model, max_jobs)
-        limits = httpx.Timeout(30.0, connect=10.0)
         self.pending_seen = False
-        self.http = httpx.Client(
-            timeout=limits, headers={"Authorization": f"Bearer {key}"}, transport=transport
-        )
-        self.wrong = httpx.Client(
-            timeout=limits, headers={"Authorization": f"Bearer {WRONG_KEY}"}, transport=transport
-        )
-        # Media URLs are public and may be anywhere: never send the key there.
-        self.anon = httpx.Client(timeout=limits, follow_redirects=True, max_redirects=5, transport=transport)
+        self.recorder = _Recorder(transport or httpx.HTTPTransport())
+        # Media files go through the SDK's media client, which never sends the key.
+        self.client = Client(settings=settings, transport=self.recorder)
+        self.wrong = Client(settings=dataclasses.replace(settings, key=WRONG_KEY), transport=self.recorder)
 
-    def close(self) -> None:
-        for client in (self.http, self.wrong, self.anon):
-            client.close()
-
-    # ---- helpers ----
-
-    def to_gateway(self, url: str) -> str:
-        parts = urlsplit(url)
-        return self.base + parts.path + (f"?{parts.query}" if parts.query else "")
-
-    def _call(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response | None:
+    def _call(
+        self, check: str, call: Callable[[], T]
+    ) -> tuple[T | None, E.FalQueueError | None, _Seen | None]:
+        """One SDK call: its value or error, and the gateway's last answer (reported when none came)."""
+        sent, answered = len(self.recorder.sent), len(self.recorder.answers)
+        value: T | None = None
+        error: E.FalQueueError | None = None
         try:
-            return self.http.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            self.report.add(what, False, f"{method} {url}", "an HTTP answer", f"{type(exc).__name__}: {exc}")
-            return None
+            value = call()
+        except E.FalQueueError as exc:
+            error = exc
+        if len(self.recorder.answers) == answered:
+            where = self.recorder.sent[-1] if len(self.recorder.sent) > sent else "-"
+            self.report.add(check, False, where, "an HTTP answer", f"{type(error).__name__}: {error}")
+            return value, error, None
+        return value, error, self.recorder.answers[-1]
 
-    def _submit(self, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    # ---- checks ----
+
+    def auth(self) -> None:
+        rid = str(uuid.UUID(int=0))
+        _, _, wrong = self._call("auth", lambda: self.wrong.status(self.model, rid))
+        _, _, right = self._call("auth", lambda: self.client.status(self.model, rid))
+        if wrong is None or right is None:
+            return
+        self.report.add(
+            "auth.wrong_key",
+            wrong.code in (401, 403),
+            f"{wrong.where} (a wrong key)",
+            "401 or 403",
+            str(wrong.code),
+        )
+        self.report.add(
+            "auth.bearer",
+            right.code not in (401, 403),
+            f"{right.where} (Bearer, an unknown request id)",
+            "the key accepted (404 for the unknown id)",
+            str(right.code),
+        )
+
+    def submit(self, inputs: Mapping[str, Any]) -> str | None:
         if self.report.jobs_used >= self.report.max_jobs:
             return None
         self.report.jobs_used += 1  # counted before sending: an unanswered submit may still be billed
-        url = f"{self.base}/{self.model}"
-        response = self._call("POST", url, "submit", json=dict(inputs))
-        if response is None:
+        handle, _, seen = self._call("submit", lambda: self.client.submit(self.model, dict(inputs)))
+        if seen is None:
             return None
-        where = f"POST {url}"
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if response.status_code != 200 or not isinstance(body, dict) or not body.get("request_id"):
-            self.report.add(
-                "submit.answer",
-                False,
-                where,
-                "200 with a request_id",
-                f"{response.status_code} {response.text[:200]!r}",
-            )
+        body = seen.json()
+        if handle is None or seen.code != 200 or not isinstance(body, dict):
+            self.report.add("submit.answer", False, seen.where, "200 with a request_id", seen.text(200))
             return None
-        rid = str(body["request_id"])
+        rid = handle.request_id
         self.report.request_ids.append(rid)
-        where = f"{where} -> request {rid}"
+        where = f"{seen.where} -> request {rid}"
         missing = [
             k for k in ("status_url", "response_url", "cancel_url") if not isinstance(body.get(k), str)
         ]
@@ -214,21 +240,12 @@ class _Checker:
             not missing and body.get("status") == "IN_QUEUE",
             where,
             "200, status IN_QUEUE, request_id, status_url, response_url, cancel_url",
-            f"{response.status_code}, status {body.get('status')!r}"
-            + (f", missing {missing}" if missing else ""),
+            f"{seen.code}, status {body.get('status')!r}" + (f", missing {missing}" if missing else ""),
         )
-        if not self._check_urls(body, rid, where):
-            # Reported; go on at the contract's own layout so that the other checks still run.
-            base = f"{self.base}/{self.app}/requests/{rid}"
-            body = {
-                **body,
-                "response_url": base,
-                "status_url": f"{base}/status",
-                "cancel_url": f"{base}/cancel",
-            }
-        return rid, body
+        self._check_urls(body, rid, where)
+        return rid
 
-    def _check_urls(self, body: Mapping[str, Any], rid: str, where: str) -> bool:
+    def _check_urls(self, body: Mapping[str, Any], rid: str, where: str) -> None:
         layout = {
             "response_url": f"/{self.app}/requests/{rid}",
             "status_url": f"/{self.app}/requests/{rid}/status",
@@ -238,10 +255,7 @@ class _Checker:
         bad = []
         for name, path in layout.items():
             url = body.get(name)
-            if not isinstance(url, str):
-                continue
-            got = urlsplit(url).path
-            if got not in (path, prefix + path):
+            if isinstance(url, str) and urlsplit(url).path not in (path, prefix + path):
                 bad.append(f"{name}={url}")
         self.report.add(
             "submit.url_rewriting",
@@ -250,95 +264,72 @@ class _Checker:
             f"*_url paths in the queue layout ({layout['status_url']}, ...), origin fal's or the gateway's",
             "; ".join(bad) or "as expected",
         )
-        return not bad
 
-    def _status_url(self, rid: str) -> str:
-        return f"{self.base}/{self.app}/requests/{rid}/status"
-
-    # ---- checks ----
-
-    def auth(self) -> None:
-        rid = str(uuid.UUID(int=0))
-        url = self._status_url(rid)
-        try:
-            wrong = self.wrong.get(url)
-            right = self.http.get(url)
-        except httpx.HTTPError as exc:
-            self.report.add("auth", False, f"GET {url}", "an HTTP answer", f"{type(exc).__name__}: {exc}")
-            return
-        self.report.add(
-            "auth.wrong_key", wrong.status_code in (401, 403), f"GET {url} (a wrong key)", "401 or 403",
-            str(wrong.status_code),
-        )  # fmt: skip
-        self.report.add(
-            "auth.bearer",
-            right.status_code not in (401, 403),
-            f"GET {url} (Bearer, an unknown request id)",
-            "the key accepted (404 for the unknown id)",
-            str(right.status_code),
-        )
-
-    def wait(self, rid: str, body: Mapping[str, Any]) -> bool:
+    def wait(self, rid: str) -> bool:
         """Poll once (with logs), then follow the stream to COMPLETED; False when the job never completed."""
-        status_url = self.to_gateway(str(body.get("status_url") or self._status_url(rid)))
-        deadline = time.monotonic() + self.timeout
-        where = f"GET {status_url}?logs=1 (request {rid})"
-        response = self._call("GET", status_url, "status", params={"logs": "1"})
-        if response is not None:
-            self._judge_status(response, rid, where)
-        streamed = self._stream(status_url + "/stream", rid, deadline)
-        while time.monotonic() < deadline:  # the stream failed: poll (and judge every answer)
-            response = self._call("GET", status_url, "status")
-            if response is None:
-                return False
-            status = self._judge_status(response, rid, f"GET {status_url} (request {rid})", quiet=True)
-            if status == _FINAL:
-                break
-            if status is None:  # not a RequestStatus: reported, and waiting longer cannot help
-                return False
-            time.sleep(0.25)
-        else:
-            self.report.add("status.completes", False, where, f"COMPLETED within {self.timeout:g} s", "never")
+        _, _, first = self._call("status", lambda: self.client.status(self.model, rid, logs=True))
+        if first is not None:
+            self._judge_status(first, rid)
+        mark = len(self.recorder.answers)
+        events: list[str] = []
+        try:
+            for status in self.client.iter_events(self.model, rid, timeout=self.timeout, mode="stream"):
+                events.append(str(status.raw.get("status")))
+        except E.FalQueueError as exc:
+            where = first.where if first is not None else "-"
+            expected = f"COMPLETED within {self.timeout:g} s"
+            self.report.add("status.completes", False, where, expected, f"{type(exc).__name__}: {exc}")
             return False
+        streams = [a for a in self.recorder.answers[mark:] if "/status/stream" in a.where]
+        polls = [a for a in self.recorder.answers[mark:] if "/status/stream" not in a.where]
+        for poll in polls:  # the stream failed and the SDK polled instead: every answer is judged
+            self._judge_status(poll, rid, quiet=True)
         if not self.pending_seen:
             self.report.add(
                 "status.code_pending",
                 None,
-                where,
+                "-",
                 "an IN_QUEUE or IN_PROGRESS answer to judge",
                 "the job was done",
             )
-        if not streamed:
-            return True
-        final = self._call("GET", status_url, "status")
-        if final is not None:
-            self._judge_status(final, rid, f"GET {status_url} (request {rid}, after the stream)")
+        if self._judge_stream(streams, bool(polls), events, rid):
+            _, _, final = self._call("status", lambda: self.client.status(self.model, rid))
+            if final is not None:
+                self._judge_status(final, rid, ", after the stream")
         return True
 
-    def _judge_status(
-        self, response: httpx.Response, rid: str, where: str, *, quiet: bool = False
-    ) -> str | None:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+    def _judge_stream(self, streams: list[_Seen], polled: bool, events: list[str], rid: str) -> bool:
+        if not streams:
+            self.report.add("stream", False, "-", "200 text/event-stream", "no answer")
+            return False
+        where = f"{streams[0].where} (request {rid})"
+        kind = streams[0].response.headers.get("content-type", "")
+        if streams[0].code != 200 or not kind.startswith("text/event-stream"):
+            self.report.add("stream", False, where, "200 text/event-stream", f"{streams[0].code} {kind}")
+            return False
+        ok = not polled and bool(events) and events[-1] == _FINAL and set(events) <= _PENDING | {_FINAL}
+        seen = " -> ".join(events) + (" (the stream broke; the SDK polled)" if polled else "")
+        self.report.add("stream", ok, where, "data: events ending with COMPLETED", seen or "no event")
+        return ok
+
+    def _judge_status(self, seen: _Seen, rid: str, note: str = "", *, quiet: bool = False) -> None:
+        where = f"{seen.where} (request {rid}{note})"
+        body = seen.json()
         status = body.get("status") if isinstance(body, dict) else None
         if status in _PENDING:
             self.pending_seen = True
-            ok = response.status_code == 202
-            expected = f"202 for {status}"
+            ok, expected = seen.code == 202, f"202 for {status}"
         elif status == _FINAL:
-            ok = response.status_code == 200
-            expected = "200 for COMPLETED"
+            ok, expected = seen.code == 200, "200 for COMPLETED"
         else:
             ok, expected = False, "a RequestStatus body (status IN_QUEUE, IN_PROGRESS or COMPLETED)"
         if isinstance(body, dict) and body.get("request_id") not in (None, rid):
             ok, expected = False, f"request_id {rid}"
         if not quiet or not ok:
-            self.report.add(
-                "status.code", ok, where, expected, f"{response.status_code}, body {response.text[:160]!r}"
-            )
-        if not quiet and isinstance(body, dict) and "logs" in body:
+            self.report.add("status.code", ok, where, expected, seen.text(160).replace(" ", ", body ", 1))
+        if quiet or not isinstance(body, dict):
+            return
+        if "logs" in body:
             logs = body["logs"]
             self.report.add(
                 "status.logs",
@@ -347,66 +338,25 @@ class _Checker:
                 "logs: a list (or null)",
                 type(logs).__name__,
             )
-        if isinstance(body, dict) and status == _FINAL:
-            for name in ("status_url", "response_url"):
-                if isinstance(body.get(name), str) and not quiet:
-                    self._check_status_url(body, rid, where)
-                    break
-        return status if isinstance(status, str) else None
-
-    def _check_status_url(self, body: Mapping[str, Any], rid: str, where: str) -> None:
-        expected = f"/{self.app}/requests/{rid}"
-        got = urlsplit(str(body.get("response_url", ""))).path
-        prefix = urlsplit(self.base).path
-        if "response_url" in body:
+        if status == _FINAL and isinstance(body.get("response_url"), str):
+            expected_path = f"/{self.app}/requests/{rid}"
+            got = urlsplit(body["response_url"]).path
             self.report.add(
                 "status.url_rewriting",
-                got in (expected, prefix + expected),
+                got in (expected_path, urlsplit(self.base).path + expected_path),
                 where,
-                f"response_url path {expected}",
-                str(body.get("response_url")),
+                f"response_url path {expected_path}",
+                body["response_url"],
             )
 
-    def _stream(self, url: str, rid: str, deadline: float) -> bool:
-        where = f"GET {url} (request {rid})"
-        events: list[str] = []
-        try:
-            with self.http.stream("GET", url) as response:
-                kind = response.headers.get("content-type", "")
-                if response.status_code != 200 or not kind.startswith("text/event-stream"):
-                    response.read()
-                    self.report.add(
-                        "stream", False, where, "200 text/event-stream", f"{response.status_code} {kind}"
-                    )
-                    return False
-                for line in _lines(response, deadline):
-                    if not line.startswith("data:"):
-                        continue
-                    event = json.loads(line[5:].strip())
-                    events.append(str(event.get("status")) if isinstance(event, dict) else "?")
-                    if events[-1] == _FINAL:
-                        break
-        except (httpx.HTTPError, ValueError) as exc:
-            self.report.add("stream", False, where, "events until COMPLETED", f"{type(exc).__name__}: {exc}")
-            return False
-        ok = bool(events) and events[-1] == _FINAL and all(e in _PENDING | {_FINAL} for e in events)
-        self.report.add(
-            "stream", ok, where, "data: events ending with COMPLETED", " -> ".join(events) or "no event"
-        )
-        return ok
-
-    def result(self, rid: str, body: Mapping[str, Any]) -> None:
-        url = self.to_gateway(str(body.get("response_url") or f"{self.base}/{self.app}/requests/{rid}"))
-        where = f"GET {url} (request {rid})"
-        response = self._call("GET", url, "result")
-        if response is None:
+    def result(self, rid: str) -> None:
+        _, _, seen = self._call("result", lambda: self.client.result(self.model, rid))
+        if seen is None:
             return
-        try:
-            result = response.json()
-        except ValueError:
-            result = None
-        if response.status_code != 200 or not isinstance(result, dict):
-            self.report.add("result", False, where, "200 with the model's output", str(response.status_code))
+        where = f"{seen.where} (request {rid})"
+        result = seen.json()
+        if seen.code != 200 or not isinstance(result, dict):
+            self.report.add("result", False, where, "200 with the model's output", str(seen.code))
             return
         problems = _shape_problems(result, "ImageOutput", "result")  # images included (width, height)
         raw_images = result.get("images")
@@ -426,99 +376,97 @@ class _Checker:
             f"{len(images)} images",
         )
         self.report.add(
-            "params.seed", result.get("seed") == PROBE["seed"], where, f"seed {PROBE['seed']} echoed",
+            "params.seed",
+            result.get("seed") == PROBE["seed"],
+            where,
+            f"seed {PROBE['seed']} echoed",
             f"seed {result.get('seed')!r}",
-        )  # fmt: skip
-        size = PROBE["image_size"]
-        assert isinstance(size, dict)
+        )
         for i, image in enumerate(images[:2]):
-            if isinstance(image, dict) and isinstance(image.get("url"), str):
-                self._media(image, i, (size["width"], size["height"]), rid)
+            file = File.from_json(image)
+            if file is not None:
+                self._media(file, i, rid)
 
-    def _media(self, image: Mapping[str, Any], i: int, want: tuple[int, int], rid: str) -> None:
-        url = str(image["url"])
-        where = f"GET {url} (images[{i}] of request {rid})"
-        if url.startswith("data:"):
+    def _media(self, file: File, i: int, rid: str) -> None:
+        where = f"GET {file.url} (images[{i}] of request {rid})"
+        if file.url.startswith("data:"):
             self.report.add("media", None, where, "a URL to download", "a data URI (not checked)")
             return
-        try:
-            response = self.anon.get(url)
-        except httpx.HTTPError as exc:
-            self.report.add("media", False, where, "the image file", f"{type(exc).__name__}: {exc}")
-            return
-        fmt, real = _image_size(response.content)
-        kind = response.headers.get("content-type", "")
+        with tempfile.TemporaryDirectory() as directory:
+            paths, error, seen = self._call("media", lambda: self.client.download(file, directory))
+            if seen is None or not paths:
+                self.report.add("media", False, where, "the image file", f"{type(error).__name__}: {error}")
+                return
+            head = paths[0].read_bytes()[:24]
+        kind = seen.response.headers.get("content-type", "")
+        png = head.startswith(_PNG) and len(head) == 24
         self.report.add(
             "params.output_format",
-            fmt == "png" and kind.startswith("image/png"),
+            png and kind.startswith("image/png"),
             where,
             "a PNG (output_format=png): Content-Type image/png and PNG magic bytes",
-            f"Content-Type {kind or 'none'}, file format {fmt}",
+            f"Content-Type {kind or 'none'}, file format {'png' if png else 'not png'}",
         )
+        want = (PROBE_SIZE["width"], PROBE_SIZE["height"])
+        real = struct.unpack(">II", head[16:24]) if png else None  # the PNG header's IHDR chunk
         self.report.add(
             "params.image_size",
-            real == want,
+            real == want if real else None,
             where,
             f"{want[0]}x{want[1]} pixels in the file (image_size={want[0]}x{want[1]})",
-            f"{real[0]}x{real[1]}" if real else "size unreadable",
+            f"{real[0]}x{real[1]}" if real else "not a PNG: size not read",
         )
-        stated = (image.get("width"), image.get("height"))
-        if real and all(isinstance(v, int) for v in stated):
+        stated = (file.width, file.height)
+        if real and None not in stated:
             self.report.add(
-                "result.dimensions_match_file", stated == real, where,
-                f"width/height {real[0]}x{real[1]} as in the file", f"{stated[0]}x{stated[1]}",
-            )  # fmt: skip
-
-    def cancel_completed(self, rid: str, body: Mapping[str, Any]) -> None:
-        url = self.to_gateway(str(body.get("cancel_url") or f"{self.base}/{self.app}/requests/{rid}/cancel"))
-        response = self._call("PUT", url, "cancel")
-        if response is not None:
-            self.report.add(
-                "cancel.completed",
-                response.status_code == 400 and _json_status(response) == "ALREADY_COMPLETED",
-                f"PUT {url} (request {rid}, completed)",
-                "400 ALREADY_COMPLETED",
-                f"{response.status_code} {response.text[:120]!r}",
+                "result.dimensions_match_file",
+                stated == real,
+                where,
+                f"width/height {real[0]}x{real[1]} as in the file",
+                f"{stated[0]}x{stated[1]}",
             )
 
-    def cancel_running(self) -> None:
-        submitted = self._submit({"prompt": "fal-queue check: cancel"})
-        if submitted is None:
-            self.report.add(
+    def cancel(self, rid: str, check: str, note: str, expected: tuple[int, str]) -> None:
+        _, _, seen = self._call(check, lambda: self.client.cancel(self.model, rid))
+        if seen is None:
+            return
+        body = seen.json()
+        answer = (seen.code, body.get("status") if isinstance(body, dict) else None)
+        ok: bool | None = answer == expected
+        if check == "cancel.running" and answer == (400, "ALREADY_COMPLETED"):
+            ok = None  # it finished first: allowed, but nothing was shown
+        where = f"{seen.where} (request {rid}, {note})"
+        self.report.add(check, ok, where, f"{expected[0]} {expected[1]}", seen.text(120))
+
+
+def check_gateway(
+    settings: Resolved,
+    *,
+    model: str = CHEAPEST_MODEL,
+    max_jobs: int = 2,
+    timeout: float = 300.0,
+    transport: httpx.BaseTransport | None = None,
+) -> Report:
+    """Every check the budget allows, made with the SDK's client; never more than ``max_jobs`` submits."""
+    checker = _Checker(settings, model, max_jobs, timeout, transport)
+    with checker.client, checker.wrong:
+        checker.auth()
+        rid = checker.submit({"prompt": "fal-queue check: a lighthouse at dawn", **PROBE})
+        if rid is None:
+            if max_jobs == 0:
+                checker.report.add("submit", None, "-", "one job", "not run: --max-jobs 0")
+            return checker.report
+        if checker.wait(rid):
+            checker.result(rid)
+            checker.cancel(rid, "cancel.completed", "completed", (400, "ALREADY_COMPLETED"))
+        running = checker.submit({"prompt": "fal-queue check: cancel"})
+        if running is None:
+            checker.report.add(
                 "cancel.running", None, "-", "a job to cancel", "not run: --max-jobs budget spent"
             )
-            return
-        rid, body = submitted
-        url = self.to_gateway(str(body.get("cancel_url")))
-        response = self._call("PUT", url, "cancel")
-        if response is None:
-            return
-        status = _json_status(response)
-        ok: bool | None = response.status_code == 202 and status == "CANCELLATION_REQUESTED"
-        if response.status_code == 400 and status == "ALREADY_COMPLETED":
-            ok = None  # it finished first: allowed, but nothing was shown
-        self.report.add(
-            "cancel.running",
-            ok,
-            f"PUT {url} (request {rid}, just submitted)",
-            "202 CANCELLATION_REQUESTED",
-            f"{response.status_code} {response.text[:120]!r}",
-        )
-
-
-def _json_status(response: httpx.Response) -> Any:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body.get("status") if isinstance(body, dict) else None
-
-
-def _lines(response: httpx.Response, deadline: float) -> Iterator[str]:
-    for line in response.iter_lines():
-        yield line
-        if time.monotonic() > deadline:
-            raise httpx.ReadTimeout("the stream went past the check's --timeout")
+        else:
+            checker.cancel(running, "cancel.running", "just submitted", (202, "CANCELLATION_REQUESTED"))
+    return checker.report
 
 
 def run_check(
@@ -531,23 +479,9 @@ def run_check(
     allow_http: bool = False,
     transport: httpx.BaseTransport | None = None,
 ) -> Report:
-    """Every check the budget allows; never more than ``max_jobs`` submits."""
-    checker = _Checker(base_url, key, model, max_jobs, timeout, allow_http, transport)
-    try:
-        checker.auth()
-        submitted = checker._submit({"prompt": "fal-queue check: a lighthouse at dawn", **PROBE})
-        if submitted is None:
-            checker.report.add("submit", None, "-", "one job", "not run: --max-jobs 0")
-        else:
-            rid, body = submitted
-            if checker.wait(rid, body):
-                checker.result(rid, body)
-                checker.cancel_completed(rid, body)
-        if submitted is not None:
-            checker.cancel_running()
-    finally:
-        checker.close()
-    return checker.report
+    """``check_gateway`` with the other settings resolved as ``Client(base_url, key)`` would."""
+    settings = _settings.resolve({"base_url": base_url, "key": key, "allow_http": allow_http})
+    return check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout, transport=transport)
 
 
 @click.command("check")
@@ -578,16 +512,7 @@ def check_command(model: str, max_jobs: int, timeout: float) -> None:
     state = get_state()
     settings = state.settings()
     settings.require_connection()
-    assert settings.base_url is not None
-    assert settings.key is not None
-    report = run_check(
-        settings.base_url,
-        settings.key,
-        model=model,
-        max_jobs=max_jobs,
-        timeout=timeout,
-        allow_http=bool(settings.allow_http),
-    )
+    report = check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout)
     out = state.output()
     if state.json:
         out.out_json(report.to_json())

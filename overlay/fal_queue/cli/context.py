@@ -14,6 +14,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from .. import errors as E
+from .._settings import SETTINGS, Setting
 from .config import Settings, resolve_settings
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, describe, exit_code_for, one_line
 from .output import Output
@@ -59,12 +60,22 @@ def get_state() -> State:
     return click.get_current_context().ensure_object(State)
 
 
-def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+#: Help of the settings that have a flag (the flags themselves come from the SDK's table).
+_HELP = {
+    "base_url": "Gateway base URL",
+    "key": "API key, never printed; prefer the env variable (a flag is visible in ps)",
+    "auth_scheme": "Authorization scheme: bearer (gateways, default) or key (fal itself)",
+    "strict": "Refuse input fields and values a typed model does not know (default: send them with a "
+    "warning, as fal's apps ignore what they do not know)",
+}
+
+
+def _store(name: str, setting: bool = False) -> Callable[[click.Context, click.Parameter, Any], None]:
     def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         if value is None or value is False:
             return
         state = ctx.ensure_object(State)
-        if name in {"base_url", "key", "auth_scheme", "strict"}:
+        if setting:
             state.flags[name] = value
         else:
             setattr(state, name, value)
@@ -72,30 +83,21 @@ def _store(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     return callback
 
 
+def _setting_option(s: Setting) -> Callable[[F], F]:
+    return click.option(
+        s.flag,
+        is_flag=s.kind is bool,
+        metavar=None if s.kind is bool else s.name.upper(),
+        expose_value=False,
+        callback=_store(s.name, setting=True),
+        help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
+    )
+
+
 def common_options(f: F) -> F:
-    """--base-url, --key, --auth-scheme, --config, --json, --quiet (all optional, all eager-free)."""
+    """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
     options = [
-        click.option(
-            "--base-url",
-            metavar="URL",
-            expose_value=False,
-            callback=_store("base_url"),
-            help="Gateway base URL (env FAL_QUEUE_BASE_URL, config base_url).",
-        ),
-        click.option(
-            "--key",
-            metavar="KEY",
-            expose_value=False,
-            callback=_store("key"),
-            help="API key; prefer env FAL_QUEUE_KEY (a flag is visible in ps). Never printed.",
-        ),
-        click.option(
-            "--auth-scheme",
-            type=click.Choice(["bearer", "key"]),
-            expose_value=False,
-            callback=_store("auth_scheme"),
-            help="Authorization scheme: bearer (gateways, default) or key (fal itself).",
-        ),
+        *(_setting_option(s) for s in SETTINGS if s.flag),
         click.option(
             "--config",
             "config",
@@ -111,15 +113,6 @@ def common_options(f: F) -> F:
             expose_value=False,
             callback=_store("json"),
             help="Print one machine-readable JSON document on stdout.",
-        ),
-        click.option(
-            "--strict",
-            "strict",
-            is_flag=True,
-            expose_value=False,
-            callback=_store("strict"),
-            help="Refuse input fields and values a typed model does not know (default: send them with a "
-            "warning, as fal's apps ignore what they do not know; env FAL_QUEUE_STRICT=1).",
         ),
         click.option(
             "-q",

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 
 from .. import errors as E
+from .models import nearest_model
 
 __all__ = [
     "EXIT_ENV",
@@ -227,8 +228,6 @@ def describe(err: BaseException) -> str:
     if isinstance(err, E.AuthenticationError):
         message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
     if isinstance(err, E.NotFoundError) and err.model_id and not err.request_id:
-        from .models import nearest_model  # the catalogue loads only when a model id was not found
-
         near = nearest_model(err.model_id)
         guess = f"did you mean {near}? " if near else ""
         message += (

@@ -14,27 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EXIT_ENV, CliError
+from .._inputs import TYPED_MODELS
+from .._schema import contract, resolve
 
-__all__ = ["ModelInfo", "Param", "load_spec", "model_info", "typed_models"]
+__all__ = ["ModelInfo", "Param", "model_info", "nearest_model", "typed_models"]
 
 _DEFAULT = re.compile(r"\s*Default:\s*(.+?)\.?\s*$")
 
 
-def load_spec() -> Mapping[str, Any]:
-    """The packaged OpenAPI document (parsed once per process, shared with the SDK's validator)."""
-    from .._schema import contract
-
-    try:
-        return contract().document
-    except OSError as exc:
-        raise CliError(f"the packaged openapi.yaml is unreadable: {exc}", EXIT_ENV) from None
-
-
 def _resolve(schema: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
     """A schema with its ``$ref`` followed (sibling keywords win), as the validator reads it."""
-    from .._schema import resolve
-
     try:
         found = resolve(spec, schema)
     except (KeyError, TypeError, ValueError):
@@ -152,9 +141,7 @@ def _param(name: str, schema: Any, required: bool, spec: Mapping[str, Any]) -> P
 
 @functools.cache
 def _catalogue() -> dict[str, ModelInfo]:
-    from .._inputs import TYPED_MODELS
-
-    spec = load_spec()
+    spec = contract().document  # parsed once per process, shared with the SDK's validator
     paths = spec.get("paths", {})
     found: dict[str, ModelInfo] = {}
     for model_id in sorted(TYPED_MODELS):
@@ -181,8 +168,6 @@ def typed_models() -> list[ModelInfo]:
 
 
 def model_info(model_id: str) -> ModelInfo | None:
-    from .._inputs import TYPED_MODELS
-
     if model_id not in TYPED_MODELS:
         return None
     return _catalogue().get(model_id)
@@ -204,8 +189,6 @@ def edit_distance(a: str, b: str) -> int:
 
 def nearest_model(model_id: str) -> str | None:
     """The typed model id a mistyped ``model_id`` most likely meant, if any is close."""
-    from .._inputs import TYPED_MODELS
-
     if model_id in TYPED_MODELS:
         return None
     ranked = sorted(TYPED_MODELS, key=lambda known: (edit_distance(model_id, known), known))
@@ -217,8 +200,6 @@ def nearest_model(model_id: str) -> str | None:
 
 def one_edit_from_typed(model_id: str) -> str | None:
     """A typed model id one edit away from ``model_id`` (``fal-ai/flux-1/schnel``), or None."""
-    from .._inputs import TYPED_MODELS
-
     if model_id in TYPED_MODELS:
         return None
     return next((known for known in sorted(TYPED_MODELS) if edit_distance(model_id, known) == 1), None)

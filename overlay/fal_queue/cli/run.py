@@ -82,14 +82,8 @@ def submit_options(f: F) -> F:
 def submit_kwargs(
     priority: str | None, start_timeout: float | None, webhook_url: str | None
 ) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {}
-    if priority is not None:
-        kwargs["priority"] = priority
-    if start_timeout is not None:
-        kwargs["start_timeout"] = start_timeout
-    if webhook_url is not None:
-        kwargs["webhook_url"] = webhook_url
-    return kwargs
+    given = {"priority": priority, "start_timeout": start_timeout, "webhook_url": webhook_url}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def prepare(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .config import CONFIG_KEYS
+from .._settings import SETTINGS
 from .context import common_options, get_state, handle_errors
 
 __all__ = ["config_command"]
@@ -29,7 +29,7 @@ def config_command() -> None:
     out = state.output()
     settings = state.settings()
     rows = {}
-    for name in CONFIG_KEYS:
+    for name in (s.name for s in SETTINGS):
         value = getattr(settings, name)
         shown = ("<set>" if value else None) if name == "key" else value
         rows[name] = {"value": shown, "source": settings.sources.get(name, "default")}
@@ -37,7 +37,7 @@ def config_command() -> None:
         out.out_json({"config_file": str(settings.config_path), "settings": rows})
         return
     path = settings.config_path
-    out.out(f"config file: {path}{'' if path is not None and path.exists() else ' (none)'}")
+    out.out(f"config file: {path}{'' if path.exists() else ' (none)'}")
     for name, row in rows.items():
         value = "-" if row["value"] is None else row["value"]
         out.out(f"{name:<12} {value!s:<40} {row['source']}")

@@ -1,4 +1,7 @@
-"""``fal-queue spec import FILE``: merge fal's per-endpoint OpenAPI document for one model into openapi.yaml.
+"""Merge fal's per-endpoint OpenAPI document for one model into openapi.yaml (a maintainer's tool).
+
+Run from a checkout: ``.venv/bin/python tools/spec_import.py DOCUMENT`` (``--model-id``,
+``--replace``, ``--spec``), then ``make generate ts lint``.
 
 fal publishes ``openapi: 3.0.x`` documents that already use 3.1 keywords (``examples`` arrays in
 schemas); they are read as published. The contract is hand-written with YAML anchors and comments,
@@ -17,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+import yaml
+from fal_queue.errors import InvalidInputError
+from fal_queue.urls import app_id, validate_model_id
 
-from ..urls import app_id, validate_model_id
-from .context import handle_errors
-from .errors import EXIT_USAGE, CliError
-
-__all__ = ["ImportResult", "import_model", "spec_group"]
+__all__ = ["ImportRefused", "ImportResult", "import_model", "main"]
 
 _REFUSED = ("discriminator", "not", "if", "then", "else", "patternProperties", "dependentSchemas", "xml")
 _DROPPED = ("title", "x-fal-order-properties", "x-fal-metadata")
@@ -34,9 +36,10 @@ _ERROR_REFS = {
 }  # fmt: skip
 
 
-class ImportRefused(CliError):
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_USAGE)
+class ImportRefused(click.ClickException):
+    """A document the importer cannot merge; nothing was written."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -59,15 +62,11 @@ def _snake(text: str) -> str:
 
 
 def _yaml_load(text: str) -> Any:
-    import yaml
-
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def _load(path: Path) -> dict[str, Any]:
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -171,7 +170,7 @@ def _refs(node: Any) -> set[str]:
     return found
 
 
-def _example(schema: Mapping[str, Any], components: Mapping[str, Any]) -> dict[str, Any]:
+def _example(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A request example from the properties' first ``examples`` entries (required ones at least)."""
     value: dict[str, Any] = {}
     for name, prop in (schema.get("properties") or {}).items():
@@ -181,8 +180,6 @@ def _example(schema: Mapping[str, Any], components: Mapping[str, Any]) -> dict[s
 
 
 def _dump(data: Mapping[str, Any], indent: int) -> str:
-    import yaml
-
     class NoAliases(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:
             return True
@@ -192,16 +189,6 @@ def _dump(data: Mapping[str, Any], indent: int) -> str:
     )
     pad = " " * indent
     return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
-
-
-def _section_end(lines: list[str], header: str) -> int:
-    """Index of the line after the block that starts with ``header`` (a 2-space key)."""
-    start = lines.index(header)
-    for i in range(start + 1, len(lines)):
-        line = lines[i]
-        if line.strip() and not line.startswith("   ") and not line.startswith("#"):
-            return i
-    return len(lines)
 
 
 def _same_schema(a: Any, b: Any) -> bool:
@@ -245,6 +232,158 @@ def _bump_minor(text: str) -> tuple[str, str]:
     return text[: match.start()] + f"{match.group(1)}{version}" + text[match.end() :], version
 
 
+def _read_contract(spec_path: Path) -> str:
+    try:
+        return spec_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportRefused(f"cannot read the contract {spec_path}: {exc.strerror or exc}") from None
+
+
+def _needed(source: Mapping[str, Any], root: str) -> set[str]:
+    """The input schema and every schema it reaches through ``$ref``."""
+    needed: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        if name not in source:
+            raise ImportRefused(f"the document references schema {name!r} but does not define it")
+        needed.add(name)
+        todo.extend(_refs(source[name]))
+    return needed
+
+
+def _drop_replaced(spec_text: str, existing: dict[str, Any], base: str, input_name: str) -> str:
+    """Remove the schemas an earlier import of the model added (its input and its prefixed ones)."""
+    for name in [n for n in existing if n == input_name or n.startswith(base)]:
+        existing.pop(name)
+        spec_text = _remove_block(spec_text, f"    {name}:", 4)
+    return spec_text
+
+
+def _convert_all(
+    source: Mapping[str, Any], needed: set[str], root: str, rename: Mapping[str, str], model: str
+) -> dict[str, Any]:
+    converted = {n: _convert(source[n], f"components.schemas.{n}", rename) for n in sorted(needed)}
+    converted[root].setdefault("type", "object")
+    converted[root]["additionalProperties"] = True  # open, like fal's (and the contract's) inputs
+    converted[root].setdefault("description", f"Input of {model}.")
+    return converted
+
+
+def _new_schemas(
+    source: Mapping[str, Any], root: str, existing: Mapping[str, Any], base: str, result: ImportResult
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the converted input schema, the schemas to add under their contract names).
+
+    A schema identical to an existing component is reused; a different one of the same name gets
+    the model's prefix."""
+    needed = _needed(source, root)
+    rename = {root: result.input_schema}
+    rename.update({n: f"{base}{n}" if n in existing else n for n in needed - {root}})
+    converted = _convert_all(source, needed, root, rename, result.model_id)
+    result.reused_schemas = sorted(
+        n for n in needed - {root} if n in existing and _same_schema(existing[n], converted[n])
+    )
+    if result.reused_schemas:
+        rename.update({n: n for n in result.reused_schemas})
+        converted = _convert_all(source, needed, root, rename, result.model_id)
+    added = {rename[n]: converted[n] for n in sorted(needed) if n not in result.reused_schemas}
+    for name in added:
+        if name in existing:
+            raise ImportRefused(f"schema {name} already exists in the contract and differs; pass --replace")
+    result.added_schemas = sorted(added)
+    return converted[root], added
+
+
+def _response_name(spec: Mapping[str, Any], model: str, base: str) -> tuple[str, bool]:
+    """(the ``Queued*`` response of the model's app, whether it must be added)."""
+    app_name = app_id(model).split("/", 1)[1]
+    responses = spec.get("components", {}).get("responses", {})
+    name = f"Queued{_pascal(app_name.replace('/', '-'))}"
+    if name not in responses:
+        return name, True
+    links = responses[name].get("links", {})
+    if all(link.get("parameters", {}).get("app") == app_name.split("/")[-1] for link in links.values()):
+        return name, False
+    name = f"Queued{base}"
+    return name, name not in responses
+
+
+def _operation_text(
+    doc: Mapping[str, Any], op: Mapping[str, Any], result: ImportResult, example: Any, response: str
+) -> str:
+    """The submit path's YAML, with the contract's shared parameters (an anchor) and error responses."""
+    model = result.model_id
+    summary = str(op.get("summary") or doc.get("info", {}).get("title") or model)
+    description = " ".join(
+        str(op.get("description") or doc.get("info", {}).get("description") or summary).split()
+    )
+    operation = {
+        "operationId": result.operation_id,
+        "summary": f"Queue a {summary} job" if not summary.lower().startswith("queue") else summary,
+        "description": f"{description} Results live under `{app_id(model)}/requests/...`.",
+        "tags": ["submit"],
+    }
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{result.input_schema}"},
+                "examples": {"default": {"summary": f"A {model} request", "value": example}},
+            }
+        },
+    }
+    responses = {"200": {"$ref": f"#/components/responses/{response}"}}
+    responses.update({s: {"$ref": f"#/components/responses/{_ERROR_REFS[s]}"} for s in _STANDARD_ERRORS})
+    return (
+        _dump({f"/{model}": {"post": operation}}, 2)
+        + "      parameters: *submitParameters\n"
+        + _dump({"requestBody": body}, 6)
+        + _dump({"responses": responses}, 6)
+        + "\n"
+    )
+
+
+def _queued_response(model: str) -> dict[str, Any]:
+    """A ``Queued*`` response whose links lead to the job's status, stream, result and cancel."""
+    owner, app_name = app_id(model).split("/", 1)
+    params = {"owner": owner, "app": app_name.split("/")[-1], "request_id": "$response.body#/request_id"}
+    links = {
+        name: {"operationId": target, "description": text, "parameters": params}
+        for name, target, text in (
+            ("status", "get_status", "Poll the job's status."),
+            ("stream", "stream_status", "Follow the job's status as Server-Sent Events."),
+            ("result", "get_result", "Fetch the job's result once it has completed."),
+            ("cancel", "cancel_request", "Cancel the job."),
+        )
+    }
+    return {
+        "description": (
+            "The job is queued. Its URLs point at `https://queue.fal.run`; rewrite them to the gateway."
+        ),
+        "headers": {"X-Fal-Request-Id": {"$ref": "#/components/headers/FalRequestId"}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueSubmitResponse"}}},
+        "links": links,
+    }
+
+
+def _changelog_text(changelog: Path | None, result: ImportResult, today: dt.date | None) -> str | None:
+    """The changelog with the import's entry above the newest one (None: no changelog to update)."""
+    if changelog is None or not changelog.exists():
+        return None
+    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    verb = "Replaced" if result.replaced else "Added"
+    entry = (
+        f"## {result.version} — {day}\n\n* {verb} `{result.model_id}` (`{result.operation_id}`, input "
+        f"`{result.input_schema}`), imported from fal's endpoint document by `tools/spec_import.py`.\n\n"
+    )
+    current = changelog.read_text(encoding="utf-8")
+    index = current.find("\n## ")
+    return current + "\n" + entry if index < 0 else current[: index + 1] + entry + current[index + 1 :]
+
+
 def import_model(
     document: Path,
     spec_path: Path,
@@ -255,158 +394,49 @@ def import_model(
     today: dt.date | None = None,
 ) -> ImportResult:
     """Merge one fal endpoint document into ``spec_path`` (and its changelog); refusals write nothing."""
-
     doc = _load(document)
     model, op = _find_model(doc, model_id)
-    validate_model_id(model)
     try:
-        spec_text = spec_path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ImportRefused(f"cannot read the contract {spec_path}: {exc.strerror or exc}") from None
+        validate_model_id(model)
+    except InvalidInputError as exc:
+        raise ImportRefused(exc.message) from None
+    spec_text = _read_contract(spec_path)
     spec = _yaml_load(spec_text)
     path_key = f"/{model}"
     replaced = path_key in spec.get("paths", {})
     if replaced and not replace:
         raise ImportRefused(f"{model} is already in {spec_path}; pass --replace to overwrite it")
-
-    source = (doc.get("components") or {}).get("schemas") or {}
-    root = _body_schema(op, f"POST {path_key}")
-    needed, todo = set(), [root]
-    while todo:
-        name = todo.pop()
-        if name in needed:
-            continue
-        if name not in source:
-            raise ImportRefused(f"the document references schema {name!r} but does not define it")
-        needed.add(name)
-        todo.extend(_refs(source[name]))
-
     base = _pascal(model.split("/", 1)[1])
-    input_name = f"{base}Input"
+    result = ImportResult(
+        model, f"submit_{_snake(model.split('/', 1)[1])}", f"{base}Input", replaced=replaced
+    )
     existing: dict[str, Any] = dict(spec.get("components", {}).get("schemas", {}))
     if replaced:
-        for name in list(existing):
-            if name == input_name or name.startswith(base):
-                existing.pop(name)
-                spec_text = _remove_block(spec_text, f"    {name}:", 4)
-    rename: dict[str, str] = {root: input_name}
-    for name in sorted(needed - {root}):
-        rename[name] = name if name not in existing else f"{base}{name}"
-    converted: dict[str, Any] = {}
-    for name in sorted(needed):
-        schema = _convert(source[name], f"components.schemas.{name}", rename)
-        if name == root:
-            schema.setdefault("type", "object")
-            schema["additionalProperties"] = True  # open, like fal's (and the contract's) inputs
-            schema.setdefault("description", f"Input of {model}.")
-        converted[name] = schema
-    result = ImportResult(model, f"submit_{_snake(model.split('/', 1)[1])}", input_name, replaced=replaced)
-    for name in sorted(needed - {root}):  # identical to an existing component: reuse it
-        if name in existing and _same_schema(existing[name], converted[name]):
-            rename[name] = name
-            result.reused_schemas.append(name)
-    if result.reused_schemas:
-        converted = {n: _convert(source[n], f"components.schemas.{n}", rename) for n in needed}
-        converted[root]["additionalProperties"] = True
-        converted[root].setdefault("type", "object")
-        converted[root].setdefault("description", f"Input of {model}.")
-    new_schemas = {rename[n]: converted[n] for n in sorted(needed) if n not in result.reused_schemas}
-    for name in new_schemas:
-        if name in existing:
-            raise ImportRefused(f"schema {name} already exists in {spec_path} and differs; pass --replace")
-    result.added_schemas = sorted(new_schemas)
-
-    app = app_id(model)
-    owner, app_name = app.split("/", 1)
-    response_name = f"Queued{_pascal(app_name if '/' not in app_name else app_name.replace('/', '-'))}"
-    responses = spec.get("components", {}).get("responses", {})
-    new_response = response_name not in responses
-    if not new_response:
-        links = responses[response_name].get("links", {})
-        same_app = all(
-            link.get("parameters", {}).get("app") == app_name.split("/")[-1] for link in links.values()
+        spec_text = _remove_block(
+            _drop_replaced(spec_text, existing, base, result.input_schema), f"  {path_key}:", 2
         )
-        if not same_app:
-            response_name = f"Queued{base}"
-            new_response = response_name not in responses
-
-    summary = str(op.get("summary") or doc.get("info", {}).get("title") or model)
-    description = str(op.get("description") or doc.get("info", {}).get("description") or summary).strip()
-    description = " ".join(description.split())
-    example = _example(converted[root], converted)
-    operation: dict[str, Any] = {
-        "operationId": result.operation_id,
-        "summary": f"Queue a {summary} job" if not summary.lower().startswith("queue") else summary,
-        "description": f"{description} Results live under `{app}/requests/...`.",
-        "tags": ["submit"],
-    }
-    op_text = _dump({path_key: {"post": operation}}, 2)
-    body = {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {"$ref": f"#/components/schemas/{input_name}"},
-                "examples": {"default": {"summary": f"A {model} request", "value": example}},
-            }
-        },
-    }
-    response_refs = {"200": {"$ref": f"#/components/responses/{response_name}"}}
-    response_refs.update({s: {"$ref": f"#/components/responses/{_ERROR_REFS[s]}"} for s in _STANDARD_ERRORS})
-    op_text += "      parameters: *submitParameters\n"
-    op_text += _dump({"requestBody": body}, 6) + _dump({"responses": response_refs}, 6) + "\n"
-    if replaced:
-        spec_text = _remove_block(spec_text, f"  {path_key}:", 2)
-    spec_text = _insert_before_line(spec_text, "  /{owner}/{app}/requests/{request_id}/status:", op_text)
-
+    source = (doc.get("components") or {}).get("schemas") or {}
+    root = _body_schema(op, f"POST {path_key}")
+    input_schema, added = _new_schemas(source, root, existing, base, result)
+    response, new_response = _response_name(spec, model, base)
+    operation = _operation_text(doc, op, result, _example(input_schema), response)
+    spec_text = _insert_before_line(spec_text, "  /{owner}/{app}/requests/{request_id}/status:", operation)
     if new_response:
-        params = {"owner": owner, "app": app_name.split("/")[-1], "request_id": "$response.body#/request_id"}
-        links = {
-            name: {"operationId": target, "description": text, "parameters": params}
-            for name, target, text in (
-                ("status", "get_status", "Poll the job's status."),
-                ("stream", "stream_status", "Follow the job's status as Server-Sent Events."),
-                ("result", "get_result", "Fetch the job's result once it has completed."),
-                ("cancel", "cancel_request", "Cancel the job."),
-            )
-        }
-        response = {
-            "description": (
-                "The job is queued. Its URLs point at `https://queue.fal.run`; rewrite them to the gateway."
-            ),
-            "headers": {"X-Fal-Request-Id": {"$ref": "#/components/headers/FalRequestId"}},
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/QueueSubmitResponse"}}},
-            "links": links,
-        }
-        spec_text = _insert_before_line(spec_text, "  schemas:", _dump({response_name: response}, 4))
-    if new_schemas:
-        spec_text = _insert_before_line(spec_text, "  examples:", _dump(new_schemas, 4))
+        spec_text = _insert_before_line(
+            spec_text, "  schemas:", _dump({response: _queued_response(model)}, 4)
+        )
+    if added:
+        spec_text = _insert_before_line(spec_text, "  examples:", _dump(added, 4))
     spec_text, result.version = _bump_minor(spec_text)
     _yaml_load(spec_text)  # the result must still parse (anchors included)
-    changelog_text = None
-    if changelog is not None and changelog.exists():
-        day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
-        verb = "Replaced" if replaced else "Added"
-        entry = (
-            f"## {result.version} — {day}\n\n* {verb} `{model}` (`{result.operation_id}`, input "
-            f"`{input_name}`), imported from fal's endpoint document by `fal-queue spec import`.\n\n"
-        )
-        current = changelog.read_text(encoding="utf-8")
-        index = current.find("\n## ")
-        changelog_text = (
-            current + "\n" + entry if index < 0 else current[: index + 1] + entry + current[index + 1 :]
-        )
+    changelog_text = _changelog_text(changelog, result, today)
     spec_path.write_text(spec_text, encoding="utf-8")
-    if changelog_text is not None and changelog is not None:
+    if changelog is not None and changelog_text is not None:
         changelog.write_text(changelog_text, encoding="utf-8")
     return result
 
 
-@click.group("spec")
-def spec_group() -> None:
-    """Work on the contract (openapi.yaml) of a repository checkout."""
-
-
-@spec_group.command("import")
+@click.command()
 @click.argument("document", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--model-id", metavar="ID", help="The model to import when the document has several.")
 @click.option("--replace", is_flag=True, help="Overwrite a model that is already in the contract.")
@@ -418,12 +448,8 @@ def spec_group() -> None:
     show_default=True,
     help="The contract to merge into; spec/CHANGELOG.md beside it gets the entry.",
 )
-@handle_errors
-def import_command(document: Path, model_id: str | None, replace: bool, spec_path: Path) -> None:
-    """Merge fal's OpenAPI document for one model (DOCUMENT, JSON or YAML) into the contract.
-
-    Then run `make generate ts` to rebuild the Python client and the TypeScript types.
-    """
+def main(document: Path, model_id: str | None, replace: bool, spec_path: Path) -> None:
+    """Merge fal's OpenAPI document for one model (DOCUMENT, JSON or YAML) into the contract."""
     changelog = spec_path.parent / "spec" / "CHANGELOG.md"
     result = import_model(document, spec_path, model_id=model_id, replace=replace, changelog=changelog)
     click.echo(
@@ -432,3 +458,7 @@ def import_command(document: Path, model_id: str | None, replace: bool, spec_pat
         f"reused: {', '.join(result.reused_schemas) or 'none'}; contract version {result.version}"
     )
     click.echo("next: make generate ts   (then make lint)")
+
+
+if __name__ == "__main__":
+    main()

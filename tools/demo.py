@@ -95,7 +95,7 @@ def _fal_queue() -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fal_queue.cli.demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tools/demo.py", description=__doc__)
     parser.add_argument("--out", default="out", help="output directory (default out/)")
     parser.add_argument("--prompt", default=PROMPT)
     args = parser.parse_args(argv)
