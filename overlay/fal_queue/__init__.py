@@ -78,6 +78,7 @@ from .errors import (
     UnknownFieldWarning,
     ValidationError,
 )
+from .images import ImageResizedWarning, encode_image
 from .polling import PollPolicy
 from .types import Completed, File, InProgress, Queued, Result, Status, UnknownStatus
 
@@ -102,6 +103,7 @@ __all__ = [
     "FalQueueError",
     "FieldError",
     "File",
+    "ImageResizedWarning",
     "InProgress",
     "InvalidInputError",
     "JobFailedError",
@@ -122,4 +124,5 @@ __all__ = [
     "UnknownFieldWarning",
     "UnknownStatus",
     "ValidationError",
+    "encode_image",
 ]

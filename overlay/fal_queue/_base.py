@@ -103,6 +103,8 @@ class _Base:
         self.timeout: httpx.Timeout = as_timeout(settings.timeout, "timeout") or C.DEFAULT_HTTP_TIMEOUT
         self.max_retries = settings.max_retries
         self.wait_mode = settings.wait_mode
+        #: The largest local image sent inline (bytes of data URI); larger ones are downscaled.
+        self.max_image_bytes = settings.max_image_bytes
         self.poll_policy: PollPolicy = given["poll_policy"] or PollPolicy()
         self._retry_policy = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=self.max_retries)
         self._auth = GatewayAuth(self._key, AUTH_SCHEMES[self.auth_scheme], self.base_url)
@@ -143,6 +145,7 @@ class _Base:
             arguments,
             options,
             strict=self.strict if strict is None else strict,
+            max_image_bytes=self.max_image_bytes,
         )
         return plan, {**call, "headers": options.headers}
 

@@ -63,6 +63,9 @@ DOWNLOAD_MIN_RATE = 64 * 1024
 #: (an eventually consistent gateway) is asked again for at most this long.
 RESULT_NOT_READY_MAX_WAIT = 30.0
 
+#: The largest image input sent inline, as a data URI (fal's data URLs fail somewhere above ~10 MB).
+DEFAULT_MAX_IMAGE_BYTES = 10_000_000
+
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 

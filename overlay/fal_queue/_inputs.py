@@ -19,9 +19,11 @@ from typing import Any, Literal, TypedDict
 import attrs
 import httpx
 
+from . import _constants as C
 from . import errors as E
 from ._checks import seconds
 from ._schema import contract, input_schema, unknown_value_message
+from .images import encode_field, is_image_field
 from .urls import validate_model_id
 
 # The generated package is imported on first use, not with ``fal_queue``: its models package alone
@@ -251,14 +253,19 @@ def unknown_field_message(model_id: str, name: str, known: set[str]) -> str:
 
 
 def prepare_input(
-    model_id: str, arguments: object, *, strict: bool = False
+    model_id: str,
+    arguments: object,
+    *,
+    strict: bool = False,
+    max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
 ) -> tuple[Any | None, dict[str, Any]]:
     """Validate the arguments of a submit; return (generated input model or None, JSON body).
 
     Typed models accept their generated input model or a dict. Fields the contract does not know
     are sent as given, with a warning once per field (fal adds fields, and its apps ignore the
     ones they do not know); ``strict=True`` refuses them. Known fields keep their checks. Other
-    models accept any JSON object.
+    models accept any JSON object. Image fields (``*_url``, ``*_urls``) also take local images
+    (``images.encode_field``).
     """
     validate_model_id(model_id)
     typed = TYPED_MODELS.get(model_id)
@@ -284,8 +291,10 @@ def prepare_input(
             f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}",
             model_id=model_id,
         )
-    _json_ready(arguments, "")
-    data = dict(arguments)
+    data: dict[str, Any] = {
+        k: encode_field(k, v, max_image_bytes) if is_image_field(k) else v for k, v in arguments.items()
+    }
+    _json_ready(data, "")
     if typed is None:
         return None, data
     input_cls = typed[1]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Generic, TypeVar
 
+from . import _constants as C
 from . import errors as E
 from ._answers import (
     Answer,
@@ -84,8 +85,9 @@ def submit_plan(
     options: SubmitOptions,
     *,
     strict: bool = False,
+    max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
 ) -> Plan[Submitted]:
-    model, body = prepare_input(model_id, arguments, strict=strict)
+    model, body = prepare_input(model_id, arguments, strict=strict, max_image_bytes=max_image_bytes)
     ctx = Context("submit", model_id=model_id, secret=secret)
 
     def finish(answer: Answer) -> Submitted:

@@ -17,6 +17,7 @@ else ``~/.config/fal-queue/config.toml``::
     wait_mode = "stream"        # or "poll"
     allow_http = false
     strict = false
+    max_image_bytes = 10000000  # local image inputs larger than this are downscaled
 
 It is read only when some setting is given neither as an argument nor in the environment (or when
 the CLI names it with ``--config``).
@@ -168,6 +169,13 @@ def _check_timeout(value: object, _: Mapping[str, Any]) -> object:
     return value if isinstance(value, httpx.Timeout) else float(cast(float, value))
 
 
+def _check_image_bytes(value: object, _: Mapping[str, Any]) -> object:
+    number = _verdict(lambda v: whole_number(v, "max_image_bytes", error=E.ConfigurationError), value)
+    if number == 0:
+        raise _Bad("max_image_bytes must be above 0")
+    return number
+
+
 def _check_retries(value: object, _: Mapping[str, Any]) -> object:
     return _verdict(checked_retries, value)
 
@@ -253,6 +261,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("timeout", float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout),
     Setting("wait_mode", str, "stream", _choice("wait_mode", _WAIT_MODES, lower=False)),
     Setting("strict", bool, False, _bool("strict"), flag="--strict"),
+    Setting("max_image_bytes", int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -269,6 +278,7 @@ class Resolved:
     wait_mode: str
     allow_http: bool
     strict: bool
+    max_image_bytes: int
     origins: Mapping[str, Origin]
     config_path: Path
     warnings: tuple[str, ...] = ()

@@ -96,6 +96,7 @@ def test_the_file_is_not_read_when_every_setting_is_given(config: Path) -> None:
         "wait_mode": "poll",
         "allow_http": False,
         "strict": False,
+        "max_image_bytes": 1000,
     }
     with Client(**given) as client:
         assert client.wait_mode == "poll"

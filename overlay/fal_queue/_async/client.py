@@ -129,6 +129,7 @@ class AsyncClient(_AsyncOnly, _Base):
         retry_policy: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         strict: bool | None = None,
+        max_image_bytes: int | None = None,
         settings: Resolved | None = None,
     ) -> None:
         super().__init__(locals())

@@ -126,6 +126,7 @@ class Client(_SyncOnly, _Base):
         retry_policy: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         strict: bool | None = None,
+        max_image_bytes: int | None = None,
         settings: Resolved | None = None,
     ) -> None:
         super().__init__(locals())
