@@ -25,6 +25,7 @@ import httpx
 from . import _constants as C
 from . import _wallclock
 from ._transport import STREAM_EXTENSION
+from .types import Reader
 
 __all__ = ["AsyncRequestGate", "_AsyncOnly"]
 
@@ -149,6 +150,10 @@ class _AsyncOnly:
     def _gated(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate
+
+    def _reader(self) -> Reader | None:
+        """None: a File cannot await on its own; ``await client.read(file)`` instead."""
+        return None
 
     def _admitted(self, operation: str, at: float | None = None) -> _Admission:
         """Wait for a gate slot (until ``at`` at the most) before a call builds its plan or request,

@@ -6,6 +6,8 @@ import contextlib
 
 import httpx
 
+from .types import Reader
+
 __all__ = ["_SyncOnly"]
 
 
@@ -14,6 +16,11 @@ class _SyncOnly:
 
     def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
         return transport
+
+    def _reader(self) -> Reader | None:
+        """Results' files read themselves through this client (``File.read()``)."""
+        read: Reader = self.read  # type: ignore[attr-defined]
+        return read
 
     def _admitted(self, operation: str, at: float | None = None) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

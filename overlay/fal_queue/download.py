@@ -6,25 +6,24 @@ gateway key must never reach it. File names from the server are treated as untru
 
 from __future__ import annotations
 
-import base64
-import binascii
 import itertools
 import mimetypes
 import os
 import re
 import tempfile
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Literal
-from urllib.parse import unquote, unquote_to_bytes, urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from . import _constants as C
-from .errors import DownloadError, DownloadTimeoutError, InvalidInputError
-from .types import File, Result
+from .errors import DownloadError, DownloadTimeoutError, FlaggedImageWarning, InvalidInputError
+from .types import File, Result, decode_data_uri
 
 __all__ = [
     "IF_EXISTS",
@@ -141,19 +140,6 @@ def files_of(source: Result | File | Iterable[File]) -> tuple[list[File], str | 
     if not all(isinstance(f, File) for f in files):
         raise InvalidInputError("download() takes a Result, a File or a list of Files")
     return files, None
-
-
-def decode_data_uri(url: str) -> bytes:
-    """The bytes of a ``data:`` URI (sync mode results), base64 or percent-encoded."""
-    header, sep, payload = url.partition(",")
-    if not sep:
-        raise ValueError("data URI without a comma")
-    if header.endswith(";base64"):
-        try:
-            return base64.b64decode(payload, validate=False)
-        except binascii.Error as exc:
-            raise ValueError(f"bad base64 in data URI: {exc}") from exc
-    return unquote_to_bytes(payload)
 
 
 def open_temp(target: Path) -> tuple[IO[bytes], Path]:
@@ -362,6 +348,19 @@ def save_data_uri(
     if on_progress is not None:
         on_progress(DownloadProgress(short, written, len(data), len(data)))
     return written
+
+
+def warn_flagged(source: Result | File | Iterable[File]) -> None:
+    """One warning per image the safety checker flagged: it is saved, but probably blank."""
+    if isinstance(source, Result):
+        for number, flagged in enumerate(source.has_nsfw_concepts, 1):
+            if flagged:
+                warnings.warn(
+                    f"image {number} of {source.request_id} was flagged by the safety checker; "
+                    "it is probably blank",
+                    FlaggedImageWarning,
+                    stacklevel=3,
+                )
 
 
 def plan_download(

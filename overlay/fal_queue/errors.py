@@ -28,6 +28,7 @@ __all__ = [
     "DownloadTimeoutError",
     "FalQueueError",
     "FieldError",
+    "FlaggedImageWarning",
     "InvalidInputError",
     "JobFailedError",
     "JobTimeoutError",
@@ -59,6 +60,10 @@ class FalQueueError(Exception):
         if self.model_id:
             parts.append(f"model={self.model_id}")
         return " | ".join(parts)
+
+
+class FlaggedImageWarning(UserWarning):
+    """The safety checker flagged an image of a result (``has_nsfw_concepts``): it is probably blank."""
 
 
 class UnknownFieldWarning(UserWarning):

@@ -7,10 +7,22 @@ which callers treat as "still running".
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import base64
+import binascii
+import html
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
-from attrs import field, frozen
+from attrs import evolve, field, frozen
+
+from .errors import InvalidInputError
+
+#: Reads a file's bytes for File.read(): the sync Client's ``read``, attached to what it returns.
+Reader = Callable[["File"], bytes]
+
+#: Answer headers a user may want after the fact (which request, what it cost), kept on a Result.
+KEPT_HEADERS = ("x-fal-request-id", "x-fal-billable-units")
 
 __all__ = [
     "Completed",
@@ -79,9 +91,26 @@ class UnknownStatus(_StatusBase):
 Status = Queued | InProgress | Completed | UnknownStatus
 
 
+def decode_data_uri(url: str) -> bytes:
+    """The bytes of a ``data:`` URI (sync mode results), base64 or percent-encoded."""
+    header, sep, payload = url.partition(",")
+    if not sep:
+        raise ValueError("data URI without a comma")
+    if header.endswith(";base64"):
+        try:
+            return base64.b64decode(payload, validate=False)
+        except binascii.Error as exc:
+            raise ValueError(f"bad base64 in data URI: {exc}") from exc
+    return unquote_to_bytes(payload)
+
+
 @frozen
 class File:
-    """One output file of a result (an image or a video)."""
+    """One output file of a result (an image or a video).
+
+    ``read()`` and ``to_pil()`` give the content in memory: a data URI needs no network; a URL is
+    fetched by the client that returned the result, as ``download()`` fetches it.
+    """
 
     url: str
     content_type: str | None = None
@@ -89,9 +118,10 @@ class File:
     file_size: int | None = None
     width: int | None = None
     height: int | None = None
+    reader: Reader | None = field(default=None, repr=False, eq=False)
 
     @classmethod
-    def from_json(cls, data: object) -> File | None:
+    def from_json(cls, data: object, reader: Reader | None = None) -> File | None:
         if not isinstance(data, Mapping) or not isinstance(data.get("url"), str):
             return None
 
@@ -110,7 +140,57 @@ class File:
             file_size=_int("file_size"),
             width=_int("width"),
             height=_int("height"),
+            reader=reader,
         )
+
+    @property
+    def is_video(self) -> bool:
+        kind = self.content_type or (self.url[5:].split(";", 1)[0] if self.url.startswith("data:") else "")
+        return kind.startswith("video/") or self.url.split("?", 1)[0].endswith((".mp4", ".webm", ".mov"))
+
+    def read(self) -> bytes:
+        """The file's bytes (same deadline, retries and size checks as ``download()``)."""
+        if self.reader is None:
+            if self.url.startswith("data:"):
+                return decode_data_uri(self.url)
+            raise InvalidInputError(
+                "this File has no client to fetch it with: use client.read(file) (await it on an AsyncClient)"
+            )
+        return self.reader(self)
+
+    def to_pil(self) -> Any:
+        """The image as a ``PIL.Image.Image`` (needs Pillow)."""
+        import io
+
+        from PIL import Image
+
+        image = Image.open(io.BytesIO(self.read()))
+        image.load()
+        return image
+
+    def _repr_html_(self) -> str:
+        return _file_html(self, None)
+
+    def _repr_png_(self) -> bytes | None:
+        """Inline PNG for a data URI PNG only: rendering must never wait on the network."""
+        if self.url.startswith("data:image/png;base64,"):
+            return base64.b64decode(self.url.partition(",")[2])
+        return None
+
+
+def _file_html(file: File, flagged: bool | None) -> str:
+    src = html.escape(file.url, quote=True)
+    size = f"{file.width}x{file.height}" if file.width and file.height else ""
+    note = " · flagged by the safety checker" if flagged else ""
+    caption = html.escape(" · ".join(x for x in (size, file.content_type or "") if x) + note)
+    if file.is_video:
+        media = f'<video controls src="{src}" style="max-width:512px"></video>'
+    else:
+        dims = f' width="{file.width}" height="{file.height}"' if file.width and file.height else ""
+        alt = html.escape(file.file_name or "", quote=True)
+        media = f'<img src="{src}"{dims} style="max-width:512px;height:auto" alt="{alt}">'
+    style = "display:inline-block;margin:4px"
+    return f'<figure style="{style}">{media}<figcaption>{caption}</figcaption></figure>'
 
 
 @frozen
@@ -125,17 +205,22 @@ class Result(Mapping[str, Any]):
     model_id: str
     raw: Mapping[str, Any] = field(repr=False)
     parsed: object = field(default=None, repr=False, eq=False)
+    #: The answer's headers that matter after the fact (``KEPT_HEADERS``: request id, billable units).
+    headers: Mapping[str, str] = field(factory=dict, repr=False, eq=False)
+    reader: Reader | None = field(default=None, repr=False, eq=False)
+
+    def _files(self, value: object) -> list[File]:
+        items = value if isinstance(value, list) else [value]
+        return [f for f in (File.from_json(i, self.reader) for i in items) if f is not None]
 
     @property
     def images(self) -> list[File]:
         items = self.raw.get("images")
-        if not isinstance(items, list):
-            return []
-        return [f for f in (File.from_json(i) for i in items) if f is not None]
+        return self._files(items) if isinstance(items, list) else []
 
     @property
     def video(self) -> File | None:
-        return File.from_json(self.raw.get("video"))
+        return File.from_json(self.raw.get("video"), self.reader)
 
     @property
     def files(self) -> list[File]:
@@ -145,19 +230,49 @@ class Result(Mapping[str, Any]):
         if video is not None:
             found.append(video)
         for key, value in self.raw.items():
-            if key in {"images", "video"}:
-                continue
-            single = File.from_json(value)
-            if single is not None:
-                found.append(single)
-            elif isinstance(value, list):
-                found.extend(f for f in (File.from_json(v) for v in value) if f is not None)
+            if key not in {"images", "video"}:
+                found.extend(self._files(value))
         return found
 
     @property
     def seed(self) -> int | None:
         seed = self.raw.get("seed")
         return seed if isinstance(seed, int) else None
+
+    @property
+    def has_nsfw_concepts(self) -> list[bool]:
+        """The safety checker's verdict per image (False where the result says nothing)."""
+        flags = self.raw.get("has_nsfw_concepts")
+        flags = flags if isinstance(flags, list) else []
+        return [index < len(flags) and flags[index] is True for index in range(len(self.images))]
+
+    @property
+    def billable_units(self) -> float | None:
+        """``x-fal-billable-units`` when the gateway forwarded it."""
+        try:
+            return float(self.headers["x-fal-billable-units"])
+        except (KeyError, ValueError):
+            return None
+
+    def with_reader(self, reader: Reader | None) -> Result:
+        return self if reader is None else evolve(self, reader=reader)
+
+    def _repr_html_(self) -> str:
+        flags = self.has_nsfw_concepts
+        figures = [_file_html(f, flags[i]) for i, f in enumerate(self.images)]
+        video = self.video
+        if video is not None:
+            figures.append(_file_html(video, None))
+        timings = self.raw.get("timings")
+        facts = [f"{self.model_id} · {self.request_id}"]
+        if self.seed is not None:
+            facts.append(f"seed {self.seed}")
+        if isinstance(timings, Mapping):
+            facts.append(", ".join(f"{k} {v:.2f}s" for k, v in timings.items() if isinstance(v, int | float)))
+        if self.billable_units is not None:
+            facts.append(f"{self.billable_units:g} billable units")
+        head = html.escape(" · ".join(x for x in facts if x))
+        return f"<div><div><code>{head}</code></div>{''.join(figures)}</div>"
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
@@ -40,6 +41,7 @@ from ..download import (
     retry_delay,
     save_data_uri,
     timeout_error,
+    warn_flagged,
 )
 from ..polling import (
     WAIT_MODES,
@@ -235,9 +237,10 @@ class AsyncClient(_AsyncOnly, _Base):
         max_retries: int | None = None,
         http_timeout: TimeoutArg = None,
     ) -> Result:
-        return await self._run(
+        result = await self._run(
             self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
+        return result.with_reader(self._reader())
 
     async def cancel(
         self,
@@ -421,7 +424,7 @@ class AsyncClient(_AsyncOnly, _Base):
         retry = ResultRetry(self._retry_policy, deadline)
         while True:
             try:
-                return await self._run(plan, deadline=deadline)
+                return (await self._run(plan, deadline=deadline)).with_reader(self._reader())
             except E.APIStatusError as err:
                 if is_job_failure(err):
                     raise job_failed(final, model_id, err) from err
@@ -454,10 +457,19 @@ class AsyncClient(_AsyncOnly, _Base):
         """
         deadline = Deadline(timeout, self._clock)
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
+        warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
         return [
             await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
         ]
+
+    async def read(
+        self, file: File, *, max_retries: int | None = None, timeout: float | None = None
+    ) -> bytes:
+        """A file's bytes in memory, fetched as ``download()`` fetches it (deadline, retries, checks)."""
+        with tempfile.TemporaryDirectory(prefix="fal-queue-") as folder:
+            (path,) = await self.download(file, folder, max_retries=max_retries, timeout=timeout)
+            return path.read_bytes()
 
     async def _download_one(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -37,6 +38,7 @@ from ..download import (
     retry_delay,
     save_data_uri,
     timeout_error,
+    warn_flagged,
 )
 from ..polling import (
     WAIT_MODES,
@@ -230,9 +232,10 @@ class Client(_SyncOnly, _Base):
         max_retries: int | None = None,
         http_timeout: TimeoutArg = None,
     ) -> Result:
-        return self._run(
+        result = self._run(
             self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
+        return result.with_reader(self._reader())
 
     def cancel(
         self,
@@ -414,7 +417,7 @@ class Client(_SyncOnly, _Base):
         retry = ResultRetry(self._retry_policy, deadline)
         while True:
             try:
-                return self._run(plan, deadline=deadline)
+                return (self._run(plan, deadline=deadline)).with_reader(self._reader())
             except E.APIStatusError as err:
                 if is_job_failure(err):
                     raise job_failed(final, model_id, err) from err
@@ -447,8 +450,15 @@ class Client(_SyncOnly, _Base):
         """
         deadline = Deadline(timeout, self._clock)
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
+        warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
         return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
+
+    def read(self, file: File, *, max_retries: int | None = None, timeout: float | None = None) -> bytes:
+        """A file's bytes in memory, fetched as ``download()`` fetches it (deadline, retries, checks)."""
+        with tempfile.TemporaryDirectory(prefix="fal-queue-") as folder:
+            (path,) = self.download(file, folder, max_retries=max_retries, timeout=timeout)
+            return path.read_bytes()
 
     def _download_one(
         self,
