@@ -20,7 +20,7 @@ VIEW31 := build/openapi-3.1.json
 GEN_CMD = $(BIN)/openapi-python-client generate --path $(VIEW31) --config openapi-python-client.yaml \
 	--meta none --overwrite --fail-on-warning
 
-.PHONY: help setup view generate check-generated lint test test-fast demo mock bench docs ts clean
+.PHONY: help setup view generate check-generated lint test test-fast browser demo mock bench docs ts clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -80,8 +80,15 @@ lint: setup ## ruff, mypy --strict, spec validation, redocly lint
 PYTEST_WORKERS ?= 3
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test: setup lint check-generated docs check-ts ts-run ## Lint, drift check and the whole test suite
+test: setup browser lint check-generated docs check-ts ts-run ## Lint, drift check and the whole test suite
 	$(PYTEST)
+
+# Debian's chromium renders a result's notebook HTML once in the suite; where it cannot be installed
+# (not root, no apt-get), that one test is skipped and says why.
+browser: ## Install Debian's chromium for the rendering test (as root; a no-op where it is present)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "no chromium: tests/integration/test_results_in_a_browser.py will be skipped"
 
 test-fast: setup ## Tests only, without lint and contract fuzzing
 	$(PYTEST) -m "not contract and not slow"
