@@ -62,8 +62,8 @@ check-generated: view ## Fail when generated/ differs from what openapi.yaml mak
 	@echo "generated/ matches openapi.yaml"
 
 lint: setup ## ruff, mypy --strict, spec validation, redocly lint
-	$(BIN)/ruff check overlay tests bench tools
-	$(BIN)/ruff format --check overlay tests bench tools
+	$(BIN)/ruff check overlay tests bench tools examples
+	$(BIN)/ruff format --check overlay tests bench tools examples
 	$(BIN)/python tools/unasync.py --check
 	$(BIN)/ruff check --isolated --extend-ignore=PYI036 $(GEN_PKG)  # PYI036 autofix breaks mypy there
 	$(BIN)/mypy --strict overlay/fal_queue $(GEN_PKG)
