@@ -16,8 +16,10 @@ delays noticing a change, and results and cancels finish jobs (and free what the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections import deque
+from collections.abc import AsyncIterator
 from types import TracebackType
 
 import httpx
@@ -25,6 +27,7 @@ import httpx
 from . import _constants as C
 from . import _wallclock
 from ._transport import STREAM_EXTENSION
+from ._window import ConcurrencyWindow, SubmitPause
 from .types import Reader
 
 __all__ = ["AsyncRequestGate", "_AsyncOnly"]
@@ -144,12 +147,98 @@ class AsyncRequestGate(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+class _JobSlot:
+    """One job's place in the window, from before its submit until the caller is done with it."""
+
+    __slots__ = ("_jobs", "accepted")
+
+    def __init__(self, jobs: _JobSlots) -> None:
+        self._jobs = jobs
+        self.accepted = False
+
+    def accept(self) -> None:
+        if not self.accepted:
+            self.accepted = True
+            self._jobs.window.succeeded()
+            self._jobs.wake()
+
+
+#: The job slot the current task holds (``AsyncClient.job_slot``), for its submit to report to.
+_SLOT: contextvars.ContextVar[_JobSlot | None] = contextvars.ContextVar("fal_queue_job_slot", default=None)
+
+
+class _JobSlots:
+    """The job window of one AsyncClient (``_window.ConcurrencyWindow``), waiters served in order."""
+
+    def __init__(self, window: ConcurrencyWindow) -> None:
+        self.window = window
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> _JobSlot:
+        if self.window.admits() and not self._waiters:
+            self.window.acquire()
+            return _JobSlot(self)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release(_JobSlot(self))  # the slot was ours already: pass it on
+            else:
+                waiter.cancel()
+            raise
+        return _JobSlot(self)
+
+    def release(self, slot: _JobSlot) -> None:
+        self.window.release(slot.accepted)
+        self.wake()
+
+    def refused(self) -> None:
+        self.window.refused()
+
+    def wake(self) -> None:
+        while self._waiters and self.window.admits():
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.window.acquire()
+                waiter.set_result(None)
+
+
 class _AsyncOnly:
     """Mixed into AsyncClient only."""
 
     def _gated(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate
+
+    def _job_window(self, ceiling: int | None, pause: SubmitPause) -> None:
+        self._jobs = _JobSlots(ConcurrencyWindow(ceiling or C.WINDOW_CEILING))
+        pause.listeners.append(self._jobs.refused)
+
+    @property
+    def window(self) -> ConcurrencyWindow:
+        """The job window: ``size`` (jobs allowed in flight now), ``in_flight``, ``low``/``high``,
+        ``refusals``. ``subscribe`` and ``job_slot`` follow it."""
+        return self._jobs.window
+
+    @contextlib.asynccontextmanager
+    async def job_slot(self) -> AsyncIterator[None]:
+        """Hold a place in the job window around a submit and the wait for its job (``subscribe``
+        does this itself): jobs in flight follow what the gateway accepts."""
+        slot = await self._jobs.acquire()
+        token = _SLOT.set(slot)
+        try:
+            yield
+        finally:
+            _SLOT.reset(token)
+            self._jobs.release(slot)
+
+    def _accepted(self) -> None:
+        """A submit in the current job slot was accepted: the window may open."""
+        slot = _SLOT.get()
+        if slot is not None:
+            slot.accept()
 
     def _reader(self) -> Reader | None:
         """None: a File cannot await on its own; ``await client.read(file)`` instead."""

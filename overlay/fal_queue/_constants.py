@@ -98,4 +98,10 @@ POOL_LIMITS = httpx.Limits(
     keepalive_expiry=30.0,
 )
 
+#: The job window of an AsyncClient (_window): where slow start begins, the default ceiling, and how
+#: long a full window must go without a refusal before it probes fast again.
+WINDOW_INITIAL = 32
+WINDOW_CEILING = 100_000
+WINDOW_PROBE_AFTER = 5.0
+
 USER_AGENT_PREFIX = "fal-queue-python"

@@ -6,6 +6,7 @@ import contextlib
 
 import httpx
 
+from ._window import SubmitPause
 from .types import Reader
 
 __all__ = ["_SyncOnly"]
@@ -21,6 +22,15 @@ class _SyncOnly:
         """Results' files read themselves through this client (``File.read()``)."""
         read: Reader = self.read  # type: ignore[attr-defined]
         return read
+
+    def _job_window(self, ceiling: int | None, pause: SubmitPause) -> None:
+        """No window: a thread-based client runs as many jobs as it has threads (the pause is shared)."""
+
+    def job_slot(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def _accepted(self) -> None:
+        pass
 
     def _admitted(self, operation: str, at: float | None = None) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

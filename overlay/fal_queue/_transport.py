@@ -176,8 +176,20 @@ class RetryPolicy:
         if status == 504 and response.headers.get("x-fal-request-timeout-type", "").lower() == "user":
             return False  # the caller's own start timeout expired: retrying cannot help
         if is_submit(request):
-            return status in _SUBMIT_RETRYABLE_STATUSES
+            return status in _SUBMIT_RETRYABLE_STATUSES or self.is_refusal(response)
         return status in C.RETRYABLE_STATUSES
+
+    def is_refusal(self, response: httpx.Response) -> bool:
+        """The gateway's "too many requests": a 429, or another 4xx saying so in its text (nothing queued)."""
+        if response.status_code == 429:
+            return True
+        if not 400 <= response.status_code < 500 or response.status_code in {401, 403, 404, 422}:
+            return False
+        try:
+            text = response.content[:1024].decode("utf-8", "replace").lower()
+        except httpx.ResponseNotRead:
+            return False
+        return "too many requests" in text or "rate limit" in text
 
     def should_retry_exception(self, request: httpx.Request, exc: Exception) -> bool:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):

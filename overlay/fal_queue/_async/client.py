@@ -25,12 +25,13 @@ from .. import errors as E
 from .._answers import Answer
 from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
-from .._checks import seconds
+from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
 from .._plans import Generated, Plan, Raw, job_failed
 from .._settings import Resolved
 from .._transport import RetryPolicy, fits, new_async_transport
 from .._wallclock import async_sleep
+from .._window import SubmitPause
 from ..download import (
     FileSink,
     IfExists,
@@ -132,9 +133,13 @@ class AsyncClient(_AsyncOnly, _Base):
         transport: httpx.AsyncBaseTransport | None = None,
         strict: bool | None = None,
         max_image_bytes: int | None = None,
+        max_concurrency: int | None = None,
         settings: Resolved | None = None,
     ) -> None:
         super().__init__(locals())
+        self._pause = SubmitPause()
+        # The job window's ceiling: the most jobs subscribe/job_slot keep in flight (async client only).
+        self._job_window(max_concurrency and whole_number(max_concurrency, "max_concurrency"), self._pause)
         self._sleep: Callable[[float], Awaitable[None]] = async_sleep
         inner = transport or new_async_transport(C.POOL_LIMITS)
         self._http = httpx.AsyncClient(**self._http_kwargs(self._gated(self._retrying(inner)), gateway=True))
@@ -173,7 +178,9 @@ class AsyncClient(_AsyncOnly, _Base):
     # -- plumbing --------------------------------------------------------------------------
 
     def _retrying(self, inner: httpx.AsyncBaseTransport) -> AsyncRetryTransport:
-        return AsyncRetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s))
+        return AsyncRetryTransport(
+            inner, self._retry_policy, sleep=lambda s: self._sleep(s), pause=self._pause
+        )
 
     def _stream_client(self) -> httpx.AsyncClient:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
@@ -209,6 +216,7 @@ class AsyncClient(_AsyncOnly, _Base):
         async with self._admitted("submit"):
             plan, call = self._prepare_submit(model_id, arguments, options)
             data = await self._run(plan, **call)
+        self._accepted()
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return AsyncHandle(self, data)
 
@@ -285,10 +293,13 @@ class AsyncClient(_AsyncOnly, _Base):
             seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
-        request_id = (await self.submit(model_id, arguments, **options)).request_id
-        if on_enqueue is not None:
-            await acall(on_enqueue, request_id)
-        return await self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)
+        async with self.job_slot():  # jobs in flight follow what the gateway accepts (async client only)
+            request_id = (await self.submit(model_id, arguments, **options)).request_id
+            if on_enqueue is not None:
+                await acall(on_enqueue, request_id)
+            return await self._get(
+                model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode
+            )
 
     # -- waiting ---------------------------------------------------------------------------
 

@@ -13,8 +13,18 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from .. import _wallclock
-from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
+from .._transport import (
+    STREAM_EXTENSION,
+    RetryPolicy,
+    attempt_limit,
+    fits,
+    is_submit,
+    limits_of,
+    log_retry,
+    logger,
+)
 from .._wallclock import async_sleep
+from .._window import SubmitPause
 
 __all__ = ["AsyncRetryTransport"]
 
@@ -27,18 +37,25 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         inner: httpx.AsyncBaseTransport,
         policy: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]] = async_sleep,
+        pause: SubmitPause | None = None,
     ) -> None:
         self._inner = inner
         self.policy = policy
         self._sleep = sleep
+        #: Shared by every submit of the client: a refusal pauses them all.
+        self.pause = pause or SubmitPause()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         max_retries, state = limits_of(self.policy, request)
         attempt = 0
+        waited = False  # this submit just slept out its own refusal
         while True:
             attempt += 1
             if state is not None:
                 state.attempts = attempt
+            if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
+                await self._sleep(wait)  # another submit was refused: the gateway is at its limit
+            waited = False
             try:
                 async with _wallclock.async_limit(attempt_limit(request), request):
                     response = await self._inner.handle_async_request(request)
@@ -57,16 +74,21 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 await self._sleep(delay)
                 continue
             logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            if (
+            refused = is_submit(request) and self.policy.is_refusal(response)
+            retry = (
                 response.status_code >= 400
                 and attempt <= max_retries
                 and self.policy.should_retry_response(request, response)
-            ):
+            )
+            if refused or retry:
                 delay = self.policy.delay_for(attempt, response)
-                if fits(delay):
+                if refused:  # every other submit of the client waits as long as this one will
+                    self.pause.refuse(delay)
+                if retry and fits(delay):
                     await response.aclose()
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     await self._sleep(delay)
+                    waited = refused
                     continue
             if state is not None:
                 state.last_response = response

@@ -21,13 +21,14 @@ from .. import _wallclock
 from .. import errors as E
 from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
-from .._checks import seconds
+from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
 from .._plans import Generated, Plan, Raw, job_failed
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
 from .._wallclock import sync_sleep
+from .._window import SubmitPause
 from ..download import (
     FileSink,
     IfExists,
@@ -129,9 +130,13 @@ class Client(_SyncOnly, _Base):
         transport: httpx.BaseTransport | None = None,
         strict: bool | None = None,
         max_image_bytes: int | None = None,
+        max_concurrency: int | None = None,
         settings: Resolved | None = None,
     ) -> None:
         super().__init__(locals())
+        self._pause = SubmitPause()
+        # The job window's ceiling: the most jobs subscribe/job_slot keep in flight (async client only).
+        self._job_window(max_concurrency and whole_number(max_concurrency, "max_concurrency"), self._pause)
         self._sleep: Callable[[float], None] = sync_sleep
         inner = transport or new_sync_transport(C.POOL_LIMITS)
         self._http = httpx.Client(**self._http_kwargs(self._gated(self._retrying(inner)), gateway=True))
@@ -170,7 +175,7 @@ class Client(_SyncOnly, _Base):
     # -- plumbing --------------------------------------------------------------------------
 
     def _retrying(self, inner: httpx.BaseTransport) -> RetryTransport:
-        return RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s))
+        return RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s), pause=self._pause)
 
     def _stream_client(self) -> httpx.Client:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
@@ -204,6 +209,7 @@ class Client(_SyncOnly, _Base):
         with self._admitted("submit"):
             plan, call = self._prepare_submit(model_id, arguments, options)
             data = self._run(plan, **call)
+        self._accepted()
         logger.info("submitted %s request_id=%s", model_id, data.request_id)
         return SyncHandle(self, data)
 
@@ -280,10 +286,11 @@ class Client(_SyncOnly, _Base):
             seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
-        request_id = (self.submit(model_id, arguments, **options)).request_id
-        if on_enqueue is not None:
-            call(on_enqueue, request_id)
-        return self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)
+        with self.job_slot():  # jobs in flight follow what the gateway accepts (async client only)
+            request_id = (self.submit(model_id, arguments, **options)).request_id
+            if on_enqueue is not None:
+                call(on_enqueue, request_id)
+            return self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)
 
     # -- waiting ---------------------------------------------------------------------------
 

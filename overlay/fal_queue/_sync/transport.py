@@ -10,8 +10,18 @@ from collections.abc import Callable
 import httpx
 
 from .. import _wallclock
-from .._transport import STREAM_EXTENSION, RetryPolicy, attempt_limit, fits, limits_of, log_retry, logger
+from .._transport import (
+    STREAM_EXTENSION,
+    RetryPolicy,
+    attempt_limit,
+    fits,
+    is_submit,
+    limits_of,
+    log_retry,
+    logger,
+)
 from .._wallclock import sync_sleep
+from .._window import SubmitPause
 
 __all__ = ["RetryTransport"]
 
@@ -24,18 +34,25 @@ class RetryTransport(httpx.BaseTransport):
         inner: httpx.BaseTransport,
         policy: RetryPolicy,
         sleep: Callable[[float], None] = sync_sleep,
+        pause: SubmitPause | None = None,
     ) -> None:
         self._inner = inner
         self.policy = policy
         self._sleep = sleep
+        #: Shared by every submit of the client: a refusal pauses them all.
+        self.pause = pause or SubmitPause()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         max_retries, state = limits_of(self.policy, request)
         attempt = 0
+        waited = False  # this submit just slept out its own refusal
         while True:
             attempt += 1
             if state is not None:
                 state.attempts = attempt
+            if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
+                self._sleep(wait)  # another submit was refused: the gateway is at its limit
+            waited = False
             try:
                 with _wallclock.limit(attempt_limit(request), request):
                     response = self._inner.handle_request(request)
@@ -54,16 +71,21 @@ class RetryTransport(httpx.BaseTransport):
                 self._sleep(delay)
                 continue
             logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            if (
+            refused = is_submit(request) and self.policy.is_refusal(response)
+            retry = (
                 response.status_code >= 400
                 and attempt <= max_retries
                 and self.policy.should_retry_response(request, response)
-            ):
+            )
+            if refused or retry:
                 delay = self.policy.delay_for(attempt, response)
-                if fits(delay):
+                if refused:  # every other submit of the client waits as long as this one will
+                    self.pause.refuse(delay)
+                if retry and fits(delay):
                     response.close()
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     self._sleep(delay)
+                    waited = refused
                     continue
             if state is not None:
                 state.last_response = response
