@@ -64,7 +64,7 @@ class ConcurrencyWindow:
         self.accepted = 0
         self.slow_start = True
         self._clock = clock
-        self._full_since: float | None = None
+        self._last_refusal = clock()
         #: The smallest and largest whole window used, for reports.
         self.low = self.high = int(self.limit)
         self.refusals = 0
@@ -78,31 +78,27 @@ class ConcurrencyWindow:
 
     def acquire(self) -> None:
         self.in_flight += 1
-        if self.in_flight >= self.size and self._full_since is None:
-            self._full_since = self._clock()
 
     def release(self, accepted: bool) -> None:
         self.in_flight -= 1
         self.accepted -= accepted
-        if self.in_flight < self.size:
-            self._full_since = None
 
     def succeeded(self) -> None:
         """A submit was accepted: open up (fast in slow start, by 1/limit² while the window is full)."""
         self.accepted += 1
-        full_for = None if self._full_since is None else self._clock() - self._full_since
-        if not self.slow_start and full_for is not None and full_for >= C.WINDOW_PROBE_AFTER:
-            self.slow_start, self._full_since = True, self._clock()  # quiet at the top: probe again
+        full = self.in_flight >= self.size
+        if full and not self.slow_start and self._clock() - self._last_refusal >= C.WINDOW_PROBE_AFTER:
+            self.slow_start = True  # a quiet spell at the top: the limit may have risen
         if self.slow_start:
             self._set(self.limit + 1)
-        elif self.in_flight >= self.size:
+        elif full:
             self._set(self.limit + 1 / (self.limit * self.limit))
 
     def refused(self) -> None:
         """A submit was refused (429): keep what the gateway was seen to accept, leave slow start."""
         self.refusals += 1
         self.slow_start = False
-        self._full_since = None
+        self._last_refusal = self._clock()
         self._set(min(self.limit, self.accepted))
 
     def _set(self, value: float) -> None:
