@@ -313,3 +313,43 @@ def test_an_html_page_is_described_and_called_transient_only_from_an_ingress(mod
         run(mode, [_html(404)], "result", "fal-ai/flux-1/dev", "r")
     assert "HTTP 404 with an HTML page (text/html)" in wrong.value.message
     assert "transient" not in wrong.value.message and "base URL" in wrong.value.message
+
+
+def test_a_refused_submit_pauses_the_next_submits_of_the_client_across_threads() -> None:
+    """The sync client has no window, but a 429's Retry-After holds every submit of the client."""
+    import threading
+
+    queued = {"status": "IN_QUEUE", "request_id": "rid-1", "queue_position": 0}
+    recorder = Recorder(
+        [_status(429, headers={"Retry-After": "2"}), _status(200, SUBMITTED), _status(200, SUBMITTED)]
+        + [_status(200, queued)]
+    )
+    sleeps: list[float] = []
+    client = Client("http://127.0.0.1:1", "k", transport=httpx.MockTransport(recorder), max_retries=3)
+    client._sleep = sleeps.append
+    client.submit("fal-ai/flux-1/dev", {"prompt": "refused once"})
+    assert sleeps == [2.0]  # its own Retry-After
+    other = threading.Thread(target=client.submit, args=("fal-ai/flux-1/dev", {"prompt": "another"}))
+    other.start()
+    other.join(timeout=60)
+    assert len(sleeps) == 2 and 1.0 < sleeps[1] <= 2.0  # the rest of the pause, in another thread
+    assert len(recorder.requests) == 3
+    status = client.status("fal-ai/flux-1/dev", "rid-1")  # status polls are never paused
+    assert status is not None and len(sleeps) == 2
+    client.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "body", "refused"),
+    [
+        (429, "{}", True),
+        (400, "Too Many Requests", True),
+        (420, "rate limit exceeded", True),
+        (403, "rate limit", False),
+    ],
+)
+def test_too_many_requests_in_other_words_is_a_refusal(code: int, body: str, refused: bool) -> None:
+    request = httpx.Request("POST", "https://gw.example/fal-ai/flux-1/dev")
+    response = httpx.Response(code, text=body, request=request)
+    assert RetryPolicy().is_refusal(response) is refused
+    assert RetryPolicy().should_retry_response(request, response) is refused
