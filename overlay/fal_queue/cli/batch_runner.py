@@ -267,40 +267,30 @@ class BatchRunner:
             assert item.state.request_id is not None
             handle = self.client.get_handle(self.opt.model_id, item.state.request_id)
             self.resumed_now += 1
-            self._phase(item, "queued")
         rid = handle.request_id
         c = self.counters
         try:
-            if item.phase != "queued":
-                self._phase(item, "queued")
+            self._phase(item, "queued")
             try:
                 result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
             except E.JobFailedError as exc:
                 j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
                 c.failed += 1
-                self._finished(item)
-                await j.sync()
-                return
-            self._phase(item, "downloading")
-            paths = await self._save(item.line.no, result)
-            j.record("done", no, request_id=rid, paths=paths)
-            c.done += 1
-            self._results[no] = dict(result.raw)
-            self._elapsed[no] = time.monotonic() - item.started
+            else:
+                self._phase(item, "downloading")
+                paths = await self._save(item.line.no, result)
+                j.record("done", no, request_id=rid, paths=paths)
+                c.done += 1
+                self._results[no] = dict(result.raw)
+                self._elapsed[no] = time.monotonic() - item.started
             self._finished(item)
             await j.sync()
-        except (E.AuthenticationError, E.PermissionDeniedError) as exc:
-            j.record("error", no, request_id=rid, error=describe(exc))
+        except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
+            error = describe(exc) if isinstance(exc, E.FalQueueError) else one_line(f"saving files: {exc}")
+            j.record("error", no, request_id=rid, error=error, error_type=getattr(exc, "error_type", None))
             c.unfinished += 1
-            self._abort(exc)
-        except E.FalQueueError as exc:
-            j.record(
-                "error", no, request_id=rid, error=describe(exc), error_type=getattr(exc, "error_type", None)
-            )
-            c.unfinished += 1
-        except OSError as exc:  # the output directory itself failed us (disk full, permissions)
-            j.record("error", no, request_id=rid, error=one_line(f"saving files: {exc}"))
-            c.unfinished += 1
+            if isinstance(exc, E.AuthenticationError | E.PermissionDeniedError):
+                self._abort(exc)
         finally:
             self._phase(item, "")
 
