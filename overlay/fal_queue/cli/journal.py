@@ -39,10 +39,6 @@ from .errors import EXIT_USAGE, CliError
 __all__ = ["JOURNAL_NAME", "Journal", "LineState"]
 
 JOURNAL_NAME = "journal.jsonl"
-VERSION = 1
-
-#: States whose line needs nothing more (unless asked: --retry-failed).
-TERMINAL = frozenset({"done", "failed"})
 
 
 @dataclass
