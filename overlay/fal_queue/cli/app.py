@@ -75,10 +75,7 @@ def _run(
     except click.ClickException as exc:
         click.echo(f"error: {one_line(exc.format_message())}", err=True)
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("error: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("error: interrupted", err=True)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

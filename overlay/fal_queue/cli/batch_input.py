@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .errors import EXIT_USAGE, CliError
-from .inputs import problems_of
+from .inputs import problems_of, read_text
 
 __all__ = ["BatchInputError", "BatchLine", "line_digest", "read_batch_file"]
 
@@ -41,13 +39,7 @@ def read_batch_file(
     A line is a JSON object of arguments, or a JSON string (the prompt). Blank lines and lines
     starting with ``#`` are skipped. ``common`` (from -p/--image-url/--input) is under each line.
     """
-    try:
-        raw = Path(path).read_bytes() if path != "-" else os.read(0, 1 << 30)
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise CliError(f"{path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    except UnicodeDecodeError as exc:
-        raise CliError(f"{path}: not UTF-8 text (byte {exc.start})", EXIT_USAGE) from None
+    text = read_text(path, "")
     problems: list[str] = []
     lines: list[BatchLine] = []
     for no, row in enumerate(text.split("\n"), start=1):

@@ -28,12 +28,13 @@ from .. import errors as E
 from ..client import AsyncClient, AsyncHandle
 from ..types import Completed, File, Queued, Result, Status
 from .batch_input import BatchLine
-from .batch_summary import FAILURES_NAME, STATES, SUMMARY_NAME, Outcome, line_status, write_atomic
-from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, write_sheet
+from .batch_summary import FAILURES_NAME, STATES, SUMMARY_NAME, Outcome, line_status
+from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, render_sheet
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, describe, one_line
 from .journal import Journal, LineState
 from .output import Output
 from .progress import BatchCounters, BatchDisplay
+from .saving import write_atomic
 from .setup_errors import SETUP_STREAK, SetupFailure, setup_failure
 
 __all__ = ["BatchOptions", "BatchRunner", "Outcome", "run_batch"]
@@ -62,6 +63,7 @@ class _Item:
     state: LineState
     action: str  # "submit" | "resume"
     phase: str = ""
+    position: int | None = None  # the last queue position the gateway told for it
     started: float = field(default_factory=time.monotonic)
 
 
@@ -84,19 +86,16 @@ class BatchRunner:
         self.counters = BatchCounters(total=len(self.lines))
         self.width = max(5, len(str(max(line.no for line in self.lines))))
         self.stopping = False
-        self.hard_stop = False
         self.abort: BaseException | None = None
         self.interrupted = False
         self.submitted_now = 0
         self.resumed_now = 0
         self.already_done = 0
-        self._stop_event: asyncio.Event | None = None
+        self._working: dict[asyncio.Task[None], _Item] = {}  # each worker and the line it works on
         self._streak: tuple[str, int] = ("", 0)  # (kind, count) of consecutive setup failures
         self._results: dict[int, dict[str, Any]] = {}  # line -> result JSON (for the sheet)
         self._elapsed: dict[int, float] = {}
         self._sheet_at = 0.0
-        self._active: set[int] = set()
-        self._positions: dict[int, int] = {}  # line -> last known queue position
 
     # ---- planning ----
 
@@ -161,13 +160,9 @@ class BatchRunner:
 
     @property
     def _in_flight(self) -> set[int]:
-        return self._active
+        return {item.line.no for item in self._working.values() if item.phase}
 
     def _phase(self, item: _Item, phase: str) -> None:
-        if phase:
-            self._active.add(item.line.no)
-        else:
-            self._active.discard(item.line.no)
         if phase == "queued" and item.phase == "":
             item.started = time.monotonic()
         c = self.counters
@@ -175,16 +170,20 @@ class BatchRunner:
             if name in {"submitting", "queued", "running", "downloading"}:
                 setattr(c, name, getattr(c, name) + delta)
         item.phase = phase
-        if phase != "queued" and self._positions.pop(item.line.no, None) is not None:
-            c.queue_front = min(self._positions.values(), default=None)
+        self._queue_front()
+
+    def _queue_front(self) -> None:
+        """Where the queue's front is, when the gateway says: the best position a queued line was told."""
+        positions = [
+            i.position for i in self._working.values() if i.phase == "queued" and i.position is not None
+        ]
+        self.counters.queue_front = min(positions, default=None)
 
     def _on_status(self, item: _Item) -> Callable[[Status], None]:
         def update(status: Status) -> None:
             if isinstance(status, Queued):
+                item.position = status.position
                 self._phase(item, "queued")
-                if status.position is not None:  # where the queue's front is, when the gateway says
-                    self._positions[item.line.no] = status.position
-                    self.counters.queue_front = min(self._positions.values())
             elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
                 self._phase(item, "running")
 
@@ -262,46 +261,36 @@ class BatchRunner:
         no = item.line.no
         if item.action == "submit":
             handle = await self._submit(item)
-            if handle is None:
+            if handle is None or self.stopping:  # stopped: its request id is kept; a re-run waits for it
                 return
         else:
             assert item.state.request_id is not None
             handle = self.client.get_handle(self.opt.model_id, item.state.request_id)
             self.resumed_now += 1
-            self._phase(item, "queued")
         rid = handle.request_id
         c = self.counters
         try:
-            if item.phase != "queued":
-                self._phase(item, "queued")
+            self._phase(item, "queued")
             try:
                 result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
             except E.JobFailedError as exc:
                 j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
                 c.failed += 1
-                self._finished(item)
-                await j.sync()
-                return
-            self._phase(item, "downloading")
-            paths = await self._save(item.line.no, result)
-            j.record("done", no, request_id=rid, paths=paths)
-            c.done += 1
-            self._results[no] = dict(result.raw)
-            self._elapsed[no] = time.monotonic() - item.started
+            else:
+                self._phase(item, "downloading")
+                paths = await self._save(item.line.no, result)
+                j.record("done", no, request_id=rid, paths=paths)
+                c.done += 1
+                self._results[no] = dict(result.raw)
+                self._elapsed[no] = time.monotonic() - item.started
             self._finished(item)
             await j.sync()
-        except (E.AuthenticationError, E.PermissionDeniedError) as exc:
-            j.record("error", no, request_id=rid, error=describe(exc))
+        except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
+            error = describe(exc) if isinstance(exc, E.FalQueueError) else one_line(f"saving files: {exc}")
+            j.record("error", no, request_id=rid, error=error, error_type=getattr(exc, "error_type", None))
             c.unfinished += 1
-            self._abort(exc)
-        except E.FalQueueError as exc:
-            j.record(
-                "error", no, request_id=rid, error=describe(exc), error_type=getattr(exc, "error_type", None)
-            )
-            c.unfinished += 1
-        except OSError as exc:  # the output directory itself failed us (disk full, permissions)
-            j.record("error", no, request_id=rid, error=one_line(f"saving files: {exc}"))
-            c.unfinished += 1
+            if isinstance(exc, E.AuthenticationError | E.PermissionDeniedError):
+                self._abort(exc)
         finally:
             self._phase(item, "")
 
@@ -331,11 +320,14 @@ class BatchRunner:
 
     def sheet_entries(self) -> list[SheetEntry]:
         entries = []
+        in_flight = self._in_flight
         for line in self.lines:
             state = self.journal.state(line.no)
             label = f"line {line.no}"
             prompt = line.arguments.get("prompt")
-            status = _sheet_status(state, line.no in self._in_flight)
+            status = line_status(state.status)
+            if line.no in in_flight and state.status in {"intent", "submitted", "error"}:
+                status = "running"
             result = self._result_of(line.no, state) if status == "done" else None
             existing = [p for p in state.paths if (self.opt.out_dir / p).exists()]
             if result is not None and existing:
@@ -370,13 +362,10 @@ class BatchRunner:
         if not final and now - self._sheet_at < SHEET_INTERVAL:
             return
         self._sheet_at = now
+        title = f"{self.opt.model_id}: {self.opt.input_path}"
+        note = "" if final else "the batch is running; reload to update"
         with contextlib.suppress(OSError):  # the sheet is a view: never fail a job over it
-            write_sheet(
-                self.opt.out_dir / SHEET_NAME,
-                f"{self.opt.model_id}: {self.opt.input_path}",
-                self.sheet_entries(),
-                note="" if final else "the batch is running; reload to update",
-            )
+            write_atomic(self.opt.out_dir / SHEET_NAME, render_sheet(title, self.sheet_entries(), note))
 
     def _stem(self, no: int) -> str:
         return f"line-{no:0{self.width}d}"
@@ -400,23 +389,39 @@ class BatchRunner:
         if self.abort is None:
             self.abort = exc
             self.out.error(f"stopping the batch: {describe(exc)}")
+        self._stop(hard=False)
+
+    def _stop(self, *, hard: bool) -> None:
+        """No new submits; stop waiting for jobs at once, and for in-flight submits too when ``hard``.
+
+        A submit in flight is let finish, so its request id reaches the journal (nothing uncertain).
+        """
         self.stopping = True
-        if self._stop_event is not None:
-            self._stop_event.set()
+        for task, item in self._working.items():
+            if (hard or item.phase != "submitting") and task is not asyncio.current_task():
+                task.cancel()
 
     def _signal(self) -> None:
         if self.stopping:
-            self.hard_stop = True
             self.out.notice("stopping now; jobs already submitted are in the journal and resume on re-run")
-        else:
-            self.stopping = True
-            self.interrupted = True
-            self.out.notice(
-                f"stopping: no new submits; waiting for {self.counters.submitting} in-flight submit(s) "
-                "to get their request ids (Ctrl-C again to stop at once)"
-            )
-        if self._stop_event is not None:
-            self._stop_event.set()
+            self._stop(hard=True)
+            return
+        self.interrupted = True
+        self.out.notice(
+            f"stopping: no new submits; waiting for {self.counters.submitting} in-flight submit(s) "
+            "to get their request ids (Ctrl-C again to stop at once)"
+        )
+        self._stop(hard=False)
+
+    async def _worker(self, queue: collections.deque[_Item]) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            while queue and not self.stopping:
+                self._working[task] = queue.popleft()
+                await self._process(self._working[task])
+        finally:
+            self._working.pop(task, None)
 
     async def run(self) -> Outcome:
         self.check_journal()
@@ -434,12 +439,6 @@ class BatchRunner:
         )
         await self.journal.sync()
         queue = collections.deque(items)
-        self._stop_event = asyncio.Event()
-
-        async def worker() -> None:
-            while queue and not self.stopping:
-                await self._process(queue.popleft())
-
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -449,28 +448,16 @@ class BatchRunner:
         display = BatchDisplay(self.out, self.counters, interval=self.opt.progress_interval)
         try:
             with display:
-                tasks = [
-                    asyncio.create_task(worker())
-                    for _ in range(max(1, min(self.opt.concurrency, len(items))))
-                ]
-                stop_wait = asyncio.create_task(self._stop_event.wait())
+                workers = max(1, min(self.opt.concurrency, len(items)))
+                tasks = [asyncio.create_task(self._worker(queue)) for _ in range(workers)]
+                ticking = asyncio.create_task(display.run())
                 try:
-                    while pending := [t for t in tasks if not t.done()]:
-                        await asyncio.wait(
-                            [*pending, stop_wait], timeout=0.2, return_when=asyncio.FIRST_COMPLETED
-                        )
-                        display.tick()
-                        if self.stopping:
-                            await self._drain(tasks, display)
-                            break
-                finally:
-                    stop_wait.cancel()
-                    for task in tasks:
-                        task.cancel()
                     outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-                for outcome in outcomes:
-                    if isinstance(outcome, Exception):
-                        raise outcome  # a bug, not a job's failure: report it
+                finally:
+                    ticking.cancel()
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    raise outcome  # a bug, not a job's failure: report it
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -536,12 +523,6 @@ class BatchRunner:
             code = EXIT_OK
         return Outcome(code, summary)
 
-    async def _drain(self, tasks: Sequence[asyncio.Task[None]], display: BatchDisplay) -> None:
-        """After a stop request: let in-flight submits get their request ids, then stop waiting."""
-        while self.counters.submitting > 0 and not self.hard_stop and not all(t.done() for t in tasks):
-            await asyncio.sleep(0.02)
-            display.tick()
-
 
 def _extension(file: File) -> str:
     for candidate in (file.file_name, None if file.url.startswith("data:") else urlsplit(file.url).path):
@@ -550,19 +531,6 @@ def _extension(file: File) -> str:
             if _SAFE_EXT.match(suffix):
                 return suffix.lower()
     return ""  # the SDK adds one from the content type
-
-
-def _sheet_status(state: LineState, in_flight: bool) -> str:
-    status = state.status
-    if status in {"intent", "uncertain"}:
-        return "running" if in_flight and status == "intent" else "uncertain"
-    if status == "rejected":
-        return "refused"
-    if status in {"submitted", "error"}:
-        return "running" if in_flight else "unfinished"
-    if status == "new":
-        return "pending"
-    return status
 
 
 async def run_batch(

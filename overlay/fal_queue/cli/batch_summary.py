@@ -14,13 +14,9 @@ names for the same counts, so the two never disagree. Each line is in exactly on
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .output import Output
@@ -32,7 +28,6 @@ __all__ = [
     "Outcome",
     "line_status",
     "print_summary",
-    "write_atomic",
 ]
 
 FAILURES_NAME = "failures.jsonl"
@@ -58,22 +53,6 @@ def line_status(journal_status: str) -> str:
         "error": "unfinished",
         "rejected": "refused",
     }.get(journal_status, journal_status)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0o022)
-        os.umask(mask)
-        os.chmod(temp, 0o666 & ~mask)
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
 
 
 def _lines_text(numbers: list[int]) -> str:

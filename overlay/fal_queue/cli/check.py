@@ -26,7 +26,7 @@ from .._schema import contract, problems_of_errors
 from .._settings import Resolved
 from ..client import Client
 from ..types import File
-from ..urls import app_id
+from ..urls import app_id, queue_urls
 from .context import common_options, get_state, handle_errors
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from .models import model_info
@@ -245,23 +245,24 @@ class _Checker:
         self._check_urls(body, rid, where)
         return rid
 
+    def _layout(self, name: str, url: str, rid: str) -> bool:
+        """Whether ``url``'s path is the SDK's queue layout for ``name``, on fal's origin or the gateway's."""
+        paths = {urlsplit(queue_urls(base, self.model, rid)[name]).path for base in ("", self.base)}
+        return urlsplit(url).path in paths
+
     def _check_urls(self, body: Mapping[str, Any], rid: str, where: str) -> None:
-        layout = {
-            "response_url": f"/{self.app}/requests/{rid}",
-            "status_url": f"/{self.app}/requests/{rid}/status",
-            "cancel_url": f"/{self.app}/requests/{rid}/cancel",
-        }
-        prefix = urlsplit(self.base).path
-        bad = []
-        for name, path in layout.items():
-            url = body.get(name)
-            if isinstance(url, str) and urlsplit(url).path not in (path, prefix + path):
-                bad.append(f"{name}={url}")
+        names = ("response_url", "status_url", "cancel_url")
+        bad = [
+            f"{n}={body[n]}"
+            for n in names
+            if isinstance(body.get(n), str) and not self._layout(n, body[n], rid)
+        ]
         self.report.add(
             "submit.url_rewriting",
             not bad,
             where,
-            f"*_url paths in the queue layout ({layout['status_url']}, ...), origin fal's or the gateway's",
+            f"*_url paths in the queue layout (/{self.app}/requests/{rid}/status, ...), "
+            "origin fal's or the gateway's",
             "; ".join(bad) or "as expected",
         )
 
@@ -339,13 +340,11 @@ class _Checker:
                 type(logs).__name__,
             )
         if status == _FINAL and isinstance(body.get("response_url"), str):
-            expected_path = f"/{self.app}/requests/{rid}"
-            got = urlsplit(body["response_url"]).path
             self.report.add(
                 "status.url_rewriting",
-                got in (expected_path, urlsplit(self.base).path + expected_path),
+                self._layout("response_url", body["response_url"], rid),
                 where,
-                f"response_url path {expected_path}",
+                f"response_url path /{self.app}/requests/{rid}",
                 body["response_url"],
             )
 

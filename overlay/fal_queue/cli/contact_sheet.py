@@ -4,22 +4,19 @@ People who generate a batch of images would rather look than read. The sheet is 
 file with relative links only (it works offline and when the folder is moved), a thumbnail per
 saved image, and per job its prompt, model, seed, size, request id and timings; lines that did
 not finish show their status and error. Every value is escaped: a prompt holding ``<script>``
-stays text. The file is written atomically, so a reader never sees half of it.
+stays text. The file is written atomically (``saving.write_atomic``), so a reader never sees half of it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["SHEET_NAME", "SheetEntry", "entry_from_result", "render_sheet", "write_sheet"]
+__all__ = ["SHEET_NAME", "SheetEntry", "entry_from_result", "render_sheet"]
 
 SHEET_NAME = "index.html"
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".bmp"}
@@ -168,24 +165,3 @@ def render_sheet(title: str, entries: Sequence[SheetEntry], note: str = "") -> s
         f'<p class="counts">{_e(summary)}{(" · " + _e(note)) if note else ""}</p>\n'
         f'<main class="grid">\n{tiles}\n</main></body></html>\n'
     )
-
-
-def write_sheet(path: Path, title: str, entries: Sequence[SheetEntry], note: str = "") -> Path:
-    """Write the page atomically (a reader sees the old page or the new one, never half)."""
-    text = render_sheet(title, entries, note)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

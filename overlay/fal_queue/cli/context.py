@@ -19,7 +19,7 @@ from .config import Settings, resolve_settings
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, describe, exit_code_for, one_line
 from .output import Output
 
-__all__ = ["State", "common_options", "get_state", "handle_errors"]
+__all__ = ["State", "common_options", "get_state", "handle_errors", "options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,39 +94,46 @@ def _setting_option(s: Setting) -> Callable[[F], F]:
     )
 
 
-def common_options(f: F) -> F:
-    """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
-    options = [
-        *(_setting_option(s) for s in SETTINGS if s.flag),
-        click.option(
-            "--config",
-            "config",
-            metavar="PATH",
-            expose_value=False,
-            callback=_store("config"),
-            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
-        ),
-        click.option(
-            "--json",
-            "json",
-            is_flag=True,
-            expose_value=False,
-            callback=_store("json"),
-            help="Print one machine-readable JSON document on stdout.",
-        ),
-        click.option(
-            "-q",
-            "--quiet",
-            "quiet",
-            is_flag=True,
-            expose_value=False,
-            callback=_store("quiet"),
-            help="No progress; only results, request ids, warnings and errors.",
-        ),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
+    """Several click options as one decorator, listed in ``--help`` in the order given."""
+
+    def apply(f: F) -> F:
+        for decorator in reversed(decorators):
+            f = decorator(f)
+        return f
+
+    return apply
+
+
+#: The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free).
+common_options = options(
+    *(_setting_option(s) for s in SETTINGS if s.flag),
+    click.option(
+        "--config",
+        "config",
+        metavar="PATH",
+        expose_value=False,
+        callback=_store("config"),
+        help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
+    ),
+    click.option(
+        "--json",
+        "json",
+        is_flag=True,
+        expose_value=False,
+        callback=_store("json"),
+        help="Print one machine-readable JSON document on stdout.",
+    ),
+    click.option(
+        "-q",
+        "--quiet",
+        "quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=_store("quiet"),
+        help="No progress; only results, request ids, warnings and errors.",
+    ),
+)
 
 
 def _error_json(err: BaseException, code: int) -> dict[str, Any]:

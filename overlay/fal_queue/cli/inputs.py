@@ -32,6 +32,7 @@ __all__ = [
     "parse_params",
     "parse_value",
     "problems_of",
+    "read_text",
 ]
 
 #: Options of other clients that people pass as inputs; what to use here instead.
@@ -63,14 +64,20 @@ def parse_value(raw: str, schema: InputSchema | None, name: str) -> Any:
         return raw
 
 
+def read_text(path: str, what: str) -> str:
+    """A user's UTF-8 file (``-`` reads stdin), or a usage error naming it (nothing was sent)."""
+    try:
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        return raw.decode("utf-8-sig")
+    except OSError as exc:
+        raise CliError(f"{what}{path}: {exc.strerror or exc}", EXIT_USAGE) from None
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{what}{path}: not UTF-8 text (byte {exc.start})", EXIT_USAGE) from None
+
+
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
     """A JSON object from a file (``-`` reads stdin)."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"{what} {path}: {exc.strerror or exc}", EXIT_USAGE) from None
-    except UnicodeDecodeError:
-        raise CliError(f"{what} {path}: not UTF-8 text", EXIT_USAGE) from None
+    text = read_text(path, f"{what} ")
     try:
         data = json.loads(text)
     except ValueError as exc:

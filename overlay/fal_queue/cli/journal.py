@@ -39,10 +39,6 @@ from .errors import EXIT_USAGE, CliError
 __all__ = ["JOURNAL_NAME", "Journal", "LineState"]
 
 JOURNAL_NAME = "journal.jsonl"
-VERSION = 1
-
-#: States whose line needs nothing more (unless asked: --retry-failed).
-TERMINAL = frozenset({"done", "failed"})
 
 
 @dataclass
@@ -112,7 +108,7 @@ class Journal:
         self._need_newline = False
         self._written = 0
         self._synced = 0
-        self._sync_lock: asyncio.Lock | None = None
+        self._sync_lock = asyncio.Lock()  # concurrent callers of ``sync`` share one fsync
 
     # ---- opening ----
 
@@ -205,21 +201,16 @@ class Journal:
         if self._synced < self._written:
             target = self._written
             os.fsync(self._fd)
-            self._synced = max(self._synced, target)
+            self._synced = target
 
     async def sync(self) -> None:
         """fsync everything written so far, off the event loop; concurrent callers share one fsync."""
         target = self._written
-        if self._synced >= target:
-            return
-        if self._sync_lock is None:
-            self._sync_lock = asyncio.Lock()
         async with self._sync_lock:
-            if self._synced >= target:
-                return
-            upto = self._written
-            await asyncio.to_thread(os.fsync, self._fd)
-            self._synced = max(self._synced, upto)
+            if self._synced < target:
+                upto = self._written
+                await asyncio.to_thread(os.fsync, self._fd)
+                self._synced = upto
 
     def close(self) -> None:
         if self._fd >= 0:

@@ -15,32 +15,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._inputs import TYPED_MODELS
-from .._schema import contract, resolve
+from .._schema import InputSchema, contract, input_schema
 
 __all__ = ["ModelInfo", "Param", "model_info", "nearest_model", "typed_models"]
 
 _DEFAULT = re.compile(r"\s*Default:\s*(.+?)\.?\s*$")
 
 
-def _resolve(schema: Any, spec: Mapping[str, Any]) -> dict[str, Any]:
+def _resolve(schema: Any) -> Mapping[str, Any]:
     """A schema with its ``$ref`` followed (sibling keywords win), as the validator reads it."""
-    try:
-        found = resolve(spec, schema)
-    except (KeyError, TypeError, ValueError):
-        return {}
-    return dict(found) if isinstance(found, Mapping) else {}
+    found = contract().resolve(schema)
+    return found if isinstance(found, Mapping) else {}
 
 
-def _type_text(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
-    s = _resolve(schema, spec)
+def _type_text(schema: Any) -> str:
+    s = _resolve(schema)
     for key in ("oneOf", "anyOf"):
         if key in s:
-            return " or ".join(_type_text(m, spec) for m in s[key])
+            return " or ".join(_type_text(m) for m in s[key])
     if "enum" in s:
         return "enum"
     kind = s.get("type", "any")
     if kind == "array":
-        return f"list of {_type_text(s.get('items', {}), spec)}"
+        return f"list of {_type_text(s.get('items', {}))}"
     if kind == "object" and isinstance(s.get("properties"), Mapping):
         return "{" + ", ".join(s["properties"]) + "}"
     return str(kind)
@@ -106,19 +103,8 @@ class ModelInfo:
         }
 
 
-def _choices(schema: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[str, ...]:
-    s = _resolve(schema, spec)
-    if "enum" in s:
-        return tuple(str(v) for v in s["enum"])
-    found: list[str] = []
-    for key in ("oneOf", "anyOf"):
-        for member in s.get(key, []):
-            found.extend(_choices(member, spec))
-    return tuple(found)
-
-
-def _param(name: str, schema: Any, required: bool, spec: Mapping[str, Any]) -> Param:
-    s = _resolve(schema, spec)
+def _param(schema: InputSchema, name: str) -> Param:
+    s = _resolve(schema.schema["properties"][name])
     text = str(s.get("description") or "").strip()
     default = None
     match = _DEFAULT.search(text)
@@ -129,11 +115,11 @@ def _param(name: str, schema: Any, required: bool, spec: Mapping[str, Any]) -> P
     maximum = s.get("maximum")
     return Param(
         name=name,
-        type=_type_text(s, spec),
-        required=required,
+        type=_type_text(s),
+        required=name in schema.required,
         description=text,
         default=default,
-        choices=_choices(s, spec),
+        choices=schema.known_values(name),
         minimum=float(minimum) if isinstance(minimum, int | float) else None,
         maximum=float(maximum) if isinstance(maximum, int | float) else None,
     )
@@ -141,24 +127,18 @@ def _param(name: str, schema: Any, required: bool, spec: Mapping[str, Any]) -> P
 
 @functools.cache
 def _catalogue() -> dict[str, ModelInfo]:
-    spec = contract().document  # parsed once per process, shared with the SDK's validator
-    paths = spec.get("paths", {})
+    """Every typed model as the packaged contract (parsed once, shared with the validator) states it."""
     found: dict[str, ModelInfo] = {}
     for model_id in sorted(TYPED_MODELS):
-        op = (paths.get(f"/{model_id}") or {}).get("post") or {}
-        body = ((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}
-        ref = str((body.get("schema") or {}).get("$ref", ""))
-        schema = _resolve(body.get("schema"), spec)
-        required = set(schema.get("required", []))
-        props = schema.get("properties") or {}
-        params = [_param(n, props[n], n in required, spec) for n in props]
-        params.sort(key=lambda p: not p.required)  # required first, then spec order (stable)
+        schema = input_schema(model_id)
+        assert schema is not None  # the typed models are the contract's
+        op = contract().document["paths"][f"/{model_id}"]["post"]
         found[model_id] = ModelInfo(
             model_id=model_id,
             summary=str(op.get("summary") or ""),
             description=str(op.get("description") or ""),
-            input_schema=ref.rsplit("/", 1)[-1],
-            params=tuple(params),
+            input_schema=contract().inputs[model_id],
+            params=tuple(_param(schema, name) for name in schema.names),  # required first, spec order
         )
     return found
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from .. import errors as E
 from ..client import Client
 from ..types import Completed
 from .context import common_options, get_state, handle_errors
@@ -18,7 +17,6 @@ from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError
 from .output import Output
 from .progress import JobDisplay, log_text, status_text
 from .run import (
-    after_submit_error,
     follow_and_save,
     follow_options,
     input_options,
@@ -27,7 +25,7 @@ from .run import (
     submit_kwargs,
     submit_options,
 )
-from .saving import check_out_dir, resume_command, resume_hint
+from .saving import check_out_dir, resume_command
 
 __all__ = ["cancel_command", "download_command", "result_command", "status_command", "submit_command"]
 
@@ -248,31 +246,17 @@ def _follow_and_print(
     timeout: float | None,
     overwrite: bool,
 ) -> None:
-    """Follow a job already submitted, save its files and print the outcome.
-
-    Shared by ``result`` (job known finished) and ``download`` (waits): every failure names the
-    request id and how to resume, because the job was paid for.
-    """
+    """Follow a job already submitted, save its files and print the outcome (``result``, ``download``)."""
     display = JobDisplay(out, model, show_logs=logs)
     display.resumed(request_id)
-    try:
-        with display:
-            result, paths = follow_and_save(
-                client,
-                client.get_handle(model, request_id),
-                display,
-                logs=logs,
-                timeout=timeout,
-                out_dir=out_dir,
-                overwrite=overwrite,
-            )
-    except KeyboardInterrupt:
-        raise CliError(
-            "interrupted; the job keeps running",
-            EXIT_INTERRUPTED,
-            request_id=request_id,
-            hint=resume_hint(model, request_id, out_dir),
-        ) from None
-    except (E.FalQueueError, OSError) as err:
-        raise after_submit_error(err, model, request_id, out_dir) from None
+    with display:
+        result, paths = follow_and_save(
+            client,
+            client.get_handle(model, request_id),
+            display,
+            logs=logs,
+            timeout=timeout,
+            out_dir=out_dir,
+            overwrite=overwrite,
+        )
     print_outcome(out, model, result, paths, display.elapsed)

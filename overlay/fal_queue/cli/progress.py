@@ -7,6 +7,7 @@ character. ``--quiet`` shows no progress at all.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,17 +16,10 @@ from types import TracebackType
 from typing import Any
 
 from rich.live import Live
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TransferSpeedColumn,
-)
+from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
+from rich.progress_bar import ProgressBar
 from rich.spinner import Spinner
+from rich.table import Table
 from rich.text import Text
 
 from ..download import DownloadProgress
@@ -212,10 +206,13 @@ class BatchCounters:
         return time.monotonic() - self.started
 
     @property
+    def settled(self) -> int:
+        return self.done + self.failed + self.uncertain + self.unfinished + self.refused
+
+    @property
     def waiting(self) -> int:
         busy = self.submitting + self.queued + self.running + self.downloading
-        settled = self.done + self.failed + self.uncertain + self.unfinished + self.refused
-        return max(self.total - busy - settled, 0)
+        return max(self.total - busy - self.settled, 0)
 
     @property
     def rate(self) -> float:
@@ -291,17 +288,8 @@ def _clock(value: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-class _CountersColumn(ProgressColumn):
-    def __init__(self, counters: BatchCounters) -> None:
-        super().__init__()
-        self.counters = counters
-
-    def render(self, task: Task) -> Text:
-        return self.counters.rich_text()
-
-
 class BatchDisplay:
-    """One overall display for a batch: a rich bar on a terminal, else a line every ``interval``.
+    """One overall display for a batch: a live bar on a terminal, else a line every ``interval``.
 
     The bar fills with settled lines (done and failed alike) and turns red once any failed.
     """
@@ -310,23 +298,13 @@ class BatchDisplay:
         self.out = out
         self.counters = counters
         self.interval = interval
-        self._progress: Progress | None = None
-        self._task: TaskID | None = None
-        self._bar: BarColumn | None = None
+        self._live: Live | None = None
         self._last_line = 0.0
 
     def __enter__(self) -> BatchDisplay:
         if self.out.console is not None and self.out.progress:
-            self._bar = BarColumn(bar_width=24, complete_style="green", finished_style="green")
-            self._progress = Progress(
-                TextColumn("batch"),
-                self._bar,
-                _CountersColumn(self.counters),
-                console=self.out.console,
-                refresh_per_second=8,
-            )
-            self._task = self._progress.add_task("batch", total=self.counters.total)
-            self._progress.start()
+            self._live = Live(self, console=self.out.console, refresh_per_second=8)
+            self._live.start()
         self._last_line = time.monotonic()
         return self
 
@@ -334,20 +312,29 @@ class BatchDisplay:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.tick(final=True)
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def __rich__(self) -> Table:
+        c = self.counters
+        style = "red" if c.failed or c.uncertain else "green"
+        bar = ProgressBar(
+            total=c.total, completed=c.settled, width=24, complete_style=style, finished_style=style
+        )
+        row = Table.grid(padding=(0, 1))
+        row.add_row("batch", bar, c.rich_text())
+        return row
 
     def tick(self, *, final: bool = False) -> None:
-        """Refresh the bar, or print a plain line when ``interval`` has passed (and at the end)."""
-        c = self.counters
-        if self._progress is not None and self._task is not None:
-            if self._bar is not None and (c.failed or c.uncertain):
-                self._bar.complete_style = self._bar.finished_style = "red"
-            settled = c.done + c.failed + c.uncertain + c.unfinished + c.refused
-            self._progress.update(self._task, completed=settled)
-            return
+        """Print a plain line when ``interval`` has passed (and at the end); a terminal redraws itself."""
         now = time.monotonic()
-        if final or now - self._last_line >= self.interval:
+        if self._live is None and (final or now - self._last_line >= self.interval):
             self._last_line = now
-            self.out.info(c.line())
+            self.out.info(self.counters.line())
+
+    async def run(self) -> None:
+        """Tick every ``interval`` until cancelled."""
+        while True:
+            await asyncio.sleep(self.interval)
+            self.tick()

@@ -7,76 +7,84 @@ never loses a paid job: Ctrl-C prints the command that resumes it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from .. import errors as E
 from ..client import Client, SyncHandle
 from ..types import Result
-from .contact_sheet import SHEET_NAME, entry_from_result, write_sheet
-from .context import common_options, get_state, handle_errors
+from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
+from .context import common_options, get_state, handle_errors, options
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
 from .inputs import build_arguments, model_typo_warning, problems_of
 from .output import Output
 from .progress import JobDisplay
-from .saving import check_out_dir, resume_hint
+from .saving import check_out_dir, resume_hint, write_atomic
 
 __all__ = ["follow_and_save", "input_options", "prepare", "run_command", "submit_kwargs", "submit_options"]
 
-F = TypeVar("F", bound=Callable[..., Any])
 
+#: --prompt, --image-url, -p/--param, --input: the job's arguments.
+input_options = options(
+    click.option("--prompt", help="The prompt (same as -p prompt=...)."),
+    click.option(
+        "--image-url",
+        "image_urls",
+        multiple=True,
+        metavar="URL",
+        help="Input image URL or data URI; repeat for models taking several (image_urls).",
+    ),
+    click.option(
+        "-p",
+        "--param",
+        "params",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Model parameter; VALUE is JSON if it parses (42, true, {...}), else text. Repeatable.",
+    ),
+    click.option(
+        "--input",
+        "input_path",
+        metavar="FILE",
+        help="JSON object of arguments ('-' reads stdin); the flags above override its keys.",
+    ),
+)
 
-def input_options(f: F) -> F:
-    """--prompt, --image-url, -p/--param, --input: the job's arguments."""
-    for option in reversed(
-        [
-            click.option("--prompt", help="The prompt (same as -p prompt=...)."),
-            click.option(
-                "--image-url",
-                "image_urls",
-                multiple=True,
-                metavar="URL",
-                help="Input image URL or data URI; repeat for models taking several (image_urls).",
-            ),
-            click.option(
-                "-p",
-                "--param",
-                "params",
-                multiple=True,
-                metavar="KEY=VALUE",
-                help="Model parameter; VALUE is JSON if it parses (42, true, {...}), else text. Repeatable.",
-            ),
-            click.option(
-                "--input",
-                "input_path",
-                metavar="FILE",
-                help="JSON object of arguments ('-' reads stdin); the flags above override its keys.",
-            ),
-        ]
-    ):
-        f = option(f)
-    return f
+#: Platform options of a submit.
+submit_options = options(
+    click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
+    click.option(
+        "--start-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Give up (server side) if no runner starts within this time.",
+    ),
+    click.option("--webhook-url", metavar="URL", help="URL the platform POSTs the result to."),
+)
 
-
-def submit_options(f: F) -> F:
-    """Platform options of a submit."""
-    for option in reversed(
-        [
-            click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
-            click.option(
-                "--start-timeout",
-                type=click.FloatRange(min=0, min_open=True),
-                metavar="SECONDS",
-                help="Give up (server side) if no runner starts within this time.",
-            ),
-            click.option("--webhook-url", metavar="URL", help="URL the platform POSTs the result to."),
-        ]
-    ):
-        f = option(f)
-    return f
+#: -o/--out, --logs, --timeout, --overwrite: how `run` and `download` follow and save a job.
+follow_options = options(
+    click.option(
+        "-o",
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Directory for the output files.",
+    ),
+    click.option("--logs", is_flag=True, help="Show the runner's log lines while the job runs."),
+    click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Stop waiting after this long (the job keeps running; exit code 4).",
+    ),
+    click.option("--overwrite", is_flag=True, help="Replace existing files of the same name."),
+)
 
 
 def submit_kwargs(
@@ -113,26 +121,36 @@ def follow_and_save(
     out_dir: Path | None,
     overwrite: bool,
 ) -> tuple[Result, list[Path]]:
-    """Wait for the job (live status), fetch its result and save its files into ``out_dir``.
+    """Wait for a paid job (live status), fetch its result and save its files into ``out_dir``.
 
-    A taken file name never fails the paid job: the SDK picks a free numbered name
-    (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the
-    real ones.
+    Shared by ``run``, ``result`` and ``download``: every failure names the request id and the
+    command that resumes. A taken file name never fails the job: the SDK picks a free numbered name
+    (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the real ones.
     """
     started = time.monotonic()
-    result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
-    paths: list[Path] = []
-    if out_dir is not None and result.files:
-        display.downloading(len(result.files), out_dir)
-        # --timeout bounds the whole command: the downloads get what is left of it.
-        left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
-        paths = client.download(
-            result,
-            out_dir,
-            if_exists="overwrite" if overwrite else "rename",
-            on_progress=display.download_progress,
-            timeout=left,
-        )
+    try:
+        result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
+        paths: list[Path] = []
+        if out_dir is not None and result.files:
+            display.downloading(len(result.files), out_dir)
+            # --timeout bounds the whole command: the downloads get what is left of it.
+            left = None if timeout is None else max(timeout - (time.monotonic() - started), 0.001)
+            paths = client.download(
+                result,
+                out_dir,
+                if_exists="overwrite" if overwrite else "rename",
+                on_progress=display.download_progress,
+                timeout=left,
+            )
+    except KeyboardInterrupt:
+        raise CliError(
+            "interrupted; the job keeps running",
+            EXIT_INTERRUPTED,
+            request_id=handle.request_id,
+            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+        ) from None
+    except (E.FalQueueError, OSError) as err:
+        raise after_submit_error(err, handle.model_id, handle.request_id, out_dir) from None
     display.finished(result, paths)
     return result, paths
 
@@ -189,17 +207,13 @@ def write_run_sheet(
 ) -> Path | None:
     """index.html beside a job's images (a free numbered name when one exists, as for images)."""
     folder = out_dir.resolve()
-    target = folder / SHEET_NAME
-    n = 0
-    while target.exists() and not overwrite:
-        n += 1
-        target = folder / f"index-{n}.html"
     relative = [str(p.resolve().relative_to(folder)) for p in paths if p.resolve().parent == folder]
     entry = entry_from_result(
         f"request {result.request_id}", model, arguments, result.raw, result.request_id, relative, elapsed
     )
+    page = render_sheet(f"{model}: {result.request_id}", [entry])
     try:
-        return write_sheet(target, f"{model}: {result.request_id}", [entry])
+        return write_atomic(folder / SHEET_NAME, page, if_exists="overwrite" if overwrite else "rename")
     except OSError:
         return None  # the images are saved; the sheet is only a view of them
 
@@ -217,32 +231,6 @@ The request id is printed as soon as the job is queued. After Ctrl-C the job kee
 fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR
 Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 timed out, 130 interrupted.
 """
-
-
-def follow_options(f: F) -> F:
-    """-o/--out, --logs, --timeout, --overwrite: how `run` and `download` follow and save a job."""
-    options = [
-        click.option(
-            "-o",
-            "--out",
-            "out_dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("."),
-            show_default=True,
-            help="Directory for the output files.",
-        ),
-        click.option("--logs", is_flag=True, help="Show the runner's log lines while the job runs."),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(min=0, min_open=True),
-            metavar="SECONDS",
-            help="Stop waiting after this long (the job keeps running; exit code 4).",
-        ),
-        click.option("--overwrite", is_flag=True, help="Replace existing files of the same name."),
-    ]
-    for option in reversed(options):
-        f = option(f)
-    return f
 
 
 @click.command("run", epilog=EXAMPLES)
@@ -279,42 +267,29 @@ def run_command(
     settings = state.settings()
     if not no_download:
         check_out_dir(out_dir)  # before the submit: a paid result must have somewhere to go
-    request_id: str | None = None
     with settings.client() as client:
         display = JobDisplay(out, model, show_logs=logs)
-        try:
-            with display:
+        with display:
+            try:
                 handle = client.submit(
                     model, arguments, **submit_kwargs(priority, start_timeout, webhook_url)
                 )
-                request_id = handle.request_id
-                display.submitted(request_id, handle.queue_position)
-                result, paths = follow_and_save(
-                    client,
-                    handle,
-                    display,
-                    logs=logs,
-                    timeout=timeout,
-                    out_dir=None if no_download else out_dir,
-                    overwrite=overwrite,
-                )
-        except KeyboardInterrupt:
-            if request_id is None:
+            except KeyboardInterrupt:
                 raise CliError(
                     "interrupted while submitting: a job may have been queued, but its request id never "
                     "arrived",
                     EXIT_INTERRUPTED,
                 ) from None
-            raise CliError(
-                "interrupted; the job keeps running",
-                EXIT_INTERRUPTED,
-                request_id=request_id,
-                hint=resume_hint(model, request_id, out_dir),
-            ) from None
-        except (E.FalQueueError, OSError) as err:
-            if request_id is None:
-                raise
-            raise after_submit_error(err, model, request_id, None if no_download else out_dir) from None
+            display.submitted(handle.request_id, handle.queue_position)
+            result, paths = follow_and_save(
+                client,
+                handle,
+                display,
+                logs=logs,
+                timeout=timeout,
+                out_dir=None if no_download else out_dir,
+                overwrite=overwrite,
+            )
     if len(paths) > 1:
         sheet = write_run_sheet(model, arguments, result, paths, out_dir, overwrite, display.elapsed)
         if sheet is not None:

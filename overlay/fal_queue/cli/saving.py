@@ -9,9 +9,10 @@ import shlex
 import tempfile
 from pathlib import Path
 
+from ..download import IfExists, commit, open_temp
 from .errors import EXIT_USAGE, CliError
 
-__all__ = ["check_out_dir", "resume_command", "resume_hint"]
+__all__ = ["check_out_dir", "resume_command", "resume_hint", "write_atomic"]
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -47,3 +48,17 @@ def resume_command(model: str, request_id: str, out_dir: Path | str | None) -> s
 
 def resume_hint(model: str, request_id: str, out_dir: Path | str | None) -> str:
     return f"resume: {resume_command(model, request_id, out_dir)}"
+
+
+def write_atomic(path: Path, text: str, *, if_exists: IfExists = "overwrite") -> Path:
+    """Write ``text`` the way the SDK saves a file: a synced temporary file renamed into place, so a
+    reader sees the old file or the new one, never half (``rename`` takes a free numbered name)."""
+    fh, temp = open_temp(path)
+    try:
+        with fh:
+            fh.write(text.encode())
+            fh.flush()
+            os.fsync(fh.fileno())
+        return commit(temp, path, if_exists=if_exists)
+    finally:
+        temp.unlink(missing_ok=True)
