@@ -320,10 +320,8 @@ def test_a_refused_submit_pauses_the_next_submits_of_the_client_across_threads()
     import threading
 
     queued = {"status": "IN_QUEUE", "request_id": "rid-1", "queue_position": 0}
-    recorder = Recorder(
-        [_status(429, headers={"Retry-After": "2"}), _status(200, SUBMITTED), _status(200, SUBMITTED)]
-        + [_status(200, queued)]
-    )
+    refused = _status(429, headers={"Retry-After": "2"})
+    recorder = Recorder([refused, _status(200, SUBMITTED), _status(200, SUBMITTED), _status(200, queued)])
     sleeps: list[float] = []
     client = Client("http://127.0.0.1:1", "k", transport=httpx.MockTransport(recorder), max_retries=3)
     client._sleep = sleeps.append
