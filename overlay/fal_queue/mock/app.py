@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from starlette.convertors import Convertor, register_url_convertor
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -45,6 +46,8 @@ _INGRESS_HTML = (
     b"</body>\r\n</html>\r\n"
 )
 _PING = b": ping\n\n"
+_LOG_ENTRY = "fal_queue.mock.log_entry"
+"""Where a request's scope holds its entry of the request log."""
 _STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
 
 
@@ -158,70 +161,55 @@ class _Cut(Exception):
     """The answer stops here: the connection closes without the rest of the body."""
 
 
-class _OnTheWire:
-    """What a careless proxy or a bad network does to an answer: echo the ``Authorization`` header
-    (``echo``), cut the body in half after announcing its length (``drop``), or send it one byte at a
-    time (``drip`` bytes per second, until the client leaves)."""
+def _echoed(response: Response, request: Request) -> Response:
+    """The ``echo_auth`` fault, as a careless gateway does: the ``Authorization`` header as sent, in
+    ``WWW-Authenticate`` and ``X-Echo-Authorization``."""
+    sent = ", ".join(request.headers.getlist("authorization")).replace('"', "'")
+    response.headers["www-authenticate"] = f'Bearer realm="{sent}"'
+    response.headers["x-echo-authorization"] = sent
+    return response
 
-    def __init__(
-        self, response: ASGIApp, echo: bool, *, drop: bool = False, drip: float | None = None
-    ) -> None:
-        self.response, self.echo, self.drop, self.drip = response, echo, drop, drip
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.echo:
-            send = self._echoing(send, scope)
-        if self.drop:
-            send = self._cutting(send)
-        elif self.drip is not None:
-            send = self._dripping(send, receive, self.drip)
+def _on_the_wire(response: ASGIApp, drop: bool, drip: float) -> ASGIApp:
+    """What a bad network does to an answer: cut the body in half after announcing its length
+    (``drop``), else send it one byte at a time (``drip`` bytes per second, until the client leaves)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await self.response(scope, receive, send)
+            await response(scope, receive, _cutting(send) if drop else _dripping(send, receive, drip))
         except _Cut:
             return  # the server then closes the connection: the client sees a truncated body
 
-    @staticmethod
-    def _echoing(send: Send, scope: Scope) -> Send:
-        sent = b", ".join(v for k, v in scope["headers"] if k == b"authorization").replace(b'"', b"'")
-        echo = [(b"www-authenticate", b'Bearer realm="' + sent + b'"'), (b"x-echo-authorization", sent)]
-        names = {name for name, _ in echo}
+    return app
 
-        async def echoing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message["headers"] if k.lower() not in names]
-                message = {**message, "headers": kept + echo}
-            await send(message)
 
-        return echoing
+def _cutting(send: Send) -> Send:
+    async def cutting(message: Message) -> None:
+        body = message.get("body", b"")
+        if not body:
+            return await send(message)
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        raise _Cut
 
-    @staticmethod
-    def _cutting(send: Send) -> Send:
-        async def cutting(message: Message) -> None:
-            body = message.get("body", b"")
-            if not body:
-                return await send(message)
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-            raise _Cut
+    return cutting
 
-        return cutting
 
-    @staticmethod
-    def _dripping(send: Send, receive: Receive, rate: float) -> Send:
-        async def dripping(message: Message) -> None:
-            body = message.get("body", b"")
-            if not body:
-                return await send(message)
-            gone = asyncio.ensure_future(_disconnected(receive))
-            try:
-                for i in range(len(body)):
-                    await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": True})
-                    if (await asyncio.wait({gone}, timeout=1.0 / rate))[0]:
-                        raise _Cut  # the client left
-            finally:
-                gone.cancel()
-            await send({**message, "body": b""})
+def _dripping(send: Send, receive: Receive, rate: float) -> Send:
+    async def dripping(message: Message) -> None:
+        body = message.get("body", b"")
+        if not body:
+            return await send(message)
+        gone = asyncio.ensure_future(_disconnected(receive))
+        try:
+            for i in range(len(body)):
+                await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": True})
+                if (await asyncio.wait({gone}, timeout=1.0 / rate))[0]:
+                    raise _Cut  # the client left
+        finally:
+            gone.cancel()
+        await send({**message, "body": b""})
 
-        return dripping
+    return dripping
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -261,16 +249,21 @@ class MockState:
     def stats(self) -> dict[str, Any]:
         return {**self.engine.stats(), "faults": self.faults.to_dict()}
 
-    def record(self, origin: str, scope: Scope) -> None:
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        query = scope.get("query_string", b"").decode("latin-1")
-        entry = {"origin": origin, "method": scope["method"], "path": scope["path"], "query": query}
-        self.request_log.append({**entry, "headers": headers, "time": time.time()})
+    def record(self, origin: str, scope: Scope) -> dict[str, Any]:
+        """Log a request as it arrives; `count` adds the operation it is routed to."""
+        headers = Headers(scope=scope)
+        entry = {
+            "origin": origin,
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {name: ", ".join(headers.getlist(name)) for name in headers},
+            "time": time.time(),
+            "operation": "unrouted",
+        }
+        self.request_log.append(entry)
         self.engine.counters["requests_total"] += 1
+        return entry
 
     def authorized(self, scope: Scope) -> bool:
         """``Authorization: Bearer <key>`` or fal's ``Key <key>``, scheme case-insensitive."""
@@ -282,8 +275,10 @@ class MockState:
                 return any(hmac.compare_digest(token.strip(), key) for key in self._keys)
         return False
 
-    def count(self, operation: str) -> None:
+    def count(self, operation: str, scope: Scope) -> None:
+        """Count a request by the operation it was routed to, and say so in its log entry."""
         self.engine.counters[f"req:{operation}"] += 1
+        scope[_LOG_ENTRY]["operation"] = operation
 
 
 class _Decider:
@@ -351,8 +346,8 @@ class _Origin:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        self.state.record(self.name, scope)
         routed = _routed(scope, self)
+        routed[_LOG_ENTRY] = self.state.record(self.name, scope)
         began, status = time.perf_counter(), 0
 
         async def sending(message: Message) -> None:
@@ -364,7 +359,7 @@ class _Origin:
         try:
             await self.router(routed, receive, sending)
         except HTTPException as exc:  # a route serves the path, not the method
-            self.state.count(routed["route"].name)
+            self.state.count(routed["route"].name, routed)
             allow = ", ".join(sorted((exc.headers or {})["Allow"].split(", ")))
             method_not_allowed = error(
                 405, "Method Not Allowed", "method_not_allowed", headers={"Allow": allow}
@@ -381,34 +376,38 @@ class _Origin:
                 print(f"{scope['method']} {path} {status or '-'} {ms:.1f}ms", file=sys.stderr, flush=True)
 
     async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.state.count("unrouted")
+        self.state.count("unrouted", scope)
         await error(404, "Not Found", "not_found")(scope, receive, send)
 
     def _faulted(self, operation: str, handler: Operation) -> Endpoint:
         """``handler`` behind the faults in front of an origin, its key check and the faults of the wire."""
 
         async def endpoint(request: Request) -> ASGIApp:
-            self.state.count(operation)
+            self.state.count(operation, request.scope)
             decider = _Decider(self.state, operation, request)
             echo = decider.fires("echo_auth")
             if decider.fires("slow"):
                 await asyncio.sleep(decider.faults.slow_seconds)
+            wire: ASGIApp | None = None
             if decider.fires("ingress_503"):
-                return _OnTheWire(Response(_INGRESS_HTML, 503, {"Content-Type": "text/html"}), echo)
-            if not self.authorized(request.scope):
-                return _OnTheWire(_unauthorized(), echo)
-            if decider.fires("rate_limit"):
+                response = Response(_INGRESS_HTML, 503, {"Content-Type": "text/html"})
+            elif not self.authorized(request.scope):
+                response = _unauthorized()
+            elif decider.fires("rate_limit"):
                 retry = {"Retry-After": str(decider.faults.retry_after)}
-                return _OnTheWire(error(429, "Rate limit exceeded", "rate_limited", headers=retry), echo)
-            drop = decider.fires("drop")
-            try:
-                response = await handler(request, decider, drop)
-            except _Refused as refusal:
-                response = refusal.response
-            drips = not drop and operation != "stream" and request.method != "HEAD" and decider.fires("drip")
-            return _OnTheWire(
-                response, echo, drop=drop, drip=decider.faults.drip_bytes_per_second if drips else None
-            )
+                response = error(429, "Rate limit exceeded", "rate_limited", headers=retry)
+            else:
+                drop = decider.fires("drop")
+                try:
+                    response = await handler(request, decider, drop)
+                except _Refused as refusal:
+                    response = refusal.response
+                rate = decider.faults.drip_bytes_per_second
+                if drop or (operation != "stream" and request.method != "HEAD" and decider.fires("drip")):
+                    wire = _on_the_wire(response, drop, rate)
+            if echo:
+                _echoed(response, request)
+            return wire or response
 
         return endpoint
 
@@ -670,13 +669,13 @@ class GatewayApp(_Origin):
 
     async def _jwks(self, request: Request) -> Response:
         """Public like fal's: receivers need it to verify webhooks."""
-        self.state.count("jwks")
+        self.state.count("jwks", request.scope)
         jwks = self.state.engine.webhooks.signer.jwks()
         return answer(200, jwks, headers={"Cache-Control": "max-age=300"})
 
     def _admin(self, handler: Callable[[Request], Awaitable[Response]]) -> Endpoint:
         async def endpoint(request: Request) -> ASGIApp:
-            self.state.count("admin")
+            self.state.count("admin", request.scope)
             return await handler(request) if self.authorized(request.scope) else _unauthorized()
 
         return endpoint
