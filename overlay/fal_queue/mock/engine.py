@@ -101,7 +101,6 @@ class Job:
     metrics: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     error: JobError | None = None
-    expires_at: float | None = None  # time.monotonic()
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     slot: asyncio.Future[None] | None = None
     task: asyncio.Task[None] | None = None
@@ -149,27 +148,15 @@ class Engine:
         self._rng = random.Random(config.faults.seed)
         self.webhooks = WebhookSender(WebhookSigner(config.webhook_private_key), self.counters)
         self._background: set[asyncio.Task[Any]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
-
-    # ---- lifecycle of the engine ----
-
-    def start(self) -> None:
-        self._sweeper = asyncio.create_task(self._sweep_forever())
 
     async def close(self) -> None:
         self.closing.set()
-        for job in list(self.jobs.values()):
+        pending = [j.task for j in self.jobs.values() if j.task is not None] + list(self._background)
+        for job in self.jobs.values():
             job.touch()
-            if job.task is not None and not job.task.done():
-                job.task.cancel()
-        tasks = [t for t in self._background if not t.done()]
-        if self._sweeper is not None:
-            tasks.append(self._sweeper)
-        for t in tasks:
-            t.cancel()
-        pending = [j.task for j in self.jobs.values() if j.task is not None] + tasks
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         await self.webhooks.aclose()
 
     def _spawn(self, coro: Any) -> None:
@@ -177,28 +164,11 @@ class Engine:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _sweep_forever(self) -> None:
-        interval = max(0.05, min(5.0, self.config.result_ttl / 2, self.config.media_ttl / 2))
-        while True:
-            await asyncio.sleep(interval)
-            self.sweep()
-
-    def sweep(self) -> None:
-        now = time.monotonic()
-        for rid in [r for r, j in self.jobs.items() if j.expires_at is not None and now >= j.expires_at]:
-            del self.jobs[rid]
-        self.media.sweep()
-
     # ---- queries ----
 
     def get(self, app: str, request_id: str) -> Job | None:
         job = self.jobs.get(request_id)
-        if job is None or job.app != app:
-            return None
-        if job.expires_at is not None and time.monotonic() >= job.expires_at:
-            del self.jobs[request_id]
-            return None
-        return job
+        return job if job is not None and job.app == app else None
 
     def queue_position(self, job: Job) -> int:
         return self.waiting.position(job)
@@ -419,7 +389,7 @@ class Engine:
             job.add_log(f"Error: {error.message}", level="ERROR")
         else:
             job.add_log("Completed")
-        job.expires_at = time.monotonic() + self.config.result_ttl
+        asyncio.get_running_loop().call_later(self.config.result_ttl, self.jobs.pop, job.request_id, None)
         self.counters["jobs_completed"] += 1
         outcome = "cancelled" if job.cancelled else "succeeded" if error is None else "failed"
         self.counters[f"jobs_{outcome}"] += 1

@@ -107,7 +107,6 @@ class Gateway:
     async def _serve(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        self.state.engine.start()
         try:
             await self._serve_until(self._stop)
         finally:
