@@ -28,24 +28,6 @@ from fal_queue.mock.server import MockGateway
 
 __all__ = ["build_parser", "config_from_args", "main"]
 
-_CONFIG_HELP = {
-    "host": "interface to listen on",
-    "port": "gateway port, 0 picks a free one",
-    "media_port": "media origin port, 0 picks a free one",
-    "workers": "jobs running at once (--realistic: 2)",
-    "queue_delay": "seconds every job waits in the queue (--realistic: 1)",
-    "run_time": "seconds a job runs (--realistic: 4)",
-    "url_style": "'fal': *_url fields point at --upstream-origin like fal's gateway; 'gateway': at this mock",
-    "upstream_origin": "origin of *_url in fal style",
-    "result_ttl": "seconds a result lives",
-    "media_ttl": "seconds a media file lives",
-    "ping_interval": "seconds between SSE pings",
-    "models": "'typed': unknown model ids answer 404 like a real gateway; 'any': serve every id",
-    "strict_inputs": "unknown input fields of typed models answer 422",
-    "log_requests": "log method, path, status and ms per request to stderr",
-}
-"""`MockConfig` fields set by a flag of their own name (``_`` written ``-``)."""
-
 
 def _documented(cls: type) -> dict[str, str]:
     """Each ``* ``name``: ...`` entry of a class's docstring, as plain text (argparse's ``%`` escaped)."""
@@ -109,7 +91,7 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
         "'Authorization: Bearer <key>' (or fal's 'Key <key>').",
         argument_default=argparse.SUPPRESS,  # only the flags given override the config
     )
-    _add_fields(p, MockConfig, _CONFIG_HELP, "--")
+    _add_fields(p, MockConfig, _documented(MockConfig), "--")
     p.add_argument("--key", action="append", dest="keys", metavar="KEY", help="accepted key (repeatable)")
     p.add_argument("--realistic", action="store_true", help="timings of seconds instead of milliseconds")
     p.add_argument("--tls-cert", dest="ssl_certfile", metavar="FILE", help="serve the gateway over https")

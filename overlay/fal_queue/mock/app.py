@@ -640,18 +640,16 @@ class GatewayApp(_Origin):
     ) -> Response:
         """Create the job (with the job-level faults) and answer its place in the queue."""
         engine = self.state.engine
-        fail = decider.fires("job_failure")
-        unknown = [] if op.body_properties is None else [k for k in inputs if k not in op.body_properties]
         job = engine.submit(
             model_id,
             decider.without_dropped_param(inputs),
+            fail=decider.fires("job_failure"),
+            foreign_urls=decider.fires("foreign_urls"),
             low_priority=headers.low_priority,
             webhook=webhook if isinstance(webhook, str) else None,
             start_timeout=headers.start_timeout,
-            media_ttl=headers.media_ttl,
-            fail=fail,
-            unknown_fields=unknown,
-            foreign_urls=decider.fires("foreign_urls"),
+            media_ttl=headers.media_ttl or self.state.config.media_ttl,
+            unknown_fields=sorted(k for k in inputs if k not in (op.body_properties or inputs)),
         )
         request_id, urls = job.request_id, job.urls
         if decider.fires("bad_request_id"):

@@ -55,11 +55,14 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, include_extras=True)
 
 
-def _check_numbers(instance: object) -> None:
-    """Check every field whose type carries a `Number` rule."""
+def _check_fields(instance: object) -> None:
+    """Check every field whose type carries a `Number` rule or names its values (``Literal``)."""
     for name, hint in _hints(type(instance)).items():
+        where, value = f"{type(instance).__name__}.{name}", getattr(instance, name)
         for rule in getattr(hint, "__metadata__", ()):
-            rule.check(f"{type(instance).__name__}.{name}", getattr(instance, name))
+            rule.check(where, value)
+        if typing.get_origin(hint) is Literal and value not in typing.get_args(hint):
+            raise ValueError(f"{where} must be one of {', '.join(map(repr, typing.get_args(hint)))}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +148,7 @@ class Faults:
     operations: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        _check_numbers(self)
+        _check_fields(self)
         if self.drop_param is not None and (not isinstance(self.drop_param, str) or not self.drop_param):
             raise ValueError(f"Faults.drop_param must be a field name or None, got {self.drop_param!r}")
         if not isinstance(self.drop_submit_after_create, bool):
@@ -213,20 +216,38 @@ PROBABILITIES = tuple(name for name, hint in _hints(Faults).items() if hint == P
 
 @dataclass(frozen=True, slots=True)
 class MockConfig:
-    """Everything a `MockGateway` needs. The defaults are fast timings meant for tests."""
+    """Everything a `MockGateway` needs. The defaults are fast timings meant for tests.
+
+    * ``host``: the interface to listen on.
+    * ``port``: the gateway's port; 0 picks a free one.
+    * ``media_port``: the media origin's port; 0 picks a free one.
+    * ``queue_delay``: seconds every job waits in the queue before a worker may take it (realistic: 1).
+    * ``run_time``: seconds a job spends IN_PROGRESS (realistic: 4).
+    * ``workers``: jobs running at once; further jobs wait IN_QUEUE with a counting-down
+      ``queue_position`` (realistic: 2).
+    * ``url_style``: ``fal``: ``*_url`` fields point at ``upstream_origin`` like fal's gateway;
+      ``gateway``: at the mock's base URL.
+    * ``upstream_origin``: the origin of ``*_url`` fields in the ``fal`` style.
+    * ``result_ttl``: seconds a result lives.
+    * ``media_ttl``: seconds a media file lives.
+    * ``ping_interval``: seconds between the status stream's pings.
+    * ``models``: ``typed``: submits to model ids the spec does not declare (nor ``extra_models``)
+      answer 404 ``model_not_found`` like a real gateway; ``any``: serve every id.
+    * ``strict_inputs``: unknown input fields of typed models answer 422; else they are ignored like
+      fal, and recorded (``MockGateway.job(id)["unknown_fields"]``).
+    * ``log_requests``: log one line per request (method, path, status, milliseconds) to stderr.
+
+    These are the command line's flags of the same names; the other fields have flags of their own.
+    """
 
     keys: tuple[str, ...] = (DEFAULT_KEY,)
     host: str = "127.0.0.1"
     port: int = 0
     media_port: int = 0
     queue_delay: Seconds = 0.02
-    """Seconds every job waits in the queue before a worker may take it."""
     run_time: Seconds = 0.05
-    """Seconds a job spends IN_PROGRESS."""
     workers: AtLeastOne = 4
-    """Jobs running at once; further jobs wait IN_QUEUE with a counting-down queue_position."""
     url_style: UrlStyle = "fal"
-    """``fal``: ``*_url`` fields point at ``upstream_origin``; ``gateway``: at the mock's base URL."""
     upstream_origin: str = "https://queue.fal.run"
     result_ttl: Seconds = 3600.0
     media_ttl: Seconds = 3600.0
@@ -240,15 +261,10 @@ class MockConfig:
     max_body_bytes: AtLeastOne = 16 * 1024 * 1024
     request_log_size: AtLeastOne = 100_000
     models: ModelsPolicy = "typed"
-    """``typed``: submits to model ids the spec does not declare (nor `extra_models`) answer 404
-    ``model_not_found`` like a real gateway; ``any``: serve every id."""
     extra_models: tuple[str, ...] = ()
     """Further model ids served, with free-form inputs, although the spec does not declare them."""
     strict_inputs: bool = False
-    """True: unknown input fields of typed models answer 422. False: ignored like fal, and recorded
-    (``MockGateway.job(id)["unknown_fields"]``)."""
     log_requests: bool = False
-    """Log one line per request (method, path, status, milliseconds) to stderr."""
 
     def __post_init__(self) -> None:
         if isinstance(self.keys, str):
@@ -257,14 +273,10 @@ class MockConfig:
         if not keys or any(not isinstance(k, str) or not k or any(c.isspace() for c in k) for k in keys):
             raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
         object.__setattr__(self, "keys", keys)
-        _check_numbers(self)
-        if self.url_style not in ("fal", "gateway"):
-            raise ValueError("MockConfig.url_style must be 'fal' or 'gateway'")
+        _check_fields(self)
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("MockConfig.ssl_certfile and ssl_keyfile go together")
         object.__setattr__(self, "upstream_origin", self.upstream_origin.rstrip("/"))
-        if self.models not in ("typed", "any"):
-            raise ValueError("MockConfig.models must be 'typed' or 'any'")
         if isinstance(self.extra_models, str):
             object.__setattr__(self, "extra_models", (self.extra_models,))
         extra = tuple(m.strip("/") for m in self.extra_models if isinstance(m, str))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import random
 import time
@@ -102,7 +103,8 @@ class Job:
     result: dict[str, Any] | None = None
     error: JobError | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    slot: asyncio.Future[None] | None = None
+    slot: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    """Resolved when a worker takes the job."""
     task: asyncio.Task[None] | None = None
 
     @property
@@ -142,7 +144,7 @@ class Engine:
         self.waiting: WaitingLine[Job] = WaitingLine()
         self._running = 0
         self._seq = 0
-        self._failure_count = 0
+        self._failure_modes = itertools.cycle(("validation", "server"))  # the ``job_failure`` fault's
         self.counters: Counter[str] = Counter()
         self.closing = asyncio.Event()
         self._rng = random.Random(config.faults.seed)
@@ -252,37 +254,16 @@ class Engine:
         model_id: str,
         inputs: dict[str, Any],
         *,
-        low_priority: bool = False,
-        webhook: str | None = None,
-        start_timeout: float | None = None,
-        media_ttl: float | None = None,
         fail: bool = False,
-        unknown_fields: list[str] | None = None,
         foreign_urls: bool = False,
+        **fields: Any,
     ) -> Job:
-        rid = str(uuid.uuid4())
-        app = app_of(model_id)
+        """Queue a job; ``fields`` are further `Job` fields (low_priority, webhook, start_timeout, ...)."""
+        rid, app = str(uuid.uuid4()), app_of(model_id)
         self._seq += 1
-        fail_mode = None
-        if fail:
-            fail_mode = "validation" if self._failure_count % 2 == 0 else "server"
-            self._failure_count += 1
-        job = Job(
-            request_id=rid,
-            model_id=model_id,
-            app=app,
-            inputs=inputs,
-            created_at=time.time(),
-            seq=self._seq,
-            urls=self.urls_for(app, rid, foreign=foreign_urls),
-            low_priority=low_priority,
-            webhook=webhook,
-            start_timeout=start_timeout,
-            media_ttl=self.config.media_ttl if media_ttl is None else media_ttl,
-            fail_mode=fail_mode,
-            unknown_fields=sorted(unknown_fields or ()),
-        )
-        job.slot = asyncio.get_running_loop().create_future()
+        urls = self.urls_for(app, rid, foreign=foreign_urls)
+        fail_mode = next(self._failure_modes) if fail else None
+        job = Job(rid, model_id, app, inputs, time.time(), self._seq, urls, fail_mode=fail_mode, **fields)
         self.jobs[rid] = job
         self.waiting.add(job)
         self.counters["jobs_created"] += 1
@@ -297,7 +278,6 @@ class Engine:
             self.waiting.discard(job)
             job.holding_slot = True
             self._running += 1
-            assert job.slot is not None
             if not job.slot.done():
                 job.slot.set_result(None)
 
@@ -308,7 +288,6 @@ class Engine:
                     await asyncio.sleep(self.config.queue_delay)
                     job.ready = True
                     self._pump()
-                    assert job.slot is not None
                     await job.slot
             except TimeoutError:
                 if not job.done:
@@ -395,7 +374,7 @@ class Engine:
         self.counters[f"jobs_{outcome}"] += 1
         job.touch()
         if job.webhook is not None:
-            self._spawn(self._deliver_webhook(job))
+            self._spawn(self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job)))
 
     # ---- results ----
 
@@ -473,7 +452,3 @@ class Engine:
             error = f"Invalid status code: {job.error.status}"  # fal's wording
             body.update(status="ERROR", payload=job.error.body, error=error)
         return body
-
-    async def _deliver_webhook(self, job: Job) -> None:
-        assert job.webhook is not None
-        await self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job))
