@@ -131,7 +131,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     )
     base = MockConfig.realistic() if given.pop("realistic", False) else MockConfig()
     given.setdefault("keys", [os.environ.get("FAL_QUEUE_MOCK_KEY") or DEFAULT_KEY])
-    return base.replace(**given, faults=Faults.from_dict(faults))
+    return base.replace(**given, faults=faults)
 
 
 def main(argv: list[str] | None = None) -> int:

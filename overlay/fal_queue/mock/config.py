@@ -55,6 +55,13 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, include_extras=True)
 
 
+def _refuse_unknown(cls: type, names: Iterable[str], what: str) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(names) - known
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {sorted(known)}")
+
+
 def _check_fields(instance: object) -> None:
     """Check every field whose type carries a `Number` rule or names its values (``Literal``)."""
     for name, hint in _hints(type(instance)).items():
@@ -198,10 +205,7 @@ class Faults:
         """Build from JSON-like data; raises ValueError naming the offending field."""
         if not isinstance(data, Mapping):
             raise ValueError("faults must be a JSON object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(names)}")
+        _refuse_unknown(cls, data, "fault fields")
         values = dict(data)  # a list of operations becomes a set in __post_init__
         hints = _hints(cls)
         for name, value in data.items():  # JSON's 1 is 1.0 in a float field
@@ -267,6 +271,10 @@ class MockConfig:
     log_requests: bool = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.faults, Mapping):
+            object.__setattr__(self, "faults", Faults.from_dict(self.faults))
+        if not isinstance(self.faults, Faults):
+            raise ValueError("MockConfig.faults must be a Faults or a dict of its fields")
         if isinstance(self.keys, str):
             object.__setattr__(self, "keys", (self.keys,))
         keys = tuple(self.keys)
@@ -296,4 +304,6 @@ class MockConfig:
         return cls(**values)
 
     def replace(self, **changes: Any) -> MockConfig:
+        """A copy with ``changes``; ``faults`` may be a `Faults` or a dict of its fields."""
+        _refuse_unknown(MockConfig, changes, "MockConfig options")
         return dataclasses.replace(self, **changes)

@@ -13,8 +13,8 @@ from fal_queue.mock.server import Gateway
 
 __all__ = ["TEST_CONFIG", "MockControl"]
 
-TEST_CONFIG = MockConfig(queue_delay=0.02, run_time=0.05, workers=4, ping_interval=1.0)
-"""Fast timings for tests: a job is done about 0.1 s after its submit."""
+TEST_CONFIG = MockConfig(ping_interval=1.0)
+"""The fast default timings (a job is done about 0.1 s after its submit), pings every second."""
 
 
 class MockControl:
