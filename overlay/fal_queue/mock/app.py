@@ -14,6 +14,7 @@ import collections
 import hmac
 import json
 import logging
+import re
 import sys
 import time
 import uuid
@@ -21,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from starlette.convertors import Convertor, register_url_convertor
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
@@ -54,21 +55,15 @@ _STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreig
 # ---- routes: fal's URL layout, the mock's own copy ----
 
 
-class _AppPath(Convertor[str]):
+class _AppPath(StringConvertor):
     """An app's path segments: three under ``workflows/`` and ``comfy/``, else two; never the mock's
     own paths (``/_mock/...``, the JWKS), so that a wrong method there is a 405, not a submit."""
 
     regex = (
-        r"(?!_mock/|\.well-known/jwks\.json$)"
+        rf"(?!_mock/|{re.escape(JWKS_PATH[1:])}$)"
         rf"(?:(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/[^/]+/[^/]+"
         rf"|(?!(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/)[^/]+/[^/]+)"
     )
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
 
 
 class _ModelTail(_AppPath):
@@ -659,7 +654,7 @@ class GatewayApp(_Origin):
             "status": "IN_QUEUE",
             "request_id": request_id,
             **urls,
-            "queue_position": engine.queue_position(job),
+            "queue_position": engine.waiting.position(job),
         }
         return answer(200, body, request_id=request_id)
 

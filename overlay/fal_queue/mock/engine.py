@@ -43,6 +43,7 @@ NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
 """Apps under these namespaces have three path segments, others two: the mock's own copy of fal's rule
 (the router and the engine share it; it never imports the SDK's ``urls.py``, so that the mock stays an
 independent check on it)."""
+_JOB_COUNTS = ("created", "completed", "succeeded", "failed", "cancelled", "timed_out")
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
@@ -172,9 +173,6 @@ class Engine:
         job = self.jobs.get(request_id)
         return job if job is not None and job.app == app else None
 
-    def queue_position(self, job: Job) -> int:
-        return self.waiting.position(job)
-
     def urls_for(self, app: str, request_id: str, *, foreign: bool = False) -> dict[str, str]:
         """The ``*_url`` fields of a job: the queue layout, or another host's (``foreign_urls``)."""
         base = (
@@ -199,7 +197,7 @@ class Engine:
     def status_body(self, job: Job, with_logs: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"status": job.status, "request_id": job.request_id, **job.urls}
         if job.status == IN_QUEUE:
-            body["queue_position"] = self.queue_position(job)
+            body["queue_position"] = self.waiting.position(job)
         body["logs"] = list(job.logs) if with_logs else None
         if job.status == COMPLETED:
             body["metrics"] = job.metrics or {}
@@ -214,7 +212,7 @@ class Engine:
             "model_id": job.model_id,
             "app": job.app,
             "status": job.status,
-            "queue_position": self.queue_position(job) if job.status == IN_QUEUE else None,
+            "queue_position": self.waiting.position(job) if job.status == IN_QUEUE else None,
             "created_at": job.created_at,
             "started_at": job.started_at,
             "completed_at": job.completed_at,
@@ -230,8 +228,7 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         c = self.counters
         return {
-            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("created", "completed", "succeeded")},
-            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("failed", "cancelled", "timed_out")},
+            **{f"jobs_{name}": c[f"jobs_{name}"] for name in _JOB_COUNTS},
             "jobs_in_queue": len(self.waiting),
             "jobs_running": self._running,
             "jobs_stored": len(self.jobs),
