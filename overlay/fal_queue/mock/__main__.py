@@ -20,7 +20,6 @@ import signal
 import sys
 import threading
 import typing
-from types import FrameType
 from typing import Any
 
 from fal_queue.mock.config import DEFAULT_KEY, PROBABILITIES, Faults, MockConfig
@@ -138,38 +137,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        config = config_from_args(args)
-    except ValueError as exc:
+        gateway = MockGateway(config_from_args(args))
+    except ValueError as exc:  # a bad value, e.g. a webhook key that is not an Ed25519 PEM
         parser.error(str(exc))
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in signals}
     try:
-        try:
-            gateway = MockGateway(config)
-        except ValueError as exc:  # e.g. a webhook key that is not an Ed25519 PEM
-            parser.error(str(exc))
-        try:
-            gateway.start()
-        except (OSError, RuntimeError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        try:
-            print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
-            print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
-            print(f"FAL_QUEUE_KEY={gateway.key}")
-            print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
-            print("ready", flush=True)
-            while not stop.wait(0.5):
-                if not gateway.running:
-                    print("error: the mock stopped unexpectedly", file=sys.stderr)
-                    return 1
-        finally:
-            gateway.stop()
+        gateway.start()
+        print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
+        print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
+        print(f"FAL_QUEUE_KEY={gateway.key}")
+        print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
+        print("ready", flush=True)
+        while not stop.wait(0.5):
+            if not gateway.running:
+                raise RuntimeError("the mock stopped unexpectedly")
+    except (OSError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
+        gateway.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hmac
 import json
 import logging
@@ -518,18 +519,12 @@ class GatewayApp(_Origin):
         headers = {"cache-control": "no-cache", "x-accel-buffering": "no", "x-fal-request-id": job.request_id}
         return StreamingResponse(events, headers=headers, media_type="text/event-stream")
 
-    async def _idle(self, *events: asyncio.Event) -> bool:
-        """Wait for one of ``events``, the mock's closing or one ping interval; True when closing."""
-        closing = self.state.engine.closing
-        waiters = [asyncio.ensure_future(event.wait()) for event in (*events, closing)]
-        try:
-            await asyncio.wait(
-                waiters, timeout=self.state.config.ping_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        return closing.is_set()
+    async def _idle(self, event: asyncio.Event) -> bool:
+        """Wait for ``event``, one ping interval at most; True when the mock is closing (which sets
+        every job's ``changed`` and ``closing``)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), self.state.config.ping_interval)
+        return self.state.engine.closing.is_set()
 
     async def _changes(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
         """An event per change (logs incremental), a ping when idle, the end after COMPLETED."""
@@ -560,7 +555,7 @@ class GatewayApp(_Origin):
 
     async def _pings(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
         """Only ``: ping`` comments, never an event."""
-        while not await self._idle():
+        while not await self._idle(self.state.engine.closing):
             yield _PING
 
     async def _repeats(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
@@ -575,7 +570,7 @@ class GatewayApp(_Origin):
                         "status": "IN_PROGRESS"
                     }
             yield _event(pending)
-            if await self._idle():
+            if await self._idle(self.state.engine.closing):
                 return
 
     async def _foreign_completion(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:

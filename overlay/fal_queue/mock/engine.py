@@ -152,11 +152,15 @@ class Engine:
         self.webhooks = WebhookSender(WebhookSigner(config.webhook_private_key), self.counters)
         self._background: set[asyncio.Task[Any]] = set()
 
-    async def close(self) -> None:
+    def begin_closing(self) -> None:
+        """Wake every status stream to end: the mock is closing."""
         self.closing.set()
-        pending = [j.task for j in self.jobs.values() if j.task is not None] + list(self._background)
         for job in self.jobs.values():
             job.touch()
+
+    async def close(self) -> None:
+        self.begin_closing()
+        pending = [j.task for j in self.jobs.values() if j.task is not None] + list(self._background)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

@@ -9,13 +9,14 @@ both: each question runs on the gateway's loop.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib
 import ipaddress
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
@@ -91,7 +92,7 @@ class Gateway:
         self.stop()
 
     def _begin_shutdown(self) -> None:
-        self.state.engine.closing.set()  # open streams end at once
+        self.state.engine.begin_closing()  # open streams end at once
         if self._stop is not None:
             self._stop.set()
 
@@ -119,19 +120,29 @@ class Gateway:
 
     # ---- inspection from other threads ----
 
-    def _call(self, fn: Callable[[], T]) -> T:
-        """``fn()`` on the gateway's loop (directly when not running, or when already on it)."""
+    def _submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
+        """Run ``coro`` on the gateway's loop, from another thread."""
         loop = self._loop
-        if loop is None or not self.running:
-            return fn()
-        with contextlib.suppress(RuntimeError):
-            if asyncio.get_running_loop() is loop:
-                return fn()
+        if loop is None:
+            raise RuntimeError("the mock gateway is not running")
 
         async def run() -> T:
+            return await coro
+
+        return asyncio.run_coroutine_threadsafe(run(), loop)
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        """``fn()`` on the gateway's loop (directly when not running, or when already on it)."""
+        if self._loop is None or not self.running:
+            return fn()
+        with contextlib.suppress(RuntimeError):
+            if asyncio.get_running_loop() is self._loop:
+                return fn()
+
+        async def call() -> T:
             return fn()
 
-        return asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=_CALL_TIMEOUT)
+        return self._submit(call()).result(timeout=_CALL_TIMEOUT)
 
     @property
     def key(self) -> str:

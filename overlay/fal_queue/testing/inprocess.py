@@ -10,7 +10,6 @@ connection; a response the app leaves unfinished (the ``drop`` fault) ends in
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -204,16 +203,6 @@ class InProcessGateway(Gateway):
             origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
             raise httpx.ConnectError(f"in-process mock: nothing serves {origin}", request=request)
         return app
-
-    def _submit(self, coro: Awaitable[T]) -> concurrent.futures.Future[T]:
-        loop = self._loop
-        if loop is None:
-            raise RuntimeError("the in-process mock gateway is not running")
-
-        async def run() -> T:
-            return await coro
-
-        return asyncio.run_coroutine_threadsafe(run(), loop)
 
     def _await(self, coro: Awaitable[T]) -> T:
         return self._submit(coro).result()
