@@ -212,14 +212,9 @@ class Gateway:
         return AsyncClient(self.base_url, self.key, **options)
 
 
-class _QuietDrops(logging.Filter):
+def _quiet_drops(record: logging.LogRecord) -> bool:
     """Hide uvicorn's complaint about the responses the ``drop`` fault cuts on purpose."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "ASGI callable returned without completing response."
-
-
-_FILTER = _QuietDrops()
+    return record.getMessage() != "ASGI callable returned without completing response."
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -250,7 +245,7 @@ class MockGateway(Gateway):
     """
 
     async def _serve_until(self, stop: asyncio.Event) -> None:
-        logging.getLogger("uvicorn.error").addFilter(_FILTER)
+        logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
         common: dict[str, Any] = {
             "lifespan": "off",
             "log_level": "warning",
