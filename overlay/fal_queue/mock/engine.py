@@ -118,6 +118,7 @@ class Job:
         event.set()
 
     def add_log(self, message: str, level: str = "INFO") -> None:
+        """Log a line and wake the job's watchers (every change of a job comes with a log line)."""
         self.logs.append(
             {
                 "message": message,
@@ -127,6 +128,7 @@ class Job:
                 "labels": {},
             }
         )
+        self.touch()
 
 
 class Engine:
@@ -302,13 +304,11 @@ class Engine:
             job.status = IN_PROGRESS
             job.started_at = time.time()
             job.add_log(f"Starting {job.model_id}")
-            job.touch()
             half = self.config.run_time / 2
             await asyncio.sleep(half)
             steps = job.inputs.get("num_inference_steps")
             steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 28
             job.add_log(f"step {max(1, steps // 2)}/{steps}")
-            job.touch()
             await asyncio.sleep(self.config.run_time - half)
             if job.fail_mode is not None:
                 job.failed = True
@@ -365,15 +365,14 @@ class Engine:
         job.metrics = {"inference_time": inference}
         job.result = result
         job.error = error
-        if error is not None:
-            job.add_log(f"Error: {error.message}", level="ERROR")
-        else:
-            job.add_log("Completed")
         asyncio.get_running_loop().call_later(self.config.result_ttl, self.jobs.pop, job.request_id, None)
         self.counters["jobs_completed"] += 1
         outcome = "cancelled" if job.cancelled else "succeeded" if error is None else "failed"
         self.counters[f"jobs_{outcome}"] += 1
-        job.touch()
+        if error is not None:  # last: the log line wakes the job's streams
+            job.add_log(f"Error: {error.message}", level="ERROR")
+        else:
+            job.add_log("Completed")
         if job.webhook is not None:
             self._spawn(self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job)))
 
