@@ -133,6 +133,19 @@ def error_from_answer(
     return E.APIStatusError(message, **kwargs)
 
 
+def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
+    """A success status whose body cannot be used: the whole answer is kept on the error."""
+    return E.APIResponseValidationError(
+        _redact(f"{ctx.operation}: {text}", ctx),
+        status_code=answer.status_code,
+        body=answer.content,
+        headers=safe_headers(answer.headers, ctx),
+        request_id=ctx.request_id,
+        model_id=ctx.model_id,
+        server_request_id=answer.headers.get("x-fal-request-id"),
+    )
+
+
 def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
     """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
     if isinstance(exc, E.FalQueueError):

@@ -15,11 +15,10 @@ from . import errors as E
 from ._answers import (
     Answer,
     Context,
-    _redact,
     error_from_answer,
     parse_json_object,
     parse_status,
-    safe_headers,
+    unusable_answer,
 )
 from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
 from ._transport import Secret
@@ -100,17 +99,11 @@ def submit_plan(
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
             # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
-            raise E.APIResponseValidationError(
-                _redact(
-                    f"submit: the gateway queued a job but answered with an unusable request id "
-                    f"{parsed.request_id!r}; its raw answer is in .body",
-                    ctx,
-                ),
-                status_code=answer.status_code,
-                body=answer.content,
-                headers=safe_headers(answer.headers, ctx),
-                model_id=model_id,
-                server_request_id=answer.headers.get("x-fal-request-id"),
+            raise unusable_answer(
+                answer,
+                ctx,
+                f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}; "
+                "its raw answer is in .body",
             ) from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
         urls = {
@@ -185,15 +178,7 @@ def cancel_plan(secret: Secret, model_id: str, request_id: str) -> Plan[str]:
             return status
         if isinstance(success, bool):
             return "CANCELLATION_REQUESTED" if success else "NOT_CANCELLED"
-        raise E.APIResponseValidationError(
-            _redact(f"cancel: the answer has neither a status nor success: {answer.content[:200]!r}", ctx),
-            status_code=answer.status_code,
-            body=answer.content,
-            headers=safe_headers(answer.headers, ctx),
-            request_id=request_id,
-            model_id=model_id,
-            server_request_id=answer.headers.get("x-fal-request-id"),
-        )
+        raise unusable_answer(answer, ctx, f"the answer has neither a status nor success: {body!r:.200}")
 
     return Plan(ctx, call, finish, ok=frozenset({200, 202, 400}))
 
