@@ -22,7 +22,7 @@ from ._answers import (
 )
 from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
 from ._transport import Secret
-from .types import Completed, Result, Status
+from .types import KEPT_HEADERS, Completed, Result, Status
 from .urls import app_id, queue_urls, rewrite_url, validate_request_id
 
 T = TypeVar("T")
@@ -158,7 +158,8 @@ def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
 
     def finish(answer: Answer) -> Result:
         raw = parse_json_object(answer.content)
-        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed)
+        kept = {k.lower(): v for k, v in answer.headers.items() if k.lower() in KEPT_HEADERS}
+        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed, headers=kept)
 
     return Plan(ctx, call, finish)
 

@@ -15,6 +15,7 @@ import contextlib
 import hmac
 import json
 import logging
+import math
 import re
 import sys
 import time
@@ -492,7 +493,7 @@ class GatewayApp(_Origin):
             result = job.result
             if result is not None and decider.fires("drop_dimensions"):
                 result = _without_dimensions(result)
-            response = answer(200, result, request_id=job.request_id)
+            response = answer(200, result, request_id=job.request_id, headers=_billing(result))
         if decider.fires("lying_encoding"):
             response.headers["content-encoding"] = "gzip"
         return response
@@ -705,6 +706,16 @@ def _parameters(
         values[param.key], found = param.check(raw)
         problems.extend(found)
     return values, problems
+
+
+def _billing(result: Mapping[str, Any] | None) -> dict[str, str]:
+    """fal's ``x-fal-billable-units``: here one unit per started megapixel of each image (1 without)."""
+    images = (result or {}).get("images")
+    sizes = [
+        (i.get("width") or 1024, i.get("height") or 1024) for i in images or [] if isinstance(i, Mapping)
+    ]
+    units = sum(math.ceil(w * h / 1_000_000) for w, h in sizes) or 1
+    return {"x-fal-billable-units": str(units)}
 
 
 def _without_dimensions(result: dict[str, Any]) -> dict[str, Any]:

@@ -240,6 +240,8 @@ class MockConfig:
     * ``strict_inputs``: unknown input fields of typed models answer 422; else they are ignored like
       fal, and recorded (``MockGateway.job(id)["unknown_fields"]``).
     * ``log_requests``: log one line per request (method, path, status, milliseconds) to stderr.
+    * ``nsfw_every``: the safety checker flags an image when (seed + its index) is a multiple of this
+      (deterministic by seed; 0: never), as fal returns a flagged, blanked image.
 
     These are the command line's flags of the same names; the other fields have flags of their own.
     """
@@ -269,6 +271,7 @@ class MockConfig:
     """Further model ids served, with free-form inputs, although the spec does not declare them."""
     strict_inputs: bool = False
     log_requests: bool = False
+    nsfw_every: Annotated[int, Number("a whole number >= 0", integer=True)] = 0
 
     def __post_init__(self) -> None:
         if isinstance(self.faults, Mapping):

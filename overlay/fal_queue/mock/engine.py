@@ -405,9 +405,13 @@ class Engine:
             "images": images,
             "timings": {"inference": self.config.run_time},
             "seed": seed,
-            "has_nsfw_concepts": [False] * count,
+            "has_nsfw_concepts": [self._flagged(seed, i) for i in range(count)],
             "prompt": prompt,
         }
+
+    def _flagged(self, seed: int, index: int) -> bool:
+        every = self.config.nsfw_every
+        return every > 0 and (seed + index) % every == 0
 
     async def _image_urls(self, job: Job, recipes: list[ImageRecipe]) -> list[str]:
         """Rendered now as data URIs (``sync_mode``), else stored and rendered on first download."""
