@@ -222,6 +222,15 @@ class _AsyncOnly:
         ``refusals``. ``subscribe`` and ``job_slot`` follow it."""
         return self._jobs.window
 
+    async def _take_slot(self) -> _JobSlot:
+        return await self._jobs.acquire()
+
+    def _slot_accepted(self, slot: _JobSlot) -> None:
+        slot.accept()
+
+    def _give_slot(self, slot: _JobSlot) -> None:
+        self._jobs.release(slot)
+
     @contextlib.asynccontextmanager
     async def job_slot(self) -> AsyncIterator[None]:
         """Hold a place in the job window around a submit and the wait for its job (``subscribe``

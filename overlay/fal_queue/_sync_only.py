@@ -26,6 +26,15 @@ class _SyncOnly:
     def _job_window(self, ceiling: int | None, pause: SubmitPause) -> None:
         """No window: a thread-based client runs as many jobs as it has threads (the pause is shared)."""
 
+    def _take_slot(self) -> object:
+        return None  # no window: nothing to hold
+
+    def _slot_accepted(self, slot: object) -> None:
+        pass
+
+    def _give_slot(self, slot: object) -> None:
+        pass
+
     def job_slot(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()
 

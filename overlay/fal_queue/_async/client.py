@@ -294,13 +294,18 @@ class AsyncClient(_AsyncOnly, _Base):
             seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
-        async with self.job_slot():  # jobs in flight follow what the gateway accepts (async client only)
+        # A place in the job window (async client only), held without a context manager's frame.
+        slot = await self._take_slot()
+        try:
             request_id = (await self.submit(model_id, arguments, **options)).request_id
+            self._slot_accepted(slot)
             if on_enqueue is not None:
                 await acall(on_enqueue, request_id)
             return await self._get(
                 model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode
             )
+        finally:
+            self._give_slot(slot)
 
     # -- waiting ---------------------------------------------------------------------------
 

@@ -287,11 +287,16 @@ class Client(_SyncOnly, _Base):
             seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
-        with self.job_slot():  # jobs in flight follow what the gateway accepts (async client only)
+        # A place in the job window (async client only), held without a context manager's frame.
+        slot = self._take_slot()
+        try:
             request_id = (self.submit(model_id, arguments, **options)).request_id
+            self._slot_accepted(slot)
             if on_enqueue is not None:
                 call(on_enqueue, request_id)
             return self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)
+        finally:
+            self._give_slot(slot)
 
     # -- waiting ---------------------------------------------------------------------------
 
