@@ -15,6 +15,8 @@ import io
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -23,12 +25,22 @@ from typing import Any
 
 import httpx
 import pytest
-from clikit import CliResult, JournalView, assert_clean, read_journal
+from clikit import (
+    FAL_QUEUE,
+    CliResult,
+    JournalView,
+    assert_clean,
+    base_env,
+    read_journal,
+    run_subprocess,
+    write_prompts,
+)
 from fal_queue.cli.batch import batch_command
 from fal_queue.cli.ops import submit_command
 from fal_queue.cli.run import run_command
 from fal_queue.mock import Faults, MockGateway
 from PIL import Image
+from test_batch_crash import _kill_when, _settle
 
 Invoke = Callable[..., CliResult]
 EDIT = "fal-ai/flux-pro/kontext"
@@ -541,3 +553,28 @@ def test_a_number_keeps_a_fixed_concurrency(gateway: MockGateway, invoke: Invoke
     assert progress and "window" not in progress[-1]
     bad = invoke(["batch", str(prompts), "-m", SCHNELL, "-o", str(tmp_path / "o2"), "-c", "many"], gateway)
     assert bad.exit_code == 2 and "expected auto or a whole number" in _error(bad)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="needs POSIX signals")
+@pytest.mark.timeout(600)
+def test_auto_concurrency_keeps_the_journal_crash_safe(
+    make_gateway: Callable[..., MockGateway], tmp_path: Path
+) -> None:
+    n = 80
+    gw = make_gateway(workers=8, queue_delay=0.02, run_time=0.15)
+    prompts = write_prompts(tmp_path / "p.jsonl", n)
+    out = tmp_path / "out"
+    env = base_env(tmp_path, gw)
+    args = ["batch", str(prompts), "--model", SCHNELL, "--out", str(out)]
+    proc = subprocess.Popen(
+        [str(FAL_QUEUE), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    at_kill = _kill_when(proc, out, ready=10, want_open_submit=False)
+    # Lines waiting for a place in the window wrote nothing: every job the mock made is journaled.
+    assert _settle(gw) == len(at_kill.request_ids) == len(set(at_kill.request_ids))
+    rerun = run_subprocess([*args, "--json"], env)
+    assert rerun.exit_code == 0, rerun.stderr[-2000:]
+    final = JournalView.of(read_journal(out / "journal.jsonl"))
+    assert final.done == set(range(1, n + 1))
+    assert all(len(rids) == 1 for rids in final.submitted.values())
+    assert gw.stats()["jobs_created"] == n
