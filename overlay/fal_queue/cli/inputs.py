@@ -29,10 +29,11 @@ from .models import one_edit_from_typed
 __all__ = [
     "build_arguments",
     "check_images",
+    "encoding_step",
     "image_arguments",
     "image_value",
-    "large_images",
     "load_json_object",
+    "local_images",
     "model_typo_warning",
     "parse_params",
     "parse_value",
@@ -156,20 +157,13 @@ def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
     return found
 
 
-def _size(path: Path) -> int:
+def encoding_step(path: Path) -> str | None:
+    """``encoding photo.jpg (12.3 MB)`` for a local image big enough that encoding it takes a moment."""
     try:
-        return path.stat().st_size
+        size = path.stat().st_size
     except OSError:
-        return 0  # the encoder says why it cannot read it
-
-
-def large_images(arguments: Mapping[str, Any]) -> list[str]:
-    """``name (12.3 MB)`` of each local image big enough that encoding it takes a moment."""
-    return [
-        f"{path} ({_size(path) / 1e6:.1f} MB)"
-        for _, path in local_images(arguments)
-        if _size(path) > LARGE_IMAGE_BYTES
-    ]
+        return None  # the encoder says why it cannot read it
+    return f"encoding {path} ({size / 1e6:.1f} MB)" if size > LARGE_IMAGE_BYTES else None
 
 
 def check_images(
@@ -187,8 +181,9 @@ def check_images(
     for name, path in local_images(arguments):
         key = path.absolute()
         if key not in verdicts:
-            if _size(path) > LARGE_IMAGE_BYTES:
-                notice(f"encoding {path} ({_size(path) / 1e6:.1f} MB)")
+            step = encoding_step(path)
+            if step is not None:
+                notice(step)
             try:
                 encode_image(path, max_bytes=max_bytes)
                 verdicts[key] = None

@@ -20,7 +20,7 @@ from ..types import Result
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import common_options, get_state, handle_errors, options
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
-from .inputs import build_arguments, large_images, model_typo_warning, problems_of
+from .inputs import build_arguments, encoding_step, local_images, model_typo_warning, problems_of
 from .output import Output
 from .progress import JobDisplay
 from .saving import check_out_dir, resume_hint, write_atomic
@@ -174,8 +174,10 @@ def submit_one(
     show: Callable[[str], None],
 ) -> SyncHandle:
     """Submit one job (``run`` and ``submit``); its local images are encoded by the SDK on the way."""
-    for name in large_images(arguments):
-        show(f"encoding {name}")
+    for _, path in local_images(arguments):
+        step = encoding_step(path)
+        if step is not None:
+            show(step)
     try:
         return client.submit(model, arguments, **submit_kwargs(flags))
     except E.InvalidInputError as exc:  # refused before sending (an image that is not one, unreadable...)
