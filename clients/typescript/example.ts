@@ -42,6 +42,17 @@ export function toGateway(falUrl: string, baseUrl: string): string {
   return baseUrl.replace(/\/+$/, "") + url.pathname + url.search;
 }
 
+/**
+ * 2b. fal's documents mark the submit answer's URLs optional: when one is missing, build it from the
+ * request id. Calls after submit use the app, the model id's first two segments (`fal-ai/flux-1`).
+ */
+export function jobUrl(job: SubmitResponse, kind: "status" | "response", baseUrl: string): string {
+  const given = kind === "status" ? job.status_url : job.response_url;
+  if (given !== undefined) return toGateway(given, baseUrl);
+  const root = `${baseUrl.replace(/\/+$/, "")}/fal-ai/flux-1/requests/${encodeURIComponent(job.request_id)}`;
+  return kind === "status" ? `${root}/status` : root;
+}
+
 export class QueueApiError extends Error {
   constructor(
     readonly status: number,
@@ -75,7 +86,7 @@ export async function submitFluxDev(baseUrl: string, key: string, input: FluxDev
 /** 4. Poll the status (rewritten to the gateway) until the job has completed. */
 export async function waitForCompletion(baseUrl: string, key: string, job: SubmitResponse): Promise<StatusResponse> {
   for (;;) {
-    const { status, body } = await call<StatusResponse>(toGateway(job.status_url, baseUrl), key);
+    const { status, body } = await call<StatusResponse>(jobUrl(job, "status", baseUrl), key);
     if (status === 200 || body.status === "COMPLETED") {
       if (body.error) throw new QueueApiError(500, { detail: body.error, error_type: body.error_type ?? "unknown" });
       return body;
@@ -95,7 +106,7 @@ export function imageUrls(result: ResultOutput): string[] {
 }
 
 export async function fetchResult(baseUrl: string, key: string, job: SubmitResponse): Promise<ResultOutput> {
-  const { body } = await call<ResultOutput>(toGateway(job.response_url, baseUrl), key);
+  const { body } = await call<ResultOutput>(jobUrl(job, "response", baseUrl), key);
   return body;
 }
 

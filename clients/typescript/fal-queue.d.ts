@@ -328,8 +328,9 @@ export interface paths {
         /**
          * Cancel a job
          * @description `202 CANCELLATION_REQUESTED` while the job has not completed (a job about to start may still
-         *     run); `400 ALREADY_COMPLETED` once it has. A cancelled job completes with `error_type`
-         *     `client_cancelled`.
+         *     run); `400 ALREADY_COMPLETED` once it has. fal's per-endpoint documents answer `200` with
+         *     `{"success": true}` (or `false` when the job could not be cancelled) instead. A cancelled job
+         *     completes with `error_type` `client_cancelled`.
          */
         put: operations["cancel_request"];
         post?: never;
@@ -428,8 +429,8 @@ export interface components {
             image_size?: components["schemas"]["ImageSizeSetting"];
             /** @description Number of denoising steps. Default: 28. */
             num_inference_steps?: number;
-            /** @description Seed for reproducible output; random when absent. */
-            seed?: number;
+            /** @description Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). */
+            seed?: number | null;
             /** @description How closely to follow the prompt (CFG). Default: 3.5. */
             guidance_scale?: number;
             /** @description Return media as data URIs instead of URLs. Default: false. */
@@ -450,8 +451,8 @@ export interface components {
             image_size?: components["schemas"]["ImageSizeSetting"];
             /** @description Number of denoising steps. Default: 4. */
             num_inference_steps?: number;
-            /** @description Seed for reproducible output; random when absent. */
-            seed?: number;
+            /** @description Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). */
+            seed?: number | null;
             /** @description How closely to follow the prompt (CFG). Default: 3.5. */
             guidance_scale?: number;
             /** @description Return media as data URIs instead of URLs. Default: false. */
@@ -475,8 +476,8 @@ export interface components {
             strength?: number;
             /** @description Number of denoising steps. Default: 40. */
             num_inference_steps?: number;
-            /** @description Seed for reproducible output; random when absent. */
-            seed?: number;
+            /** @description Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). */
+            seed?: number | null;
             /** @description How closely to follow the prompt (CFG). Default: 3.5. */
             guidance_scale?: number;
             /** @description Return media as data URIs instead of URLs. Default: false. */
@@ -497,8 +498,8 @@ export interface components {
             image_size?: components["schemas"]["ImageSizeSetting"];
             /** @description Number of denoising steps. Default: 28. */
             num_inference_steps?: number;
-            /** @description Seed for reproducible output; random when absent. */
-            seed?: number;
+            /** @description Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). */
+            seed?: number | null;
             /** @description How closely to follow the input (CFG). Default: 3.5. */
             guidance_scale?: number;
             /** @description Return media as data URIs instead of URLs. Default: false. */
@@ -519,8 +520,8 @@ export interface components {
             image_size?: components["schemas"]["ImageSizeSetting"];
             /** @description Number of denoising steps. Default: 4. */
             num_inference_steps?: number;
-            /** @description Seed for reproducible output; random when absent. */
-            seed?: number;
+            /** @description Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). */
+            seed?: number | null;
             /** @description Return media as data URIs instead of URLs. Default: false. */
             sync_mode?: boolean;
             /** @description Number of images to generate. Default: 1. */
@@ -597,16 +598,20 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the gateway's. */
+        /**
+         * @description What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the
+         *     gateway's. fal's documents mark the URLs optional: when one is missing, build it from the
+         *     request id (`{base}/{owner}/{app}/requests/{request_id}`, plus `/status` or `/cancel`).
+         */
         QueueSubmitResponse: {
             /** @description The job's id; keep it, it is the only way back to a paid result. */
             request_id: string;
-            /** @description URL of the result (fal's origin). */
-            response_url: string;
-            /** @description URL of the status (fal's origin). */
-            status_url: string;
-            /** @description URL to cancel the job (fal's origin). */
-            cancel_url: string;
+            /** @description URL of the result (fal's origin); may be absent. */
+            response_url?: string;
+            /** @description URL of the status (fal's origin); may be absent. */
+            status_url?: string;
+            /** @description URL to cancel the job (fal's origin); may be absent. */
+            cancel_url?: string;
             /** @description Usually `IN_QUEUE`. */
             status?: string;
             /** @description Jobs ahead of this one. */
@@ -671,10 +676,15 @@ export interface components {
             /** @description Reconnection time in milliseconds; fal sends none. */
             retry?: number;
         };
-        /** @description Outcome of a cancel request. */
+        /**
+         * @description Outcome of a cancel request, in one of two shapes: a `status` (fal's queue reference), or
+         *     `success` (fal's per-endpoint documents, with status 200). One of the two is always there.
+         */
         CancelResponse: {
             /** @description `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED` (newer: `OK`, `NOT_FOUND`). */
-            status: string;
+            status?: string;
+            /** @description Whether the cancellation was accepted (`false`: the job could not be cancelled). */
+            success?: boolean;
         };
         /**
          * @description A generated image of the FLUX.1 models and of Kontext multi-image and text-to-image: fal's
@@ -1863,6 +1873,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The cancellation was accepted (`success` true) or refused (`success` false), or a newer `status`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CancelResponse"];
+                };
+            };
             /** @description Cancellation was requested. */
             202: {
                 headers: {

@@ -9,7 +9,8 @@ import createClient, { type Client } from "openapi-fetch";
 import type { components, operations, paths } from "./fal-queue";
 
 type Schemas = components["schemas"];
-export type SubmitResponse = Schemas["QueueSubmitResponse"];
+/** A submit answer whose three URLs are there: rewritten to the gateway, or built from the request id. */
+export type SubmitResponse = Schemas["QueueSubmitResponse"] & { response_url: string; status_url: string; cancel_url: string };
 export type RequestStatus = Schemas["RequestStatus"];
 export type ResultOutput = operations["get_result"]["responses"][200]["content"]["application/json"];
 export type ImageOutput = Schemas["ImageOutput"];
@@ -79,10 +80,23 @@ export class QueueClient {
     const post = this.api.POST as unknown as (
       path: string,
       init: { body: unknown },
-    ) => Promise<{ data?: SubmitResponse; error?: unknown; response: Response }>;
+    ) => Promise<{ data?: Schemas["QueueSubmitResponse"]; error?: unknown; response: Response }>;
     const { data, error, response } = await post(model, { body: input });
     if (data === undefined) throw new QueueApiError("submit", response.status, error);
-    return this.rewrite(data);
+    return this.withUrls(model, this.rewrite(data));
+  }
+
+  /** fal's documents mark the URLs optional: a missing one is built from the request id and the app
+   * (the model path's first two segments), so a paid job stays reachable. */
+  private withUrls(model: string, data: Schemas["QueueSubmitResponse"]): SubmitResponse {
+    const app = model.split("/").filter(Boolean).slice(0, 2).join("/");
+    const root = `${this.baseUrl}/${app}/requests/${encodeURIComponent(data.request_id)}`;
+    return {
+      ...data,
+      response_url: data.response_url ?? root,
+      status_url: data.status_url ?? `${root}/status`,
+      cancel_url: data.cancel_url ?? `${root}/cancel`,
+    };
   }
 
   /** The job's coordinates, taken from its status URL (after rewriting) rather than rebuilt by hand. */
@@ -161,12 +175,17 @@ export class QueueClient {
     return data;
   }
 
-  /** `CANCELLATION_REQUESTED` while queued or running, `ALREADY_COMPLETED` after. */
-  async cancel(job: SubmitResponse): Promise<CancelStatus["status"]> {
+  /** `CANCELLATION_REQUESTED` while queued or running, `ALREADY_COMPLETED` after; fal's per-endpoint
+   * `{"success": bool}` comes back as `CANCELLATION_REQUESTED` or `NOT_CANCELLED`, as in the Python SDK. */
+  async cancel(job: SubmitResponse): Promise<string> {
     const { data, error, response } = await this.api.PUT("/{owner}/{app}/requests/{request_id}/cancel", {
       params: { path: this.jobRef(job) },
     });
-    if (data !== undefined) return data.status;
+    if (data !== undefined) {
+      if (data.status !== undefined) return data.status;
+      if (data.success !== undefined) return data.success ? "CANCELLATION_REQUESTED" : "NOT_CANCELLED";
+      throw new QueueApiError("cancel", response.status, data);
+    }
     const status = (error as { status?: unknown } | undefined)?.status;
     if (response.status === 400 && status === "ALREADY_COMPLETED") return status;
     throw new QueueApiError("cancel", response.status, error);

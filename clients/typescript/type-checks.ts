@@ -31,9 +31,10 @@ export const badFormat: FluxDevInput = { prompt: "a cat", output_format: 5 };
 // @ts-expect-error `num_images` is a number
 export const badCount: FluxDevInput = { prompt: "a cat", num_images: "two" };
 
-// Submit responses always carry the three URLs and the request id.
+// Submit responses always carry the request id; fal's documents mark the three URLs optional.
 type Submitted = operations["submit_kontext"]["responses"][200]["content"]["application/json"];
-export const submittedRequired: IsOptional<Submitted, "status_url" | "response_url" | "cancel_url" | "request_id"> = false;
+export const submittedRequired: IsOptional<Submitted, "request_id"> = false;
+export const submittedUrlsOptional: IsOptional<Submitted, "status_url" | "response_url" | "cancel_url"> = true;
 
 // The status call's path parameters are all required.
 type StatusPath = operations["get_status"]["parameters"]["path"];

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from . import errors as E
+from ._schema import contract, problems_of_errors
 from ._transport import CallState, Secret, is_submit
 from .types import Completed, InProgress, Queued, Status, UnknownStatus
 from .urls import rewrite_url
@@ -36,6 +37,8 @@ class Context:
     model_id: str | None = None
     request_id: str | None = None
     secret: Secret | None = None
+    #: The contract's schema a successful answer must fit: it names what is wrong with one that does not.
+    shape: str | None = None
 
 
 def _redact(text: str, ctx: Context) -> str:
@@ -130,6 +133,19 @@ def error_from_answer(
     return E.APIStatusError(message, **kwargs)
 
 
+def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
+    """A success status whose body cannot be used: the whole answer is kept on the error."""
+    return E.APIResponseValidationError(
+        _redact(f"{ctx.operation}: {text}", ctx),
+        status_code=answer.status_code,
+        body=answer.content,
+        headers=safe_headers(answer.headers, ctx),
+        request_id=ctx.request_id,
+        model_id=ctx.model_id,
+        server_request_id=answer.headers.get("x-fal-request-id"),
+    )
+
+
 def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
     """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
     if isinstance(exc, E.FalQueueError):
@@ -154,12 +170,10 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         if raw is not None and raw.status_code >= 400:
             return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
         status = raw.status_code if raw is not None else 0
+        problems = shape_problems(_content_of(raw), ctx.shape) if raw is not None and ctx.shape else []
+        why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
         return E.APIResponseValidationError(
-            _redact(
-                f"{ctx.operation}: the gateway's answer is not the documented shape "
-                f"({type(exc).__name__}: {exc})",
-                ctx,
-            ),
+            _redact(f"{ctx.operation}: the gateway's answer is not the documented shape ({why})", ctx),
             status_code=status,
             body=_content_of(raw) if raw is not None else b"",
             headers=safe_headers(raw.headers, ctx) if raw is not None else None,
@@ -169,6 +183,24 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
     if isinstance(exc, httpx.HTTPError):
         return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
     raise exc
+
+
+def shape_problems(content: bytes, schema_name: str) -> list[str]:
+    """What a JSON answer breaks of one of the contract's schemas, one message per broken rule.
+
+    A ``null`` for a named property inside an item (fal sends ``"file_name": null``) is not reported:
+    the generated models take it, so it never is why an answer was refused.
+    """
+    try:
+        data = json.loads(content)
+    except ValueError:
+        return []
+    validator = contract().validator({"$ref": f"#/components/schemas/{schema_name}"})
+    return [
+        p.message.removeprefix("input: ")  # a problem of the whole body
+        for p in problems_of_errors(validator.iter_errors(data))
+        if not (p.rule == "type" and p.value is None and len(p.path) > 1 and isinstance(p.path[-1], str))
+    ]
 
 
 def _request_of(exc: httpx.TransportError) -> httpx.Request | None:

@@ -15,16 +15,15 @@ from . import errors as E
 from ._answers import (
     Answer,
     Context,
-    _redact,
     error_from_answer,
     parse_json_object,
     parse_status,
-    safe_headers,
+    unusable_answer,
 )
 from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
 from ._transport import Secret
-from .types import Completed, Result, Status
-from .urls import app_id, rewrite_url, validate_request_id
+from .types import KEPT_HEADERS, Completed, Result, Status
+from .urls import app_id, queue_urls, rewrite_url, validate_request_id
 
 T = TypeVar("T")
 
@@ -66,7 +65,8 @@ class Plan(Generic[T]):
 
 @dataclass(frozen=True)
 class Submitted:
-    """What a submit returned, URLs already rewritten to the gateway."""
+    """What a submit returned, URLs already rewritten to the gateway (built from the request id when
+    the answer left them out, as fal's documents allow: a paid job must stay reachable)."""
 
     model_id: str
     request_id: str
@@ -88,7 +88,7 @@ def submit_plan(
     max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
 ) -> Plan[Submitted]:
     model, body = prepare_input(model_id, arguments, strict=strict, max_image_bytes=max_image_bytes)
-    ctx = Context("submit", model_id=model_id, secret=secret)
+    ctx = Context("submit", model_id=model_id, secret=secret, shape="QueueSubmitResponse")
 
     def finish(answer: Answer) -> Submitted:
         raw = parse_json_object(answer.content)
@@ -99,23 +99,18 @@ def submit_plan(
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
             # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
-            raise E.APIResponseValidationError(
-                _redact(
-                    f"submit: the gateway queued a job but answered with an unusable request id "
-                    f"{parsed.request_id!r}; its raw answer is in .body",
-                    ctx,
-                ),
-                status_code=answer.status_code,
-                body=answer.content,
-                headers=safe_headers(answer.headers, ctx),
-                model_id=model_id,
-                server_request_id=answer.headers.get("x-fal-request-id"),
+            raise unusable_answer(
+                answer,
+                ctx,
+                f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}; "
+                "its raw answer is in .body",
             ) from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
-        rewritten = {
-            k: rewrite_url(str(raw[k]), base_url) for k in ("status_url", "response_url", "cancel_url")
+        urls = {
+            k: rewrite_url(raw[k], base_url) if isinstance(raw.get(k), str) and raw[k] else built
+            for k, built in queue_urls(base_url, model_id, request_id).items()
         }
-        return Submitted(model_id, request_id, queue_position=position, raw={**raw, **rewritten}, **rewritten)
+        return Submitted(model_id, request_id, queue_position=position, raw={**raw, **urls}, **urls)
 
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     accepted = frozenset({200, 201, 202})
@@ -146,7 +141,7 @@ def _queue_call(
 
 
 def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
-    ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret)
+    ctx = Context("status", model_id=model_id, request_id=request_id, secret=secret, shape="RequestStatus")
     call = _queue_call("get_status", "GET", "/status", model_id, request_id, logs="1" if logs else "0")
 
     def finish(answer: Answer) -> Status:
@@ -156,25 +151,35 @@ def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, l
 
 
 def result_plan(secret: Secret, model_id: str, request_id: str) -> Plan[Result]:
-    ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret)
+    # The loosest result shape (any object, but `images` a list of files and `video` a file): the
+    # generated parser refuses what breaks it, and the message says which field and what it must be.
+    ctx = Context("result", model_id=model_id, request_id=request_id, secret=secret, shape="GenericOutput")
     call = _queue_call("get_result", "GET", "", model_id, request_id)
 
     def finish(answer: Answer) -> Result:
         raw = parse_json_object(answer.content)
-        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed)
+        kept = {k.lower(): v for k, v in answer.headers.items() if k.lower() in KEPT_HEADERS}
+        return Result(request_id=request_id, model_id=model_id, raw=raw, parsed=answer.parsed, headers=kept)
 
     return Plan(ctx, call, finish)
 
 
 def cancel_plan(secret: Secret, model_id: str, request_id: str) -> Plan[str]:
-    ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret)
+    """fal's queue answers a ``status``; fal's per-endpoint documents answer ``{"success": bool}``,
+    which comes back as ``CANCELLATION_REQUESTED`` or ``NOT_CANCELLED``."""
+    ctx = Context("cancel", model_id=model_id, request_id=request_id, secret=secret, shape="CancelResponse")
     call = _queue_call("cancel_request", "PUT", "/cancel", model_id, request_id)
 
     def finish(answer: Answer) -> str:
-        status = parse_json_object(answer.content).get("status")
+        body = parse_json_object(answer.content)
+        status, success = body.get("status"), body.get("success")
         if answer.status_code == 400 and status != "ALREADY_COMPLETED":
             raise error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
-        return str(status)
+        if isinstance(status, str) and status:
+            return status
+        if isinstance(success, bool):
+            return "CANCELLATION_REQUESTED" if success else "NOT_CANCELLED"
+        raise unusable_answer(answer, ctx, f"the answer has neither a status nor success: {body!r:.200}")
 
     return Plan(ctx, call, finish, ok=frozenset({200, 202, 400}))
 

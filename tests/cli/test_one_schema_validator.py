@@ -43,7 +43,7 @@ TABLE: list[tuple[str, dict[str, Any], tuple[str, list[Any]] | None]] = [
         {"prompt": "x", "num_inference_steps": 0},
         ("num_inference_steps: 0 is below the minimum 1", ["num_inference_steps"]),
     ),
-    (SCHNELL, {"prompt": "x", "seed": 1.5}, ("seed: expected a whole number, got 1.5", ["seed"])),
+    (SCHNELL, {"prompt": "x", "seed": 1.5}, ("seed: expected a whole number or null, got 1.5", ["seed"])),
     (SCHNELL, {"prompt": "x", "sync_mode": "yes"}, ('sync_mode: expected boolean, got "yes"', ["sync_mode"])),
     (SCHNELL, {"prompt": 5}, ("prompt: expected string, got 5", ["prompt"])),
     (SCHNELL, {"seed": 1}, ("missing required field(s) 'prompt'", ["prompt"])),

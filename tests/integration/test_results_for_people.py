@@ -108,3 +108,22 @@ def test_the_safety_verdict_is_per_image_and_download_warns_once_per_flagged_ima
         "image 2 of rid-7 was flagged by the safety checker; it is probably blank",
         "image 3 of rid-7 was flagged by the safety checker; it is probably blank",
     ]
+
+
+def test_billable_units_and_the_mocks_safety_flags_come_through(
+    sdk: Any, make_gateway: Any, tmp_path: Path
+) -> None:
+    """The mock bills one unit per started megapixel and flags images deterministically by seed."""
+    client = sdk(make_gateway(nsfw_every=2))
+    result = client.subscribe(
+        MODEL,
+        {"prompt": "x", "num_images": 3, "seed": 4, "image_size": {"width": 1024, "height": 1024}},
+        timeout=30,
+    )
+    assert result.billable_units == 6.0 and result.headers["x-fal-request-id"] == result.request_id
+    assert result.has_nsfw_concepts == [True, False, True]  # (4 + index) % 2 == 0
+    assert "billable units" in result._repr_html_()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        client.download(result, tmp_path)
+    assert len([w for w in seen if issubclass(w.category, FlaggedImageWarning)]) == 2

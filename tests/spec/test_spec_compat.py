@@ -146,7 +146,7 @@ def _operation_renamed(doc: Doc) -> None:
 
 
 def _response_field_no_longer_required(doc: Doc) -> None:
-    _schema(doc, "QueueSubmitResponse")["required"].remove("cancel_url")
+    _schema(doc, "QueueSubmitResponse")["required"].remove("request_id")
 
 
 def _response_enum_widened(doc: Doc) -> None:

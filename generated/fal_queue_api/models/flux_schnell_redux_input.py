@@ -29,8 +29,8 @@ class FluxSchnellReduxInput:
     `landscape_4_3`. """
     num_inference_steps: int | Unset = UNSET
     """ Number of denoising steps. Default: 4. """
-    seed: int | Unset = UNSET
-    """ Seed for reproducible output; random when absent. """
+    seed: int | None | Unset = UNSET
+    """ Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). """
     sync_mode: bool | Unset = UNSET
     """ Return media as data URIs instead of URLs. Default: false. """
     num_images: int | Unset = UNSET
@@ -61,7 +61,11 @@ class FluxSchnellReduxInput:
 
         num_inference_steps = self.num_inference_steps
 
-        seed = self.seed
+        seed: int | None | Unset
+        if isinstance(self.seed, Unset):
+            seed = UNSET
+        else:
+            seed = self.seed
 
         sync_mode = self.sync_mode
 
@@ -147,7 +151,14 @@ class FluxSchnellReduxInput:
 
         num_inference_steps = d.pop("num_inference_steps", UNSET)
 
-        seed = d.pop("seed", UNSET)
+        def _parse_seed(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        seed = _parse_seed(d.pop("seed", UNSET))
 
         sync_mode = d.pop("sync_mode", UNSET)
 

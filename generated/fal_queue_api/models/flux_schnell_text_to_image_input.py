@@ -29,8 +29,8 @@ class FluxSchnellTextToImageInput:
     `landscape_4_3`. """
     num_inference_steps: int | Unset = UNSET
     """ Number of denoising steps. Default: 4. """
-    seed: int | Unset = UNSET
-    """ Seed for reproducible output; random when absent. """
+    seed: int | None | Unset = UNSET
+    """ Seed for reproducible output; random when absent or `null` (fal's FLUX.1 endpoints take `null`). """
     guidance_scale: float | Unset = UNSET
     """ How closely to follow the prompt (CFG). Default: 3.5. """
     sync_mode: bool | Unset = UNSET
@@ -63,7 +63,11 @@ class FluxSchnellTextToImageInput:
 
         num_inference_steps = self.num_inference_steps
 
-        seed = self.seed
+        seed: int | None | Unset
+        if isinstance(self.seed, Unset):
+            seed = UNSET
+        else:
+            seed = self.seed
 
         guidance_scale = self.guidance_scale
 
@@ -153,7 +157,14 @@ class FluxSchnellTextToImageInput:
 
         num_inference_steps = d.pop("num_inference_steps", UNSET)
 
-        seed = d.pop("seed", UNSET)
+        def _parse_seed(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        seed = _parse_seed(d.pop("seed", UNSET))
 
         guidance_scale = d.pop("guidance_scale", UNSET)
 

@@ -13,16 +13,20 @@ T = TypeVar("T", bound="QueueSubmitResponse")
 
 @_attrs_define
 class QueueSubmitResponse:
-    """What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the gateway's."""
+    """What submit answers. The URLs point at `https://queue.fal.run`; rewrite their origin to the
+    gateway's. fal's documents mark the URLs optional: when one is missing, build it from the
+    request id (`{base}/{owner}/{app}/requests/{request_id}`, plus `/status` or `/cancel`).
+
+    """
 
     request_id: str
     """ The job's id; keep it, it is the only way back to a paid result. """
-    response_url: str
-    """ URL of the result (fal's origin). """
-    status_url: str
-    """ URL of the status (fal's origin). """
-    cancel_url: str
-    """ URL to cancel the job (fal's origin). """
+    response_url: str | Unset = UNSET
+    """ URL of the result (fal's origin); may be absent. """
+    status_url: str | Unset = UNSET
+    """ URL of the status (fal's origin); may be absent. """
+    cancel_url: str | Unset = UNSET
+    """ URL to cancel the job (fal's origin); may be absent. """
     status: str | Unset = UNSET
     """ Usually `IN_QUEUE`. """
     queue_position: int | Unset = UNSET
@@ -51,11 +55,14 @@ class QueueSubmitResponse:
         field_dict.update(
             {
                 "request_id": request_id,
-                "response_url": response_url,
-                "status_url": status_url,
-                "cancel_url": cancel_url,
             }
         )
+        if response_url is not UNSET:
+            field_dict["response_url"] = response_url
+        if status_url is not UNSET:
+            field_dict["status_url"] = status_url
+        if cancel_url is not UNSET:
+            field_dict["cancel_url"] = cancel_url
         if status is not UNSET:
             field_dict["status"] = status
         if queue_position is not UNSET:
@@ -70,11 +77,11 @@ class QueueSubmitResponse:
         d = dict(src_dict)
         request_id = d.pop("request_id")
 
-        response_url = d.pop("response_url")
+        response_url = d.pop("response_url", UNSET)
 
-        status_url = d.pop("status_url")
+        status_url = d.pop("status_url", UNSET)
 
-        cancel_url = d.pop("cancel_url")
+        cancel_url = d.pop("cancel_url", UNSET)
 
         status = d.pop("status", UNSET)
 

@@ -258,7 +258,8 @@ class AsyncClient(_AsyncOnly, _Base):
         max_retries: int | None = None,
         http_timeout: TimeoutArg = None,
     ) -> str:
-        """Ask for cancellation. Returns ``CANCELLATION_REQUESTED`` or ``ALREADY_COMPLETED``."""
+        """Ask for cancellation: ``CANCELLATION_REQUESTED``/``OK``, ``ALREADY_COMPLETED``, ``NOT_FOUND`` or
+        ``NOT_CANCELLED``."""
         return await self._run(
             self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
@@ -339,11 +340,12 @@ class AsyncClient(_AsyncOnly, _Base):
             if not cancel_on_timeout:
                 raise
             try:
-                await self.cancel(model_id, request_id)
+                outcome = await self.cancel(model_id, request_id)
             except E.FalQueueError as exc:
                 logger.warning("cancel after timeout failed for %s: %s", request_id, exc)
                 raise deadline.error(request_id, model_id, cancelled=False) from exc
-            raise deadline.error(request_id, model_id, cancelled=True) from None
+            cancelled = outcome in {"CANCELLATION_REQUESTED", "OK"}
+            raise deadline.error(request_id, model_id, cancelled=cancelled) from None
         raise AssertionError("unreachable: status events end with COMPLETED")  # pragma: no cover
 
     async def _events(

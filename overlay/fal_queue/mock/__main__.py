@@ -20,31 +20,12 @@ import signal
 import sys
 import threading
 import typing
-from types import FrameType
 from typing import Any
 
 from fal_queue.mock.config import DEFAULT_KEY, PROBABILITIES, Faults, MockConfig
 from fal_queue.mock.server import MockGateway
 
 __all__ = ["build_parser", "config_from_args", "main"]
-
-_CONFIG_HELP = {
-    "host": "interface to listen on",
-    "port": "gateway port, 0 picks a free one",
-    "media_port": "media origin port, 0 picks a free one",
-    "workers": "jobs running at once (--realistic: 2)",
-    "queue_delay": "seconds every job waits in the queue (--realistic: 1)",
-    "run_time": "seconds a job runs (--realistic: 4)",
-    "url_style": "'fal': *_url fields point at --upstream-origin like fal's gateway; 'gateway': at this mock",
-    "upstream_origin": "origin of *_url in fal style",
-    "result_ttl": "seconds a result lives",
-    "media_ttl": "seconds a media file lives",
-    "ping_interval": "seconds between SSE pings",
-    "models": "'typed': unknown model ids answer 404 like a real gateway; 'any': serve every id",
-    "strict_inputs": "unknown input fields of typed models answer 422",
-    "log_requests": "log method, path, status and ms per request to stderr",
-}
-"""`MockConfig` fields set by a flag of their own name (``_`` written ``-``)."""
 
 
 def _documented(cls: type) -> dict[str, str]:
@@ -109,7 +90,7 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
         "'Authorization: Bearer <key>' (or fal's 'Key <key>').",
         argument_default=argparse.SUPPRESS,  # only the flags given override the config
     )
-    _add_fields(p, MockConfig, _CONFIG_HELP, "--")
+    _add_fields(p, MockConfig, _documented(MockConfig), "--")
     p.add_argument("--key", action="append", dest="keys", metavar="KEY", help="accepted key (repeatable)")
     p.add_argument("--realistic", action="store_true", help="timings of seconds instead of milliseconds")
     p.add_argument("--tls-cert", dest="ssl_certfile", metavar="FILE", help="serve the gateway over https")
@@ -149,45 +130,34 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     )
     base = MockConfig.realistic() if given.pop("realistic", False) else MockConfig()
     given.setdefault("keys", [os.environ.get("FAL_QUEUE_MOCK_KEY") or DEFAULT_KEY])
-    return base.replace(**given, faults=Faults.from_dict(faults))
+    return base.replace(**given, faults=faults)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        config = config_from_args(args)
-    except ValueError as exc:
+        gateway = MockGateway(config_from_args(args))
+    except ValueError as exc:  # a bad value, e.g. a webhook key that is not an Ed25519 PEM
         parser.error(str(exc))
     stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: stop.set()) for sig in signals}
     try:
-        try:
-            gateway = MockGateway(config)
-        except ValueError as exc:  # e.g. a webhook key that is not an Ed25519 PEM
-            parser.error(str(exc))
-        try:
-            gateway.start()
-        except (OSError, RuntimeError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        try:
-            print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
-            print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
-            print(f"FAL_QUEUE_KEY={gateway.key}")
-            print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
-            print("ready", flush=True)
-            while not stop.wait(0.5):
-                if not gateway.running:
-                    print("error: the mock stopped unexpectedly", file=sys.stderr)
-                    return 1
-        finally:
-            gateway.stop()
+        gateway.start()
+        print(f"FAL_QUEUE_BASE_URL={gateway.base_url}")
+        print(f"FAL_QUEUE_MEDIA_URL={gateway.media_url}")
+        print(f"FAL_QUEUE_KEY={gateway.key}")
+        print(f"FAL_QUEUE_WEBHOOK_JWKS_URL={gateway.webhook_jwks_url}")
+        print("ready", flush=True)
+        while not stop.wait(0.5):
+            if not gateway.running:
+                raise RuntimeError("the mock stopped unexpectedly")
+    except (OSError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
+        gateway.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import hmac
 import json
 import logging
+import math
+import re
 import sys
 import time
 import uuid
@@ -21,7 +24,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
-from starlette.convertors import Convertor, register_url_convertor
+from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -45,27 +49,23 @@ _INGRESS_HTML = (
     b"</body>\r\n</html>\r\n"
 )
 _PING = b": ping\n\n"
+_LOG_ENTRY = "fal_queue.mock.log_entry"
+"""Where a request's scope holds its entry of the request log."""
 _STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
 
 
 # ---- routes: fal's URL layout, the mock's own copy ----
 
 
-class _AppPath(Convertor[str]):
+class _AppPath(StringConvertor):
     """An app's path segments: three under ``workflows/`` and ``comfy/``, else two; never the mock's
     own paths (``/_mock/...``, the JWKS), so that a wrong method there is a 405, not a submit."""
 
     regex = (
-        r"(?!_mock/|\.well-known/jwks\.json$)"
+        rf"(?!_mock/|{re.escape(JWKS_PATH[1:])}$)"
         rf"(?:(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/[^/]+/[^/]+"
         rf"|(?!(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/)[^/]+/[^/]+)"
     )
-
-    def convert(self, value: str) -> str:
-        return value
-
-    def to_string(self, value: str) -> str:
-        return value
 
 
 class _ModelTail(_AppPath):
@@ -158,70 +158,55 @@ class _Cut(Exception):
     """The answer stops here: the connection closes without the rest of the body."""
 
 
-class _OnTheWire:
-    """What a careless proxy or a bad network does to an answer: echo the ``Authorization`` header
-    (``echo``), cut the body in half after announcing its length (``drop``), or send it one byte at a
-    time (``drip`` bytes per second, until the client leaves)."""
+def _echoed(response: Response, request: Request) -> Response:
+    """The ``echo_auth`` fault, as a careless gateway does: the ``Authorization`` header as sent, in
+    ``WWW-Authenticate`` and ``X-Echo-Authorization``."""
+    sent = ", ".join(request.headers.getlist("authorization")).replace('"', "'")
+    response.headers["www-authenticate"] = f'Bearer realm="{sent}"'
+    response.headers["x-echo-authorization"] = sent
+    return response
 
-    def __init__(
-        self, response: ASGIApp, echo: bool, *, drop: bool = False, drip: float | None = None
-    ) -> None:
-        self.response, self.echo, self.drop, self.drip = response, echo, drop, drip
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.echo:
-            send = self._echoing(send, scope)
-        if self.drop:
-            send = self._cutting(send)
-        elif self.drip is not None:
-            send = self._dripping(send, receive, self.drip)
+def _on_the_wire(response: ASGIApp, drop: bool, drip: float) -> ASGIApp:
+    """What a bad network does to an answer: cut the body in half after announcing its length
+    (``drop``), else send it one byte at a time (``drip`` bytes per second, until the client leaves)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await self.response(scope, receive, send)
+            await response(scope, receive, _cutting(send) if drop else _dripping(send, receive, drip))
         except _Cut:
             return  # the server then closes the connection: the client sees a truncated body
 
-    @staticmethod
-    def _echoing(send: Send, scope: Scope) -> Send:
-        sent = b", ".join(v for k, v in scope["headers"] if k == b"authorization").replace(b'"', b"'")
-        echo = [(b"www-authenticate", b'Bearer realm="' + sent + b'"'), (b"x-echo-authorization", sent)]
-        names = {name for name, _ in echo}
+    return app
 
-        async def echoing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message["headers"] if k.lower() not in names]
-                message = {**message, "headers": kept + echo}
-            await send(message)
 
-        return echoing
+def _cutting(send: Send) -> Send:
+    async def cutting(message: Message) -> None:
+        body = message.get("body", b"")
+        if not body:
+            return await send(message)
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        raise _Cut
 
-    @staticmethod
-    def _cutting(send: Send) -> Send:
-        async def cutting(message: Message) -> None:
-            body = message.get("body", b"")
-            if not body:
-                return await send(message)
-            await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
-            raise _Cut
+    return cutting
 
-        return cutting
 
-    @staticmethod
-    def _dripping(send: Send, receive: Receive, rate: float) -> Send:
-        async def dripping(message: Message) -> None:
-            body = message.get("body", b"")
-            if not body:
-                return await send(message)
-            gone = asyncio.ensure_future(_disconnected(receive))
-            try:
-                for i in range(len(body)):
-                    await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": True})
-                    if (await asyncio.wait({gone}, timeout=1.0 / rate))[0]:
-                        raise _Cut  # the client left
-            finally:
-                gone.cancel()
-            await send({**message, "body": b""})
+def _dripping(send: Send, receive: Receive, rate: float) -> Send:
+    async def dripping(message: Message) -> None:
+        body = message.get("body", b"")
+        if not body:
+            return await send(message)
+        gone = asyncio.ensure_future(_disconnected(receive))
+        try:
+            for i in range(len(body)):
+                await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": True})
+                if (await asyncio.wait({gone}, timeout=1.0 / rate))[0]:
+                    raise _Cut  # the client left
+        finally:
+            gone.cancel()
+        await send({**message, "body": b""})
 
-        return dripping
+    return dripping
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -261,16 +246,21 @@ class MockState:
     def stats(self) -> dict[str, Any]:
         return {**self.engine.stats(), "faults": self.faults.to_dict()}
 
-    def record(self, origin: str, scope: Scope) -> None:
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        query = scope.get("query_string", b"").decode("latin-1")
-        entry = {"origin": origin, "method": scope["method"], "path": scope["path"], "query": query}
-        self.request_log.append({**entry, "headers": headers, "time": time.time()})
+    def record(self, origin: str, scope: Scope) -> dict[str, Any]:
+        """Log a request as it arrives; `count` adds the operation it is routed to."""
+        headers = Headers(scope=scope)
+        entry = {
+            "origin": origin,
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": {name: ", ".join(headers.getlist(name)) for name in headers},
+            "time": time.time(),
+            "operation": "unrouted",
+        }
+        self.request_log.append(entry)
         self.engine.counters["requests_total"] += 1
+        return entry
 
     def authorized(self, scope: Scope) -> bool:
         """``Authorization: Bearer <key>`` or fal's ``Key <key>``, scheme case-insensitive."""
@@ -282,8 +272,10 @@ class MockState:
                 return any(hmac.compare_digest(token.strip(), key) for key in self._keys)
         return False
 
-    def count(self, operation: str) -> None:
+    def count(self, operation: str, scope: Scope) -> None:
+        """Count a request by the operation it was routed to, and say so in its log entry."""
         self.engine.counters[f"req:{operation}"] += 1
+        scope[_LOG_ENTRY]["operation"] = operation
 
 
 class _Decider:
@@ -351,8 +343,8 @@ class _Origin:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        self.state.record(self.name, scope)
         routed = _routed(scope, self)
+        routed[_LOG_ENTRY] = self.state.record(self.name, scope)
         began, status = time.perf_counter(), 0
 
         async def sending(message: Message) -> None:
@@ -364,7 +356,7 @@ class _Origin:
         try:
             await self.router(routed, receive, sending)
         except HTTPException as exc:  # a route serves the path, not the method
-            self.state.count(routed["route"].name)
+            self.state.count(routed["route"].name, routed)
             allow = ", ".join(sorted((exc.headers or {})["Allow"].split(", ")))
             method_not_allowed = error(
                 405, "Method Not Allowed", "method_not_allowed", headers={"Allow": allow}
@@ -381,34 +373,38 @@ class _Origin:
                 print(f"{scope['method']} {path} {status or '-'} {ms:.1f}ms", file=sys.stderr, flush=True)
 
     async def _unrouted(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.state.count("unrouted")
+        self.state.count("unrouted", scope)
         await error(404, "Not Found", "not_found")(scope, receive, send)
 
     def _faulted(self, operation: str, handler: Operation) -> Endpoint:
         """``handler`` behind the faults in front of an origin, its key check and the faults of the wire."""
 
         async def endpoint(request: Request) -> ASGIApp:
-            self.state.count(operation)
+            self.state.count(operation, request.scope)
             decider = _Decider(self.state, operation, request)
             echo = decider.fires("echo_auth")
             if decider.fires("slow"):
                 await asyncio.sleep(decider.faults.slow_seconds)
+            wire: ASGIApp | None = None
             if decider.fires("ingress_503"):
-                return _OnTheWire(Response(_INGRESS_HTML, 503, {"Content-Type": "text/html"}), echo)
-            if not self.authorized(request.scope):
-                return _OnTheWire(_unauthorized(), echo)
-            if decider.fires("rate_limit"):
+                response = Response(_INGRESS_HTML, 503, {"Content-Type": "text/html"})
+            elif not self.authorized(request.scope):
+                response = _unauthorized()
+            elif decider.fires("rate_limit"):
                 retry = {"Retry-After": str(decider.faults.retry_after)}
-                return _OnTheWire(error(429, "Rate limit exceeded", "rate_limited", headers=retry), echo)
-            drop = decider.fires("drop")
-            try:
-                response = await handler(request, decider, drop)
-            except _Refused as refusal:
-                response = refusal.response
-            drips = not drop and operation != "stream" and request.method != "HEAD" and decider.fires("drip")
-            return _OnTheWire(
-                response, echo, drop=drop, drip=decider.faults.drip_bytes_per_second if drips else None
-            )
+                response = error(429, "Rate limit exceeded", "rate_limited", headers=retry)
+            else:
+                drop = decider.fires("drop")
+                try:
+                    response = await handler(request, decider, drop)
+                except _Refused as refusal:
+                    response = refusal.response
+                rate = decider.faults.drip_bytes_per_second
+                if drop or (operation != "stream" and request.method != "HEAD" and decider.fires("drip")):
+                    wire = _on_the_wire(response, drop, rate)
+            if echo:
+                _echoed(response, request)
+            return wire or response
 
         return endpoint
 
@@ -497,7 +493,7 @@ class GatewayApp(_Origin):
             result = job.result
             if result is not None and decider.fires("drop_dimensions"):
                 result = _without_dimensions(result)
-            response = answer(200, result, request_id=job.request_id)
+            response = answer(200, result, request_id=job.request_id, headers=_billing(result))
         if decider.fires("lying_encoding"):
             response.headers["content-encoding"] = "gzip"
         return response
@@ -524,18 +520,12 @@ class GatewayApp(_Origin):
         headers = {"cache-control": "no-cache", "x-accel-buffering": "no", "x-fal-request-id": job.request_id}
         return StreamingResponse(events, headers=headers, media_type="text/event-stream")
 
-    async def _idle(self, *events: asyncio.Event) -> bool:
-        """Wait for one of ``events``, the mock's closing or one ping interval; True when closing."""
-        closing = self.state.engine.closing
-        waiters = [asyncio.ensure_future(event.wait()) for event in (*events, closing)]
-        try:
-            await asyncio.wait(
-                waiters, timeout=self.state.config.ping_interval, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            for waiter in waiters:
-                waiter.cancel()
-        return closing.is_set()
+    async def _idle(self, event: asyncio.Event) -> bool:
+        """Wait for ``event``, one ping interval at most; True when the mock is closing (which sets
+        every job's ``changed`` and ``closing``)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), self.state.config.ping_interval)
+        return self.state.engine.closing.is_set()
 
     async def _changes(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
         """An event per change (logs incremental), a ping when idle, the end after COMPLETED."""
@@ -566,7 +556,7 @@ class GatewayApp(_Origin):
 
     async def _pings(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
         """Only ``: ping`` comments, never an event."""
-        while not await self._idle():
+        while not await self._idle(self.state.engine.closing):
             yield _PING
 
     async def _repeats(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
@@ -581,7 +571,7 @@ class GatewayApp(_Origin):
                         "status": "IN_PROGRESS"
                     }
             yield _event(pending)
-            if await self._idle():
+            if await self._idle(self.state.engine.closing):
                 return
 
     async def _foreign_completion(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
@@ -641,18 +631,16 @@ class GatewayApp(_Origin):
     ) -> Response:
         """Create the job (with the job-level faults) and answer its place in the queue."""
         engine = self.state.engine
-        fail = decider.fires("job_failure")
-        unknown = [] if op.body_properties is None else [k for k in inputs if k not in op.body_properties]
         job = engine.submit(
             model_id,
             decider.without_dropped_param(inputs),
+            fail=decider.fires("job_failure"),
+            foreign_urls=decider.fires("foreign_urls"),
             low_priority=headers.low_priority,
             webhook=webhook if isinstance(webhook, str) else None,
             start_timeout=headers.start_timeout,
-            media_ttl=headers.media_ttl,
-            fail=fail,
-            unknown_fields=unknown,
-            foreign_urls=decider.fires("foreign_urls"),
+            media_ttl=headers.media_ttl or self.state.config.media_ttl,
+            unknown_fields=sorted(k for k in inputs if k not in (op.body_properties or inputs)),
         )
         request_id, urls = job.request_id, job.urls
         if decider.fires("bad_request_id"):
@@ -662,7 +650,7 @@ class GatewayApp(_Origin):
             "status": "IN_QUEUE",
             "request_id": request_id,
             **urls,
-            "queue_position": engine.queue_position(job),
+            "queue_position": engine.waiting.position(job),
         }
         return answer(200, body, request_id=request_id)
 
@@ -670,13 +658,13 @@ class GatewayApp(_Origin):
 
     async def _jwks(self, request: Request) -> Response:
         """Public like fal's: receivers need it to verify webhooks."""
-        self.state.count("jwks")
+        self.state.count("jwks", request.scope)
         jwks = self.state.engine.webhooks.signer.jwks()
         return answer(200, jwks, headers={"Cache-Control": "max-age=300"})
 
     def _admin(self, handler: Callable[[Request], Awaitable[Response]]) -> Endpoint:
         async def endpoint(request: Request) -> ASGIApp:
-            self.state.count("admin")
+            self.state.count("admin", request.scope)
             return await handler(request) if self.authorized(request.scope) else _unauthorized()
 
         return endpoint
@@ -718,6 +706,16 @@ def _parameters(
         values[param.key], found = param.check(raw)
         problems.extend(found)
     return values, problems
+
+
+def _billing(result: Mapping[str, Any] | None) -> dict[str, str]:
+    """fal's ``x-fal-billable-units``: here one unit per started megapixel of each image (1 without)."""
+    images = (result or {}).get("images")
+    sizes = [
+        (i.get("width") or 1024, i.get("height") or 1024) for i in images or [] if isinstance(i, Mapping)
+    ]
+    units = sum(math.ceil(w * h / 1_000_000) for w, h in sizes) or 1
+    return {"x-fal-billable-units": str(units)}
 
 
 def _without_dimensions(result: dict[str, Any]) -> dict[str, Any]:

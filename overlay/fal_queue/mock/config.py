@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import math
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 __all__ = ["DEFAULT_KEY", "OPERATIONS", "PROBABILITIES", "Faults", "MockConfig"]
 
@@ -20,51 +21,55 @@ OPERATIONS = frozenset({"submit", "status", "stream", "result", "cancel", "media
 UrlStyle = Literal["fal", "gateway"]
 ModelsPolicy = Literal["typed", "any"]
 
-PROBABILITIES = (
-    "rate_limit",
-    "ingress_503",
-    "drop",
-    "slow",
-    "job_failure",
-    "stream_pings_only",
-    "stream_repeat",
-    "stream_silent",
-    "drip",
-    "foreign_completed",
-    "bad_request_id",
-    "media_redirect_loop",
-    "lying_encoding",
-    "echo_auth",
-    "foreign_urls",
-    "status_200",
-    "drop_dimensions",
-)
-"""The `Faults` fields that are probabilities (0 off, 1 always)."""
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """The rule of a numeric field, checked after init: a finite number in ``[least, most]``, an
+    integer if ``integer``, above zero if ``positive``; a bool is neither. ``text`` says it in words."""
+
+    text: str
+    least: float = 0.0
+    most: float = math.inf
+    integer: bool = False
+    positive: bool = False
+
+    def check(self, name: str, value: object) -> None:
+        if not (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and (isinstance(value, int) or not self.integer)
+            and math.isfinite(value)
+            and self.least <= value <= self.most
+            and (value > 0 or not self.positive)
+        ):
+            raise ValueError(f"{name} must be {self.text}, got {value!r}")
 
 
-def check_number(
-    name: str,
-    value: object,
-    *,
-    integer: bool = False,
-    positive: bool = False,
-    least: float = 0.0,
-    most: float = math.inf,
-) -> None:
-    """Raise ValueError unless ``value`` is a finite number in ``[least, most]``: an integer if
-    ``integer``, above zero if ``positive``; a bool is neither."""
-    if (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and (isinstance(value, int) or not integer)
-        and math.isfinite(value)
-        and least <= value <= most
-        and (value > 0 or not positive)
-    ):
-        return
-    kind = ("a positive " if positive else "an " if integer else "a ") + ("integer" if integer else "number")
-    bounds = f" between {least:g} and {most:g}" if most < math.inf else "" if positive else f" >= {least:g}"
-    raise ValueError(f"{name} must be {kind}{bounds}, got {value!r}")
+Probability = Annotated[float, Number("a probability between 0 and 1", most=1.0)]
+Seconds = Annotated[float, Number("a number of seconds >= 0")]
+Count = Annotated[int, Number("an integer >= 0", integer=True)]
+AtLeastOne = Annotated[int, Number("an integer >= 1", least=1, integer=True)]
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, include_extras=True)
+
+
+def _refuse_unknown(cls: type, names: Iterable[str], what: str) -> None:
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(names) - known
+    if unknown:
+        raise ValueError(f"unknown {what} {sorted(unknown)}; known: {sorted(known)}")
+
+
+def _check_fields(instance: object) -> None:
+    """Check every field whose type carries a `Number` rule or names its values (``Literal``)."""
+    for name, hint in _hints(type(instance)).items():
+        where, value = f"{type(instance).__name__}.{name}", getattr(instance, name)
+        for rule in getattr(hint, "__metadata__", ()):
+            rule.check(where, value)
+        if typing.get_origin(hint) is Literal and value not in typing.get_args(hint):
+            raise ValueError(f"{where} must be one of {', '.join(map(repr, typing.get_args(hint)))}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,40 +128,34 @@ class Faults:
     ``drop_dimensions`` and ``result_not_ready`` on result GETs, ``media_redirect_loop`` on media GETs.
     """
 
-    seed: int = 0
-    rate_limit: float = 0.0
-    retry_after: int = 0
-    ingress_503: float = 0.0
-    drop: float = 0.0
+    seed: Annotated[int, Number("an integer", least=-math.inf, integer=True)] = 0
+    rate_limit: Probability = 0.0
+    retry_after: Count = 0
+    ingress_503: Probability = 0.0
+    drop: Probability = 0.0
     drop_submit_after_create: bool = False
-    slow: float = 0.0
-    slow_seconds: float = 0.5
-    job_failure: float = 0.0
-    stream_pings_only: float = 0.0
-    stream_repeat: float = 0.0
-    stream_silent: float = 0.0
-    drip: float = 0.0
-    drip_bytes_per_second: float = 5.0
-    foreign_completed: float = 0.0
-    result_not_ready: int = 0
-    bad_request_id: float = 0.0
-    media_redirect_loop: float = 0.0
-    lying_encoding: float = 0.0
-    echo_auth: float = 0.0
+    slow: Probability = 0.0
+    slow_seconds: Seconds = 0.5
+    job_failure: Probability = 0.0
+    stream_pings_only: Probability = 0.0
+    stream_repeat: Probability = 0.0
+    stream_silent: Probability = 0.0
+    drip: Probability = 0.0
+    drip_bytes_per_second: Annotated[float, Number("a positive number", positive=True)] = 5.0
+    foreign_completed: Probability = 0.0
+    result_not_ready: Count = 0
+    bad_request_id: Probability = 0.0
+    media_redirect_loop: Probability = 0.0
+    lying_encoding: Probability = 0.0
+    echo_auth: Probability = 0.0
     drop_param: str | None = None
-    foreign_urls: float = 0.0
-    status_200: float = 0.0
-    drop_dimensions: float = 0.0
+    foreign_urls: Probability = 0.0
+    status_200: Probability = 0.0
+    drop_dimensions: Probability = 0.0
     operations: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
-        for name in PROBABILITIES:
-            check_number(f"Faults.{name} (a probability)", getattr(self, name), most=1.0)
-        check_number("Faults.drip_bytes_per_second", self.drip_bytes_per_second, positive=True)
-        check_number("Faults.result_not_ready", self.result_not_ready, integer=True)
-        check_number("Faults.retry_after", self.retry_after, integer=True)
-        check_number("Faults.seed", self.seed, least=-math.inf, integer=True)
-        check_number("Faults.slow_seconds", self.slow_seconds)
+        _check_fields(self)
         if self.drop_param is not None and (not isinstance(self.drop_param, str) or not self.drop_param):
             raise ValueError(f"Faults.drop_param must be a field name or None, got {self.drop_param!r}")
         if not isinstance(self.drop_submit_after_create, bool):
@@ -206,76 +205,89 @@ class Faults:
         """Build from JSON-like data; raises ValueError naming the offending field."""
         if not isinstance(data, Mapping):
             raise ValueError("faults must be a JSON object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown fault fields {sorted(unknown)}; known: {sorted(names)}")
+        _refuse_unknown(cls, data, "fault fields")
         values = dict(data)  # a list of operations becomes a set in __post_init__
-        for name in (*PROBABILITIES, "slow_seconds", "drip_bytes_per_second"):
-            if name in values and isinstance(values[name], int) and not isinstance(values[name], bool):
-                values[name] = float(values[name])
+        hints = _hints(cls)
+        for name, value in data.items():  # JSON's 1 is 1.0 in a float field
+            if getattr(hints[name], "__origin__", None) is float and type(value) is int:
+                values[name] = float(value)
         return cls(**values)
+
+
+PROBABILITIES = tuple(name for name, hint in _hints(Faults).items() if hint == Probability)
+"""The `Faults` fields that are probabilities (0 off, 1 always): the fault kinds but for counts."""
 
 
 @dataclass(frozen=True, slots=True)
 class MockConfig:
-    """Everything a `MockGateway` needs. The defaults are fast timings meant for tests."""
+    """Everything a `MockGateway` needs. The defaults are fast timings meant for tests.
+
+    * ``host``: the interface to listen on.
+    * ``port``: the gateway's port; 0 picks a free one.
+    * ``media_port``: the media origin's port; 0 picks a free one.
+    * ``queue_delay``: seconds every job waits in the queue before a worker may take it (realistic: 1).
+    * ``run_time``: seconds a job spends IN_PROGRESS (realistic: 4).
+    * ``workers``: jobs running at once; further jobs wait IN_QUEUE with a counting-down
+      ``queue_position`` (realistic: 2).
+    * ``url_style``: ``fal``: ``*_url`` fields point at ``upstream_origin`` like fal's gateway;
+      ``gateway``: at the mock's base URL.
+    * ``upstream_origin``: the origin of ``*_url`` fields in the ``fal`` style.
+    * ``result_ttl``: seconds a result lives.
+    * ``media_ttl``: seconds a media file lives.
+    * ``ping_interval``: seconds between the status stream's pings.
+    * ``models``: ``typed``: submits to model ids the spec does not declare (nor ``extra_models``)
+      answer 404 ``model_not_found`` like a real gateway; ``any``: serve every id.
+    * ``strict_inputs``: unknown input fields of typed models answer 422; else they are ignored like
+      fal, and recorded (``MockGateway.job(id)["unknown_fields"]``).
+    * ``log_requests``: log one line per request (method, path, status, milliseconds) to stderr.
+    * ``nsfw_every``: the safety checker flags an image when (seed + its index) is a multiple of this
+      (deterministic by seed; 0: never), as fal returns a flagged, blanked image.
+
+    These are the command line's flags of the same names; the other fields have flags of their own.
+    """
 
     keys: tuple[str, ...] = (DEFAULT_KEY,)
     host: str = "127.0.0.1"
     port: int = 0
     media_port: int = 0
-    queue_delay: float = 0.02
-    """Seconds every job waits in the queue before a worker may take it."""
-    run_time: float = 0.05
-    """Seconds a job spends IN_PROGRESS."""
-    workers: int = 4
-    """Jobs running at once; further jobs wait IN_QUEUE with a counting-down queue_position."""
+    queue_delay: Seconds = 0.02
+    run_time: Seconds = 0.05
+    workers: AtLeastOne = 4
     url_style: UrlStyle = "fal"
-    """``fal``: ``*_url`` fields point at ``upstream_origin``; ``gateway``: at the mock's base URL."""
     upstream_origin: str = "https://queue.fal.run"
-    result_ttl: float = 3600.0
-    media_ttl: float = 3600.0
-    ping_interval: float = 15.0
+    result_ttl: Seconds = 3600.0
+    media_ttl: Seconds = 3600.0
+    ping_interval: Annotated[float, Number("a positive number of seconds", positive=True)] = 15.0
     faults: Faults = field(default_factory=Faults)
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
     allow_webhooks: bool = True
     webhook_private_key: str | None = None
     """Ed25519 private key (PEM) that signs webhooks; None generates a fresh pair at start."""
-    max_body_bytes: int = 16 * 1024 * 1024
-    request_log_size: int = 100_000
+    max_body_bytes: AtLeastOne = 16 * 1024 * 1024
+    request_log_size: AtLeastOne = 100_000
     models: ModelsPolicy = "typed"
-    """``typed``: submits to model ids the spec does not declare (nor `extra_models`) answer 404
-    ``model_not_found`` like a real gateway; ``any``: serve every id."""
     extra_models: tuple[str, ...] = ()
     """Further model ids served, with free-form inputs, although the spec does not declare them."""
     strict_inputs: bool = False
-    """True: unknown input fields of typed models answer 422. False: ignored like fal, and recorded
-    (``MockGateway.job(id)["unknown_fields"]``)."""
     log_requests: bool = False
-    """Log one line per request (method, path, status, milliseconds) to stderr."""
+    nsfw_every: Annotated[int, Number("a whole number >= 0", integer=True)] = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.faults, Mapping):
+            object.__setattr__(self, "faults", Faults.from_dict(self.faults))
+        if not isinstance(self.faults, Faults):
+            raise ValueError("MockConfig.faults must be a Faults or a dict of its fields")
         if isinstance(self.keys, str):
             object.__setattr__(self, "keys", (self.keys,))
         keys = tuple(self.keys)
         if not keys or any(not isinstance(k, str) or not k or any(c.isspace() for c in k) for k in keys):
             raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
         object.__setattr__(self, "keys", keys)
-        for name in ("queue_delay", "run_time", "result_ttl", "media_ttl"):
-            check_number(f"MockConfig.{name} (seconds)", getattr(self, name))
-        check_number("MockConfig.ping_interval (seconds)", self.ping_interval, positive=True)
-        check_number("MockConfig.workers", self.workers, least=1, integer=True)
-        check_number("MockConfig.max_body_bytes", self.max_body_bytes, least=1, integer=True)
-        check_number("MockConfig.request_log_size", self.request_log_size, least=1, integer=True)
-        if self.url_style not in ("fal", "gateway"):
-            raise ValueError("MockConfig.url_style must be 'fal' or 'gateway'")
+        _check_fields(self)
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("MockConfig.ssl_certfile and ssl_keyfile go together")
         object.__setattr__(self, "upstream_origin", self.upstream_origin.rstrip("/"))
-        if self.models not in ("typed", "any"):
-            raise ValueError("MockConfig.models must be 'typed' or 'any'")
         if isinstance(self.extra_models, str):
             object.__setattr__(self, "extra_models", (self.extra_models,))
         extra = tuple(m.strip("/") for m in self.extra_models if isinstance(m, str))
@@ -295,4 +307,6 @@ class MockConfig:
         return cls(**values)
 
     def replace(self, **changes: Any) -> MockConfig:
+        """A copy with ``changes``; ``faults`` may be a `Faults` or a dict of its fields."""
+        _refuse_unknown(MockConfig, changes, "MockConfig options")
         return dataclasses.replace(self, **changes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import logging
 import random
 import time
@@ -42,6 +43,7 @@ NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
 """Apps under these namespaces have three path segments, others two: the mock's own copy of fal's rule
 (the router and the engine share it; it never imports the SDK's ``urls.py``, so that the mock stays an
 independent check on it)."""
+_JOB_COUNTS = ("created", "completed", "succeeded", "failed", "cancelled", "timed_out")
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
 
@@ -101,9 +103,9 @@ class Job:
     metrics: dict[str, Any] | None = None
     result: dict[str, Any] | None = None
     error: JobError | None = None
-    expires_at: float | None = None  # time.monotonic()
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    slot: asyncio.Future[None] | None = None
+    slot: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    """Resolved when a worker takes the job."""
     task: asyncio.Task[None] | None = None
 
     @property
@@ -116,6 +118,7 @@ class Job:
         event.set()
 
     def add_log(self, message: str, level: str = "INFO") -> None:
+        """Log a line and wake the job's watchers (every change of a job comes with a log line)."""
         self.logs.append(
             {
                 "message": message,
@@ -125,6 +128,7 @@ class Job:
                 "labels": {},
             }
         )
+        self.touch()
 
 
 class Engine:
@@ -143,33 +147,25 @@ class Engine:
         self.waiting: WaitingLine[Job] = WaitingLine()
         self._running = 0
         self._seq = 0
-        self._failure_count = 0
+        self._failure_modes = itertools.cycle(("validation", "server"))  # the ``job_failure`` fault's
         self.counters: Counter[str] = Counter()
         self.closing = asyncio.Event()
         self._rng = random.Random(config.faults.seed)
         self.webhooks = WebhookSender(WebhookSigner(config.webhook_private_key), self.counters)
         self._background: set[asyncio.Task[Any]] = set()
-        self._sweeper: asyncio.Task[None] | None = None
 
-    # ---- lifecycle of the engine ----
-
-    def start(self) -> None:
-        self._sweeper = asyncio.create_task(self._sweep_forever())
+    def begin_closing(self) -> None:
+        """Wake every status stream to end: the mock is closing."""
+        self.closing.set()
+        for job in self.jobs.values():
+            job.touch()
 
     async def close(self) -> None:
-        self.closing.set()
-        for job in list(self.jobs.values()):
-            job.touch()
-            if job.task is not None and not job.task.done():
-                job.task.cancel()
-        tasks = [t for t in self._background if not t.done()]
-        if self._sweeper is not None:
-            tasks.append(self._sweeper)
-        for t in tasks:
-            t.cancel()
-        pending = [j.task for j in self.jobs.values() if j.task is not None] + tasks
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+        self.begin_closing()
+        pending = [j.task for j in self.jobs.values() if j.task is not None] + list(self._background)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
         await self.webhooks.aclose()
 
     def _spawn(self, coro: Any) -> None:
@@ -177,31 +173,11 @@ class Engine:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _sweep_forever(self) -> None:
-        interval = max(0.05, min(5.0, self.config.result_ttl / 2, self.config.media_ttl / 2))
-        while True:
-            await asyncio.sleep(interval)
-            self.sweep()
-
-    def sweep(self) -> None:
-        now = time.monotonic()
-        for rid in [r for r, j in self.jobs.items() if j.expires_at is not None and now >= j.expires_at]:
-            del self.jobs[rid]
-        self.media.sweep()
-
     # ---- queries ----
 
     def get(self, app: str, request_id: str) -> Job | None:
         job = self.jobs.get(request_id)
-        if job is None or job.app != app:
-            return None
-        if job.expires_at is not None and time.monotonic() >= job.expires_at:
-            del self.jobs[request_id]
-            return None
-        return job
-
-    def queue_position(self, job: Job) -> int:
-        return self.waiting.position(job)
+        return job if job is not None and job.app == app else None
 
     def urls_for(self, app: str, request_id: str, *, foreign: bool = False) -> dict[str, str]:
         """The ``*_url`` fields of a job: the queue layout, or another host's (``foreign_urls``)."""
@@ -227,7 +203,7 @@ class Engine:
     def status_body(self, job: Job, with_logs: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"status": job.status, "request_id": job.request_id, **job.urls}
         if job.status == IN_QUEUE:
-            body["queue_position"] = self.queue_position(job)
+            body["queue_position"] = self.waiting.position(job)
         body["logs"] = list(job.logs) if with_logs else None
         if job.status == COMPLETED:
             body["metrics"] = job.metrics or {}
@@ -242,7 +218,7 @@ class Engine:
             "model_id": job.model_id,
             "app": job.app,
             "status": job.status,
-            "queue_position": self.queue_position(job) if job.status == IN_QUEUE else None,
+            "queue_position": self.waiting.position(job) if job.status == IN_QUEUE else None,
             "created_at": job.created_at,
             "started_at": job.started_at,
             "completed_at": job.completed_at,
@@ -258,8 +234,7 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         c = self.counters
         return {
-            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("created", "completed", "succeeded")},
-            **{f"jobs_{name}": c[f"jobs_{name}"] for name in ("failed", "cancelled", "timed_out")},
+            **{f"jobs_{name}": c[f"jobs_{name}"] for name in _JOB_COUNTS},
             "jobs_in_queue": len(self.waiting),
             "jobs_running": self._running,
             "jobs_stored": len(self.jobs),
@@ -282,37 +257,16 @@ class Engine:
         model_id: str,
         inputs: dict[str, Any],
         *,
-        low_priority: bool = False,
-        webhook: str | None = None,
-        start_timeout: float | None = None,
-        media_ttl: float | None = None,
         fail: bool = False,
-        unknown_fields: list[str] | None = None,
         foreign_urls: bool = False,
+        **fields: Any,
     ) -> Job:
-        rid = str(uuid.uuid4())
-        app = app_of(model_id)
+        """Queue a job; ``fields`` are further `Job` fields (low_priority, webhook, start_timeout, ...)."""
+        rid, app = str(uuid.uuid4()), app_of(model_id)
         self._seq += 1
-        fail_mode = None
-        if fail:
-            fail_mode = "validation" if self._failure_count % 2 == 0 else "server"
-            self._failure_count += 1
-        job = Job(
-            request_id=rid,
-            model_id=model_id,
-            app=app,
-            inputs=inputs,
-            created_at=time.time(),
-            seq=self._seq,
-            urls=self.urls_for(app, rid, foreign=foreign_urls),
-            low_priority=low_priority,
-            webhook=webhook,
-            start_timeout=start_timeout,
-            media_ttl=self.config.media_ttl if media_ttl is None else media_ttl,
-            fail_mode=fail_mode,
-            unknown_fields=sorted(unknown_fields or ()),
-        )
-        job.slot = asyncio.get_running_loop().create_future()
+        urls = self.urls_for(app, rid, foreign=foreign_urls)
+        fail_mode = next(self._failure_modes) if fail else None
+        job = Job(rid, model_id, app, inputs, time.time(), self._seq, urls, fail_mode=fail_mode, **fields)
         self.jobs[rid] = job
         self.waiting.add(job)
         self.counters["jobs_created"] += 1
@@ -327,7 +281,6 @@ class Engine:
             self.waiting.discard(job)
             job.holding_slot = True
             self._running += 1
-            assert job.slot is not None
             if not job.slot.done():
                 job.slot.set_result(None)
 
@@ -338,7 +291,6 @@ class Engine:
                     await asyncio.sleep(self.config.queue_delay)
                     job.ready = True
                     self._pump()
-                    assert job.slot is not None
                     await job.slot
             except TimeoutError:
                 if not job.done:
@@ -352,13 +304,11 @@ class Engine:
             job.status = IN_PROGRESS
             job.started_at = time.time()
             job.add_log(f"Starting {job.model_id}")
-            job.touch()
             half = self.config.run_time / 2
             await asyncio.sleep(half)
             steps = job.inputs.get("num_inference_steps")
             steps = steps if isinstance(steps, int) and not isinstance(steps, bool) and steps > 0 else 28
             job.add_log(f"step {max(1, steps // 2)}/{steps}")
-            job.touch()
             await asyncio.sleep(self.config.run_time - half)
             if job.fail_mode is not None:
                 job.failed = True
@@ -415,17 +365,16 @@ class Engine:
         job.metrics = {"inference_time": inference}
         job.result = result
         job.error = error
-        if error is not None:
-            job.add_log(f"Error: {error.message}", level="ERROR")
-        else:
-            job.add_log("Completed")
-        job.expires_at = time.monotonic() + self.config.result_ttl
+        asyncio.get_running_loop().call_later(self.config.result_ttl, self.jobs.pop, job.request_id, None)
         self.counters["jobs_completed"] += 1
         outcome = "cancelled" if job.cancelled else "succeeded" if error is None else "failed"
         self.counters[f"jobs_{outcome}"] += 1
-        job.touch()
+        if error is not None:  # last: the log line wakes the job's streams
+            job.add_log(f"Error: {error.message}", level="ERROR")
+        else:
+            job.add_log("Completed")
         if job.webhook is not None:
-            self._spawn(self._deliver_webhook(job))
+            self._spawn(self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job)))
 
     # ---- results ----
 
@@ -456,9 +405,13 @@ class Engine:
             "images": images,
             "timings": {"inference": self.config.run_time},
             "seed": seed,
-            "has_nsfw_concepts": [False] * count,
+            "has_nsfw_concepts": [self._flagged(seed, i) for i in range(count)],
             "prompt": prompt,
         }
+
+    def _flagged(self, seed: int, index: int) -> bool:
+        every = self.config.nsfw_every
+        return every > 0 and (seed + index) % every == 0
 
     async def _image_urls(self, job: Job, recipes: list[ImageRecipe]) -> list[str]:
         """Rendered now as data URIs (``sync_mode``), else stored and rendered on first download."""
@@ -503,7 +456,3 @@ class Engine:
             error = f"Invalid status code: {job.error.status}"  # fal's wording
             body.update(status="ERROR", payload=job.error.body, error=error)
         return body
-
-    async def _deliver_webhook(self, job: Job) -> None:
-        assert job.webhook is not None
-        await self.webhooks.deliver(job.request_id, job.webhook, self.webhook_payload(job))

@@ -12,7 +12,6 @@ import math
 import random
 import secrets
 import textwrap
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -191,14 +190,13 @@ def data_uri(content_type: str, data: bytes) -> str:
 @dataclass(slots=True)
 class MediaItem:
     content_type: str
-    expires_at: float  # time.monotonic()
     data: bytes | None = None
     recipe: ImageRecipe | None = None
     pending: asyncio.Future[bytes] | None = field(default=None, repr=False)
 
 
 class MediaStore:
-    """Files served by the media origin, rendered on first download and expired after their TTL."""
+    """Files served by the media origin, rendered on first download and dropped after their TTL."""
 
     def __init__(self) -> None:
         self._items: dict[str, MediaItem] = {}
@@ -217,19 +215,12 @@ class MediaStore:
     ) -> str:
         """Store a file and return its path on the media origin (``/files/mock/<token><suffix>``)."""
         path = f"/files/mock/{secrets.token_urlsafe(16)}{suffix}"
-        self._items[path] = MediaItem(
-            content_type=content_type, expires_at=time.monotonic() + ttl, data=data, recipe=recipe
-        )
+        self._items[path] = MediaItem(content_type=content_type, data=data, recipe=recipe)
+        asyncio.get_running_loop().call_later(ttl, self._items.pop, path, None)
         return path
 
     def lookup(self, path: str) -> MediaItem | None:
-        item = self._items.get(path)
-        if item is None:
-            return None
-        if time.monotonic() >= item.expires_at:
-            del self._items[path]
-            return None
-        return item
+        return self._items.get(path)
 
     async def content(self, item: MediaItem) -> bytes:
         if item.data is not None:
@@ -241,8 +232,3 @@ class MediaStore:
         data = await asyncio.shield(item.pending)
         item.data = data
         return data
-
-    def sweep(self) -> None:
-        now = time.monotonic()
-        for path in [p for p, item in self._items.items() if now >= item.expires_at]:
-            del self._items[path]

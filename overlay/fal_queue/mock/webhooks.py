@@ -34,7 +34,6 @@ __all__ = [
     "MOCK_USER_ID",
     "WebhookSender",
     "WebhookSigner",
-    "is_http_url",
     "is_loopback_url",
     "signed_message",
 ]
@@ -55,20 +54,15 @@ _ATTEMPTS = 3
 _NOT_DELIVERED_KEPT = 1000
 
 
-def is_http_url(url: str) -> bool:
-    """An absolute http(s) URL with a host: what fal accepts as ``fal_webhook``."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
-
-
 def is_loopback_url(url: str) -> bool:
     """An http(s) URL whose host is a loopback name or address (decided without DNS)."""
-    if not is_http_url(url):
+    try:
+        parts = urlsplit(url)
+    except ValueError:
         return False
-    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return False
     if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
         return True
     try:

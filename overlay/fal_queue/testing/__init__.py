@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from fal_queue.mock import Faults, MockConfig, MockGateway
 
-    from .control import TEST_CONFIG, MockControl, operation_of
+    from .control import TEST_CONFIG, MockControl
     from .inprocess import InProcessGateway
 
 __all__ = [
@@ -28,13 +28,11 @@ __all__ = [
     "MockConfig",
     "MockControl",
     "MockGateway",
-    "operation_of",
 ]
 
 _HOMES = {
     "TEST_CONFIG": "fal_queue.testing.control",
     "MockControl": "fal_queue.testing.control",
-    "operation_of": "fal_queue.testing.control",
     "InProcessGateway": "fal_queue.testing.inprocess",
     "Faults": "fal_queue.mock",
     "MockConfig": "fal_queue.mock",

@@ -4,50 +4,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any
 
 from fal_queue.client import AsyncClient, Client
-from fal_queue.mock import Faults, MockConfig, MockGateway
+from fal_queue.mock import Faults, MockConfig
+from fal_queue.mock.engine import REQUEST_OPERATIONS
+from fal_queue.mock.server import Gateway
 
-from .inprocess import InProcessGateway
+__all__ = ["TEST_CONFIG", "MockControl"]
 
-__all__ = ["TEST_CONFIG", "MockControl", "operation_of"]
-
-TEST_CONFIG = MockConfig(queue_delay=0.02, run_time=0.05, workers=4, ping_interval=1.0)
-"""Fast timings for tests: a job is done about 0.1 s after its submit."""
-
-OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin")
-
-
-class _Inspectable(Protocol):
-    def _call(self, fn: Callable[[], Any]) -> Any: ...
-
-
-def operation_of(entry: dict[str, Any]) -> str:
-    """The operation of one `request_log` entry: submit, status, stream, result, cancel, media, admin."""
-    if entry.get("origin") == "media":
-        return "media"
-    path = str(entry.get("path", "")).rstrip("/")
-    if path.startswith("/_mock"):
-        return "admin"
-    if "/requests/" not in path:
-        return "submit"
-    if path.endswith("/status/stream"):
-        return "stream"
-    if path.endswith("/status"):
-        return "status"
-    if path.endswith("/cancel"):
-        return "cancel"
-    return "result"
+TEST_CONFIG = MockConfig(ping_interval=1.0)
+"""The fast default timings (a job is done about 0.1 s after its submit), pings every second."""
 
 
 class MockControl:
     """A running mock gateway plus the helpers tests want: faults, clients, and what it received.
 
-    ``gateway`` is the `MockGateway` (loopback HTTP) or `InProcessGateway` (no port) underneath.
+    ``gateway`` is the `MockGateway` (loopback HTTP) or `InProcessGateway` (no port) underneath; what
+    it answers itself (``stats()``, ``request_log``, ...) it answers the same way for both.
     """
 
-    def __init__(self, gateway: MockGateway | InProcessGateway) -> None:
+    def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self._clients: list[Client] = []
 
@@ -60,7 +37,7 @@ class MockControl:
     @property
     def in_process(self) -> bool:
         # An attribute, not isinstance: pytester's in-process runs re-import modules (new classes).
-        return bool(getattr(self.gateway, "in_process", False))
+        return self.gateway.in_process
 
     @property
     def base_url(self) -> str:
@@ -102,18 +79,13 @@ class MockControl:
 
     def client(self, **options: Any) -> Client:
         """A `Client` bound to this gateway; closed when the fixture ends (options as for `Client`)."""
-        if self.in_process:
-            client = cast(InProcessGateway, self.gateway).client(**options)
-        else:
-            client = Client(self.base_url, self.key, **options)
+        client = self.gateway.client(**options)
         self._clients.append(client)
         return client
 
     def async_client(self, **options: Any) -> AsyncClient:
         """An `AsyncClient` bound to this gateway. Use it as ``async with``: it belongs to your event loop."""
-        if self.in_process:
-            return cast(InProcessGateway, self.gateway).async_client(**options)
-        return AsyncClient(self.base_url, self.key, **options)
+        return self.gateway.async_client(**options)
 
     def close_clients(self) -> None:
         for client in self._clients:
@@ -128,12 +100,7 @@ class MockControl:
 
     def jobs(self) -> list[dict[str, Any]]:
         """Every job the gateway created, oldest first (request_id, model_id, inputs, status, ...)."""
-        gateway: _Inspectable = self.gateway
-        engine = self.gateway.state.engine
-        infos: list[dict[str, Any]] = gateway._call(
-            lambda: [engine.job_info(j) for j in sorted(engine.jobs.values(), key=lambda j: j.seq)]
-        )
-        return infos
+        return self.gateway.jobs()
 
     def job(self, request_id: str) -> dict[str, Any]:
         """One job's record; AssertionError when the gateway has no such job."""
@@ -152,12 +119,12 @@ class MockControl:
     def requests(self, operation: str | None = None) -> list[dict[str, Any]]:
         """Requests received, oldest first (origin, method, path, query, headers, time, operation).
 
-        ``operation`` keeps one kind: submit, status, stream, result, cancel, media or admin.
+        ``operation`` keeps one kind: submit, status, stream, result, cancel, media, admin, jwks or
+        unrouted (what the gateway routed the request to).
         """
-        if operation is not None and operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)}, not {operation!r}")
-        entries = [{**e, "operation": operation_of(e)} for e in self.gateway.request_log]
-        return [e for e in entries if operation is None or e["operation"] == operation]
+        if operation is not None and operation not in REQUEST_OPERATIONS:
+            raise ValueError(f"operation must be one of {', '.join(REQUEST_OPERATIONS)}, not {operation!r}")
+        return [e for e in self.gateway.request_log if operation is None or e["operation"] == operation]
 
     def reset_log(self) -> None:
         self.gateway.reset_log()

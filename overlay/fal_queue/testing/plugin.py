@@ -56,29 +56,11 @@ def _testing() -> Any:
 
 def _configured(request: pytest.FixtureRequest, base: MockConfig) -> MockConfig:
     """``base`` with this test's ``fal_mock`` marker applied (closest marker wins per option)."""
-    testing = _testing()
     options: dict[str, Any] = {}
     for marker in reversed(list(request.node.iter_markers(_MARKER))):
         if marker.args:
             pytest.fail(f"@pytest.mark.{_MARKER} takes keyword options only, got {marker.args!r}", False)
         options.update(marker.kwargs)
-    faults = options.pop("faults", None)
-    if isinstance(faults, dict):
-        try:
-            faults = testing.Faults.from_dict(faults)
-        except (TypeError, ValueError) as exc:
-            pytest.fail(f"@pytest.mark.{_MARKER}(faults=...): {exc}", pytrace=False)
-    if faults is not None:
-        if not isinstance(faults, testing.Faults):
-            pytest.fail(f"@pytest.mark.{_MARKER}(faults=...) wants a Faults or a dict", pytrace=False)
-        options["faults"] = faults
-    known = set(testing.MockConfig.__dataclass_fields__)
-    unknown = sorted(set(options) - known)
-    if unknown:
-        pytest.fail(
-            f"@pytest.mark.{_MARKER}: unknown MockConfig options {unknown}; known: {sorted(known)}",
-            pytrace=False,
-        )
     try:
         config: MockConfig = base.replace(**options)
     except (TypeError, ValueError) as exc:

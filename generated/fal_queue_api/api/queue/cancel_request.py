@@ -32,6 +32,11 @@ def _get_kwargs(
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
 ) -> CancelResponse | Error | None:
+    if response.status_code == 200:
+        response_200 = CancelResponse.from_dict(response.json())
+
+        return response_200
+
     if response.status_code == 202:
         response_202 = CancelResponse.from_dict(response.json())
 
@@ -114,8 +119,9 @@ def sync_detailed(
     """Cancel a job
 
      `202 CANCELLATION_REQUESTED` while the job has not completed (a job about to start may still
-    run); `400 ALREADY_COMPLETED` once it has. A cancelled job completes with `error_type`
-    `client_cancelled`.
+    run); `400 ALREADY_COMPLETED` once it has. fal's per-endpoint documents answer `200` with
+    `{"success": true}` (or `false` when the job could not be cancelled) instead. A cancelled job
+    completes with `error_type` `client_cancelled`.
 
     Args:
         owner (str):  Example: fal-ai.
@@ -153,8 +159,9 @@ def sync(
     """Cancel a job
 
      `202 CANCELLATION_REQUESTED` while the job has not completed (a job about to start may still
-    run); `400 ALREADY_COMPLETED` once it has. A cancelled job completes with `error_type`
-    `client_cancelled`.
+    run); `400 ALREADY_COMPLETED` once it has. fal's per-endpoint documents answer `200` with
+    `{"success": true}` (or `false` when the job could not be cancelled) instead. A cancelled job
+    completes with `error_type` `client_cancelled`.
 
     Args:
         owner (str):  Example: fal-ai.
@@ -187,8 +194,9 @@ async def asyncio_detailed(
     """Cancel a job
 
      `202 CANCELLATION_REQUESTED` while the job has not completed (a job about to start may still
-    run); `400 ALREADY_COMPLETED` once it has. A cancelled job completes with `error_type`
-    `client_cancelled`.
+    run); `400 ALREADY_COMPLETED` once it has. fal's per-endpoint documents answer `200` with
+    `{"success": true}` (or `false` when the job could not be cancelled) instead. A cancelled job
+    completes with `error_type` `client_cancelled`.
 
     Args:
         owner (str):  Example: fal-ai.
@@ -224,8 +232,9 @@ async def asyncio(
     """Cancel a job
 
      `202 CANCELLATION_REQUESTED` while the job has not completed (a job about to start may still
-    run); `400 ALREADY_COMPLETED` once it has. A cancelled job completes with `error_type`
-    `client_cancelled`.
+    run); `400 ALREADY_COMPLETED` once it has. fal's per-endpoint documents answer `200` with
+    `{"success": true}` (or `false` when the job could not be cancelled) instead. A cancelled job
+    completes with `error_type` `client_cancelled`.
 
     Args:
         owner (str):  Example: fal-ai.
