@@ -2,15 +2,13 @@
 
 Through the CLI against the mock gateway over loopback: ``--image`` for run/submit/batch, batch
 lines naming images relative to their JSONL, the SDK's image warnings as one line each, flagged
-images and billable units (a forwarding gateway in front of the mock adds them), the options run
-and batch share, and ``--concurrency auto`` following the client's job window under 429s.
+images and billable units, the options run and batch share, and ``--concurrency auto`` following
+the client's job window under 429s.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import http.server
 import io
 import json
 import os
@@ -18,12 +16,10 @@ import re
 import signal
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from clikit import (
     FAL_QUEUE,
@@ -314,66 +310,15 @@ def test_batch_image_for_every_line_and_one_resize_warning(
     assert len(images) == 3 and all(len(_sent_image(i)) < 30000 for i in images)
 
 
-# ---- the safety verdict and billing (a gateway that forwards them) ----
+# ---- the safety verdict and billing (the mock flags by seed and bills per megapixel) ----
 
 
-class _Forwarding(http.server.BaseHTTPRequestHandler):
-    """A gateway in front of the mock that forwards ``x-fal-billable-units`` and whose model flags
-    the second image of every result (as a safety checker does)."""
-
-    upstream = ""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _forward(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "content-length"}}
-        with httpx.Client() as client:
-            answer = client.request(self.command, self.upstream + self.path, headers=headers, content=body)
-        content = answer.content
-        extra = {}
-        is_result = self.command == "GET" and re.search(r"/requests/[^/]+$", self.path.split("?")[0])
-        if is_result and answer.status_code == 200:
-            data = answer.json()
-            data["has_nsfw_concepts"] = [i == 1 for i in range(len(data.get("images", [])))]
-            content = json.dumps(data).encode()
-            extra["x-fal-billable-units"] = "2.5"
-        self.send_response(answer.status_code)
-        for name, value in answer.headers.items():
-            if name.lower() not in {"content-length", "content-encoding", "transfer-encoding", "connection"}:
-                self.send_header(name, value)
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
-
-    do_GET = do_POST = do_PUT = _forward
-
-
-@contextlib.contextmanager
-def _forwarding(gw: MockGateway) -> Iterator[str]:
-    handler = type("Handler", (_Forwarding,), {"upstream": gw.base_url})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_run_warns_once_per_flagged_image(gateway: MockGateway, invoke: Invoke, tmp_path: Path) -> None:
-    with _forwarding(gateway) as url:
-        result = invoke(
-            ["run", SCHNELL, "--prompt", "x", "-p", "num_images=3", "--out", str(tmp_path), "--json"],
-            gateway,
-            env={"FAL_QUEUE_BASE_URL": url, "FAL_QUEUE_WAIT_MODE": "poll"},
-        )
+def test_run_warns_once_per_flagged_image(
+    make_gateway: Callable[..., MockGateway], invoke: Invoke, tmp_path: Path
+) -> None:
+    gw = make_gateway(nsfw_every=10)  # seed 9: images 1..3 are (9, 10, 11): the second is flagged
+    args = ["run", SCHNELL, "--prompt", "x", "-p", "seed=9", "-p", "num_images=3", "--out", str(tmp_path)]
+    result = invoke([*args, "--json"], gw)
     assert result.exit_code == 0, result.stderr
     rid = json.loads(result.stdout)["request_id"]
     assert _warnings(result) == [
@@ -382,58 +327,31 @@ def test_run_warns_once_per_flagged_image(gateway: MockGateway, invoke: Invoke, 
     assert len(json.loads(result.stdout)["files"]) == 3  # flagged images are still saved
 
 
-def _forwarded_batch(gw: MockGateway, invoke: Invoke, tmp_path: Path) -> tuple[CliResult, CliResult]:
-    """Three lines of two images each through the forwarding gateway; then the same command again."""
-    prompts = tmp_path / "p.jsonl"
-    prompts.write_text('"one"\n"two"\n"three"\n')
-    args = ["batch", str(prompts), "-m", SCHNELL, "-o", str(tmp_path / "out"), "-p", "num_images=2"]
-    with _forwarding(gw) as url:
-        env = {"FAL_QUEUE_BASE_URL": url, "FAL_QUEUE_WAIT_MODE": "poll"}
-        first = invoke(args, gw, env=env)
-        assert first.exit_code == 0, first.stderr
-        again = invoke([*args, "--json"], gw, env=env)
-        assert again.exit_code == 0, again.stderr
-    return first, again
-
-
-def test_batch_warns_once_per_flagged_image_and_counts_them(
-    gateway: MockGateway, invoke: Invoke, tmp_path: Path
+def test_batch_warns_once_per_flagged_image_counts_them_and_totals_billable_units(
+    make_gateway: Callable[..., MockGateway], invoke: Invoke, tmp_path: Path
 ) -> None:
-    first, again = _forwarded_batch(gateway, invoke, tmp_path)
+    gw = make_gateway(nsfw_every=10)
+    prompts = tmp_path / "p.jsonl"
+    prompts.write_text("".join(json.dumps({"prompt": f"p{s}", "seed": s}) + "\n" for s in (9, 19, 29)))
+    out = tmp_path / "out"
+    # Two 1024x768 images a line: the mock bills a unit per started megapixel of each, 2 a line.
+    args = ["batch", str(prompts), "-m", SCHNELL, "-o", str(out), "-p", "num_images=2"]
+    first = invoke(args, gw)
+    assert first.exit_code == 0, first.stderr
     assert sorted(_warnings(first)) == [
         f"warning: line {n}: image 2 was flagged by the safety checker; it is probably blank"
         for n in (1, 2, 3)
     ]
     assert "3 image(s) flagged by the safety checker" in first.stdout
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["flagged_images"] == 3
+    assert "billable units: 6" in first.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["flagged_images"] == 3 and summary["billable_units"] == 6
     # A re-run counts the lines done earlier from their saved results, and warns no more.
-    assert json.loads(again.stdout)["flagged_images"] == 3 and _warnings(again) == []
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the SDK's result plan does not keep the answer's KEPT_HEADERS, so Result.billable_units is "
-    "always None (fal_queue/_plans.py result_plan)",
-)
-def test_batch_totals_the_billable_units_a_gateway_forwards(
-    gateway: MockGateway, invoke: Invoke, tmp_path: Path
-) -> None:
-    first, again = _forwarded_batch(gateway, invoke, tmp_path)
-    assert "billable units: 7.5" in first.stdout
-    assert json.loads((tmp_path / "out" / "summary.json").read_text())["billable_units"] == 7.5
-    assert json.loads(again.stdout)["billable_units"] == 7.5
-
-
-def test_without_billing_headers_the_summary_says_nothing_of_units(
-    gateway: MockGateway, invoke: Invoke, tmp_path: Path
-) -> None:
-    prompts = tmp_path / "p.jsonl"
-    prompts.write_text('"one"\n')
-    result = invoke(["batch", str(prompts), "-m", SCHNELL, "-o", str(tmp_path / "out")], gateway)
-    assert result.exit_code == 0, result.stderr
-    assert "billable" not in result.stdout and "flagged" not in result.stdout
-    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert summary["billable_units"] is None and summary["flagged_images"] == 0
+    again = invoke([*args, "--json"], gw)
+    assert again.exit_code == 0, again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["flagged_images"] == 3 and summary["billable_units"] == 6
+    assert _warnings(again) == []
 
 
 # ---- the options run and batch share ----
