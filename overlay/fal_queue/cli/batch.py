@@ -1,8 +1,9 @@
 """``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable.
 
 Every line of the input is one job. Before anything is sent, every line is parsed and checked
-(bad lines are reported with their line numbers and nothing is sent). Then up to
-``--concurrency`` jobs are in flight at once; each one goes
+(bad lines are reported with their line numbers and nothing is sent). Then jobs are in flight as
+the AsyncClient's job window allows (``--concurrency auto``: it follows what the gateway accepts),
+or up to a fixed ``--concurrency N``; each one goes
 
     intent (journal, fsync) -> submit -> submitted + request id (journal) -> wait -> result
     -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal)
@@ -25,15 +26,19 @@ Ctrl-C/SIGTERM stops new submits and lets in-flight ones finish before exiting.
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .batch_input import BatchInputError, BatchLine, line_digest, read_batch_file
-from .batch_runner import BatchOptions, BatchRunner, Outcome, run_batch
+from .batch_runner import AUTO_CEILING, BatchOptions, BatchRunner, Outcome, run_batch
 from .batch_summary import print_summary
 from .context import common_options, get_state, handle_errors
+from .errors import cli_words
 from .inputs import build_arguments, model_typo_warning
+from .run import image_options, param_options, submit_kwargs, submit_options
 from .saving import check_out_dir
 
 __all__ = [
@@ -52,15 +57,22 @@ __all__ = [
 EXAMPLES = """
 \b
 Examples:
-  fal-queue batch prompts.jsonl --model fal-ai/flux-1/schnell --out out/ --concurrency 16
+  fal-queue batch prompts.jsonl --model fal-ai/flux-1/schnell --out out/
   fal-queue batch prompts.jsonl -m fal-ai/flux-1/dev -o out/ -p num_images=2 -p image_size=square_hd
+  fal-queue batch edits.jsonl -m fal-ai/flux-pro/kontext -o out/ --concurrency 4 --priority low
 \b
 prompts.jsonl holds one job per line: a JSON object of arguments
   {"prompt": "a red fox", "seed": 7}
 or a JSON string, which is the prompt:
   "a lighthouse at dawn"
-Blank lines and lines starting with # are skipped; -p/--image-url/--input give arguments
+An image field may name a local file relative to the JSONL file's folder
+  {"prompt": "make it snow", "image_url": "photos/cabin.jpg"}
+Blank lines and lines starting with # are skipped; -p/--image/--input give arguments
 shared by every line (a line's own keys win). Every line is checked before anything is sent.
+
+--concurrency auto (the default) follows the gateway's limits: the jobs in flight grow while
+submits are accepted and shrink on a 429 (which pauses every submit for its Retry-After); the
+progress shows the window and the 429s, the summary the window's range. A number is fixed.
 \b
 Outputs: DIR/line-00042-0.jpg (files), DIR/line-00042.json (the result), DIR/journal.jsonl,
 DIR/failures.jsonl (every line that is not done, with request ids and errors), DIR/summary.json,
@@ -84,6 +96,16 @@ later to resume them); 130 interrupted.
 """
 
 
+def _concurrency(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """``auto`` (None: the client's job window decides) or a whole number of jobs in flight."""
+    if value == "auto":
+        return None
+    if not value.strip().isdigit():
+        raise click.BadParameter(f"{value!r}: expected auto or a whole number of jobs", ctx, param)
+    number: int = click.IntRange(1, AUTO_CEILING)(value, param, ctx)
+    return number
+
+
 @click.command("batch", epilog=EXAMPLES)
 @click.argument("prompts", metavar="PROMPTS.jsonl")
 @click.option("-m", "--model", required=True, help="Model id for every line.")
@@ -98,10 +120,11 @@ later to resume them); 130 interrupted.
 @click.option(
     "-c",
     "--concurrency",
-    type=click.IntRange(1, 1024),
-    default=8,
+    metavar="auto|N",
+    default="auto",
+    callback=_concurrency,
     show_default=True,
-    help="Jobs in flight at once.",
+    help="Jobs in flight at once: auto (follow the gateway's limits) or a fixed number.",
 )
 @click.option(
     "--timeout",
@@ -121,41 +144,50 @@ later to resume them); 130 interrupted.
     metavar="SECONDS",
     help="Seconds between progress lines when stderr is not a terminal.",
 )
-@click.option(
-    "--image-url", "image_urls", multiple=True, metavar="URL", help="Input image(s) for every line."
-)
-@click.option(
-    "-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A parameter for every line."
-)
-@click.option("--input", "input_path", metavar="FILE", help="JSON object of arguments shared by every line.")
+@image_options
+@param_options
+@submit_options
 @common_options
 @handle_errors
 def batch_command(
     prompts: str,
     model: str,
     out_dir: Path,
-    concurrency: int,
+    concurrency: int | None,
     timeout: float | None,
     resubmit_uncertain: bool,
     retry_failed: bool,
     progress_interval: float,
+    images: tuple[str, ...],
     image_urls: tuple[str, ...],
     params: tuple[str, ...],
     input_path: str | None,
+    **submit_flags: Any,
 ) -> None:
     """Run every line of PROMPTS.jsonl as a job; crash-safe and resumable."""
     state = get_state()
     out = state.output()
-    common = build_arguments(model, input_path=input_path, prompt=None, image_urls=image_urls, params=params)
+    submit = submit_kwargs(submit_flags)
+    common = build_arguments(
+        model, input_path=input_path, prompt=None, image_urls=image_urls, images=images, params=params
+    )
+    settings = state.settings()
     try:
-        lines = read_batch_file(prompts, model, common, strict=state.strict, warn=state.output().warn)
+        lines = read_batch_file(
+            prompts,
+            model,
+            common,
+            strict=state.strict,
+            warn=out.warn,
+            max_image_bytes=settings.max_image_bytes,
+            notice=out.info,
+        )
     except BatchInputError as exc:
         for problem in exc.problems[:50]:
-            out.error(problem)
+            out.error(cli_words(problem))
         if len(exc.problems) > 50:
             out.error(f"... and {len(exc.problems) - 50} more invalid line(s)")
         raise
-    settings = state.settings()
     settings.require_connection()
     with settings.client() as probe:  # a bad URL or scheme fails here, before DIR is touched
         base_url = probe.base_url
@@ -173,8 +205,10 @@ def batch_command(
         progress_interval=progress_interval,
         input_path=prompts,
         base_url=base_url,
+        submit=submit,
     )
-    outcome = asyncio.run(run_batch(options, lines, settings.async_client, out))
+    client = functools.partial(settings.async_client, max_concurrency=AUTO_CEILING)
+    outcome = asyncio.run(run_batch(options, lines, client, out))
     if out.json:
         out.out_json(outcome.summary)
     else:

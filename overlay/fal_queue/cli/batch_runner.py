@@ -1,7 +1,10 @@
-"""The batch engine: up to ``--concurrency`` jobs in flight, every step journaled.
+"""The batch engine: jobs in flight as the client's job window allows (or a fixed number), every
+step journaled.
 
 Each line goes intent (journal, fsync) -> submit -> submitted + request id (journal) -> wait ->
-result -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal). A
+result -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal). With
+``--concurrency auto`` a line's submit and wait hold a place in ``AsyncClient.job_slot()``, taken
+before its intent is written, so the journal never shows a submit the window had not let go. A
 broken setup stops the batch after a few submits in a row fail the same way (see
 ``setup_errors``); one 401 stops it at once.
 """
@@ -37,24 +40,27 @@ from .progress import BatchCounters, BatchDisplay
 from .saving import write_atomic
 from .setup_errors import SETUP_STREAK, SetupFailure, setup_failure
 
-__all__ = ["BatchOptions", "BatchRunner", "Outcome", "run_batch"]
+__all__ = ["AUTO_CEILING", "BatchOptions", "BatchRunner", "Outcome", "run_batch"]
 
 _SAFE_EXT = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 #: Seconds between rewrites of the contact sheet while the batch runs (and once at the end).
 SHEET_INTERVAL = 1.0
+#: The most jobs in flight at once, fixed or auto (the job window's ceiling).
+AUTO_CEILING = 1024
 
 
 @dataclass
 class BatchOptions:
     model_id: str
     out_dir: Path
-    concurrency: int = 8
+    concurrency: int | None = None  # None: auto, the client's job window
     timeout: float | None = None
     resubmit_uncertain: bool = False
     retry_failed: bool = False
     progress_interval: float = 5.0
     input_path: str = ""
     base_url: str = ""
+    submit: dict[str, Any] = field(default_factory=dict)  # the SDK's submit options (priority...)
 
 
 @dataclass
@@ -83,7 +89,9 @@ class BatchRunner:
         self.journal = journal
         self.client = client
         self.out = out
-        self.counters = BatchCounters(total=len(self.lines))
+        self.counters = BatchCounters(
+            total=len(self.lines), window=client.window, auto=options.concurrency is None
+        )
         self.width = max(5, len(str(max(line.no for line in self.lines))))
         self.stopping = False
         self.abort: BaseException | None = None
@@ -93,7 +101,7 @@ class BatchRunner:
         self.already_done = 0
         self._working: dict[asyncio.Task[None], _Item] = {}  # each worker and the line it works on
         self._streak: tuple[str, int] = ("", 0)  # (kind, count) of consecutive setup failures
-        self._results: dict[int, dict[str, Any]] = {}  # line -> result JSON (for the sheet)
+        self._metas: dict[int, dict[str, Any]] = {}  # line -> its line-NNNNN.json (result, flags, units)
         self._elapsed: dict[int, float] = {}
         self._sheet_at = 0.0
 
@@ -207,7 +215,9 @@ class BatchRunner:
             # the streak reaches its limit in seconds, not minutes (a retry could not help anyway).
             extra: dict[str, Any] = {"max_retries": 0} if self._streak[1] else {}
             try:
-                handle = await self.client.submit(self.opt.model_id, item.line.arguments, **extra)
+                handle = await self.client.submit(
+                    self.opt.model_id, item.line.arguments, **self.opt.submit, **extra
+                )
             except E.SubmitUncertainError as exc:
                 j.record("uncertain", no, error=describe(exc))
                 self.counters.uncertain += 1
@@ -259,40 +269,47 @@ class BatchRunner:
     async def _process(self, item: _Item) -> None:
         j = self.journal
         no = item.line.no
-        if item.action == "submit":
-            handle = await self._submit(item)
-            if handle is None or self.stopping:  # stopped: its request id is kept; a re-run waits for it
-                return
-        else:
-            assert item.state.request_id is not None
-            handle = self.client.get_handle(self.opt.model_id, item.state.request_id)
-            self.resumed_now += 1
-        rid = handle.request_id
-        c = self.counters
-        try:
-            self._phase(item, "queued")
-            try:
-                result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
-            except E.JobFailedError as exc:
-                j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
-                c.failed += 1
+        async with contextlib.AsyncExitStack() as slot:
+            if self.opt.concurrency is None:  # auto: the job window decides how many are in flight
+                await slot.enter_async_context(self.client.job_slot())
+            if item.action == "submit":
+                handle = await self._submit(item)
+                if handle is None or self.stopping:  # stopped: its request id is kept; a re-run waits
+                    return
             else:
-                self._phase(item, "downloading")
-                paths = await self._save(item.line.no, result)
-                j.record("done", no, request_id=rid, paths=paths)
-                c.done += 1
-                self._results[no] = dict(result.raw)
-                self._elapsed[no] = time.monotonic() - item.started
-            self._finished(item)
-            await j.sync()
-        except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
-            error = describe(exc) if isinstance(exc, E.FalQueueError) else one_line(f"saving files: {exc}")
-            j.record("error", no, request_id=rid, error=error, error_type=getattr(exc, "error_type", None))
-            c.unfinished += 1
-            if isinstance(exc, E.AuthenticationError | E.PermissionDeniedError):
-                self._abort(exc)
-        finally:
-            self._phase(item, "")
+                assert item.state.request_id is not None
+                handle = self.client.get_handle(self.opt.model_id, item.state.request_id)
+                self.resumed_now += 1
+            rid = handle.request_id
+            c = self.counters
+            try:
+                self._phase(item, "queued")
+                try:
+                    result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
+                except E.JobFailedError as exc:
+                    j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
+                    c.failed += 1
+                else:
+                    await slot.aclose()  # the job is over: its place in the window goes to the next line
+                    self._phase(item, "downloading")
+                    paths = await self._save(item.line.no, result)
+                    j.record("done", no, request_id=rid, paths=paths)
+                    c.done += 1
+                    self._elapsed[no] = time.monotonic() - item.started
+                self._finished(item)
+                await j.sync()
+            except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
+                error = (
+                    describe(exc) if isinstance(exc, E.FalQueueError) else one_line(f"saving files: {exc}")
+                )
+                j.record(
+                    "error", no, request_id=rid, error=error, error_type=getattr(exc, "error_type", None)
+                )
+                c.unfinished += 1
+                if isinstance(exc, E.AuthenticationError | E.PermissionDeniedError):
+                    self._abort(exc)
+            finally:
+                self._phase(item, "")
 
     def _finished(self, item: _Item) -> None:
         c = self.counters
@@ -304,18 +321,18 @@ class BatchRunner:
 
     # ---- the contact sheet ----
 
-    def _result_of(self, no: int, state: LineState) -> dict[str, Any] | None:
-        if no in self._results:
-            return self._results[no]
-        meta = next((p for p in state.paths if p.endswith(".json")), f"{self._stem(no)}.json")
+    def _meta_of(self, no: int, state: LineState) -> dict[str, Any] | None:
+        """A done line's line-NNNNN.json: its result, flagged images and billable units."""
+        if no in self._metas:
+            return self._metas[no]
+        name = next((p for p in state.paths if p.endswith(".json")), f"{self._stem(no)}.json")
         try:
-            data = json.loads((self.opt.out_dir / meta).read_text(encoding="utf-8"))
+            data = json.loads((self.opt.out_dir / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        result = data.get("result") if isinstance(data, dict) else None
-        if isinstance(result, dict):
-            self._results[no] = result
-            return result
+        if isinstance(data, dict) and isinstance(data.get("result"), dict):
+            self._metas[no] = data
+            return data
         return None
 
     def sheet_entries(self) -> list[SheetEntry]:
@@ -328,7 +345,8 @@ class BatchRunner:
             status = line_status(state.status)
             if line.no in in_flight and state.status in {"intent", "submitted", "error"}:
                 status = "running"
-            result = self._result_of(line.no, state) if status == "done" else None
+            meta = self._meta_of(line.no, state) if status == "done" else None
+            result = meta["result"] if meta is not None else None
             existing = [p for p in state.paths if (self.opt.out_dir / p).exists()]
             if result is not None and existing:
                 entries.append(
@@ -371,16 +389,28 @@ class BatchRunner:
         return f"line-{no:0{self.width}d}"
 
     async def _save(self, no: int, result: Result) -> list[str]:
-        """Save the result's files as line-NNNNN-K.ext and the result itself as line-NNNNN.json."""
+        """Save the result's files as line-NNNNN-K.ext and the result itself as line-NNNNN.json, with
+        the images the safety checker flagged (each told once) and the billable units."""
         stem = self._stem(no)
         files = [attrs.evolve(f, file_name=f"{stem}-{i}{_extension(f)}") for i, f in enumerate(result.files)]
         saved: list[Path] = []
         if files:  # the batch owns these names: a re-run replaces its own earlier copy
             saved = await self.client.download(files, self.opt.out_dir, if_exists="overwrite")
+        flagged = [number for number, flag in enumerate(result.has_nsfw_concepts, 1) if flag]
+        for number in flagged:
+            self.out.warn(
+                f"line {no}: image {number} was flagged by the safety checker; it is probably blank"
+            )
+        data: dict[str, Any] = {
+            "request_id": result.request_id,
+            "result": dict(result.raw),
+            "flagged_images": flagged,
+        }
+        if result.billable_units is not None:
+            data["billable_units"] = result.billable_units
+        self._metas[no] = data
         meta = self.opt.out_dir / f"{stem}.json"
-        write_atomic(
-            meta, json.dumps({"request_id": result.request_id, "result": dict(result.raw)}, indent=2)
-        )
+        write_atomic(meta, json.dumps(data, indent=2))
         base = self.opt.out_dir.resolve()
         return [str(p.resolve().relative_to(base)) for p in saved] + [meta.name]
 
@@ -433,7 +463,7 @@ class BatchRunner:
             input=str(self.opt.input_path),
             lines=len(self.lines),
             pid=os.getpid(),
-            concurrency=self.opt.concurrency,
+            concurrency=self.opt.concurrency or "auto",
             resubmit_uncertain=self.opt.resubmit_uncertain,
             retry_failed=self.opt.retry_failed,
         )
@@ -448,7 +478,8 @@ class BatchRunner:
         display = BatchDisplay(self.out, self.counters, interval=self.opt.progress_interval)
         try:
             with display:
-                workers = max(1, min(self.opt.concurrency, len(items)))
+                # auto: every worker waits for a place in the job window before its line's intent.
+                workers = max(1, min(self.opt.concurrency or AUTO_CEILING, len(items)))
                 tasks = [asyncio.create_task(self._worker(queue)) for _ in range(workers)]
                 ticking = asyncio.create_task(display.run())
                 try:
@@ -490,6 +521,13 @@ class BatchRunner:
         )
         write_atomic(out_dir / FAILURES_NAME, failures_text)
         c = self.counters
+        metas = [
+            self._meta_of(line.no, self.journal.state(line.no))
+            for line in self.lines
+            if self.journal.state(line.no).status == "done"
+        ]
+        units = [m["billable_units"] for m in metas if m is not None and "billable_units" in m]
+        window = self.client.window
         summary: dict[str, Any] = {
             "model": self.opt.model_id,
             "input": self.opt.input_path,
@@ -503,7 +541,12 @@ class BatchRunner:
                 "finished": c.finished_own,
                 "seconds": round(c.elapsed, 3),
                 "jobs_per_second": round(c.rate, 3),
+                "concurrency": self.opt.concurrency or "auto",
+                "window": {"low": window.low, "high": window.high} if self.opt.concurrency is None else None,
+                "refused_429": window.refusals,
             },
+            "flagged_images": sum(len(m.get("flagged_images") or ()) for m in metas if m is not None),
+            "billable_units": round(sum(units), 6) if units else None,
             "interrupted": self.interrupted,
             "aborted": describe(self.abort) if self.abort is not None else None,
             "failures_file": str(out_dir / FAILURES_NAME),

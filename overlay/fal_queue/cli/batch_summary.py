@@ -107,4 +107,16 @@ def print_summary(out: Output, summary: Mapping[str, Any]) -> None:
         )
     if summary["failed"]:
         out.out("failed jobs are not retried on re-run; add --retry-failed to submit them again")
+    if summary["flagged_images"]:
+        out.out(
+            f"{summary['flagged_images']} image(s) flagged by the safety checker (probably blank; "
+            "see the warnings above)"
+        )
+    if summary["billable_units"] is not None:
+        out.out(f"billable units: {summary['billable_units']:g}")
+    window = run["window"]
+    in_flight = (
+        f"job window {window['low']}..{window['high']}" if window else f"concurrency {run['concurrency']}"
+    )
+    out.out(f"{in_flight} jobs in flight; {run['refused_429']} submit(s) refused with 429")
     out.out(f"contact sheet: {summary['contact_sheet']}")

@@ -48,9 +48,9 @@ class Settings(_settings.Resolved):
         self.require_connection()
         return Client(settings=self)
 
-    def async_client(self) -> AsyncClient:
+    def async_client(self, max_concurrency: int | None = None) -> AsyncClient:
         self.require_connection()
-        return AsyncClient(settings=self)
+        return AsyncClient(settings=self, max_concurrency=max_concurrency)
 
 
 def resolve_settings(

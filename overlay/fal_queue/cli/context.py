@@ -6,8 +6,10 @@ Connection and output options are accepted both before the command (``fal-queue 
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -15,11 +17,12 @@ import click
 
 from .. import errors as E
 from .._settings import SETTINGS, Setting
+from ..images import ImageResizedWarning
 from .config import Settings, resolve_settings
-from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, describe, exit_code_for, one_line
+from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, cli_words, describe, exit_code_for, one_line
 from .output import Output
 
-__all__ = ["State", "common_options", "get_state", "handle_errors", "options"]
+__all__ = ["State", "common_options", "get_state", "handle_errors", "options", "sdk_warnings"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -159,13 +162,40 @@ def report(err: BaseException) -> int:
     return code
 
 
+#: The SDK's warnings a command-line user acts on, shown as the CLI's own ``warning:`` lines.
+SHOWN_WARNINGS = (ImageResizedWarning, E.FlaggedImageWarning)
+
+
+@contextlib.contextmanager
+def sdk_warnings(out: Output) -> Iterator[None]:
+    """``SHOWN_WARNINGS`` as one ``warning:`` line each, once per message (an image resized for the
+    check and again for the submit, or flagged, is told once); other warnings as Python shows them."""
+    seen: set[str] = set()
+    with warnings.catch_warnings():
+        show = warnings.showwarning
+
+        def shown(message: Warning | str, category: type[Warning], *where: Any, **more: Any) -> None:
+            if not issubclass(category, SHOWN_WARNINGS):
+                show(message, category, *where, **more)
+            elif str(message) not in seen:
+                seen.add(str(message))
+                out.warn(one_line(cli_words(str(message))))
+
+        for category in SHOWN_WARNINGS:
+            warnings.simplefilter("always", category)
+        warnings.showwarning = shown
+        yield
+
+
 def handle_errors(f: F) -> F:
-    """Turn CliError / SDK errors / Ctrl-C inside a command into one line and an exit code."""
+    """Turn CliError / SDK errors / Ctrl-C inside a command into one line and an exit code; show the
+    SDK's warnings about the user's images (``sdk_warnings``)."""
 
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return f(*args, **kwargs)
+            with sdk_warnings(get_state().output()):
+                return f(*args, **kwargs)
         except (CliError, E.FalQueueError) as err:
             raise click.exceptions.Exit(report(err)) from None
         except KeyboardInterrupt:

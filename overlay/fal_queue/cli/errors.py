@@ -129,6 +129,11 @@ _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
         r"resume: fal-queue download \1 \2 --out DIR",
     ),
     (re.compile(r"\bstrict=True\b"), "strict checking"),
+    (
+        re.compile(r"pass pathlib\.Path\(('[^']*'|\"[^\"]*\")\)"),
+        r"pass it with --image \1 (a batch line names it relative to its JSONL file)",
+    ),
+    (re.compile(r"raise max_image_bytes"), "raise FAL_QUEUE_MAX_IMAGE_BYTES (max_image_bytes in the config)"),
 ]
 
 

@@ -1,10 +1,11 @@
 """Building a job's arguments from the command line, and checking them before anything is sent.
 
-``--input file.json`` gives a base object; ``--prompt``, ``--image-url`` and ``-p key=value``
-add to it (a key given twice on the command line is an error). Typed models are checked by the
-SDK's own validator (``fal_queue._schema``: unknown and missing fields, types, enums, ranges), so
-the CLI refuses exactly what the SDK would; on top come hints that are no schema rule (other
-clients' options, half an ``image_size``). Other models take any JSON object.
+``--input file.json`` gives a base object; ``--prompt``, ``--image``/``--image-url`` and
+``-p key=value`` add to it (a key given twice on the command line is an error). A local image
+stays a ``Path`` in the arguments: the SDK reads and encodes it when it submits. Typed models
+are checked by the SDK's own validator (``fal_queue._schema``: unknown and missing fields, types,
+enums, ranges), so the CLI refuses exactly what the SDK would; on top come hints that are no schema
+rule (other clients' options, half an ``image_size``). Other models take any JSON object.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ from typing import Any
 from .. import errors as E
 from .._inputs import prepare_input
 from .._schema import InputSchema, input_schema, unknown_value_message
+from ..images import encode_image, is_image_field
 from ..urls import validate_model_id
 from .errors import EXIT_USAGE, CliError
 from .models import one_edit_from_typed
 
 __all__ = [
     "build_arguments",
+    "check_images",
+    "encoding_step",
     "image_arguments",
+    "image_value",
     "load_json_object",
+    "local_images",
     "model_typo_warning",
     "parse_params",
     "parse_value",
@@ -105,20 +111,87 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
     return found
 
 
-def image_arguments(model_id: str, urls: Sequence[str]) -> dict[str, Any]:
-    """``--image-url`` values as ``image_url`` or ``image_urls``, whichever the model takes."""
-    if not urls:
+#: A local image above this many bytes gets an "encoding <file>" progress step before its submit.
+LARGE_IMAGE_BYTES = 1_000_000
+#: What a job sends instead of a local image while its other fields are checked.
+_STAND_IN = "data:,"
+
+
+def _stand_in(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_stand_in(item) for item in value]
+    return _STAND_IN if isinstance(value, Path) else value
+
+
+def image_value(text: str, base: Path | None = None) -> str | Path:
+    """A URL or data URI as given; anything else names a local file (relative to ``base``)."""
+    if text.startswith(("http://", "https://", "data:")):
+        return text
+    path = Path(text).expanduser()
+    return path if base is None else base / path
+
+
+def image_arguments(model_id: str, values: Sequence[str | Path], flag: str = "--image-url") -> dict[str, Any]:
+    """``--image``/``--image-url`` values as ``image_url`` or ``image_urls``, whichever the model takes."""
+    if not values:
         return {}
     schema = input_schema(model_id)
     if schema is None:
-        return {"image_url": urls[0]} if len(urls) == 1 else {"image_urls": list(urls)}
+        return {"image_url": values[0]} if len(values) == 1 else {"image_urls": list(values)}
     if "image_urls" in schema.fields:
-        return {"image_urls": list(urls)}
+        return {"image_urls": list(values)}
     if "image_url" in schema.fields:
-        if len(urls) > 1:
-            raise CliError(f"{model_id} takes one --image-url, got {len(urls)}", EXIT_USAGE)
-        return {"image_url": urls[0]}
-    raise CliError(f"{model_id} takes no input image (--image-url)", EXIT_USAGE)
+        if len(values) > 1:
+            raise CliError(f"{model_id} takes one {flag}, got {len(values)}", EXIT_USAGE)
+        return {"image_url": values[0]}
+    raise CliError(f"{model_id} takes no input image ({flag})", EXIT_USAGE)
+
+
+def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
+    """(field, path) of every local file in the image fields of ``arguments``."""
+    found = []
+    for name, value in arguments.items():
+        if is_image_field(name):
+            items = value if isinstance(value, list) else [value]
+            found += [(name, item) for item in items if isinstance(item, Path)]
+    return found
+
+
+def encoding_step(path: Path) -> str | None:
+    """``encoding photo.jpg (12.3 MB)`` for a local image big enough that encoding it takes a moment."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None  # the encoder says why it cannot read it
+    return f"encoding {path} ({size / 1e6:.1f} MB)" if size > LARGE_IMAGE_BYTES else None
+
+
+def check_images(
+    arguments: Mapping[str, Any],
+    max_bytes: int,
+    verdicts: dict[Path, str | None],
+    notice: Callable[[str], None],
+) -> list[str]:
+    """What the SDK's encoder refuses among the local images (not an image, unreadable, too big).
+
+    Each file is encoded once (``verdicts`` remembers it by absolute path) and the data thrown away:
+    the submit encodes it again, so a batch never holds its images in memory.
+    """
+    problems = []
+    for name, path in local_images(arguments):
+        key = path.absolute()
+        if key not in verdicts:
+            step = encoding_step(path)
+            if step is not None:
+                notice(step)
+            try:
+                encode_image(path, max_bytes=max_bytes)
+                verdicts[key] = None
+            except E.InvalidInputError as exc:
+                verdicts[key] = exc.message
+        if verdicts[key] is not None:
+            problems.append(f"{name}: {verdicts[key]}")
+    return problems
 
 
 def build_arguments(
@@ -127,9 +200,10 @@ def build_arguments(
     input_path: str | None,
     prompt: str | None,
     image_urls: Sequence[str],
+    images: Sequence[str],
     params: Sequence[str],
 ) -> dict[str, Any]:
-    """The arguments from --input, --prompt, --image-url and -p (not yet validated)."""
+    """The arguments from --input, --prompt, --image-url, --image and -p (not yet validated)."""
     try:
         validate_model_id(model_id)
     except E.InvalidInputError as exc:
@@ -138,7 +212,8 @@ def build_arguments(
     flags: dict[str, Any] = {}
     if prompt is not None:
         flags["prompt"] = prompt
-    for key, value in image_arguments(model_id, image_urls).items():
+    given = [*image_urls, *(image_value(text) for text in images)]
+    for key, value in image_arguments(model_id, given, "--image" if images else "--image-url").items():
         flags[key] = value
     for key, value in parse_params(model_id, params).items():
         if key in flags:
@@ -161,6 +236,8 @@ def problems_of(
     """
     if not arguments:
         return ["no input: pass --prompt, -p key=value or --input FILE"]
+    # Local images are checked by their encoder (``check_images``, or the submit itself).
+    arguments = {name: _stand_in(value) for name, value in arguments.items()}
     problems = [f"{name}: {CLIENT_OPTIONS[name]}" for name in arguments if name in CLIENT_OPTIONS]
     schema = input_schema(model_id)
     if schema is not None:

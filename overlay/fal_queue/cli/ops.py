@@ -7,6 +7,7 @@ the job to finish, then saves its files.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -22,7 +23,7 @@ from .run import (
     input_options,
     prepare,
     print_outcome,
-    submit_kwargs,
+    submit_one,
     submit_options,
 )
 from .saving import check_out_dir, resume_command
@@ -55,19 +56,18 @@ Examples:
 def submit_command(
     model: str,
     prompt: str | None,
+    images: tuple[str, ...],
     image_urls: tuple[str, ...],
     params: tuple[str, ...],
     input_path: str | None,
-    priority: str | None,
-    start_timeout: float | None,
-    webhook_url: str | None,
+    **submit_flags: Any,
 ) -> None:
     """Queue a job and print its request id (without waiting)."""
     state = get_state()
     out = state.output()
-    arguments = prepare(model, input_path, prompt, image_urls, params)
+    arguments = prepare(model, input_path, prompt, image_urls, images, params)
     with state.settings().client() as client:
-        handle = client.submit(model, arguments, **submit_kwargs(priority, start_timeout, webhook_url))
+        handle = submit_one(client, model, arguments, submit_flags, out.info)
     if out.json:
         out.out_json(
             {

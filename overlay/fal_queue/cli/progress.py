@@ -22,6 +22,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from .._window import ConcurrencyWindow
 from ..download import DownloadProgress
 from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .errors import clean
@@ -110,6 +111,12 @@ class JobDisplay:
         # Printed even with --quiet: the request id is the only way back to a paid job.
         where = f" queue_position={queue_position}" if queue_position is not None else ""
         self.out.notice(f"request_id={request_id} model={self.model_id}{where}")
+
+    def step(self, text: str) -> None:
+        """A step before the submit (``encoding photo.jpg (12.3 MB)``): on the spinner, else a line."""
+        self.phase = text
+        if self._live is None:
+            self.out.info(text)
 
     def resumed(self, request_id: str) -> None:
         self.request_id = request_id
@@ -200,6 +207,8 @@ class BatchCounters:
     finished_resumed: int = 0
     queue_front: int | None = None  # the best queue position a queued line of ours was told
     started: float = field(default_factory=time.monotonic)
+    window: ConcurrencyWindow | None = None  # the client's job window: its size and the 429s seen
+    auto: bool = False  # the window decides how many jobs are in flight (--concurrency auto)
 
     @property
     def elapsed(self) -> float:
@@ -259,6 +268,11 @@ class BatchCounters:
             tail += f" ({self.earlier} from earlier runs)"
         pieces.append((tail, ""))
         pieces.append((f"{self.rate:.1f} jobs/s", "dim"))
+        if self.window is not None:
+            if self.auto:
+                pieces.append((f"window {self.window.size}", "dim"))
+            if self.window.refusals:
+                pieces.append((f"{self.window.refusals} refused with 429", "yellow"))
         eta = self.eta
         if eta is not None and eta > 0:
             pieces.append((f"ETA {_clock(eta)}", "dim"))

@@ -7,36 +7,58 @@ never loses a paid job: Ctrl-C prints the command that resumes it.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from .. import errors as E
+from .._inputs import split_submit_kwargs
 from ..client import Client, SyncHandle
 from ..types import Result
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import common_options, get_state, handle_errors, options
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
-from .inputs import build_arguments, model_typo_warning, problems_of
+from .inputs import build_arguments, encoding_step, local_images, model_typo_warning, problems_of
 from .output import Output
 from .progress import JobDisplay
 from .saving import check_out_dir, resume_hint, write_atomic
 
-__all__ = ["follow_and_save", "input_options", "prepare", "run_command", "submit_kwargs", "submit_options"]
+__all__ = [
+    "follow_and_save",
+    "image_options",
+    "input_options",
+    "param_options",
+    "prepare",
+    "run_command",
+    "submit_kwargs",
+    "submit_one",
+    "submit_options",
+]
 
 
-#: --prompt, --image-url, -p/--param, --input: the job's arguments.
-input_options = options(
-    click.option("--prompt", help="The prompt (same as -p prompt=...)."),
+#: --image, --image-url: the job's input images (``batch``: every line's).
+image_options = options(
+    click.option(
+        "--image",
+        "images",
+        multiple=True,
+        metavar="PATH_OR_URL",
+        help="Input image: a local file (sent inside the request as a data URI; downscaled when over "
+        "max_image_bytes, if Pillow is installed) or a URL/data URI. Repeat for models taking several.",
+    ),
     click.option(
         "--image-url",
         "image_urls",
         multiple=True,
         metavar="URL",
-        help="Input image URL or data URI; repeat for models taking several (image_urls).",
+        help="Input image URL or data URI, sent as given. Repeatable.",
     ),
+)
+
+#: -p/--param, --input: the job's other arguments (``batch``: shared by every line).
+param_options = options(
     click.option(
         "-p",
         "--param",
@@ -53,16 +75,38 @@ input_options = options(
     ),
 )
 
-#: Platform options of a submit.
+#: --prompt, --image, --image-url, -p/--param, --input: the job's arguments.
+input_options = options(
+    click.option("--prompt", help="The prompt (same as -p prompt=...)."),
+    image_options,
+    param_options,
+)
+
+#: The platform options of a submit (run, submit, batch), passed on as the SDK's submit keywords.
 submit_options = options(
     click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
     click.option(
         "--start-timeout",
         type=click.FloatRange(min=0, min_open=True),
         metavar="SECONDS",
-        help="Give up (server side) if no runner starts within this time.",
+        help="Give up (server side) if no runner starts within this time (more than 1).",
     ),
+    click.option("--hint", metavar="TEXT", help="Runner hint: route to a runner that has this warm."),
     click.option("--webhook-url", metavar="URL", help="URL the platform POSTs the result to."),
+    click.option(
+        "--no-retry", is_flag=True, default=None, help="Ask the platform not to retry a failed runner."
+    ),
+    click.option(
+        "--store-io/--no-store-io",
+        default=None,
+        help="Whether the platform keeps the job's inputs and outputs (default: its own).",
+    ),
+    click.option(
+        "--object-lifecycle",
+        type=click.IntRange(min=0),
+        metavar="SECONDS",
+        help="How long the platform keeps the output files.",
+    ),
 )
 
 #: -o/--out, --logs, --timeout, --overwrite: how `run` and `download` follow and save a job.
@@ -87,19 +131,30 @@ follow_options = options(
 )
 
 
-def submit_kwargs(
-    priority: str | None, start_timeout: float | None, webhook_url: str | None
-) -> dict[str, Any]:
-    given = {"priority": priority, "start_timeout": start_timeout, "webhook_url": webhook_url}
-    return {name: value for name, value in given.items() if value is not None}
+def submit_kwargs(flags: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``submit_options`` given, checked by the SDK's own rules before anything is sent."""
+    given = {name: value for name, value in flags.items() if value is not None}
+    try:
+        split_submit_kwargs(given)
+    except E.InvalidInputError as exc:
+        raise CliError(f"{exc.message} (nothing was sent)", EXIT_USAGE) from None
+    return given
 
 
 def prepare(
-    model: str, input_path: str | None, prompt: str | None, image_urls: Sequence[str], params: Sequence[str]
+    model: str,
+    input_path: str | None,
+    prompt: str | None,
+    image_urls: Sequence[str],
+    images: Sequence[str],
+    params: Sequence[str],
 ) -> dict[str, Any]:
-    """The checked arguments of one job; a usage error (nothing sent) when anything is wrong."""
+    """The checked arguments of one job; a usage error (nothing sent) when anything is wrong.
+
+    Local images are checked as the submit encodes them (one read of each file).
+    """
     arguments = build_arguments(
-        model, input_path=input_path, prompt=prompt, image_urls=image_urls, params=params
+        model, input_path=input_path, prompt=prompt, image_urls=image_urls, images=images, params=params
     )
     state = get_state()
     problems = problems_of(model, arguments, strict=state.strict, warn=state.output().warn)
@@ -109,6 +164,24 @@ def prepare(
     if typo is not None:
         get_state().output().warn(typo)
     return arguments
+
+
+def submit_one(
+    client: Client,
+    model: str,
+    arguments: Mapping[str, Any],
+    flags: Mapping[str, Any],
+    show: Callable[[str], None],
+) -> SyncHandle:
+    """Submit one job (``run`` and ``submit``); its local images are encoded by the SDK on the way."""
+    for _, path in local_images(arguments):
+        step = encoding_step(path)
+        if step is not None:
+            show(step)
+    try:
+        return client.submit(model, arguments, **submit_kwargs(flags))
+    except E.InvalidInputError as exc:  # refused before sending (an image that is not one, unreadable...)
+        raise CliError(f"{exc.message} (nothing was sent)", EXIT_USAGE) from None
 
 
 def follow_and_save(
@@ -223,8 +296,8 @@ EXAMPLES = """
 Examples:
   fal-queue run fal-ai/flux-1/schnell --prompt "a lighthouse at dawn" --out out/
   fal-queue run fal-ai/flux-1/dev --prompt "a cat" -p num_images=2 -p image_size=square_hd --logs
-  fal-queue run fal-ai/flux-pro/kontext --prompt "make it snow" --image-url https://example.com/in.png
-  fal-queue run fal-ai/flux-pro/kontext/multi --prompt "combine" --image-url A.png --image-url B.png
+  fal-queue run fal-ai/flux-pro/kontext --prompt "make it snow" --image photo.jpg
+  fal-queue run fal-ai/flux-pro/kontext/multi --prompt "combine" --image A.png --image https://example.com/B.png
   fal-queue run fal-ai/some-video-model --input args.json --out videos/ --json
 \b
 The request id is printed as soon as the job is queued. After Ctrl-C the job keeps running;
@@ -244,6 +317,7 @@ Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 ti
 def run_command(
     model: str,
     prompt: str | None,
+    images: tuple[str, ...],
     image_urls: tuple[str, ...],
     params: tuple[str, ...],
     input_path: str | None,
@@ -252,9 +326,7 @@ def run_command(
     timeout: float | None,
     overwrite: bool,
     no_download: bool,
-    priority: str | None,
-    start_timeout: float | None,
-    webhook_url: str | None,
+    **submit_flags: Any,
 ) -> None:
     """Generate: submit MODEL with the given input, follow it live, save its files.
 
@@ -263,7 +335,8 @@ def run_command(
     """
     state = get_state()
     out = state.output()
-    arguments = prepare(model, input_path, prompt, image_urls, params)
+    arguments = prepare(model, input_path, prompt, image_urls, images, params)
+    submit_kwargs(submit_flags)  # a bad option fails before the output folder is made
     settings = state.settings()
     if not no_download:
         check_out_dir(out_dir)  # before the submit: a paid result must have somewhere to go
@@ -271,9 +344,7 @@ def run_command(
         display = JobDisplay(out, model, show_logs=logs)
         with display:
             try:
-                handle = client.submit(
-                    model, arguments, **submit_kwargs(priority, start_timeout, webhook_url)
-                )
+                handle = submit_one(client, model, arguments, submit_flags, display.step)
             except KeyboardInterrupt:
                 raise CliError(
                     "interrupted while submitting: a job may have been queued, but its request id never "
