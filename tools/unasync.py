@@ -57,6 +57,7 @@ RULES: list[tuple[str, str]] = [
     (r"\b__aenter__\b", "__enter__"),
     (r"\b__aexit__\b", "__exit__"),
     (r"Callable\[\[float\], Awaitable\[None\]\]", "Callable[[float], None]"),
+    (r"Callable\[\[\], Awaitable\[None\]\]", "Callable[[], None]"),
     (
         r"The asyncio client\. Share one per event loop; ``Client`` is its synchronous twin\.",
         "The synchronous client. Thread-safe: share one per process; ``AsyncClient`` is its asyncio twin.",

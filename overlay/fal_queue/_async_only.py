@@ -150,11 +150,12 @@ class AsyncRequestGate(httpx.AsyncBaseTransport):
 class _JobSlot:
     """One job's place in the window, from before its submit until the caller is done with it."""
 
-    __slots__ = ("_jobs", "accepted")
+    __slots__ = ("_jobs", "accepted", "token")
 
     def __init__(self, jobs: _JobSlots) -> None:
         self._jobs = jobs
         self.accepted = False
+        self.token: contextvars.Token[_JobSlot | None] | None = None
 
     def accept(self) -> None:
         if not self.accepted:
@@ -163,32 +164,48 @@ class _JobSlot:
             self._jobs.wake()
 
 
-#: The job slot the current task holds (``AsyncClient.job_slot``), for its submit to report to.
+#: The job slot the current task holds (``subscribe``, ``job_slot``), for its submit to report to.
 _SLOT: contextvars.ContextVar[_JobSlot | None] = contextvars.ContextVar("fal_queue_job_slot", default=None)
 
 
 class _JobSlots:
-    """The job window of one AsyncClient (``_window.ConcurrencyWindow``), waiters served in order."""
+    """The job window of one AsyncClient (``_window.ConcurrencyWindow``), waiters served in order:
+    refused submits waiting to be sent again before jobs not yet submitted."""
 
     def __init__(self, window: ConcurrencyWindow) -> None:
         self.window = window
+        self._retries: deque[asyncio.Future[None]] = deque()
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self) -> _JobSlot:
-        if self.window.admits() and not self._waiters:
+        await self._place(self._waiters)
+        return _JobSlot(self)
+
+    async def readmit(self) -> None:
+        """A refused submit gives its place back and waits for one again, ahead of new jobs."""
+        self.window.release(False)
+        try:
+            await self._place(self._retries)
+        except BaseException:
+            self.window.acquire()  # the caller still holds its slot and gives it back as usual
+            raise
+
+    async def _place(self, queue: deque[asyncio.Future[None]]) -> None:
+        if self.window.admits() and not self._retries and (queue is self._retries or not self._waiters):
             self.window.acquire()
-            return _JobSlot(self)
+            return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+        queue.append(waiter)
+        self.wake()  # a place freed without a wake (readmit's own) goes to whoever is first in line
         try:
             await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                self.release(_JobSlot(self))  # the slot was ours already: pass it on
+                self.window.release(False)  # the place was ours already: pass it on
+                self.wake()
             else:
                 waiter.cancel()
             raise
-        return _JobSlot(self)
 
     def release(self, slot: _JobSlot) -> None:
         self.window.release(slot.accepted)
@@ -198,11 +215,12 @@ class _JobSlots:
         self.window.refused()
 
     def wake(self) -> None:
-        while self._waiters and self.window.admits():
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                self.window.acquire()
-                waiter.set_result(None)
+        for queue in (self._retries, self._waiters):
+            while queue and self.window.admits():
+                waiter = queue.popleft()
+                if not waiter.done():
+                    self.window.acquire()
+                    waiter.set_result(None)
 
 
 class _AsyncOnly:
@@ -223,25 +241,28 @@ class _AsyncOnly:
         return self._jobs.window
 
     async def _take_slot(self) -> _JobSlot:
-        return await self._jobs.acquire()
-
-    def _slot_accepted(self, slot: _JobSlot) -> None:
-        slot.accept()
+        slot = await self._jobs.acquire()
+        slot.token = _SLOT.set(slot)
+        return slot
 
     def _give_slot(self, slot: _JobSlot) -> None:
+        if slot.token is not None:
+            _SLOT.reset(slot.token)
         self._jobs.release(slot)
+
+    async def _readmit(self) -> None:
+        if _SLOT.get() is not None:
+            await self._jobs.readmit()
 
     @contextlib.asynccontextmanager
     async def job_slot(self) -> AsyncIterator[None]:
         """Hold a place in the job window around a submit and the wait for its job (``subscribe``
         does this itself): jobs in flight follow what the gateway accepts."""
-        slot = await self._jobs.acquire()
-        token = _SLOT.set(slot)
+        slot = await self._take_slot()
         try:
             yield
         finally:
-            _SLOT.reset(token)
-            self._jobs.release(slot)
+            self._give_slot(slot)
 
     def _accepted(self) -> None:
         """A submit in the current job slot was accepted: the window may open."""

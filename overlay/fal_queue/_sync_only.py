@@ -29,7 +29,7 @@ class _SyncOnly:
     def _take_slot(self) -> object:
         return None  # no window: nothing to hold
 
-    def _slot_accepted(self, slot: object) -> None:
+    def _readmit(self) -> None:
         pass
 
     def _give_slot(self, slot: object) -> None:

@@ -266,3 +266,43 @@ def test_log_requests_prints_one_line_per_request() -> None:
     assert lines[0].startswith("POST /acme/x 200 ") and lines[0].endswith("ms")
     assert lines[1].startswith("GET /nope/none/requests/1/status 401 ")
     assert key not in err
+
+
+def test_limit_options_map_to_the_config_and_bad_ones_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--max-running-per-key", "8", "--rate-limit", "2.5", "--limit-retry-after", "2"]
+    argv += ["--limit-answer", "text-400", "--limit-schedule", "300:10, 600:40"]
+    config = config_from_args(build_parser().parse_args(argv))
+    assert (config.max_running_per_key, config.rate_limit, config.limit_retry_after) == (8, 2.5, 2)
+    assert config.limit_answer == "text-400" and config.limit_schedule == ((300, 10), (600, 40))
+    assert MockConfig(limit_schedule=[(600, 40), (300, 10)]).limit_schedule == ((300, 10), (600, 40))
+    for bad in ["300", "x:1", "-1:4"]:
+        with pytest.raises(ValueError, match="limit_schedule must be AFTER:LIMIT"):
+            MockConfig(limit_schedule=bad)  # type: ignore[arg-type]
+    for flags in (["--limit-answer", "xml"], ["--rate-limit", "-1"], ["--limit-schedule", "a:b"]):
+        with pytest.raises(SystemExit) as exc:
+            main(flags)
+        assert exc.value.code == 2 and "error" in capsys.readouterr().err
+
+
+def test_key_limits_count_unfinished_jobs_follow_the_schedule_and_refill_tokens() -> None:
+    from fal_queue.mock.limits import KeyLimits
+
+    running = KeyLimits(MockConfig(max_running_per_key=2, limit_schedule="3:1"))
+    assert running.refusal("a") is None
+    running.started("a")
+    running.started("a")
+    assert running.refusal("a") == "running" and running.refusal("b") is None  # per key
+    for _ in range(2):
+        running.ended("a")
+    running.started("a")
+    assert running.refusal("a") is None  # 1 unfinished of 2
+    running.ended("a")  # 3 completed: the limit is 1 now
+    running.started("a")
+    assert running.running_limit("a") == 1 and running.refusal("a") == "running"
+
+    now = [0.0]
+    rate = KeyLimits(MockConfig(rate_limit=2.0), clock=lambda: now[0])
+    assert [rate.refusal("a") for _ in range(3)] == [None, None, "rate"]  # a burst of one second's worth
+    now[0] = 0.5  # one token back, and the refused submit took none
+    assert [rate.refusal("a") for _ in range(2)] == [None, "rate"]
+    assert KeyLimits(MockConfig()).refusal("a") is None  # off by default

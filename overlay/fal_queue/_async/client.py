@@ -179,7 +179,11 @@ class AsyncClient(_AsyncOnly, _Base):
 
     def _retrying(self, inner: httpx.AsyncBaseTransport) -> AsyncRetryTransport:
         return AsyncRetryTransport(
-            inner, self._retry_policy, sleep=lambda s: self._sleep(s), pause=self._pause
+            inner,
+            self._retry_policy,
+            sleep=lambda s: self._sleep(s),
+            pause=self._pause,
+            readmit=self._readmit,
         )
 
     def _stream_client(self) -> httpx.AsyncClient:
@@ -298,7 +302,6 @@ class AsyncClient(_AsyncOnly, _Base):
         slot = await self._take_slot()
         try:
             request_id = (await self.submit(model_id, arguments, **options)).request_id
-            self._slot_accepted(slot)
             if on_enqueue is not None:
                 await acall(on_enqueue, request_id)
             return await self._get(

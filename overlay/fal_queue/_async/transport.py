@@ -38,12 +38,16 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         policy: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]] = async_sleep,
         pause: SubmitPause | None = None,
+        readmit: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._inner = inner
         self.policy = policy
         self._sleep = sleep
         #: Shared by every submit of the client: a refusal pauses them all.
         self.pause = pause or SubmitPause()
+        #: A refused submit waits here for a place in the (now smaller) job window before it is sent
+        #: again, so that only as many are retried as the gateway was seen to accept.
+        self._readmit = readmit
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         max_retries, state = limits_of(self.policy, request)
@@ -89,6 +93,9 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     await self._sleep(delay)
                     waited = refused
+                    if refused and self._readmit is not None:
+                        async with _wallclock.async_limit(None, request):  # the call's deadline
+                            await self._readmit()
                     continue
             if state is not None:
                 state.last_response = response

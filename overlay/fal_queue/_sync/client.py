@@ -175,7 +175,13 @@ class Client(_SyncOnly, _Base):
     # -- plumbing --------------------------------------------------------------------------
 
     def _retrying(self, inner: httpx.BaseTransport) -> RetryTransport:
-        return RetryTransport(inner, self._retry_policy, sleep=lambda s: self._sleep(s), pause=self._pause)
+        return RetryTransport(
+            inner,
+            self._retry_policy,
+            sleep=lambda s: self._sleep(s),
+            pause=self._pause,
+            readmit=self._readmit,
+        )
 
     def _stream_client(self) -> httpx.Client:
         """Status streams get a pool of their own (see C.STREAM_POOL_LIMITS)."""
@@ -291,7 +297,6 @@ class Client(_SyncOnly, _Base):
         slot = self._take_slot()
         try:
             request_id = (self.submit(model_id, arguments, **options)).request_id
-            self._slot_accepted(slot)
             if on_enqueue is not None:
                 call(on_enqueue, request_id)
             return self._get(model_id, request_id, timeout, on_queue_update, logs, cancel_on_timeout, mode)

@@ -35,12 +35,16 @@ class RetryTransport(httpx.BaseTransport):
         policy: RetryPolicy,
         sleep: Callable[[float], None] = sync_sleep,
         pause: SubmitPause | None = None,
+        readmit: Callable[[], None] | None = None,
     ) -> None:
         self._inner = inner
         self.policy = policy
         self._sleep = sleep
         #: Shared by every submit of the client: a refusal pauses them all.
         self.pause = pause or SubmitPause()
+        #: A refused submit waits here for a place in the (now smaller) job window before it is sent
+        #: again, so that only as many are retried as the gateway was seen to accept.
+        self._readmit = readmit
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         max_retries, state = limits_of(self.policy, request)
@@ -86,6 +90,9 @@ class RetryTransport(httpx.BaseTransport):
                     log_retry(request, attempt, delay, f"HTTP {response.status_code}")
                     self._sleep(delay)
                     waited = refused
+                    if refused and self._readmit is not None:
+                        with _wallclock.limit(None, request):  # the call's deadline
+                            self._readmit()
                     continue
             if state is not None:
                 state.last_response = response

@@ -76,7 +76,7 @@ def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str, every
         elif typing.get_origin(hint) is typing.Literal:
             options["choices"] = typing.get_args(hint)
         else:
-            options["metavar"] = "P" if field.name in PROBABILITIES else field.name.upper()
+            options["metavar"] = "P" if cls is Faults and field.name in PROBABILITIES else field.name.upper()
             options["type"] = _names if field.name == "operations" else hint if hint in (int, float) else str
         flag = "--seed" if field.name == "seed" else prefix + field.name.replace("_", "-")
         group.add_argument(flag, help=helps.get(field.name, "") + shown, **options)

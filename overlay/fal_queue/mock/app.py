@@ -264,13 +264,32 @@ class MockState:
 
     def authorized(self, scope: Scope) -> bool:
         """``Authorization: Bearer <key>`` or fal's ``Key <key>``, scheme case-insensitive."""
+        token = self.key_of(scope)
+        return token is not None and any(hmac.compare_digest(token, key) for key in self._keys)
+
+    @staticmethod
+    def key_of(scope: Scope) -> bytes | None:
+        """The key an ``Authorization`` header gives, whichever scheme (None without one)."""
         for name, value in scope["headers"]:
             if name == b"authorization":
                 scheme, _, token = value.strip().partition(b" ")
-                if scheme.lower() not in (b"bearer", b"key"):
-                    return False
-                return any(hmac.compare_digest(token.strip(), key) for key in self._keys)
-        return False
+                return token.strip() if scheme.lower() in (b"bearer", b"key") else None
+        return None
+
+    def over_limit(self, scope: Scope) -> Response | None:
+        """The refusal of a submit over the key's limits, counted by limit."""
+        which = self.engine.limits.refusal((self.key_of(scope) or b"").decode("latin-1"))
+        if which is None:
+            return None
+        self.engine.counters[f"limited:{which}"] += 1
+        config = self.config
+        headers = {"Retry-After": str(config.limit_retry_after)} if config.limit_retry_after else {}
+        if config.limit_answer == "json":
+            return error(429, "Too many requests for this key", "rate_limited", headers=headers)
+        status, text = (
+            (429, "Too Many Requests") if config.limit_answer == "text" else (400, "Too many requests")
+        )
+        return Response(f"{text}: {which} limit of this key\n", status, headers, media_type="text/plain")
 
     def count(self, operation: str, scope: Scope) -> None:
         """Count a request by the operation it was routed to, and say so in its log entry."""
@@ -393,6 +412,8 @@ class _Origin:
             elif decider.fires("rate_limit"):
                 retry = {"Retry-After": str(decider.faults.retry_after)}
                 response = error(429, "Rate limit exceeded", "rate_limited", headers=retry)
+            elif operation == "submit" and (limited := self.state.over_limit(request.scope)):
+                response = limited
             else:
                 drop = decider.fires("drop")
                 try:
@@ -602,7 +623,8 @@ class GatewayApp(_Origin):
             return _invalid(problems)
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
-        return self._queue(model_id, op, inputs, headers, webhook, decider)
+        key = (self.state.key_of(request.scope) or b"").decode("latin-1")
+        return self._queue(model_id, op, inputs, headers, webhook, decider, key)
 
     def _serves(self, typed: OperationSpec | None, model_id: str) -> bool:
         config = self.state.config
@@ -628,6 +650,7 @@ class GatewayApp(_Origin):
         headers: SubmitHeaders,
         webhook: Any,
         decider: _Decider,
+        key: str,
     ) -> Response:
         """Create the job (with the job-level faults) and answer its place in the queue."""
         engine = self.state.engine
@@ -641,6 +664,7 @@ class GatewayApp(_Origin):
             start_timeout=headers.start_timeout,
             media_ttl=headers.media_ttl or self.state.config.media_ttl,
             unknown_fields=sorted(k for k in inputs if k not in (op.body_properties or inputs)),
+            key=key,
         )
         request_id, urls = job.request_id, job.urls
         if decider.fires("bad_request_id"):

@@ -20,6 +20,7 @@ OPERATIONS = frozenset({"submit", "status", "stream", "result", "cancel", "media
 
 UrlStyle = Literal["fal", "gateway"]
 ModelsPolicy = Literal["typed", "any"]
+LimitAnswer = Literal["json", "text", "text-400"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,21 @@ class Faults:
         return cls(**values)
 
 
+def _schedule(steps: object) -> tuple[tuple[int, int], ...]:
+    """``limit_schedule`` from pairs or from ``"AFTER:LIMIT,..."``, in order of AFTER."""
+    try:
+        if isinstance(steps, str):
+            steps = [step.split(":") for step in steps.split(",") if step.strip()]
+        pairs = tuple((int(after), int(limit)) for after, limit in steps)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        pairs = ((-1, -1),)
+    if any(after < 0 or limit < 0 for after, limit in pairs):
+        raise ValueError(
+            f"MockConfig.limit_schedule must be AFTER:LIMIT pairs of whole numbers, got {steps!r}"
+        )
+    return tuple(sorted(pairs))
+
+
 PROBABILITIES = tuple(name for name, hint in _hints(Faults).items() if hint == Probability)
 """The `Faults` fields that are probabilities (0 off, 1 always): the fault kinds but for counts."""
 
@@ -242,6 +258,15 @@ class MockConfig:
     * ``log_requests``: log one line per request (method, path, status, milliseconds) to stderr.
     * ``nsfw_every``: the safety checker flags an image when (seed + its index) is a multiple of this
       (deterministic by seed; 0: never), as fal returns a flagged, blanked image.
+    * ``max_running_per_key``: a submit while the key has this many jobs not completed (queued or
+      running) is refused like a reselling gateway's concurrency limit (0: no limit).
+    * ``rate_limit``: submits per second per key (a token bucket holding one second's worth, at
+      least one); a submit past it is refused (0: no limit).
+    * ``limit_retry_after``: the ``Retry-After`` seconds of those refusals (0: no header).
+    * ``limit_answer``: ``json``: 429 with the Error body; ``text``: 429 with a plain text body;
+      ``text-400``: 400 with a plain "Too many requests" text, as some gateways answer.
+    * ``limit_schedule``: the running limit changes as the key's jobs complete, as under other load:
+      ``AFTER:LIMIT,...``, e.g. ``300:10,600:40`` (10 once 300 have completed, 40 again after 600).
 
     These are the command line's flags of the same names; the other fields have flags of their own.
     """
@@ -272,6 +297,11 @@ class MockConfig:
     strict_inputs: bool = False
     log_requests: bool = False
     nsfw_every: Annotated[int, Number("a whole number >= 0", integer=True)] = 0
+    max_running_per_key: Count = 0
+    rate_limit: Annotated[float, Number("a number of submits per second >= 0")] = 0.0
+    limit_retry_after: Count = 0
+    limit_answer: LimitAnswer = "json"
+    limit_schedule: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.faults, Mapping):
@@ -294,6 +324,7 @@ class MockConfig:
         if len(extra) != len(tuple(self.extra_models)) or any(m.count("/") < 1 for m in extra):
             raise ValueError("MockConfig.extra_models must be model ids like 'owner/app'")
         object.__setattr__(self, "extra_models", extra)
+        object.__setattr__(self, "limit_schedule", _schedule(self.limit_schedule))
 
     @property
     def tls(self) -> bool:

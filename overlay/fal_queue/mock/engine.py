@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fal_queue.mock.config import MockConfig
+from fal_queue.mock.limits import KeyLimits
 from fal_queue.mock.media import (
     ImageRecipe,
     MediaStore,
@@ -90,6 +91,8 @@ class Job:
     media_ttl: float = 3600.0
     fail_mode: str | None = None  # None | "validation" | "server"
     unknown_fields: list[str] = field(default_factory=list)
+    key: str = ""
+    """The key that submitted the job: the gateway's limits are per key."""
     not_ready_served: int = 0
     """Result GETs answered "still in progress" after completion (the ``result_not_ready`` fault)."""
     status: str = IN_QUEUE
@@ -151,6 +154,7 @@ class Engine:
         self.counters: Counter[str] = Counter()
         self.closing = asyncio.Event()
         self._rng = random.Random(config.faults.seed)
+        self.limits = KeyLimits(config)
         self.webhooks = WebhookSender(WebhookSigner(config.webhook_private_key), self.counters)
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -248,6 +252,7 @@ class Engine:
                 **{k[4:]: v for k, v in sorted(c.items()) if k.startswith("req:")},
             },
             "faults_injected": {k[6:]: v for k, v in sorted(c.items()) if k.startswith("fault:")},
+            "submits_limited": {k[8:]: v for k, v in sorted(c.items()) if k.startswith("limited:")},
         }
 
     # ---- submit, run, cancel ----
@@ -268,6 +273,7 @@ class Engine:
         fail_mode = next(self._failure_modes) if fail else None
         job = Job(rid, model_id, app, inputs, time.time(), self._seq, urls, fail_mode=fail_mode, **fields)
         self.jobs[rid] = job
+        self.limits.started(job.key)
         self.waiting.add(job)
         self.counters["jobs_created"] += 1
         job.task = asyncio.create_task(self._lifecycle(job))
@@ -365,6 +371,7 @@ class Engine:
         job.metrics = {"inference_time": inference}
         job.result = result
         job.error = error
+        self.limits.ended(job.key)
         asyncio.get_running_loop().call_later(self.config.result_ttl, self.jobs.pop, job.request_id, None)
         self.counters["jobs_completed"] += 1
         outcome = "cancelled" if job.cancelled else "succeeded" if error is None else "failed"
