@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import limits  # noqa: E402
 from bench.common import CLIENTS, KEY, LABELS, TRANSPORT_VARIANTS, median, percentile  # noqa: E402
 from bench.importtime import top_level_import_ms  # noqa: E402
 
@@ -106,11 +107,15 @@ class Settings:
     download_mb: int = 50
     download_reps: int = 3
     import_runs: int = 9
+    #: Workload 7 (bench/limits.py): jobs per client and scenario, their duration, repetitions.
+    limits_jobs: int = 1000
+    limits_duration: float = 0.5
+    limits_reps: int = 2
     #: Smoke mode runs the workloads at the same time (each has its own mock; numbers are not the point).
     parallel_phases: bool = False
     smoke: bool = False
     clients: tuple[str, ...] = CLIENTS
-    workloads: tuple[str, ...] = ("import", "latency", "cpu", "inflight", "download")
+    workloads: tuple[str, ...] = ("import", "latency", "cpu", "inflight", "download", "limits")
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Settings:
@@ -118,6 +123,7 @@ class Settings:
         if args.quick:
             s.reps, s.latency_jobs, s.cpu_reps, s.unsat_jobs = 2, 12, 3, 20
             s.throughput_jobs, s.inflight_hold, s.download_reps, s.import_runs = 300, 3.0, 2, 5
+            s.limits_jobs, s.limits_reps = 400, 1
         if args.smoke:
             s = cls(
                 reps=1,
@@ -143,6 +149,9 @@ class Settings:
                 download_mb=4,
                 download_reps=1,
                 import_runs=1,
+                limits_jobs=16,
+                limits_duration=0.2,
+                limits_reps=1,
                 parallel_phases=True,
                 smoke=True,
             )
@@ -322,7 +331,9 @@ class Bench:
             for pem in issued.cert_chain_pems:
                 f.write(pem.bytes())
 
-    def start_mock(self, name: str, *, run_time: float, workers: int, queue_delay: float = 0.0) -> Mock:
+    def start_mock(
+        self, name: str, *, run_time: float, workers: int, queue_delay: float = 0.0, extra: Sequence[str] = ()
+    ) -> Mock:
         cmd = [
             PYTHON,
             "-m",
@@ -336,6 +347,7 @@ class Bench:
             f"--workers={workers}",
             f"--queue-delay={queue_delay}",
             f"--run-time={run_time}",
+            *extra,
         ]
         service = self.procs.start(f"mock-{name}", cmd, clean_env())
         base = service.facts.get("FAL_QUEUE_BASE_URL", "")
@@ -520,6 +532,9 @@ class Bench:
             self.procs.stop(server)
         return results
 
+    def limits(self) -> dict[str, Any]:
+        return limits.run(self, self.s.limits_jobs, self.s.limits_duration, self.s.limits_reps)
+
 
 # ------------------------------------------------------------------------------- figures
 
@@ -693,6 +708,8 @@ def summarize(s: Settings, raw: dict[str, Any]) -> list[Row]:
                 baselines=DOWNLOAD_BASELINES,
             )
         )
+    if "limits" in raw:
+        rows.extend(limits.rows(raw["limits"], Row, median))
     return rows
 
 
@@ -745,6 +762,15 @@ def table(rows: Sequence[Row], clients: Sequence[str]) -> list[str]:
         lines.append("|" + "---|" * len(head))
         for r in dl_rows:
             lines.append("| " + " | ".join([r.figure, r.unit, *(cell(r, m) for m in modes), r.goal]) + " |")
+    limit_rows = [r for r in rows if r.baseline == "ideal"]
+    if limit_rows:
+        columns = ["ideal", *(column for column, _, _ in limits.CLIENTS)]
+        lines.append("")
+        head = ["figure", "unit", *(limits.LABELS[c] for c in columns), "goal"]
+        lines.append("| " + " | ".join(head) + " |")
+        lines.append("|" + "---|" * len(head))
+        for r in limit_rows:
+            lines.append("| " + " | ".join([r.figure, r.unit, *(cell(r, c) for c in columns), r.goal]) + " |")
     return lines
 
 
@@ -805,6 +831,7 @@ def goals(s: Settings, raw: dict[str, Any], rows: Sequence[Row]) -> list[str]:
                     f"- download ≥ 90 % of {DOWNLOAD_BASELINES[m]} at constant memory ({m}): {verdict} "
                     f"({ratio * 100:.0f} %, +{growth:.1f} MB RSS for a {s.download_mb} MB file)"
                 )
+    out.extend(limits.goals([r for r in rows if r.baseline == "ideal"]))
     return out
 
 
@@ -915,9 +942,9 @@ def report(
         f"- load average (1/5/15 min) at start: {meta['load_start']}; at end: {meta['load_end']}",
         f"- duration: {meta['seconds']:.0f} s; repetitions: {s.cpu_reps} for CPU per job (clients "
         f"interleaved, order rotated each repetition), {s.reps} for latency and downloads, "
-        f"{s.inflight_reps} in flight; values are medians, [min–max] over the repetitions; CPU ratios "
-        f"are medians of per-repetition ratios to the official client in the same run (downloads: to "
-        f"plain httpx)",
+        f"{s.inflight_reps} in flight, {s.limits_reps} for limits; values are medians, [min–max] over "
+        f"the repetitions; CPU ratios are medians of per-repetition ratios to the official client in "
+        f"the same run (downloads: to plain httpx; limits: makespan to the limit's ideal)",
         "",
         *table(rows, s.clients),
         "",
@@ -1018,6 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
                 "cpu": bench.cpu,
                 "inflight": bench.inflight,
                 "download": bench.download,
+                "limits": bench.limits,
             }
             chosen = [name for name in steps if name in s.workloads]
             done: dict[str, Any] = {}

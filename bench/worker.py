@@ -36,6 +36,7 @@ from bench.common import (
     peak_rss_mb,
     rss_mb,
 )
+from bench.limits import task_limits
 
 SyncSubscribe = Callable[[], str]
 AsyncSubscribe = Callable[[], Awaitable[str]]
@@ -576,6 +577,9 @@ def main(argv: list[str]) -> int:
                 if task is not spec["tasks"][-1]:
                     raise ValueError("the inflight task ends its process: put it last")
                 out = task_inflight(kind, harness, task["jobs"], task["hold"], task["limit"])
+            elif name == "limits":
+                assert harness is not None
+                out = task_limits(kind, harness, MODEL, ARGS, KEY, task["jobs"], task["concurrency"])
             elif name == "download":
                 out = task_download(task["mode"], task["url"], task["size"], task["reps"])
             else:

@@ -412,8 +412,6 @@ class _Origin:
             elif decider.fires("rate_limit"):
                 retry = {"Retry-After": str(decider.faults.retry_after)}
                 response = error(429, "Rate limit exceeded", "rate_limited", headers=retry)
-            elif operation == "submit" and (limited := self.state.over_limit(request.scope)):
-                response = limited
             else:
                 drop = decider.fires("drop")
                 try:
@@ -621,6 +619,9 @@ class GatewayApp(_Origin):
         problems += body_problems + self._webhook_problems(webhook, problems)
         if problems:
             return _invalid(problems)
+        # Checked here, with no await until the job exists: concurrent submits cannot all pass it.
+        if limited := self.state.over_limit(request.scope):
+            return limited
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
         key = (self.state.key_of(request.scope) or b"").decode("latin-1")
