@@ -32,7 +32,6 @@ __all__ = [
     "contract",
     "input_schema",
     "problems_of_errors",
-    "resolve",
     "unknown_value_message",
 ]
 
@@ -275,7 +274,19 @@ class Contract:
         self._compiled: dict[str, InputSchema] = {}
 
     def resolve(self, node: Any) -> Any:
-        return resolve(self.document, node)
+        """``node`` with its local ``$ref`` chain followed; sibling keywords (3.1) win over the target's."""
+        for _ in range(20):
+            if not isinstance(node, Mapping) or "$ref" not in node:
+                break
+            ref = node["$ref"]
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                raise ValueError(f"unsupported reference {ref!r}")
+            target: Any = self.document
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            node = {**target, **siblings} if siblings and isinstance(target, Mapping) else target
+        return node
 
     @functools.cached_property
     def registry(self) -> Registry[Any]:
@@ -309,22 +320,6 @@ class Contract:
             compiled = InputSchema(model_id, self.components[name], validator, self.components)
             self._compiled[model_id] = compiled
         return compiled
-
-
-def resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """``node`` with its local ``$ref`` chain followed; sibling keywords (3.1) win over the target's."""
-    for _ in range(20):
-        if not isinstance(node, Mapping) or "$ref" not in node:
-            break
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            raise ValueError(f"unsupported reference {ref!r}")
-        target: Any = document
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **siblings} if siblings and isinstance(target, Mapping) else target
-    return node
 
 
 def _anchor(node: Any) -> Any:
