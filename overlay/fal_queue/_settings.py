@@ -73,11 +73,8 @@ _TOML_KINDS: dict[type, str] = {
     float: "a number",
     bool: "true or false",
 }
-#: Environment words for true and false.
-_WORDS = {
-    **dict.fromkeys(("1", "true", "yes", "on"), True),
-    **dict.fromkeys(("0", "false", "no", "off"), False),
-}
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
 
 #: A setting's rule: its name, the value given (typed) and the settings resolved so far in, the
 #: value to keep out; a ConfigurationError says what is wrong (the resolver adds where it came from).
@@ -175,9 +172,10 @@ def _parse(kind: type, text: str) -> object:
     if kind is str:
         return text
     if kind is bool:
-        if text.strip().lower() not in _WORDS:
+        word = text.strip().lower()
+        if word not in _TRUE | _FALSE:
             raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
-        return _WORDS[text.strip().lower()]
+        return word in _TRUE
     if kind is int:
         with contextlib.suppress(ValueError):
             return int(text)
