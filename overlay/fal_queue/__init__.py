@@ -47,84 +47,33 @@ def _import_httpx_without_its_cli() -> None:
 
 _import_httpx_without_its_cli()
 
+from . import errors as _errors
 from ._inputs import TYPED_MODEL_IDS
 from ._transport import RetryPolicy
 from .client import AsyncClient, AsyncHandle, Client, SyncHandle
 from .download import DownloadProgress
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigFileError,
-    ConfigurationError,
-    DownloadError,
-    DownloadTimeoutError,
-    FalQueueError,
-    FieldError,
-    FlaggedImageWarning,
-    InvalidInputError,
-    JobFailedError,
-    JobTimeoutError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestIdMismatchError,
-    ServerError,
-    SettingError,
-    SubmitUncertainError,
-    UnknownFieldWarning,
-    ValidationError,
-)
+from .errors import *  # noqa: F403
 from .images import ImageResizedWarning, encode_image
 from .polling import PollPolicy
 from .types import Completed, File, InProgress, Queued, Result, Status, UnknownStatus
 
 __all__ = [
+    *_errors.__all__,
     "TYPED_MODEL_IDS",
-    "APIConnectionError",
-    "APIError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
     "AsyncClient",
     "AsyncHandle",
-    "AuthenticationError",
-    "BadRequestError",
     "Client",
     "Completed",
-    "ConfigFileError",
-    "ConfigurationError",
-    "DownloadError",
     "DownloadProgress",
-    "DownloadTimeoutError",
-    "FalQueueError",
-    "FieldError",
     "File",
-    "FlaggedImageWarning",
     "ImageResizedWarning",
     "InProgress",
-    "InvalidInputError",
-    "JobFailedError",
-    "JobTimeoutError",
-    "NotFoundError",
-    "PermissionDeniedError",
     "PollPolicy",
     "Queued",
-    "RateLimitError",
-    "RequestIdMismatchError",
     "Result",
     "RetryPolicy",
-    "ServerError",
-    "SettingError",
     "Status",
-    "SubmitUncertainError",
     "SyncHandle",
-    "UnknownFieldWarning",
     "UnknownStatus",
-    "ValidationError",
     "encode_image",
 ]

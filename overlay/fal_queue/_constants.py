@@ -10,11 +10,8 @@ ENV_KEY = "FAL_QUEUE_KEY"
 ENV_LOG = "FAL_QUEUE_LOG"
 #: The config file the SDK and the CLI read (``_settings``); default $XDG_CONFIG_HOME/fal-queue/config.toml.
 ENV_CONFIG = "FAL_QUEUE_CONFIG"
-#: The AsyncClient's network transport: "httpx" (default) or "aiohttp".
+#: The AsyncClient's network transport: "aiohttp" (default) or "httpx".
 ENV_HTTP_BACKEND = "FAL_QUEUE_HTTP_BACKEND"
-
-#: The origin fal hands out in every *_url; a gateway user must never call it.
-FAL_QUEUE_ORIGIN = "https://queue.fal.run"
 
 #: Per HTTP call: generous read time (a result can be large), quick failure to connect.
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -69,7 +66,6 @@ DEFAULT_MAX_IMAGE_BYTES = 10_000_000
 #: Download chunk size: large enough to be fast, small enough to keep memory flat.
 DOWNLOAD_CHUNK = 256 * 1024
 
-
 #: Status streams open at once per client; further jobs are polled. Kept well below the pool size
 #: so that streams (one connection each, for the whole job) never leave submits and results
 #: without a connection.
@@ -87,11 +83,10 @@ MAX_CONCURRENT_REQUESTS = 64
 
 #: The gateway pool. An AsyncClient never has more than MAX_CONCURRENT_REQUESTS whole requests
 #: outstanding (the gate), so more connections than that are never used at once; every extra one
-#: only lengthens httpcore's pool scan, which walks (queued requests x connections) on each change
-#: (17 % of CPU per job at 200/100 in the issue-13 profile). Keep-alive equal to the maximum, so
-#: a burst never closes idle connections only to reopen them (a TLS handshake each). A sync client
-#: with more threads than this waits for a connection in the pool, which costs nothing while idle.
-#: The media client (downloads) uses the same limits: 64 files of one result at once is plenty.
+#: only lengthens httpcore's pool scan, which walks (queued requests x connections) on each change.
+#: Keep-alive equal to the maximum, so a burst never closes idle connections only to reopen them
+#: (a TLS handshake each). A sync client with more threads than this waits for a connection in the
+#: pool, which costs nothing while idle. The media client (downloads) uses the same limits.
 POOL_LIMITS = httpx.Limits(
     max_connections=MAX_CONCURRENT_REQUESTS,
     max_keepalive_connections=MAX_CONCURRENT_REQUESTS,

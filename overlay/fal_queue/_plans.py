@@ -93,8 +93,7 @@ def submit_plan(
     def finish(answer: Answer) -> Submitted:
         raw = parse_json_object(answer.content)
         response_cls = generated_models().QueueSubmitResponse
-        parsed = answer.parsed if isinstance(answer.parsed, response_cls) else None
-        parsed = parsed or response_cls.from_dict(raw)
+        parsed = answer.parsed if isinstance(answer.parsed, response_cls) else response_cls.from_dict(raw)
         try:
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
@@ -112,8 +111,6 @@ def submit_plan(
         }
         return Submitted(model_id, request_id, queue_position=position, raw={**raw, **urls}, **urls)
 
-    # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
-    accepted = frozenset({200, 201, 202})
     if model is not None:
         call: Generated | Raw = Generated(
             TYPED_MODELS[model_id][0], {"body": model, **options.operation_kwargs()}
@@ -121,7 +118,8 @@ def submit_plan(
     else:
         headers, params = options.raw_request()
         call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
-    return Plan(ctx, call, finish, ok=accepted)
+    # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
+    return Plan(ctx, call, finish, ok=frozenset({200, 201, 202}))
 
 
 def _queue_call(

@@ -32,8 +32,6 @@ __all__ = [
     "contract",
     "input_schema",
     "problems_of_errors",
-    "resolve",
-    "typed_model_ids",
     "unknown_value_message",
 ]
 
@@ -70,44 +68,39 @@ def _where(path: Iterable[str | int]) -> str:
     return text
 
 
+#: What each JSON Schema keyword's problem says: ``value`` is the value shown, ``size`` its length.
+_TEXTS = {
+    "minimum": "{value} is below the minimum {limit}",
+    "maximum": "{value} is above the maximum {limit}",
+    "exclusiveMinimum": "{value} must be above {limit}",
+    "exclusiveMaximum": "{value} must be below {limit}",
+    "minItems": "needs at least {limit} item(s)",
+    "maxItems": "takes at most {limit} item(s), got {size}",
+    "minLength": "needs at least {limit} character(s)",
+    "maxLength": "takes at most {limit} character(s), got {size}",
+    "required": "missing {limit!r}",
+    "additionalProperties": "unknown key {limit!r}",
+    "pattern": "{value} does not match the pattern {limit}",
+    "format": "{value} is not a valid {limit}",
+}
+
+
 def _problem(path: tuple[str | int, ...], rule: str, value: Any, limit: Any) -> Problem:
-    where = _where(path) or "input"
     if rule == "type":
         kinds = [limit] if isinstance(limit, str) else list(limit)
         expected = " or ".join(_WORDS.get(k, k) for k in dict.fromkeys(kinds))
         text = f"expected {expected}, got {_show(value)}"
-    elif rule == "minimum":
-        text = f"{_show(value)} is below the minimum {limit}"
-    elif rule == "maximum":
-        text = f"{_show(value)} is above the maximum {limit}"
-    elif rule == "exclusiveMinimum":
-        text = f"{_show(value)} must be above {limit}"
-    elif rule == "exclusiveMaximum":
-        text = f"{_show(value)} must be below {limit}"
-    elif rule in ("minItems", "maxItems", "minLength", "maxLength"):
-        unit = "item(s)" if rule.endswith("Items") else "character(s)"
-        size = len(value) if isinstance(value, list | str) else 0
-        text = (
-            f"needs at least {limit} {unit}"
-            if rule.startswith("min")
-            else f"takes at most {limit} {unit}, got {size}"
-        )
     elif rule in ("enum", "const"):
         choices = [str(v) for v in (limit if rule == "enum" else [limit])]
         close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]}?" if close else ""
         text = f"{_show(value)} is not one of {', '.join(choices)}{hint}"
-    elif rule == "required":
-        text = f"missing {limit!r}"
-    elif rule == "additionalProperties":
-        text = f"unknown key {limit!r}"
-    elif rule == "pattern":
-        text = f"{_show(value)} does not match the pattern {limit}"
-    elif rule == "format":
-        text = f"{_show(value)} is not a valid {limit}"
+    elif rule in _TEXTS:
+        size = len(value) if isinstance(value, list | str) else 0
+        text = _TEXTS[rule].format(value=_show(value), limit=limit, size=size)
     else:
         text = f"{_show(value)} breaks the rule {rule}: {_show(limit)}"
-    return Problem(path, rule, value, limit, f"{where}: {text}")
+    return Problem(path, rule, value, limit, f"{_where(path) or 'input'}: {text}")
 
 
 def _branch(error: ValidationError) -> object:
@@ -184,10 +177,6 @@ class InputSchema:
     def required(self) -> tuple[str, ...]:
         return tuple(self.schema.get("required", ()))
 
-    def nearest_field(self, name: str) -> str | None:
-        close = difflib.get_close_matches(name, self.names, n=1, cutoff=0.6)
-        return close[0] if close else None
-
     def unknown_fields(self, data: Mapping[str, Any]) -> list[str]:
         fields = self.fields
         return [name for name in data if name not in fields]
@@ -210,7 +199,8 @@ class InputSchema:
 
     def wants_text(self, field: str) -> bool:
         """True when every shape the field takes is text (``prompt``, ``safety_tolerance``)."""
-        leaves = [n for n in self._branches(self._field_schema(field)) if not _is_union(n)]
+        nodes = self._branches(self._field_schema(field))
+        leaves = [n for n in nodes if not (n.get("anyOf") or n.get("oneOf"))]
         return bool(leaves) and all(_is_text(n) for n in leaves)
 
     def _branches(self, node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
@@ -238,30 +228,23 @@ class InputSchema:
         found = problems_of_errors(self.validator.iter_errors(data))
         return [p for p in found if not (p.rule == "additionalProperties" and len(p.path) == 1)]
 
-    def input_problems(self, data: Mapping[str, Any]) -> list[Problem]:
-        """What the SDK and the CLI refuse: :meth:`check` less a string outside a field's known set
-        (fal adds values; the caller warns, or refuses when strict)."""
-        return [
+    def problems(self, data: Mapping[str, Any]) -> list[str]:
+        """What the SDK and the CLI refuse in the known fields of ``data``, one line each (missing
+        fields in one): :meth:`check` less a string outside a field's known set (fal adds values;
+        the caller warns, or refuses when strict)."""
+        found = [
             p
             for p in self.check(data)
             if not (
                 len(p.path) == 1 and p.field is not None and self.unknown_value(p.field, p.value) is not None
             )
         ]
-
-    def problems(self, data: Mapping[str, Any]) -> list[str]:
-        """What is wrong with the known fields of ``data``, one line each (missing fields in one)."""
-        found = self.input_problems(data)
         missing = [p.limit for p in found if p.rule == "required" and not p.path]
         lines = [p.message for p in found if not (p.rule == "required" and not p.path)]
         if missing:
             names = ", ".join(map(repr, missing))
             lines.append(f"missing required field(s) {names} for {self.model_id}")
         return lines
-
-
-def _is_union(node: Mapping[str, Any]) -> bool:
-    return any(node.get(key) for key in ("anyOf", "oneOf"))
 
 
 def _is_text(node: Mapping[str, Any]) -> bool:
@@ -291,7 +274,19 @@ class Contract:
         self._compiled: dict[str, InputSchema] = {}
 
     def resolve(self, node: Any) -> Any:
-        return resolve(self.document, node)
+        """``node`` with its local ``$ref`` chain followed; sibling keywords (3.1) win over the target's."""
+        for _ in range(20):
+            if not isinstance(node, Mapping) or "$ref" not in node:
+                break
+            ref = node["$ref"]
+            if not isinstance(ref, str) or not ref.startswith("#/"):
+                raise ValueError(f"unsupported reference {ref!r}")
+            target: Any = self.document
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            siblings = {k: v for k, v in node.items() if k != "$ref"}
+            node = {**target, **siblings} if siblings and isinstance(target, Mapping) else target
+        return node
 
     @functools.cached_property
     def registry(self) -> Registry[Any]:
@@ -327,22 +322,6 @@ class Contract:
         return compiled
 
 
-def resolve(document: Mapping[str, Any], node: Any) -> Any:
-    """``node`` with its local ``$ref`` chain followed; sibling keywords (3.1) win over the target's."""
-    for _ in range(20):
-        if not isinstance(node, Mapping) or "$ref" not in node:
-            break
-        ref = node["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#/"):
-            raise ValueError(f"unsupported reference {ref!r}")
-        target: Any = document
-        for part in ref[2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        node = {**target, **siblings} if siblings and isinstance(target, Mapping) else target
-    return node
-
-
 def _anchor(node: Any) -> Any:
     """A copy of a schema with its local references pointed at the document."""
     if isinstance(node, Mapping):
@@ -364,10 +343,6 @@ def contract() -> Contract:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     document: Mapping[str, Any] = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     return Contract(document)
-
-
-def typed_model_ids() -> tuple[str, ...]:
-    return tuple(contract().inputs)
 
 
 def input_schema(model_id: str) -> InputSchema | None:

@@ -25,6 +25,7 @@ the CLI names it with ``--config``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import re
@@ -33,7 +34,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import httpx
 
@@ -61,6 +62,7 @@ __all__ = [
 
 #: Authorization schemes: setting value -> the word sent before the key.
 AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
+_AUTH_CHOICES = {"bearer": "gateways", "key": "fal"}
 
 #: polling.WAIT_MODES, "stream" (the default) first in messages.
 _WAIT_MODES = dict.fromkeys(sorted(WAIT_MODES, reverse=True), "")
@@ -74,31 +76,23 @@ _TOML_KINDS: dict[type, str] = {
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
-
-class _Bad(Exception):
-    """A check's verdict, without the origin (the resolver adds it)."""
-
-
-# -- the checks (typed value in, stored value out) ----------------------------------------------
+#: A setting's rule: its name, the value given (typed) and the settings resolved so far in, the
+#: value to keep out; a ConfigurationError says what is wrong (the resolver adds where it came from).
+Check = Callable[[str, Any, Mapping[str, Any]], object]
 
 
-def _bool(name: str) -> Callable[[object, Mapping[str, Any]], object]:
-    def check(value: object, _: Mapping[str, Any]) -> object:
-        if not isinstance(value, bool):
-            raise _Bad(f"{name} must be True or False, not {value!r}")
-        return value
-
-    return check
+def _bool(name: str, value: object, _: Mapping[str, Any]) -> object:
+    if not isinstance(value, bool):
+        raise E.ConfigurationError(f"{name} must be True or False, not {value!r}")
+    return value
 
 
-def _choice(
-    name: str, choices: Mapping[str, str], lower: bool
-) -> Callable[[object, Mapping[str, Any]], object]:
-    def check(value: object, _: Mapping[str, Any]) -> object:
+def _choice(choices: Mapping[str, str], lower: bool) -> Check:
+    def check(name: str, value: object, _: Mapping[str, Any]) -> object:
         word = value.lower() if lower and isinstance(value, str) else value
         if not isinstance(word, str) or word not in choices:
             listed = " or ".join(f"{c!r}{f' ({why})' if why else ''}" for c, why in choices.items())
-            raise _Bad(f"{name} must be {listed}, not {value!r}")
+            raise E.ConfigurationError(f"{name} must be {listed}, not {value!r}")
         return word
 
     return check
@@ -142,83 +136,56 @@ def checked_key(key: str) -> str:
     return key
 
 
-def _verdict(rule: Callable[[Any], object], value: object) -> object:
-    try:
-        return rule(value)
-    except E.ConfigurationError as exc:
-        raise _Bad(exc.message) from None
-
-
-def _check_key(value: object, _: Mapping[str, Any]) -> object:
+def _check_key(_: str, value: object, __: Mapping[str, Any]) -> object:
     if not isinstance(value, str):
-        raise _Bad(f"the API key must be a string, not {type(value).__name__}")
+        raise E.ConfigurationError(f"the API key must be a string, not {type(value).__name__}")
     if not value.strip():
-        raise _Bad("the API key is empty")
-    return _verdict(checked_key, value.strip())
+        raise E.ConfigurationError("the API key is empty")
+    return checked_key(value.strip())
 
 
-def _check_base_url(value: object, resolved: Mapping[str, Any]) -> object:
+def _check_base_url(name: str, value: object, resolved: Mapping[str, Any]) -> object:
     if not isinstance(value, str):
-        raise _Bad(f"base_url must be a string, not {type(value).__name__}")
-    return _verdict(lambda v: normalize_base_url(v, allow_http=bool(resolved.get("allow_http"))), value)
+        raise E.ConfigurationError(f"{name} must be a string, not {type(value).__name__}")
+    return normalize_base_url(value, allow_http=bool(resolved.get("allow_http")))
 
 
-def _check_timeout(value: object, _: Mapping[str, Any]) -> object:
+def _check_timeout(name: str, value: Any, _: Mapping[str, Any]) -> object:
     """Kept as given (seconds or an httpx.Timeout), once ``as_timeout`` accepts it."""
-    _verdict(lambda v: as_timeout(v, "timeout"), value)
-    return value if isinstance(value, httpx.Timeout) else float(cast(float, value))
+    as_timeout(value, name)
+    return value if isinstance(value, httpx.Timeout) else float(value)
 
 
-def _check_image_bytes(value: object, _: Mapping[str, Any]) -> object:
-    number = _verdict(lambda v: whole_number(v, "max_image_bytes", error=E.ConfigurationError), value)
+def _check_whole(name: str, value: object, _: Mapping[str, Any]) -> object:
+    return whole_number(value, name, error=E.ConfigurationError)
+
+
+def _check_image_bytes(name: str, value: object, _: Mapping[str, Any]) -> object:
+    number = whole_number(value, name, error=E.ConfigurationError)
     if number == 0:
-        raise _Bad("max_image_bytes must be above 0")
+        raise E.ConfigurationError(f"{name} must be above 0")
     return number
 
 
-def _check_retries(value: object, _: Mapping[str, Any]) -> object:
-    return _verdict(checked_retries, value)
-
-
-# -- parsing environment text -------------------------------------------------------------------
-
-
-def _parse_bool(text: str) -> object:
-    word = text.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise _Bad("not true or false (1/true/yes/on or 0/false/no/off)")
-
-
-def _parse_number(text: str) -> object:
-    try:
-        return float(text)
-    except ValueError:
-        raise _Bad("not a number") from None
-
-
-def _parse_whole(text: str) -> object:
-    try:
-        return int(text)
-    except ValueError:
-        pass
+def _parse(kind: type, text: str) -> object:
+    """Environment text as a value of ``kind``; a ValueError says what the text is not."""
+    if kind is str:
+        return text
+    if kind is bool:
+        word = text.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
+        return word in _TRUE
+    if kind is int:
+        with contextlib.suppress(ValueError):
+            return int(text)
     try:
         number = float(text)
     except ValueError:
-        raise _Bad("not a whole number") from None
-    if not math.isfinite(number) or number != int(number):
-        raise _Bad("not a whole number")
+        raise ValueError("not a whole number" if kind is int else "not a number") from None
+    if kind is int and not (math.isfinite(number) and number == int(number)):
+        raise ValueError("not a whole number")
     return number
-
-
-_PARSERS: dict[type, Callable[[str], object]] = {
-    bool: _parse_bool,
-    int: _parse_whole,
-    float: _parse_number,
-    str: lambda text: text,
-}
 
 
 @dataclass(frozen=True)
@@ -228,7 +195,7 @@ class Setting:
     name: str  # the config file's key and the CLI's name
     kind: type  # what a config-file value must be (an int is also a float); parses env text
     default: object
-    check: Callable[[object, Mapping[str, Any]], object]
+    check: Check = _bool
     argument: str = ""  # the constructor's keyword, when not ``name``
     flag: str = ""
     secret: bool = False
@@ -242,25 +209,19 @@ class Setting:
         return f"FAL_QUEUE_{self.name.upper()}"
 
     def parse(self, text: str) -> object:
-        return _PARSERS[self.kind](text)
+        return _parse(self.kind, text)
 
 
 #: The table, in resolution order (base_url is checked against the resolved allow_http).
 SETTINGS: tuple[Setting, ...] = (
-    Setting("allow_http", bool, False, _bool("allow_http")),
+    Setting("allow_http", bool, False),
     Setting("base_url", str, None, _check_base_url, flag="--base-url"),
     Setting("key", str, None, _check_key, argument="api_key", flag="--key", secret=True),
-    Setting(
-        "auth_scheme",
-        str,
-        "bearer",
-        _choice("auth_scheme", {"bearer": "gateways", "key": "fal"}, lower=True),
-        flag="--auth-scheme",
-    ),
-    Setting("max_retries", int, C.DEFAULT_MAX_RETRIES, _check_retries),
+    Setting("auth_scheme", str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme"),
+    Setting("max_retries", int, C.DEFAULT_MAX_RETRIES, _check_whole),
     Setting("timeout", float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout),
-    Setting("wait_mode", str, "stream", _choice("wait_mode", _WAIT_MODES, lower=False)),
-    Setting("strict", bool, False, _bool("strict"), flag="--strict"),
+    Setting("wait_mode", str, "stream", _choice(_WAIT_MODES, lower=False)),
+    Setting("strict", bool, False, flag="--strict"),
     Setting("max_image_bytes", int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -282,6 +243,10 @@ class Resolved:
     origins: Mapping[str, Origin]
     config_path: Path
     warnings: tuple[str, ...] = ()
+
+
+def _refused(name: str, why: str, origin: Origin) -> SettingError:
+    return SettingError(f"{why} (from {origin})", setting=name, origin=origin)
 
 
 # -- the config file ----------------------------------------------------------------------------
@@ -334,16 +299,11 @@ def load_config(path: Path, *, required: bool) -> tuple[dict[str, tuple[object, 
     for name, value in data.items():
         kind = BY_NAME[name].kind
         origin = Origin("config", str(path), _line_of(text, name))
-        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
-            raise SettingError(
-                f"{name} must be {_TOML_KINDS.get(kind, kind.__name__)}, not {type(value).__name__}"
-                f" (from {origin})",
-                setting=name,
-                origin=origin,
-            )
+            value = float(value)
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            kind_name = _TOML_KINDS.get(kind, kind.__name__)
+            raise _refused(name, f"{name} must be {kind_name}, not {type(value).__name__}", origin)
         values[name] = (value, origin)
     warnings = []
     if "key" in values:
@@ -391,13 +351,9 @@ def resolve(
         origin = Origin("env", setting.env)
         try:
             found[setting.name] = (setting.parse(text), origin)
-        except _Bad as bad:
+        except ValueError as bad:
             shown = "<hidden>" if setting.secret else repr(text)
-            raise SettingError(
-                f"{setting.name} {shown} is {bad} (from {origin})",
-                setting=setting.name,
-                origin=origin,
-            ) from None
+            raise _refused(setting.name, f"{setting.name} {shown} is {bad}", origin) from None
     file_values: dict[str, tuple[object, Origin]] = {}
     warnings: list[str] = []
     if config_path or len(found) < len(SETTINGS):
@@ -412,8 +368,8 @@ def resolve(
             continue
         value, origin = given
         try:
-            values[setting.name] = setting.check(value, values)
-        except _Bad as bad:
-            raise SettingError(f"{bad} (from {origin})", setting=setting.name, origin=origin) from None
+            values[setting.name] = setting.check(setting.name, value, values)
+        except E.ConfigurationError as bad:
+            raise _refused(setting.name, bad.message, origin) from None
         origins[setting.name] = origin
     return Resolved(**values, origins=origins, config_path=path, warnings=tuple(warnings))

@@ -7,9 +7,11 @@ job is never lost: catch :class:`FalQueueError`, read ``err.request_id``, and re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -43,22 +45,59 @@ __all__ = [
     "ValidationError",
 ]
 
+#: Fields kept as a fresh copy of what was given (so they are optional: None gives an empty one).
+_COPIED: dict[str, Callable[[Any], Any]] = {
+    "headers": lambda value: dict(value or {}),
+    "errors": lambda value: list(value or ()),
+    "logs": lambda value: list(value or ()),
+}
+#: The fields ``str(err)`` adds after the message, with their labels.
+_SHOWN = (
+    ("request_id", "request_id"),
+    ("model_id", "model"),
+    ("server_request_id", "x-fal-request-id"),
+    ("error_type", "error_type"),
+)
+
+
+def _fields(cls: type) -> dict[str, bool]:
+    """The keyword fields a class declares (its annotations and its bases'): name -> required.
+
+    A field is required when the class that declares it last gives it no default.
+    """
+    fields: dict[str, bool] = {}
+    for klass in reversed(cls.__mro__):
+        for name in vars(klass).get("__annotations__", {}):
+            fields[name] = name not in vars(klass) and name not in _COPIED
+    return fields
+
 
 class FalQueueError(Exception):
-    """Base of every error raised by fal_queue."""
+    """Base of every error raised by fal_queue.
 
-    def __init__(self, message: str, *, request_id: str | None = None, model_id: str | None = None) -> None:
-        self.message = message
-        self.request_id = request_id
-        self.model_id = model_id
+    Each class declares its keyword fields as annotations (without a default: required); the one
+    ``__init__`` sets them, refusing unknown or missing ones as a written ``__init__`` would.
+    """
+
+    request_id: str | None = None
+    model_id: str | None = None
+
+    def __init__(self, message: str, **given: Any) -> None:
         super().__init__(message)
+        self.message = message
+        cls = type(self)
+        fields = _fields(cls)
+        for name in given.keys() - fields:
+            raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {name!r}")
+        for name, required in fields.items():
+            if required and name not in given:
+                raise TypeError(f"{cls.__name__}() missing required keyword argument {name!r}")
+            value = given.get(name, getattr(cls, name, None))
+            setattr(self, name, _COPIED[name](value) if name in _COPIED else value)
 
     def __str__(self) -> str:
         parts = [self.message]
-        if self.request_id:
-            parts.append(f"request_id={self.request_id}")
-        if self.model_id:
-            parts.append(f"model={self.model_id}")
+        parts += [f"{label}={value}" for name, label in _SHOWN if (value := getattr(self, name, None))]
         return " | ".join(parts)
 
 
@@ -88,22 +127,15 @@ class Origin:
 
     def label(self) -> str:
         """The short form ``fal-queue config`` shows: ``flag``, ``env X``, ``config PATH``, ``default``."""
-        if self.kind in {"flag", "default"}:
-            return self.kind
-        if self.kind == "argument":
-            return f"argument {self.where}="
-        return f"{self.kind} {self.where}"
+        return self.kind if self.kind in {"flag", "default"} else self._named()
 
     def __str__(self) -> str:
-        if self.kind == "argument":
-            return f"argument {self.where}="
-        if self.kind == "flag":
-            return f"flag {self.where}"
-        if self.kind == "env":
-            return f"env {self.where}"
         if self.kind == "config":
             return f"config file {self.where}" + (f", line {self.line}" if self.line else "")
-        return "default"
+        return "default" if self.kind == "default" else self._named()
+
+    def _named(self) -> str:
+        return f"{self.kind} {self.where}" + ("=" if self.kind == "argument" else "")
 
 
 class ConfigurationError(FalQueueError):
@@ -114,18 +146,14 @@ class SettingError(ConfigurationError):
     """A setting's value is unusable: names the setting and where the value came from (argument,
     environment variable, or config file line), never the key's value."""
 
-    def __init__(self, message: str, *, setting: str, origin: Origin) -> None:
-        super().__init__(message)
-        self.setting = setting
-        self.origin = origin
+    setting: str
+    origin: Origin
 
 
 class ConfigFileError(ConfigurationError):
     """The config file cannot be used as a whole: unreadable, not TOML, or an unknown setting."""
 
-    def __init__(self, message: str, *, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
+    path: Path
 
 
 class InvalidInputError(FalQueueError, ValueError):
@@ -135,23 +163,8 @@ class InvalidInputError(FalQueueError, ValueError):
 class APIError(FalQueueError):
     """Something went wrong talking to the gateway."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        request_id: str | None = None,
-        model_id: str | None = None,
-        server_request_id: str | None = None,
-    ) -> None:
-        super().__init__(message, request_id=request_id, model_id=model_id)
-        #: The gateway's ``x-fal-request-id`` of the failing HTTP call, when it sent one.
-        self.server_request_id = server_request_id
-
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.server_request_id:
-            text += f" | x-fal-request-id={self.server_request_id}"
-        return text
+    #: The gateway's ``x-fal-request-id`` of the failing HTTP call, when it sent one.
+    server_request_id: str | None = None
 
 
 class APIConnectionError(APIError):
@@ -173,20 +186,10 @@ class SubmitUncertainError(APIConnectionError):
 class APIResponseValidationError(APIError):
     """The gateway answered with a body that is not the documented shape."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        body: bytes = b"",
-        headers: Mapping[str, str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.status_code = status_code
-        self.body = body
-        #: The answer's headers (key redacted, no cookies): its content type says what answered.
-        self.headers = dict(headers or {})
+    status_code: int
+    body: bytes = b""
+    #: The answer's headers (key redacted, no cookies): its content type says what answered.
+    headers: dict[str, str]
 
 
 class RequestIdMismatchError(APIResponseValidationError):
@@ -195,41 +198,27 @@ class RequestIdMismatchError(APIResponseValidationError):
     Following it could fetch (and save) another job's result under this job's name.
     """
 
-    def __init__(self, message: str, *, expected: str, received: str, **kwargs: Any) -> None:
-        super().__init__(message, request_id=expected, **kwargs)
-        self.expected = expected
-        self.received = received
+    expected: str
+    received: str
+
+    def __init__(self, message: str, *, expected: str, **given: Any) -> None:
+        super().__init__(message, request_id=expected, expected=expected, **given)
 
 
 class APIStatusError(APIError):
     """The gateway answered with an error status (4xx/5xx)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        headers: Mapping[str, str] | None = None,
-        body: Any = None,
-        detail: Any = None,
-        error_type: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(message, **kwargs)
-        self.status_code = status_code
-        self.headers: dict[str, str] = dict(headers or {})
-        #: The parsed JSON body, or the text of a non-JSON body (e.g. an ingress error page).
-        self.body = body
-        #: The body's ``detail``: a message or a list of field problems.
-        self.detail = detail
-        #: fal's machine-readable error kind (``error_type`` in the body or ``X-Fal-Error-Type``).
-        self.error_type = error_type
+    status_code: int
+    headers: dict[str, str]
+    #: The parsed JSON body, or the text of a non-JSON body (e.g. an ingress error page).
+    body: Any = None
+    #: The body's ``detail``: a message or a list of field problems.
+    detail: Any = None
+    #: fal's machine-readable error kind (``error_type`` in the body or ``X-Fal-Error-Type``).
+    error_type: str | None = None
 
     def __str__(self) -> str:
-        text = f"HTTP {self.status_code}: {super().__str__()}"
-        if self.error_type:
-            text += f" | error_type={self.error_type}"
-        return text
+        return f"HTTP {self.status_code}: {super().__str__()}"
 
 
 class BadRequestError(APIStatusError):
@@ -248,19 +237,19 @@ class NotFoundError(APIStatusError):
     """404: no such model or request id, or the result has expired."""
 
 
+def _loc(parts: Sequence[str | int]) -> tuple[str | int, ...]:
+    return tuple(parts)
+
+
+@attrs.define(repr=False)
 class FieldError:
     """One field's validation problem (an item of a 422 ``detail`` list)."""
 
-    __slots__ = ("ctx", "input", "loc", "msg", "type")
-
-    def __init__(
-        self, loc: Sequence[str | int], msg: str, type: str, ctx: Any = None, input: Any = None
-    ) -> None:
-        self.loc = tuple(loc)
-        self.msg = msg
-        self.type = type
-        self.ctx = ctx
-        self.input = input
+    loc: tuple[str | int, ...] = attrs.field(converter=_loc)
+    msg: str
+    type: str
+    ctx: Any = attrs.field(default=None, eq=False)
+    input: Any = attrs.field(default=None, eq=False)
 
     @classmethod
     def list_from(cls, detail: Any) -> list[FieldError]:
@@ -293,30 +282,17 @@ class FieldError:
     def __repr__(self) -> str:
         return f"FieldError(field={self.field!r}, msg={self.msg!r}, type={self.type!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FieldError) and (self.loc, self.msg, self.type) == (
-            other.loc,
-            other.msg,
-            other.type,
-        )
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 class ValidationError(APIStatusError):
     """422: the input failed validation; ``errors`` names each field."""
 
-    def __init__(self, message: str, *, errors: Sequence[FieldError] = (), **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.errors: list[FieldError] = list(errors)
+    errors: list[FieldError]
 
 
 class RateLimitError(APIStatusError):
     """429: too many requests (after the retries ran out); nothing was queued."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after = retry_after
+    retry_after: float | None = None
 
 
 class ServerError(APIStatusError):
@@ -326,33 +302,17 @@ class ServerError(APIStatusError):
 class JobFailedError(FalQueueError):
     """The job completed with an error (fal reports failures as COMPLETED plus ``error``)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        request_id: str,
-        model_id: str | None = None,
-        error_type: str | None = None,
-        logs: Sequence[Mapping[str, Any]] = (),
-        cause: APIStatusError | None = None,
-    ) -> None:
-        super().__init__(message, request_id=request_id, model_id=model_id)
-        self.error_type = error_type
-        #: The final runner logs, when the status carried them.
-        self.logs: list[Mapping[str, Any]] = list(logs)
-        #: The error the result call answered with, when it was fetched.
-        self.cause = cause
+    request_id: str
+    error_type: str | None = None
+    #: The final runner logs, when the status carried them.
+    logs: list[Mapping[str, Any]]
+    #: The error the result call answered with, when it was fetched.
+    cause: APIStatusError | None = None
 
     @property
     def errors(self) -> list[FieldError]:
         """Field problems when the result call answered 422, else an empty list."""
         return self.cause.errors if isinstance(self.cause, ValidationError) else []
-
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.error_type:
-            text += f" | error_type={self.error_type}"
-        return text
 
 
 class JobTimeoutError(FalQueueError, TimeoutError):
@@ -361,9 +321,9 @@ class JobTimeoutError(FalQueueError, TimeoutError):
     The job keeps running unless ``cancelled`` is true; resume it with its ``request_id``.
     """
 
-    def __init__(self, message: str, *, request_id: str, model_id: str | None, cancelled: bool) -> None:
-        super().__init__(message, request_id=request_id, model_id=model_id)
-        self.cancelled = cancelled
+    request_id: str
+    model_id: str | None
+    cancelled: bool
 
 
 class DownloadError(FalQueueError):
@@ -373,12 +333,8 @@ class DownloadError(FalQueueError):
     or not (a full disk, a redirect loop, a body that lies about its encoding, a 404).
     """
 
-    def __init__(
-        self, message: str, *, url: str, request_id: str | None = None, transient: bool = False
-    ) -> None:
-        super().__init__(message, request_id=request_id)
-        self.url = url
-        self.transient = transient
+    url: str
+    transient: bool = False
 
 
 class DownloadTimeoutError(DownloadError, TimeoutError):

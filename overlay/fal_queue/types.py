@@ -11,7 +11,7 @@ import base64
 import binascii
 import html
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import unquote_to_bytes
 
 from attrs import evolve, field, frozen
@@ -46,10 +46,8 @@ class _StatusBase:
     cancel_url: str | None = None
     #: The whole status body as the gateway sent it (URLs rewritten).
     raw: Mapping[str, Any] = field(factory=dict, repr=False)
-
-    @property
-    def done(self) -> bool:
-        return False
+    #: True on a :class:`Completed` only.
+    done: ClassVar[bool] = False
 
 
 @frozen
@@ -71,10 +69,7 @@ class Completed(_StatusBase):
     error: str | None = None
     error_type: str | None = None
     metrics: Mapping[str, Any] = field(factory=dict)
-
-    @property
-    def done(self) -> bool:
-        return True
+    done = True
 
     @property
     def failed(self) -> bool:
@@ -104,6 +99,10 @@ def decode_data_uri(url: str) -> bytes:
     return unquote_to_bytes(payload)
 
 
+#: The optional fields of a File read from JSON, with their types (a bool is not a size).
+_FILE_FIELDS = {"content_type": str, "file_name": str, "file_size": int, "width": int, "height": int}
+
+
 @frozen
 class File:
     """One output file of a result (an image or a video).
@@ -124,24 +123,12 @@ class File:
     def from_json(cls, data: object, reader: Reader | None = None) -> File | None:
         if not isinstance(data, Mapping) or not isinstance(data.get("url"), str):
             return None
-
-        def _int(key: str) -> int | None:
-            value = data.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        def _str(key: str) -> str | None:
-            value = data.get(key)
-            return value if isinstance(value, str) else None
-
-        return cls(
-            url=data["url"],
-            content_type=_str("content_type"),
-            file_name=_str("file_name"),
-            file_size=_int("file_size"),
-            width=_int("width"),
-            height=_int("height"),
-            reader=reader,
-        )
+        fields: dict[str, Any] = {
+            name: value
+            for name, kind in _FILE_FIELDS.items()
+            if isinstance(value := data.get(name), kind) and not isinstance(value, bool)
+        }
+        return cls(url=data["url"], reader=reader, **fields)
 
     @property
     def is_video(self) -> bool:

@@ -115,11 +115,7 @@ def rewrite_url(url: str, base_url: str) -> str:
     if url == base or url.startswith(base + "/"):
         return url
     parts = urlsplit(url)
-    path = parts.path if parts.path.startswith("/") else "/" + parts.path
-    rewritten = base + path
-    if parts.query:
-        rewritten += "?" + parts.query
-    return rewritten
+    return f"{base}/{parts.path.removeprefix('/')}" + (f"?{parts.query}" if parts.query else "")
 
 
 def queue_urls(base_url: str, model_id: str, request_id: str) -> dict[str, str]:

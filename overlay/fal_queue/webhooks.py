@@ -36,6 +36,7 @@ Against the mock gateway (``fal-queue mock`` prints ``FAL_QUEUE_WEBHOOK_JWKS_URL
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
@@ -111,21 +112,15 @@ class WebhookError(FalQueueError):
 class WebhookHeaderError(WebhookError):
     """A signing header is missing, empty or sent twice; ``header`` names it."""
 
-    def __init__(self, message: str, *, header: str, request_id: str | None = None) -> None:
-        super().__init__(message, request_id=request_id)
-        self.header = header
+    header: str
 
 
 class WebhookTimestampError(WebhookError):
     """The timestamp is not Unix seconds, or further than ``tolerance`` seconds from ``now`` (a replay)."""
 
-    def __init__(
-        self, message: str, *, timestamp: str, now: float, tolerance: float, request_id: str | None = None
-    ) -> None:
-        super().__init__(message, request_id=request_id)
-        self.timestamp = timestamp
-        self.now = now
-        self.tolerance = tolerance
+    timestamp: str
+    now: float
+    tolerance: float
 
 
 class WebhookSignatureError(WebhookError):
@@ -149,9 +144,7 @@ class WebhookPayloadError(WebhookError):
     ``request_id`` is the signed header's, so the job stays recoverable with the client.
     """
 
-    def __init__(self, message: str, *, request_id: str | None = None, body: bytes = b"") -> None:
-        super().__init__(message, request_id=request_id)
-        self.body = body
+    body: bytes = b""
 
 
 # ---- what a verified delivery is ----
@@ -273,6 +266,7 @@ def _signing_headers(headers: HeadersLike) -> list[str]:
 
 @frozen
 class _Signed:
+    body: bytes
     request_id: str
     user_id: str
     timestamp: str
@@ -281,20 +275,10 @@ class _Signed:
 
     def verifies(self, keys: Iterable[Ed25519PublicKey]) -> bool:
         for key in keys:
-            try:
+            with contextlib.suppress(InvalidSignature):
                 key.verify(self.signature, self.message)
-            except InvalidSignature:
-                continue
-            return True
+                return True
         return False
-
-
-def _body_bytes(body: bytes | bytearray | memoryview | str) -> bytes:
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    if isinstance(body, bytes | bytearray | memoryview):
-        return bytes(body)
-    raise TypeError(f"the webhook body must be the raw bytes of the request, not {type(body).__name__}")
 
 
 # ---- the verifier ----
@@ -338,8 +322,7 @@ class WebhookVerifier:
         self._fetched_at: float | None = None
         self._forced_at: float | None = None
         self.jwks_url: str | None = None
-        if jwks is None:
-            jwks = FAL_JWKS_URL
+        jwks = FAL_JWKS_URL if jwks is None else jwks
         if isinstance(jwks, str):
             if not async_jwks.is_safe_url(jwks):
                 raise ConfigurationError(
@@ -361,28 +344,31 @@ class WebhookVerifier:
         self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
     ) -> WebhookSuccess | WebhookFailure:
         """Check one delivery (fetching the JWKS when needed) and read it. Raises a :class:`WebhookError`."""
-        raw = _body_bytes(body)
-        signed = self._check(raw, headers)
+        signed = self._check(body, headers)
         keys = self._keys if self._fresh() else self._fetch(if_stale=True)
         # No cached key verifies: the keys may have rotated since the fetch, so look once more.
         if not signed.verifies(keys) and not (self._may_refresh() and signed.verifies(self._fetch())):
             raise self._bad_signature(signed)
-        return _delivery(raw, signed, model_id)
+        return _delivery(signed, model_id)
 
     async def verify_async(
         self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
     ) -> WebhookSuccess | WebhookFailure:
         """:meth:`verify` for event loops: the JWKS is fetched without blocking."""
-        raw = _body_bytes(body)
-        signed = self._check(raw, headers)
+        signed = self._check(body, headers)
         keys = self._keys if self._fresh() else await self._fetch_async()
         if not signed.verifies(keys) and not (
             self._may_refresh() and signed.verifies(await self._fetch_async())
         ):
             raise self._bad_signature(signed)
-        return _delivery(raw, signed, model_id)
+        return _delivery(signed, model_id)
 
-    def _check(self, body: bytes, headers: HeadersLike) -> _Signed:
+    def _check(self, body: bytes | bytearray | memoryview | str, headers: HeadersLike) -> _Signed:
+        if not isinstance(body, str | bytes | bytearray | memoryview):
+            raise TypeError(
+                f"the webhook body must be the raw bytes of the request, not {type(body).__name__}"
+            )
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         request_id, user_id, timestamp, signature_hex = _signing_headers(headers)
         now = self._clock()
         problem = None
@@ -405,8 +391,8 @@ class WebhookVerifier:
             raise WebhookSignatureError(
                 f"{HEADER_SIGNATURE} is not a hex Ed25519 signature (128 hex digits)", request_id=request_id
             )
-        message = signed_message(request_id, user_id, timestamp, body)
-        return _Signed(request_id, user_id, timestamp, signature, message)
+        message = signed_message(request_id, user_id, timestamp, raw)
+        return _Signed(raw, request_id, user_id, timestamp, signature, message)
 
     def _bad_signature(self, signed: _Signed) -> WebhookSignatureError:
         source = self.jwks_url or "the given keys"
@@ -477,12 +463,12 @@ def _parsed_output(payload: Mapping[str, Any]) -> object:
         return None
 
 
-def _delivery(raw: bytes, signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
+def _delivery(signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
     def bad(message: str, request_id: str = signed.request_id) -> WebhookPayloadError:
-        return WebhookPayloadError(message, request_id=request_id, body=raw)
+        return WebhookPayloadError(message, request_id=request_id, body=signed.body)
 
     try:
-        data = json.loads(raw)
+        data = json.loads(signed.body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise bad("the webhook body is not JSON") from None
     if not isinstance(data, dict):
