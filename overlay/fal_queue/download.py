@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from . import _constants as C
+from ._transport import longest
 from .errors import DownloadError, DownloadTimeoutError, FlaggedImageWarning, InvalidInputError
 from .types import File, Result, decode_data_uri
 
@@ -92,14 +93,10 @@ def safe_file_name(name: str | None, *, fallback: str) -> str:
 
 
 def _extension(file: File) -> str:
-    content_type = (file.content_type or "").split(";")[0].strip().lower()
-    if content_type in _EXTENSIONS:
-        return _EXTENSIONS[content_type]
-    if file.url.startswith("data:"):
-        media_type = file.url[5:].split(";", 1)[0].split(",", 1)[0].lower()
-        return _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ""
-    guessed = mimetypes.guess_extension(content_type) if content_type else None
-    return guessed or ""
+    kind = (file.content_type or "").split(";")[0].strip().lower()
+    if kind not in _EXTENSIONS and file.url.startswith("data:"):
+        kind = file.url[5:].split(";", 1)[0].split(",", 1)[0].lower()
+    return _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) if kind else None) or ""
 
 
 def _name_for(file: File, index: int, stem_prefix: str) -> str:
@@ -115,14 +112,11 @@ def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") ->
     taken: set[str] = set()
     targets = []
     for index, file in enumerate(files):
-        name = _name_for(file, index, prefix)
-        stem, dot, ext = name.rpartition(".")
-        if not dot:
-            stem, ext = name, ""
-        candidate, n = name, 0
+        name = candidate = _name_for(file, index, prefix)
+        n = 0
         while candidate.lower() in taken:
             n += 1
-            candidate = f"{stem}-{n}.{ext}" if dot else f"{stem}-{n}"
+            candidate = _numbered_name(name, n)
         taken.add(candidate.lower())
         path = (directory / candidate).resolve()
         if path.parent != directory.resolve():
@@ -162,11 +156,13 @@ def _umask() -> int:
     return mask  # pragma: no cover
 
 
+def _numbered_name(name: str, n: int) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-{n}.{ext}" if dot and stem else f"{name}-{n}"
+
+
 def _numbered(target: Path, n: int) -> Path:
-    stem, dot, ext = target.name.rpartition(".")
-    if not dot or not stem:
-        return target.with_name(f"{target.name}-{n}")
-    return target.with_name(f"{stem}-{n}.{ext}")
+    return target.with_name(_numbered_name(target.name, n))
 
 
 def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
@@ -203,36 +199,12 @@ def check_size(
     url: str, written: int, content_length: str | None, file: File, request_id: str | None
 ) -> None:
     if content_length is not None and content_length.isdigit() and int(content_length) != written:
-        raise DownloadError(
-            f"truncated download: got {written} of {content_length} bytes",
-            url=url,
-            request_id=request_id,
-            transient=True,
-        )
-    if file.file_size is not None and file.file_size != written:
-        raise DownloadError(
-            f"size mismatch: got {written} bytes, the result says file_size={file.file_size}",
-            url=url,
-            request_id=request_id,
-            transient=True,
-        )
-
-
-def check_target(target: Path, if_exists: IfExists, url: str, request_id: str | None) -> None:
-    if if_exists == "error" and target.exists():
-        raise DownloadError(
-            f"{target} already exists (choose if_exists='rename' or 'overwrite')",
-            url=url,
-            request_id=request_id,
-        )
-
-
-def _plain_length(response: httpx.Response) -> str | None:
-    """Content-Length when it describes the decoded bytes (no content-encoding)."""
-    if response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}:
-        return None
-    length: str | None = response.headers.get("content-length")
-    return length
+        problem = f"truncated download: got {written} of {content_length} bytes"
+    elif file.file_size is not None and file.file_size != written:
+        problem = f"size mismatch: got {written} bytes, the result says file_size={file.file_size}"
+    else:
+        return
+    raise DownloadError(problem, url=url, request_id=request_id, transient=True)
 
 
 class FileSink:
@@ -257,7 +229,9 @@ class FileSink:
                 transient=response.status_code in C.RETRYABLE_STATUSES,
             )
         self._file, self._target, self._on_progress, self._request_id = file, target, on_progress, request_id
-        self._length = _plain_length(response)
+        # Content-Length describes the decoded bytes only without a content-encoding.
+        encoded = response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}
+        self._length = None if encoded else response.headers.get("content-length")
         #: The expected size, when the response or the result states it.
         self.total = int(self._length) if self._length and self._length.isdigit() else file.file_size
         self._handle, self._temp = open_temp(target)
@@ -290,24 +264,20 @@ def as_download_error(exc: Exception, url: str, target: Path, request_id: str | 
     """What any failure while fetching or saving one file means, decided by its type."""
     if isinstance(exc, DownloadError):
         return exc
-    if isinstance(exc, httpx.TransportError):  # cut, reset, timed out: the next try may work
-        return DownloadError(
-            f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id, transient=True
-        )
     if isinstance(exc, httpx.TooManyRedirects):
-        return DownloadError("the media host redirects in a loop", url=url, request_id=request_id)
-    if isinstance(exc, httpx.DecodingError):
-        return DownloadError(
-            f"the media host's body does not match its Content-Encoding ({exc})",
-            url=url,
-            request_id=request_id,
-        )
-    if isinstance(exc, httpx.HTTPError):
-        return DownloadError(f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id)
-    if isinstance(exc, OSError):
-        reason = exc.strerror or type(exc).__name__
-        return DownloadError(f"cannot save {target}: {reason}", url=url, request_id=request_id)
-    raise exc
+        text = "the media host redirects in a loop"
+    elif isinstance(exc, httpx.DecodingError):
+        text = f"the media host's body does not match its Content-Encoding ({exc})"
+    elif isinstance(exc, httpx.HTTPError):
+        text = f"download failed: {type(exc).__name__}: {exc}"
+    elif isinstance(exc, OSError):
+        text = f"cannot save {target}: {exc.strerror or type(exc).__name__}"
+    else:
+        raise exc
+    # cut, reset, timed out: the next try may work
+    return DownloadError(
+        text, url=url, request_id=request_id, transient=isinstance(exc, httpx.TransportError)
+    )
 
 
 def retry_delay(exc: DownloadError, attempt: int, retries: int, backoff: Callable[[int], float]) -> float:
@@ -331,11 +301,9 @@ def save_data_uri(
     except ValueError as exc:
         raise DownloadError(f"cannot decode data URI: {exc}", url=short, request_id=request_id) from exc
     check_size(short, len(data), None, file, request_id)
+    temp = None
     try:
         handle, temp = open_temp(target)
-    except OSError as exc:
-        raise as_download_error(exc, short, target, request_id) from exc
-    try:
         with handle:
             handle.write(data)
         written = commit(temp, target, if_exists=if_exists)
@@ -344,7 +312,8 @@ def save_data_uri(
     except OSError as exc:
         raise as_download_error(exc, short, target, request_id) from exc
     finally:
-        temp.unlink(missing_ok=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
     if on_progress is not None:
         on_progress(DownloadProgress(short, written, len(data), len(data)))
     return written
@@ -383,28 +352,30 @@ def plan_download(
             url=files[0].url[:64] if files else "",
             request_id=request_id,
         ) from exc
-    targets = plan_targets(files, target_dir, prefix=prefix)
-    for file, target in zip(files, targets, strict=True):
-        check_target(target, mode, file.url, request_id)
-    return list(zip(files, targets, strict=True)), request_id, mode
+    pairs = list(zip(files, plan_targets(files, target_dir, prefix=prefix), strict=True))
+    for file, target in pairs:
+        if mode == "error" and target.exists():
+            raise DownloadError(
+                f"{target} already exists (choose if_exists='rename' or 'overwrite')",
+                url=file.url,
+                request_id=request_id,
+            )
+    return pairs, request_id, mode
 
 
 def body_deadline(timeout: httpx.Timeout, started: float, written: int, expected: int | None) -> float:
     """When one download attempt must be over: the per-call timeout plus time for the bytes
     expected or already in, so a large file on a slow link finishes and a drip does not."""
-    return started + _total_seconds(timeout) + max(expected or 0, written) / C.DOWNLOAD_MIN_RATE
+    seconds = longest(timeout.as_dict())
+    if seconds is None:
+        seconds = C.DEFAULT_HTTP_TIMEOUT.read or 60.0
+    return started + seconds + max(expected or 0, written) / C.DOWNLOAD_MIN_RATE
 
 
 def timeout_error(seconds: float | None, file: File, request_id: str | None) -> DownloadTimeoutError:
     return DownloadTimeoutError(
         f"download did not finish within {seconds:g}s", url=file.url, request_id=request_id
     )
-
-
-def _total_seconds(timeout: httpx.Timeout) -> float:
-    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
-    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
-    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
 
 
 def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:

@@ -38,7 +38,6 @@ __all__ = [
     "is_job_failure",
     "poll_failure",
     "result_failure",
-    "status_key",
     "stream_failure",
 ]
 
@@ -65,10 +64,7 @@ class PollHistory:
         if not (math.isfinite(seconds) and seconds >= 0):
             return
         with self._lock:
-            recent = self._durations.get(key)
-            if recent is None:
-                recent = self._durations[key] = deque(maxlen=self._size)
-            recent.append(seconds)
+            self._durations.setdefault(key, deque(maxlen=self._size)).append(seconds)
 
     def window(self, key: tuple[str, str]) -> tuple[float, float] | None:
         """(shortest, longest) recent duration, or None while too few are known."""
@@ -133,23 +129,13 @@ class Deadline:
                 else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
             )
             text = f"job did not complete within {self.timeout:g}s ({note})"
-        return JobTimeoutError(
-            text,
-            request_id=request_id,
-            model_id=model_id,
-            cancelled=cancelled,
-        )
+        return JobTimeoutError(text, request_id=request_id, model_id=model_id, cancelled=cancelled)
 
-
-def status_key(status: Status) -> tuple[object, ...]:
-    """What must change for a status to be reported again (kind, queue position, log count)."""
-    position = status.position if isinstance(status, Queued) else None
-    return (
-        type(status).__name__,
-        position,
-        len(status.logs),
-        isinstance(status, Completed) and status.failed,
-    )
+    def failure(
+        self, exc: Exception, request_id: str, model_id: str, *, completed: bool = False
+    ) -> Exception:
+        """A call cut short by this deadline is a timeout of the wait; any other failure stays itself."""
+        return self.error(request_id, model_id, False, completed=completed) if self.expired() else exc
 
 
 def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
@@ -190,11 +176,6 @@ class ResultRetry:
         return delay if delay < remaining else None
 
 
-def window_step(shortest: float, longest: float) -> float:
-    """The poll interval inside the learned window (see C.POLL_WINDOW_POLLS)."""
-    return min(max((longest - shortest) / C.POLL_WINDOW_POLLS, C.POLL_MIN_STEP), C.POLL_MAX_STEP)
-
-
 class Poller:
     """Decides, poll after poll, whether to report a status and how long to sleep next.
 
@@ -226,7 +207,14 @@ class Poller:
         self._last_pending_poll: float | None = None
 
     def changed(self, status: Status) -> bool:
-        key = status_key(status)
+        """Whether the status is news: its kind, queue position, log count or failure changed."""
+        position = status.position if isinstance(status, Queued) else None
+        key = (
+            type(status).__name__,
+            position,
+            len(status.logs),
+            isinstance(status, Completed) and status.failed,
+        )
         changed = key != self._last
         self._last = key
         if isinstance(status, Completed):
@@ -267,7 +255,7 @@ class Poller:
         if window is None:
             return self._policy.interval(self._polls)
         shortest, longest = window
-        step = window_step(shortest, longest)
+        step = min(max((longest - shortest) / C.POLL_WINDOW_POLLS, C.POLL_MIN_STEP), C.POLL_MAX_STEP)
         if elapsed < shortest - 2 * step:
             return shortest - step - elapsed  # sleep until just before the shortest
         if elapsed < longest + step:
@@ -305,21 +293,19 @@ class StreamUnavailable(Exception):
 
 def stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
     """A broken stream means "poll instead", unless it broke because the deadline passed."""
-    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
-        return deadline.error(request_id, model_id, cancelled=False)
-    return StreamUnavailable(type(exc).__name__)
+    unavailable = StreamUnavailable(type(exc).__name__)
+    if isinstance(exc, httpx.TimeoutException):
+        return deadline.failure(unavailable, request_id, model_id)
+    return unavailable
 
 
 def poll_failure(exc: APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
-    """A status call cut short by the caller's own deadline is a timeout of the wait."""
-    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
+    return deadline.failure(exc, request_id, model_id)
 
 
 def result_failure(exc: APIConnectionError, deadline: Deadline, final: Completed, model_id: str) -> Exception:
-    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
-    if deadline.expired():
-        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
-    return exc
+    """The job is done: a fetch cut short by the deadline leaves its result waiting."""
+    return deadline.failure(exc, final.request_id, model_id, completed=True)
 
 
 def is_job_failure(err: APIStatusError) -> bool:
