@@ -1,7 +1,7 @@
 """The AsyncClient's default network transport: httpx's API over aiohttp's connection pool.
 
 httpx's own async stack (anyio, httpcore, h11) costs several times aiohttp's CPU per request
-(issue 13: 8.2 ms vs 0.4 ms per GET at 100 concurrent), so the async client sends through
+(bench/results.md), so the async client sends through
 ``httpx_aiohttp.AiohttpTransport`` unless a ``transport=`` is given. Three of that library's
 choices would break our rules, and are replaced here:
 
@@ -29,14 +29,13 @@ aiohttp rounds timeouts of 5 s and more up to the next whole second.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
-
-__all__ = ["UNTIMED_WRITE_MAX", "AiohttpBackend", "map_aiohttp_error"]
 
 #: Bodies up to this size go through aiohttp: smaller than a fresh TCP socket's send buffer
 #: (Linux starts at 16 KiB), so the write returns at once and no write timeout is needed.
@@ -80,6 +79,18 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request | None = None) 
     return exc  # pragma: no cover - ClientError ends the table
 
 
+@contextlib.contextmanager
+def _mapped_errors(request: httpx.Request) -> Iterator[None]:
+    """Raise the httpx error for an aiohttp one that escapes the block."""
+    try:
+        yield
+    except BaseException as exc:
+        mapped = map_aiohttp_error(exc, request)
+        if mapped is exc:
+            raise
+        raise mapped from mapped.__cause__
+
+
 def _message(cause: aiohttp.ClientError) -> str:
     """The words httpx would use: for a failed connect the socket's or TLS's own error.
 
@@ -96,7 +107,7 @@ def _message(cause: aiohttp.ClientError) -> str:
 class _Slot:
     """One connection's place in the pool, given back once (when the response is closed)."""
 
-    def __init__(self, semaphore: asyncio.Semaphore) -> None:
+    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
         self._semaphore: asyncio.Semaphore | None = semaphore
 
     def release(self) -> None:
@@ -114,23 +125,14 @@ class _MappedStream(httpx.AsyncByteStream):
         self._request = request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
+        with _mapped_errors(self._request):
             async for chunk in self._inner:
                 yield chunk
-        except Exception as exc:
-            mapped = map_aiohttp_error(exc, self._request)
-            if mapped is exc:
-                raise
-            raise mapped from mapped.__cause__
 
     async def aclose(self) -> None:
         try:
-            await self._inner.aclose()
-        except Exception as exc:
-            mapped = map_aiohttp_error(exc, self._request)
-            if mapped is exc:
-                raise
-            raise mapped from mapped.__cause__
+            with _mapped_errors(self._request):
+                await self._inner.aclose()
         finally:
             self._slot.release()
 
@@ -172,16 +174,14 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
 
     async def _acquire(self, request: httpx.Request, wait: float | None) -> _Slot:
         semaphore = self._semaphore()
-        if semaphore is None:
-            return _Slot(asyncio.Semaphore(1))
-        if not semaphore.locked():
+        if semaphore is not None and not semaphore.locked():
             await semaphore.acquire()
-            return _Slot(semaphore)
-        try:
-            async with asyncio.timeout(wait):
-                await semaphore.acquire()
-        except TimeoutError:
-            raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None
+        elif semaphore is not None:
+            try:
+                async with asyncio.timeout(wait):
+                    await semaphore.acquire()
+            except TimeoutError:
+                raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None
         return _Slot(semaphore)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -194,13 +194,11 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         # The wait is over: aiohttp times only the connect and the reads.
         request.extensions["timeout"] = {**timeout, "pool": None}
         try:
-            response = await self._inner.handle_async_request(request)
-        except BaseException as exc:
+            with _mapped_errors(request):
+                response = await self._inner.handle_async_request(request)
+        except BaseException:
             slot.release()
-            mapped = map_aiohttp_error(exc, request)
-            if mapped is exc:
-                raise
-            raise mapped from mapped.__cause__
+            raise
         finally:
             request.extensions["timeout"] = timeout
         assert isinstance(response.stream, httpx.AsyncByteStream)

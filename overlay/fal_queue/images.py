@@ -64,36 +64,35 @@ def _pil_image() -> Any:
     return Image
 
 
+def _has_alpha(image: Any) -> bool:
+    return image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+
+
 def _read(source: object) -> tuple[bytes, str]:
     """(bytes, a name for messages) of a path, bytes, a binary file or a PIL image."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), f"{len(source)} bytes"
-    if isinstance(source, os.PathLike):
-        path = Path(source)
-        try:
-            return path.read_bytes(), str(path)
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read the image {path}: {exc.strerror or exc}") from None
-    Image = _pil_image()
+    Image = None if isinstance(source, os.PathLike) else _pil_image()
     if Image is not None and isinstance(source, Image.Image):
         buffer = io.BytesIO()
-        has_alpha = source.mode in {"RGBA", "LA", "PA"} or "transparency" in source.info
-        source.save(buffer, format="PNG" if has_alpha else "JPEG", quality=95)
+        source.save(buffer, format="PNG" if _has_alpha(source) else "JPEG", quality=95)
         return buffer.getvalue(), "a PIL image"
-    read = getattr(source, "read", None)
-    if callable(read):
-        name = str(getattr(source, "name", "an open file"))
-        try:
-            data = read()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read the image {name}: {exc.strerror or exc}") from None
-        if not isinstance(data, bytes):
-            raise InvalidInputError(f"{name} is open in text mode; open it with 'rb'")
-        return data, name
-    raise InvalidInputError(
-        f"an image input must be a URL, a data URI, a pathlib.Path, bytes, a binary file or a PIL image, "
-        f"not {type(source).__name__}"
-    )
+    if isinstance(source, os.PathLike):
+        name, read = str(Path(source)), Path(source).read_bytes
+    elif callable(getattr(source, "read", None)):
+        name, read = str(getattr(source, "name", "an open file")), source.read  # type: ignore[attr-defined]
+    else:
+        raise InvalidInputError(
+            f"an image input must be a URL, a data URI, a pathlib.Path, bytes, a binary file or a PIL image, "
+            f"not {type(source).__name__}"
+        )
+    try:
+        data = read()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read the image {name}: {exc.strerror or exc}") from None
+    if not isinstance(data, bytes):
+        raise InvalidInputError(f"{name} is open in text mode; open it with 'rb'")
+    return data, name
 
 
 def _downscale(data: bytes, name: str, max_bytes: int, max_side: int | None) -> tuple[bytes, str]:
@@ -104,7 +103,7 @@ def _downscale(data: bytes, name: str, max_bytes: int, max_side: int | None) -> 
     with Image.open(io.BytesIO(data)) as opened:
         image = ImageOps.exif_transpose(opened)
         image.load()
-    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    has_alpha = _has_alpha(image)
     kind, fmt = ("image/png", "PNG") if has_alpha else ("image/jpeg", "JPEG")
     if not has_alpha and image.mode != "RGB":
         image = image.convert("RGB")
