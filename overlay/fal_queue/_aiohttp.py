@@ -81,7 +81,6 @@ def map_aiohttp_error(exc: BaseException, request: httpx.Request | None = None) 
 
 @contextlib.contextmanager
 def _mapped_errors(request: httpx.Request) -> Iterator[None]:
-    """Raise the httpx error for an aiohttp one that escapes the block."""
     try:
         yield
     except BaseException as exc:
@@ -104,22 +103,12 @@ def _message(cause: aiohttp.ClientError) -> str:
     return f"{type(cause).__name__}: {cause}"
 
 
-class _Slot:
-    """One connection's place in the pool, given back once (when the response is closed)."""
-
-    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
-        self._semaphore: asyncio.Semaphore | None = semaphore
-
-    def release(self) -> None:
-        if self._semaphore is not None:
-            self._semaphore.release()
-            self._semaphore = None
-
-
 class _MappedStream(httpx.AsyncByteStream):
-    """The response body, with aiohttp's errors mapped and the pool slot given back on close."""
+    """The response body, with aiohttp's errors mapped and its pool slot given back once, on close."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, slot: _Slot, request: httpx.Request) -> None:
+    def __init__(
+        self, inner: httpx.AsyncByteStream, slot: asyncio.Semaphore | None, request: httpx.Request
+    ) -> None:
         self._inner = inner
         self._slot = slot
         self._request = request
@@ -134,7 +123,9 @@ class _MappedStream(httpx.AsyncByteStream):
             with _mapped_errors(self._request):
                 await self._inner.aclose()
         finally:
-            self._slot.release()
+            if self._slot is not None:
+                self._slot.release()
+                self._slot = None
 
 
 class AiohttpBackend(httpx.AsyncBaseTransport):
@@ -172,7 +163,7 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
             self._pool = (loop, asyncio.Semaphore(self._max))
         return self._pool[1]
 
-    async def _acquire(self, request: httpx.Request, wait: float | None) -> _Slot:
+    async def _acquire(self, request: httpx.Request, wait: float | None) -> asyncio.Semaphore | None:
         semaphore = self._semaphore()
         if semaphore is not None and not semaphore.locked():
             await semaphore.acquire()
@@ -182,7 +173,7 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
                     await semaphore.acquire()
             except TimeoutError:
                 raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None
-        return _Slot(semaphore)
+        return semaphore
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._needs_write_timeout(request):
@@ -197,7 +188,8 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
             with _mapped_errors(request):
                 response = await self._inner.handle_async_request(request)
         except BaseException:
-            slot.release()
+            if slot is not None:
+                slot.release()
             raise
         finally:
             request.extensions["timeout"] = timeout

@@ -105,11 +105,11 @@ def error_from_answer(
         text = body.strip()[:200] if isinstance(body, str) and body.strip() else f"{ctx.operation} failed"
         if isinstance(body, str) and "<html" in body.lower():
             kind = lowered.get("content-type", "").split(";")[0].strip() or "no content type"
-            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer"
-            if status_code in (502, 503, 504):
-                text += " (an ingress in front of the gateway answered: usually transient)"
-            else:
-                text += " (is the base URL a fal queue gateway?)"
+            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer " + (
+                "(an ingress in front of the gateway answered: usually transient)"
+                if status_code in (502, 503, 504)
+                else "(is the base URL a fal queue gateway?)"
+            )
     kwargs: dict[str, Any] = {}
     if status_code == 422:
         kwargs["errors"] = E.FieldError.list_from(detail)
@@ -149,7 +149,10 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         return exc
     common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
     if isinstance(exc, httpx.TransportError):
-        request = _request_of(exc)
+        try:
+            request: httpx.Request | None = exc.request
+        except RuntimeError:  # raised without a request
+            request = None
         attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
         reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
         if request is not None and is_submit(request) and not isinstance(exc, NEVER_SENT):
@@ -192,13 +195,6 @@ def shape_problems(content: bytes, schema_name: str) -> list[str]:
         for p in problems_of_errors(validator.iter_errors(data))
         if not (p.rule == "type" and p.value is None and len(p.path) > 1 and isinstance(p.path[-1], str))
     ]
-
-
-def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
-    try:
-        return exc.request
-    except RuntimeError:
-        return None
 
 
 def _content_of(response: httpx.Response) -> bytes:

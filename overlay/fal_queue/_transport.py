@@ -180,10 +180,8 @@ class RetryPolicy:
         return "too many requests" in text or "rate limit" in text
 
     def should_retry_exception(self, request: httpx.Request, exc: Exception) -> bool:
-        if isinstance(exc, NEVER_SENT):
-            return True
-        if is_submit(request):
-            return False  # it may have reached the server: a resend could queue a second paid job
+        if is_submit(request):  # unless it never left, a resend could queue a second paid job
+            return isinstance(exc, NEVER_SENT)
         return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
     def retry_after(self, response: httpx.Response) -> float | None:
@@ -192,11 +190,13 @@ class RetryPolicy:
         A hint that is not a finite, non-negative number (``nan``, ``inf``, ``-3``) is no hint.
         """
         millis = finite(response.headers.get("retry-after-ms", ""))
-        seconds = (
-            millis / 1000.0
-            if millis is not None
-            else _seconds_or_date(response.headers.get("retry-after", ""))
-        )
+        value = response.headers.get("retry-after", "")
+        seconds = millis / 1000.0 if millis is not None else finite(value)
+        if seconds is None and value:
+            with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
+                parsed = email.utils.parsedate_to_datetime(value)
+                if parsed.tzinfo is not None:
+                    seconds = max(parsed.timestamp() - time.time(), 0.0)
         return None if seconds is None else min(seconds, self.retry_after_cap)
 
     def delay_for(self, attempt: int, response: httpx.Response | None) -> float:
@@ -211,17 +211,6 @@ def finite(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) and value >= 0 else None
-
-
-def _seconds_or_date(value: str) -> float | None:
-    seconds = finite(value)
-    if seconds is not None or not value:
-        return seconds
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    return None if parsed.tzinfo is None else max(parsed.timestamp() - time.time(), 0.0)
 
 
 def is_submit(request: httpx.Request) -> bool:

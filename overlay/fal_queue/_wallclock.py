@@ -48,7 +48,6 @@ def remaining() -> float | None:
 
 
 def check(request: httpx.Request | None = None) -> None:
-    """Raise WallClockTimeout when the current limit has passed."""
     if remaining() == 0.0:
         raise WallClockTimeout(_PASSED, request=request)
 

@@ -16,7 +16,7 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal
+from typing import IO, Literal, get_args
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -51,7 +51,7 @@ _WINDOWS_DEVICES = frozenset(
 IfExists = Literal["rename", "overwrite", "error"]
 #: What ``download`` does when a target name is taken: pick a free numbered name (the default, so
 #: that saving never fails a paid job), replace the file, or raise DownloadError.
-IF_EXISTS: frozenset[str] = frozenset({"rename", "overwrite", "error"})
+IF_EXISTS: frozenset[str] = frozenset(get_args(IfExists))
 _MAX_RENAMES = 10_000
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -99,20 +99,18 @@ def _extension(file: File) -> str:
     return _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) if kind else None) or ""
 
 
-def _name_for(file: File, index: int, stem_prefix: str) -> str:
-    from_url = None if file.url.startswith("data:") else unquote(urlsplit(file.url).path.rsplit("/", 1)[-1])
-    name = safe_file_name(file.file_name or from_url, fallback=f"output-{index}")
-    if "." not in name.lstrip("."):
-        name += _extension(file)
-    return f"{stem_prefix}{name}"
-
-
 def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") -> list[Path]:
     """Target paths for ``files`` inside ``directory``; duplicate names get ``-1``, ``-2``..."""
     taken: set[str] = set()
     targets = []
     for index, file in enumerate(files):
-        name = candidate = _name_for(file, index, prefix)
+        from_url = (
+            None if file.url.startswith("data:") else unquote(urlsplit(file.url).path.rsplit("/", 1)[-1])
+        )
+        name = safe_file_name(file.file_name or from_url, fallback=f"output-{index}")
+        if "." not in name.lstrip("."):
+            name += _extension(file)
+        name = candidate = f"{prefix}{name}"
         n = 0
         while candidate.lower() in taken:
             n += 1
@@ -123,17 +121,6 @@ def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") ->
             raise InvalidInputError(f"refusing to write outside {directory}: {candidate!r}")
         targets.append(path)
     return targets
-
-
-def files_of(source: Result | File | Iterable[File]) -> tuple[list[File], str | None]:
-    if isinstance(source, Result):
-        return source.files, source.request_id
-    if isinstance(source, File):
-        return [source], None
-    files = list(source)
-    if not all(isinstance(f, File) for f in files):
-        raise InvalidInputError("download() takes a Result, a File or a list of Files")
-    return files, None
 
 
 def open_temp(target: Path) -> tuple[IO[bytes], Path]:
@@ -274,10 +261,8 @@ def as_download_error(exc: Exception, url: str, target: Path, request_id: str | 
         text = f"cannot save {target}: {exc.strerror or type(exc).__name__}"
     else:
         raise exc
-    # cut, reset, timed out: the next try may work
-    return DownloadError(
-        text, url=url, request_id=request_id, transient=isinstance(exc, httpx.TransportError)
-    )
+    transient = isinstance(exc, httpx.TransportError)  # cut, reset, timed out: the next try may work
+    return DownloadError(text, url=url, request_id=request_id, transient=transient)
 
 
 def retry_delay(exc: DownloadError, attempt: int, retries: int, backoff: Callable[[int], float]) -> float:
@@ -342,7 +327,12 @@ def plan_download(
     """Every (file, target) of a download, planned first, so that a clash or a bad folder fails
     before any byte is fetched; with the result's request id and the if-exists mode."""
     mode = _if_exists(if_exists, overwrite)
-    files, request_id = files_of(source)
+    if isinstance(source, Result):
+        files, request_id = source.files, source.request_id
+    else:
+        files, request_id = [source] if isinstance(source, File) else list(source), None
+        if not all(isinstance(f, File) for f in files):
+            raise InvalidInputError("download() takes a Result, a File or a list of Files")
     target_dir = Path(directory)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -385,5 +375,4 @@ def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
         raise InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
     if overwrite and if_exists != "overwrite":
         raise InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
-    mode: IfExists = if_exists  # type: ignore[assignment]
-    return mode
+    return if_exists  # type: ignore[return-value]

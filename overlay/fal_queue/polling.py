@@ -117,17 +117,12 @@ class Deadline:
     def error(
         self, request_id: str, model_id: str, cancelled: bool, *, completed: bool = False
     ) -> JobTimeoutError:
+        ids = f"({model_id!r}, {request_id!r})"
         if completed:
-            text = (
-                f"job completed, but its result was not fetched within {self.timeout:g}s; "
-                f"fetch it with result({model_id!r}, {request_id!r})"
-            )
+            text = f"job completed, but its result was not fetched within {self.timeout:g}s; fetch it with "
+            text += f"result{ids}"
         else:
-            note = (
-                "cancelled"
-                if cancelled
-                else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
-            )
+            note = "cancelled" if cancelled else f"still running; resume with get_handle{ids}"
             text = f"job did not complete within {self.timeout:g}s ({note})"
         return JobTimeoutError(text, request_id=request_id, model_id=model_id, cancelled=cancelled)
 
