@@ -1,9 +1,8 @@
 """The AsyncClient's default network transport: httpx's API over aiohttp's connection pool.
 
-httpx's own async stack (anyio, httpcore, h11) costs several times aiohttp's CPU per request
-(bench/results.md), so the async client sends through
-``httpx_aiohttp.AiohttpTransport`` unless a ``transport=`` is given. Three of that library's
-choices would break our rules, and are replaced here:
+httpx's own async stack (anyio, httpcore, h11) costs several times aiohttp's CPU per request, so
+the async client sends through ``httpx_aiohttp.AiohttpTransport`` unless a ``transport=`` is given.
+Three of that library's choices would break our rules, and are replaced here:
 
 - Its exception map turns every ``aiohttp.ClientConnectionError`` into ``httpx.ConnectTimeout``,
   including ``ServerDisconnectedError`` after a request was sent. Our retry rule resends a submit

@@ -86,9 +86,6 @@ _PRIORITIES = frozenset({"normal", "low"})
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
 
-# ---------------------------------------------------------------- submit options and inputs
-
-
 @dataclass(frozen=True)
 class SubmitOptions:
     """The platform options of a submit, validated before anything is sent."""

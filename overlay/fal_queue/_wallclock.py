@@ -32,8 +32,6 @@ async_sleep = asyncio.sleep
 sync_sleep = time.sleep
 
 _limit_at: contextvars.ContextVar[float | None] = contextvars.ContextVar("fal_queue_wall", default=None)
-
-
 _PASSED = "the wall-clock limit passed"
 
 

@@ -95,12 +95,15 @@ def _read(source: object) -> tuple[bytes, str]:
     return data, name
 
 
-def _downscale(data: bytes, name: str, max_bytes: int, max_side: int | None) -> tuple[bytes, str]:
-    """Re-encode smaller (EXIF orientation applied, aspect ratio kept, alpha kept as PNG) until it fits."""
+def _downscale(data: bytes, kind: str, name: str, max_bytes: int, max_side: int | None) -> tuple[bytes, str]:
+    """Re-encode smaller (EXIF orientation applied, aspect ratio kept, alpha kept as PNG) until it fits;
+    an image that already fits is returned as it is."""
     Image = _pil_image()
     from PIL import ImageOps
 
     with Image.open(io.BytesIO(data)) as opened:
+        if encoded_size(len(data), kind) <= max_bytes and max(opened.size) <= (max_side or 0):
+            return data, kind
         image = ImageOps.exif_transpose(opened)
         image.load()
     has_alpha = _has_alpha(image)
@@ -145,23 +148,15 @@ def encode_image(
             f"{name} is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF), by its first bytes"
         )
     too_big = encoded_size(len(data), kind) > max_bytes
-    if too_big or max_side is not None:
-        if not downscale or _pil_image() is None:
-            if too_big:
-                why = "downscaling is off" if not downscale else "install Pillow to downscale it"
-                raise InvalidInputError(
-                    f"{name} is {len(data)} bytes, {encoded_size(len(data), kind)} as a data URI: over the "
-                    f"{max_bytes}-byte image limit ({why}, or raise max_image_bytes)"
-                )
-        elif too_big or _longest_side(data) > max_side:  # type: ignore[operator]
-            data, kind = _downscale(data, name, max_bytes, max_side)
+    if (too_big or max_side is not None) and downscale and _pil_image() is not None:
+        data, kind = _downscale(data, kind, name, max_bytes, max_side)
+    elif too_big:
+        why = "downscaling is off" if not downscale else "install Pillow to downscale it"
+        raise InvalidInputError(
+            f"{name} is {len(data)} bytes, {encoded_size(len(data), kind)} as a data URI: over the "
+            f"{max_bytes}-byte image limit ({why}, or raise max_image_bytes)"
+        )
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _longest_side(data: bytes) -> int:
-    Image = _pil_image()
-    with Image.open(io.BytesIO(data)) as image:
-        return int(max(image.size))
 
 
 def encode_field(name: str, value: object, max_bytes: int) -> object:

@@ -166,9 +166,8 @@ class ResultRetry:
         self._attempt += 1
         delay = self._policy.backoff(self._attempt)
         remaining = self._deadline.remaining()
-        if remaining is None:
-            remaining = self._until - self._clock()
-        return delay if delay < remaining else None
+        left = self._until - self._clock() if remaining is None else remaining
+        return delay if delay < left else None
 
 
 class Poller:
@@ -195,7 +194,6 @@ class Poller:
         self._after_window = 0
         self._last: tuple[object, ...] | None = None
         self._key = key if policy.learn else None
-        self._history = policy.history
         self._clock = clock
         self._started = clock()
         self._pending_seen = False
@@ -204,12 +202,8 @@ class Poller:
     def changed(self, status: Status) -> bool:
         """Whether the status is news: its kind, queue position, log count or failure changed."""
         position = status.position if isinstance(status, Queued) else None
-        key = (
-            type(status).__name__,
-            position,
-            len(status.logs),
-            isinstance(status, Completed) and status.failed,
-        )
+        failed = isinstance(status, Completed) and status.failed
+        key = (type(status).__name__, position, len(status.logs), failed)
         changed = key != self._last
         self._last = key
         if isinstance(status, Completed):
@@ -225,13 +219,13 @@ class Poller:
         # Streamed, the event came when the job finished. Polled, it finished between the last
         # pending poll and this one: at their midpoint when they are close. After a long sleep
         # (to a learned window's start, or a late fallback interval) the midpoint is only a guess,
-        # and a low one: a 0.5 s model's window once started at 0.29 s that way and doubled its
-        # polls. So the guess stays within a sixth of the duration (or half a step) of this poll:
-        # the window still moves down fast when the model gets faster.
+        # and a low one that starts the window too early. So the guess stays within a sixth of the
+        # duration (or half a step) of this poll: the window still moves down fast when the model
+        # gets faster.
         last = self._last_pending_poll
         gap = 0.0 if last is None else now - last
         duration = now - min(gap, max(C.POLL_MAX_STEP, now / 3)) / 2
-        self._history.record(self._key, duration)
+        self._policy.history.record(self._key, duration)
         self._key = None  # once per wait
 
     def next_sleep(self) -> float | None:
@@ -246,7 +240,7 @@ class Poller:
         return delay if remaining is None else min(delay, remaining)
 
     def _scheduled(self, elapsed: float) -> float:
-        window = self._history.window(self._key) if self._key is not None else None
+        window = self._policy.history.window(self._key) if self._key is not None else None
         if window is None:
             return self._policy.interval(self._polls)
         shortest, longest = window
@@ -289,9 +283,8 @@ class StreamUnavailable(Exception):
 def stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
     """A broken stream means "poll instead", unless it broke because the deadline passed."""
     unavailable = StreamUnavailable(type(exc).__name__)
-    if isinstance(exc, httpx.TimeoutException):
-        return deadline.failure(unavailable, request_id, model_id)
-    return unavailable
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    return deadline.failure(unavailable, request_id, model_id) if timed_out else unavailable
 
 
 def poll_failure(exc: APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
