@@ -36,29 +36,21 @@ import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
-#: Bodies up to this size go through aiohttp: smaller than a fresh TCP socket's send buffer
-#: (Linux starts at 16 KiB), so the write returns at once and no write timeout is needed.
+#: Smaller than a fresh TCP socket's send buffer (Linux starts at 16 KiB): see the third point above.
 UNTIMED_WRITE_MAX = 16 * 1024
 
 #: Most specific first: the first class that matches decides.
-_ERROR_MAP: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
-    (aiohttp.ClientProxyConnectionError, httpx.ProxyError),
-    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+_ERROR_MAP: tuple[tuple[tuple[type[BaseException], ...], type[httpx.TransportError]], ...] = (
+    ((aiohttp.ClientProxyConnectionError, aiohttp.ClientHttpProxyError), httpx.ProxyError),
     # The connection was never established (DNS, refused, TLS handshake): nothing was sent.
-    (aiohttp.ClientConnectorError, httpx.ConnectError),
-    (aiohttp.ServerFingerprintMismatch, httpx.ConnectError),
-    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    ((aiohttp.ClientConnectorError, aiohttp.ServerFingerprintMismatch), httpx.ConnectError),
+    ((aiohttp.ConnectionTimeoutError,), httpx.ConnectTimeout),
     # On a connection that was made: the request may have reached the server.
-    (aiohttp.SocketTimeoutError, httpx.ReadTimeout),
-    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
-    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
-    (aiohttp.ClientPayloadError, httpx.RemoteProtocolError),
-    (aiohttp.ClientOSError, httpx.ReadError),
-    (aiohttp.ClientConnectionError, httpx.ReadError),
-    (aiohttp.NonHttpUrlClientError, httpx.UnsupportedProtocol),
-    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
-    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
-    (aiohttp.ClientError, httpx.RemoteProtocolError),
+    ((aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError), httpx.ReadTimeout),
+    ((aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError), httpx.RemoteProtocolError),
+    ((aiohttp.ClientOSError, aiohttp.ClientConnectionError), httpx.ReadError),
+    ((aiohttp.NonHttpUrlClientError, aiohttp.InvalidURL), httpx.UnsupportedProtocol),
+    ((aiohttp.ClientResponseError, aiohttp.ClientError), httpx.RemoteProtocolError),
 )
 
 

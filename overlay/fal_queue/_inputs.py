@@ -37,7 +37,6 @@ def generated_operation(name: str) -> ModuleType:
 
 
 def generated_models() -> ModuleType:
-    """``fal_queue_api.models``, imported on first use."""
     return importlib.import_module(f"{_GENERATED}.models")
 
 
@@ -120,7 +119,6 @@ class SubmitOptions:
             raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
 
     def operation_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of a generated submit operation."""
         values = ((name, send, getattr(self, option)) for option, (name, send) in _SENT_AS.items())
         return {name: send(value) for name, send, value in values if value is not None}
 

@@ -266,7 +266,6 @@ def as_download_error(exc: Exception, url: str, target: Path, request_id: str | 
 
 
 def retry_delay(exc: DownloadError, attempt: int, retries: int, backoff: Callable[[int], float]) -> float:
-    """Seconds to wait before fetching the file again, or raise ``exc`` as final."""
     if attempt > retries or not exc.transient:
         raise exc
     return backoff(attempt)

@@ -139,9 +139,9 @@ def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
         payload = json.loads(data)
     except ValueError:
         return None
-    if not isinstance(payload, dict):
-        return None
-    return parse_status(payload, request_id=request_id, base_url=base_url)
+    return (
+        parse_status(payload, request_id=request_id, base_url=base_url) if isinstance(payload, dict) else None
+    )
 
 
 class ResultRetry:
