@@ -26,21 +26,6 @@ from ._transport import longest
 from .errors import DownloadError, DownloadTimeoutError, FlaggedImageWarning, InvalidInputError
 from .types import File, Result, decode_data_uri
 
-__all__ = [
-    "IF_EXISTS",
-    "DownloadProgress",
-    "FileSink",
-    "IfExists",
-    "ProgressCallback",
-    "body_deadline",
-    "plan_download",
-    "plan_targets",
-    "retry_delay",
-    "safe_file_name",
-    "save_data_uri",
-    "timeout_error",
-]
-
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Names Windows reserves for devices, whatever the extension: a folder holding ``CON.png`` cannot
 #: be copied there.

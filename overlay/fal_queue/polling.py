@@ -26,21 +26,6 @@ from ._transport import RetryPolicy
 from .errors import APIConnectionError, APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = [
-    "Deadline",
-    "PollHistory",
-    "PollPolicy",
-    "Poller",
-    "ResultRetry",
-    "StreamLogs",
-    "StreamUnavailable",
-    "decode_event",
-    "is_job_failure",
-    "poll_failure",
-    "result_failure",
-    "stream_failure",
-]
-
 WAIT_MODES = frozenset({"stream", "poll"})
 
 
