@@ -140,34 +140,30 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         )
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
-    def _needs_write_timeout(self, request: httpx.Request) -> bool:
-        try:
-            return len(request.content) > UNTIMED_WRITE_MAX
-        except httpx.RequestNotRead:
-            return True  # a streamed body: its size is unknown until it is sent
-
-    def _semaphore(self) -> asyncio.Semaphore | None:
+    async def _acquire(self, request: httpx.Request, wait: float | None) -> asyncio.Semaphore | None:
+        """A place in the pool (one semaphore per event loop), waited for at most ``wait`` seconds."""
         if self._max is None:
             return None
         loop = asyncio.get_running_loop()
         if self._pool is None or self._pool[0] is not loop:
             self._pool = (loop, asyncio.Semaphore(self._max))
-        return self._pool[1]
-
-    async def _acquire(self, request: httpx.Request, wait: float | None) -> asyncio.Semaphore | None:
-        semaphore = self._semaphore()
-        if semaphore is not None and not semaphore.locked():
+        semaphore = self._pool[1]
+        if not semaphore.locked():
             await semaphore.acquire()
-        elif semaphore is not None:
-            try:
-                async with asyncio.timeout(wait):
-                    await semaphore.acquire()
-            except TimeoutError:
-                raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None
+            return semaphore
+        try:
+            async with asyncio.timeout(wait):
+                await semaphore.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None
         return semaphore
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._needs_write_timeout(request):
+        try:
+            timed_write = len(request.content) > UNTIMED_WRITE_MAX
+        except httpx.RequestNotRead:
+            timed_write = True  # a streamed body: its size is unknown until it is sent
+        if timed_write:
             if self._timed_writes is None:
                 self._timed_writes = httpx.AsyncHTTPTransport(limits=self._limits)
             return await self._timed_writes.handle_async_request(request)

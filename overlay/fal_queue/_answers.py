@@ -168,9 +168,7 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         raw = state.last_response
         if raw is not None and raw.status_code >= 400:
             return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
-        answer = (
-            Answer(raw.status_code, raw.headers, _content_of(raw)) if raw is not None else Answer(0, {}, b"")
-        )
+        answer = Answer(0, {}, b"") if raw is None else Answer(raw.status_code, raw.headers, _content_of(raw))
         problems = shape_problems(answer.content, ctx.shape) if raw is not None and ctx.shape else []
         why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
         return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")

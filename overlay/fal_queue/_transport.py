@@ -205,7 +205,6 @@ class RetryPolicy:
 
 
 def finite(text: str) -> float | None:
-    """A header's finite, non-negative number, or None."""
     try:
         value = float(text)
     except ValueError:
@@ -234,8 +233,7 @@ def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallSta
 def longest(timeout: Mapping[str, float | None]) -> float | None:
     """The largest of a timeout's parts (``Timeout.as_dict()``): httpx applies each to one socket
     operation; the largest bounds a whole exchange, as a wall-clock limit."""
-    values = [float(v) for v in timeout.values() if v is not None]
-    return max(values) if values else None
+    return max((float(v) for v in timeout.values() if v is not None), default=None)
 
 
 def attempt_limit(request: httpx.Request) -> float | None:

@@ -54,10 +54,8 @@ class PollHistory:
     def window(self, key: tuple[str, str]) -> tuple[float, float] | None:
         """(shortest, longest) recent duration, or None while too few are known."""
         with self._lock:
-            recent = self._durations.get(key)
-            if recent is None or len(recent) < self._minimum:
-                return None
-            return min(recent), max(recent)
+            recent = self._durations.get(key, ())
+            return (min(recent), max(recent)) if len(recent) >= self._minimum else None
 
 
 @dataclass(frozen=True)
@@ -217,8 +215,7 @@ class Poller:
         """Seconds to sleep before the next poll; None when the deadline has passed."""
         if self._deadline.expired():
             return None
-        elapsed = self._clock() - self._started
-        self._last_pending_poll = elapsed
+        self._last_pending_poll = elapsed = self._clock() - self._started
         delay = self._scheduled(elapsed)
         self._polls += 1
         remaining = self._deadline.remaining()
