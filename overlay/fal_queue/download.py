@@ -148,7 +148,7 @@ def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
     if if_exists == "overwrite":
         os.replace(temp, target)
         return target
-    # Lazily: building all 10,000 names up front cost ~65 ms per file, a third of a 50 MB download.
+    # Lazily: building every numbered name up front cost a large share of a big download's time.
     numbered = (_numbered(target, n) for n in range(1, _MAX_RENAMES))
     candidates = itertools.chain([target], numbered if if_exists == "rename" else ())
     for candidate in candidates:
