@@ -14,7 +14,7 @@ import httpx
 
 from . import errors as E
 from ._schema import contract, problems_of_errors
-from ._transport import CallState, Secret, is_submit
+from ._transport import NEVER_SENT, CallState, Secret, finite, is_submit
 from .types import Completed, InProgress, Queued, Status, UnknownStatus
 from .urls import rewrite_url
 
@@ -75,6 +75,16 @@ def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
     }
 
 
+_ERRORS: dict[int, type[E.APIStatusError]] = {
+    400: E.BadRequestError,
+    401: E.AuthenticationError,
+    403: E.PermissionDeniedError,
+    404: E.NotFoundError,
+    422: E.ValidationError,
+    429: E.RateLimitError,
+}
+
+
 def error_from_answer(
     status_code: int, headers: Mapping[str, str], content: bytes, ctx: Context
 ) -> E.APIStatusError:
@@ -87,50 +97,37 @@ def error_from_answer(
         if redacted != text:
             content = redacted.encode()
     body = _decode_body(content)
-    detail = body.get("detail") if isinstance(body, Mapping) else None
-    error_type = (body.get("error_type") if isinstance(body, Mapping) else None) or lowered.get(
-        "x-fal-error-type"
-    )
-    if not isinstance(error_type, str):
-        error_type = None
+    fields = body if isinstance(body, Mapping) else {}
+    detail = fields.get("detail")
+    error_type = _str_or_none(fields.get("error_type") or lowered.get("x-fal-error-type"))
     text = _detail_text(detail)
     if not text:
         text = body.strip()[:200] if isinstance(body, str) and body.strip() else f"{ctx.operation} failed"
         if isinstance(body, str) and "<html" in body.lower():
             kind = lowered.get("content-type", "").split(";")[0].strip() or "no content type"
-            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer"
-            if status_code in (502, 503, 504):
-                text += " (an ingress in front of the gateway answered: usually transient)"
-            else:
-                text += " (is the base URL a fal queue gateway?)"
-    message = _redact(f"{ctx.operation}: {text}", ctx)
-    kwargs: dict[str, Any] = {
-        "status_code": status_code,
-        "headers": headers,
-        "body": body,
-        "detail": detail,
-        "error_type": error_type,
-        "request_id": ctx.request_id,
-        "model_id": ctx.model_id,
-        "server_request_id": lowered.get("x-fal-request-id"),
-    }
-    if status_code == 400:
-        return E.BadRequestError(message, **kwargs)
-    if status_code == 401:
-        return E.AuthenticationError(message, **kwargs)
-    if status_code == 403:
-        return E.PermissionDeniedError(message, **kwargs)
-    if status_code == 404:
-        return E.NotFoundError(message, **kwargs)
+            text = f"HTTP {status_code} with an HTML page ({kind}), not a gateway's JSON answer " + (
+                "(an ingress in front of the gateway answered: usually transient)"
+                if status_code in (502, 503, 504)
+                else "(is the base URL a fal queue gateway?)"
+            )
+    kwargs: dict[str, Any] = {}
     if status_code == 422:
-        return E.ValidationError(message, errors=E.FieldError.list_from(detail), **kwargs)
-    if status_code == 429:
-        hint = lowered.get("retry-after", "")
-        retry_after = float(hint) if hint.replace(".", "", 1).isdigit() else None
-        return E.RateLimitError(message, retry_after=retry_after, **kwargs)
-    if status_code >= 500:
-        return E.ServerError(message, **kwargs)
-    return E.APIStatusError(message, **kwargs)
+        kwargs["errors"] = E.FieldError.list_from(detail)
+    elif status_code == 429:
+        kwargs["retry_after"] = finite(lowered.get("retry-after", ""))
+    error = _ERRORS.get(status_code) or (E.ServerError if status_code >= 500 else E.APIStatusError)
+    return error(
+        _redact(f"{ctx.operation}: {text}", ctx),
+        status_code=status_code,
+        headers=headers,
+        body=body,
+        detail=detail,
+        error_type=error_type,
+        request_id=ctx.request_id,
+        model_id=ctx.model_id,
+        server_request_id=lowered.get("x-fal-request-id"),
+        **kwargs,
+    )
 
 
 def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
@@ -152,11 +149,13 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         return exc
     common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
     if isinstance(exc, httpx.TransportError):
-        request = _request_of(exc)
+        try:
+            request: httpx.Request | None = exc.request
+        except RuntimeError:  # raised without a request
+            request = None
         attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
         reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
-        connect_failed = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-        if request is not None and is_submit(request) and not connect_failed:
+        if request is not None and is_submit(request) and not isinstance(exc, NEVER_SENT):
             return E.SubmitUncertainError(
                 f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
                 "the job may or may not have been queued, and it was not resubmitted",
@@ -169,17 +168,10 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         raw = state.last_response
         if raw is not None and raw.status_code >= 400:
             return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
-        status = raw.status_code if raw is not None else 0
-        problems = shape_problems(_content_of(raw), ctx.shape) if raw is not None and ctx.shape else []
+        answer = Answer(0, {}, b"") if raw is None else Answer(raw.status_code, raw.headers, _content_of(raw))
+        problems = shape_problems(answer.content, ctx.shape) if raw is not None and ctx.shape else []
         why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
-        return E.APIResponseValidationError(
-            _redact(f"{ctx.operation}: the gateway's answer is not the documented shape ({why})", ctx),
-            status_code=status,
-            body=_content_of(raw) if raw is not None else b"",
-            headers=safe_headers(raw.headers, ctx) if raw is not None else None,
-            server_request_id=raw.headers.get("x-fal-request-id") if raw is not None else None,
-            **common,
-        )
+        return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")
     if isinstance(exc, httpx.HTTPError):
         return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
     raise exc
@@ -203,13 +195,6 @@ def shape_problems(content: bytes, schema_name: str) -> list[str]:
     ]
 
 
-def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
-    try:
-        return exc.request
-    except RuntimeError:
-        return None
-
-
 def _content_of(response: httpx.Response) -> bytes:
     try:
         return response.content
@@ -221,14 +206,16 @@ def _str_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+_URL_KEYS = ("status_url", "response_url", "cancel_url")
+
+
 def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
     """A typed status from a status body or stream event; never raises on odd input."""
     if not isinstance(data, Mapping):
         return UnknownStatus(request_id=request_id, status=f"<{type(data).__name__}>", raw={})
     raw = dict(data)
-    for key in ("status_url", "response_url", "cancel_url"):
-        if isinstance(raw.get(key), str):
-            raw[key] = rewrite_url(raw[key], base_url)
+    urls = {k: rewrite_url(raw[k], base_url) for k in _URL_KEYS if isinstance(raw.get(k), str)}
+    raw.update(urls)
     named = raw.get("request_id")
     if isinstance(named, str) and named and named != request_id:
         raise E.RequestIdMismatchError(
@@ -244,10 +231,8 @@ def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
     common: dict[str, Any] = {
         "request_id": request_id,
         "logs": logs,
-        "status_url": _str_or_none(raw.get("status_url")),
-        "response_url": _str_or_none(raw.get("response_url")),
-        "cancel_url": _str_or_none(raw.get("cancel_url")),
         "raw": raw,
+        **{k: urls.get(k) for k in _URL_KEYS},
     }
     status = raw.get("status")
     if status == "IN_QUEUE":

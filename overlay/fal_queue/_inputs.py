@@ -11,7 +11,7 @@ import importlib
 import json
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, TypedDict
@@ -37,7 +37,6 @@ def generated_operation(name: str) -> ModuleType:
 
 
 def generated_models() -> ModuleType:
-    """``fal_queue_api.models``, imported on first use."""
     return importlib.import_module(f"{_GENERATED}.models")
 
 
@@ -86,9 +85,6 @@ _PRIORITIES = frozenset({"normal", "low"})
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
 
-# ---------------------------------------------------------------- submit options and inputs
-
-
 @dataclass(frozen=True)
 class SubmitOptions:
     """The platform options of a submit, validated before anything is sent."""
@@ -122,43 +118,38 @@ class SubmitOptions:
         if self.object_lifecycle is not None and not isinstance(self.object_lifecycle, int | Mapping):
             raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
 
-    def lifecycle_header(self) -> str | None:
-        if self.object_lifecycle is None:
-            return None
-        if isinstance(self.object_lifecycle, int):
-            return json.dumps({"expiration_duration_seconds": self.object_lifecycle})
-        return json.dumps(dict(self.object_lifecycle), separators=(",", ":"))
-
     def operation_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments of a generated submit operation."""
-        kwargs: dict[str, Any] = {}
-        if self.webhook_url is not None:
-            kwargs["fal_webhook"] = self.webhook_url
-        if self.start_timeout is not None:
-            kwargs["x_fal_request_timeout"] = float(self.start_timeout)
-        if self.priority is not None:
-            kwargs["x_fal_queue_priority"] = self.priority
-        if self.hint is not None:
-            kwargs["x_fal_runner_hint"] = self.hint
-        if self.no_retry is not None:
-            kwargs["x_fal_no_retry"] = "1" if self.no_retry else "0"
-        lifecycle = self.lifecycle_header()
-        if lifecycle is not None:
-            kwargs["x_fal_object_lifecycle_preference"] = lifecycle
-        if self.store_io is not None:
-            kwargs["x_fal_store_io"] = "1" if self.store_io else "0"
-        return kwargs
+        values = ((name, send, getattr(self, option)) for option, (name, send) in _SENT_AS.items())
+        return {name: send(value) for name, send, value in values if value is not None}
 
     def raw_request(self) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query params) for models the generated client does not know."""
-        headers: dict[str, str] = {}
-        params: dict[str, str] = {}
-        for key, value in self.operation_kwargs().items():
-            if key == "fal_webhook":
-                params[key] = value
-            else:
-                headers[key.replace("_", "-")] = str(value)  # the generator's name for the header
-        return headers, params
+        kwargs = self.operation_kwargs()
+        params = {"fal_webhook": kwargs.pop("fal_webhook")} if "fal_webhook" in kwargs else {}
+        # The generator's names for the headers.
+        return {key.replace("_", "-"): str(value) for key, value in kwargs.items()}, params
+
+
+def _flag(value: bool) -> str:
+    return "1" if value else "0"
+
+
+def _lifecycle(value: Mapping[str, Any] | int) -> str:
+    if isinstance(value, int):
+        return json.dumps({"expiration_duration_seconds": value})
+    return json.dumps(dict(value), separators=(",", ":"))
+
+
+#: Each platform option: its keyword in the generated submit operations, and how its value is sent.
+_SENT_AS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "webhook_url": ("fal_webhook", lambda value: value),
+    "start_timeout": ("x_fal_request_timeout", float),
+    "priority": ("x_fal_queue_priority", lambda value: value),
+    "hint": ("x_fal_runner_hint", lambda value: value),
+    "no_retry": ("x_fal_no_retry", _flag),
+    "object_lifecycle": ("x_fal_object_lifecycle_preference", _lifecycle),
+    "store_io": ("x_fal_store_io", _flag),
+}
 
 
 class SubmitKwargs(TypedDict, total=False):
@@ -181,20 +172,18 @@ class SubmitKwargs(TypedDict, total=False):
 
 
 _SUBMIT_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SubmitOptions))
-_CALL_OPTION_NAMES = frozenset({"max_retries", "http_timeout", "strict"})
 
 
 def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[str, Any]]:
     """(platform options, per-call options) from ``**kwargs``; unknown names fail before sending."""
-    unknown = sorted(set(kwargs) - _SUBMIT_OPTION_NAMES - _CALL_OPTION_NAMES)
+    unknown = sorted(set(kwargs) - set(SubmitKwargs.__annotations__))
     if unknown:
         raise E.InvalidInputError(
             f"unknown submit option(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(sorted(SubmitKwargs.__annotations__))}"
         )
     options = SubmitOptions(**{k: v for k, v in kwargs.items() if k in _SUBMIT_OPTION_NAMES})
-    call = {k: kwargs[k] for k in _CALL_OPTION_NAMES if k in kwargs}
-    return options, call
+    return options, {k: v for k, v in kwargs.items() if k not in _SUBMIT_OPTION_NAMES}
 
 
 def _utf8_ready(text: str, path: str) -> None:
@@ -212,28 +201,22 @@ def _json_ready(value: Any, path: str) -> None:
     """Raise a clear error for anything json.dumps would choke on (or silently mangle)."""
     if isinstance(value, str):
         _utf8_ready(value, path)
-        return
-    if value is None or isinstance(value, bool | int):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise E.InvalidInputError(f"arguments{path} is {value!r}, which JSON cannot carry")
-        return
-    if isinstance(value, Mapping):
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise E.InvalidInputError(f"arguments{path} is {value!r}, which JSON cannot carry")
+    elif isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise E.InvalidInputError(f"arguments{path} has a non-string key {key!r}")
             _utf8_ready(key, f"{path} key")
             _json_ready(item, f"{path}[{key!r}]")
-        return
-    if isinstance(value, list | tuple):
+    elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _json_ready(item, f"{path}[{index}]")
-        return
-    raise E.InvalidInputError(
-        f"arguments{path} is a {type(value).__name__}, which is not JSON-serializable "
-        "(use str, int, float, bool, None, list or dict)"
-    )
+    elif not (value is None or isinstance(value, bool | int | float)):
+        raise E.InvalidInputError(
+            f"arguments{path} is a {type(value).__name__}, which is not JSON-serializable "
+            "(use str, int, float, bool, None, list or dict)"
+        )
 
 
 _warned: set[tuple[str, ...]] = set()
@@ -269,72 +252,66 @@ def prepare_input(
     """
     validate_model_id(model_id)
     typed = TYPED_MODELS.get(model_id)
-    if typed is not None and isinstance(arguments, typed[1]):
+    input_cls = typed[1] if typed is not None else None
+    known = (
+        {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"} if input_cls else set()
+    )
+
+    def unknown_fields(names: list[str]) -> str:
+        return "; ".join(unknown_field_message(model_id, n, known) for n in names)
+
+    def refused(text: str) -> E.InvalidInputError:
+        return E.InvalidInputError(text, model_id=model_id)
+
+    if input_cls is not None and isinstance(arguments, input_cls):
         body = arguments.to_dict()
         _json_ready(body, "")
         extra = sorted(getattr(arguments, "additional_properties", None) or {})
         if extra and strict:
-            known = {a.name for a in attrs.fields(typed[1]) if a.name != "additional_properties"}
-            raise E.InvalidInputError(
-                "; ".join(unknown_field_message(model_id, n, known) for n in extra) + " (strict)",
-                model_id=model_id,
-            )
+            raise refused(unknown_fields(extra) + " (strict)")
         return arguments, body
     if attrs.has(type(arguments)) and hasattr(arguments, "to_dict"):
-        expected = typed[1].__name__ if typed else "a dict"
-        raise E.InvalidInputError(
-            f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}",
-            model_id=model_id,
-        )
+        expected = input_cls.__name__ if input_cls else "a dict"
+        raise refused(f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}")
     if not isinstance(arguments, Mapping):
-        raise E.InvalidInputError(
-            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}",
-            model_id=model_id,
+        raise refused(
+            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}"
         )
     data: dict[str, Any] = {
         k: encode_field(k, v, max_image_bytes) if is_image_field(k) else v for k, v in arguments.items()
     }
     _json_ready(data, "")
-    if typed is None:
+    if input_cls is None:
         return None, data
-    input_cls = typed[1]
-    known = {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"}
     unknown = sorted(set(data) - known)
     if unknown and strict:
-        raise E.InvalidInputError(
+        raise refused(
             f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id} (strict): "
-            + "; ".join(unknown_field_message(model_id, n, known) for n in unknown),
-            model_id=model_id,
+            + unknown_fields(unknown)
         )
     for name in unknown:
         _warn_once((model_id, name), unknown_field_message(model_id, name, known))
-    required = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING]
-    missing = [name for name in required if name not in data]
+    missing = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING and a.name not in data]
     if missing:
-        raise E.InvalidInputError(
-            f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}", model_id=model_id
-        )
+        raise refused(f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}")
     schema = input_schema(model_id)
     unknown_values = False
     if schema is not None:
         problems = schema.problems({k: v for k, v in data.items() if k in known})
         if problems:
-            raise E.InvalidInputError(
-                f"invalid arguments for {model_id}: {'; '.join(problems)}", model_id=model_id
-            )
+            raise refused(f"invalid arguments for {model_id}: {'; '.join(problems)}")
         for name in sorted(set(data) & known):
             values = schema.unknown_value(name, data[name])
             if values is None:
                 continue
             message = unknown_value_message(model_id, name, data[name], values)
             if strict:
-                raise E.InvalidInputError(f"{message} (strict)", model_id=model_id)
+                raise refused(f"{message} (strict)")
             unknown_values = True
             _warn_once((model_id, name, data[name]), message)
     if unknown or unknown_values:
         return None, data  # the generated model cannot carry them: send the JSON as given
     try:
-        model = input_cls.from_dict(data)
+        return input_cls.from_dict(data), data
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise E.InvalidInputError(f"invalid arguments for {model_id}: {exc}", model_id=model_id) from exc
-    return model, data
+        raise refused(f"invalid arguments for {model_id}: {exc}") from exc

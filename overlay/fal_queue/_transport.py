@@ -19,7 +19,7 @@ import os
 import random
 import time
 import urllib.parse
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -30,20 +30,6 @@ from .errors import ConfigurationError
 from .urls import origin_of
 
 logger = logging.getLogger("fal_queue")
-
-__all__ = [
-    "CallState",
-    "GatewayAuth",
-    "RetryPolicy",
-    "Secret",
-    "attempt_limit",
-    "call_state",
-    "fits",
-    "limits_of",
-    "log_retry",
-    "new_async_transport",
-    "new_sync_transport",
-]
 
 
 class Secret:
@@ -148,6 +134,8 @@ NO_RETRY_EXTENSION = "fal_queue_no_retry"
 
 call_state: contextvars.ContextVar[CallState | None] = contextvars.ContextVar("fal_queue_call", default=None)
 
+#: Failures before the request left this machine: a resend cannot make a second job.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 #: The submit POST may be retried only when the server said nothing was queued.
 _SUBMIT_RETRYABLE_STATUSES = frozenset({429, 503})
 
@@ -192,10 +180,8 @@ class RetryPolicy:
         return "too many requests" in text or "rate limit" in text
 
     def should_retry_exception(self, request: httpx.Request, exc: Exception) -> bool:
-        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-            return True  # the request never left this machine
-        if is_submit(request):
-            return False  # it may have reached the server: a resend could queue a second paid job
+        if is_submit(request):  # unless it never left, a resend could queue a second paid job
+            return isinstance(exc, NEVER_SENT)
         return isinstance(exc, httpx.TimeoutException | httpx.NetworkError | httpx.RemoteProtocolError)
 
     def retry_after(self, response: httpx.Response) -> float | None:
@@ -203,31 +189,22 @@ class RetryPolicy:
 
         A hint that is not a finite, non-negative number (``nan``, ``inf``, ``-3``) is no hint.
         """
-        value = response.headers.get("retry-after-ms")
-        if value:
-            millis = _finite(value)
-            if millis is not None:
-                return min(millis / 1000.0, self.retry_after_cap)
-        value = response.headers.get("retry-after")
-        if not value:
-            return None
-        seconds = _finite(value)
-        if seconds is None:
-            try:
+        millis = finite(response.headers.get("retry-after-ms", ""))
+        value = response.headers.get("retry-after", "")
+        seconds = millis / 1000.0 if millis is not None else finite(value)
+        if seconds is None and value:
+            with contextlib.suppress(TypeError, ValueError, IndexError, OverflowError):
                 parsed = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError, IndexError, OverflowError):
-                return None
-            if parsed.tzinfo is None:
-                return None
-            seconds = max(parsed.timestamp() - time.time(), 0.0)
-        return min(seconds, self.retry_after_cap)
+                if parsed.tzinfo is not None:
+                    seconds = max(parsed.timestamp() - time.time(), 0.0)
+        return None if seconds is None else min(seconds, self.retry_after_cap)
 
     def delay_for(self, attempt: int, response: httpx.Response | None) -> float:
         hinted = self.retry_after(response) if response is not None else None
         return hinted if hinted is not None else self.backoff(attempt)
 
 
-def _finite(text: str) -> float | None:
+def finite(text: str) -> float | None:
     try:
         value = float(text)
     except ValueError:
@@ -253,15 +230,17 @@ def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallSta
     return max_retries, state
 
 
-def attempt_limit(request: httpx.Request) -> float | None:
-    """When one attempt must be over: the largest of its timeouts, as a wall-clock bound.
+def longest(timeout: Mapping[str, float | None]) -> float | None:
+    """The largest of a timeout's parts (``Timeout.as_dict()``): httpx applies each to one socket
+    operation; the largest bounds a whole exchange, as a wall-clock limit."""
+    return max((float(v) for v in timeout.values() if v is not None), default=None)
 
-    httpx applies its timeouts to each socket operation; here the largest of them bounds the
-    whole exchange (the headers of a streamed response, the whole body of any other). The call's
-    deadline, the wall-clock limit already in force, caps it (``_wallclock.limit``).
-    """
-    values = [float(v) for v in (request.extensions.get("timeout") or {}).values() if v is not None]
-    return time.monotonic() + max(values) if values else None
+
+def attempt_limit(request: httpx.Request) -> float | None:
+    """When one attempt must be over (the headers of a streamed response, the whole body of any
+    other); the call's deadline, the wall-clock limit already in force, caps it."""
+    seconds = longest(request.extensions.get("timeout") or {})
+    return None if seconds is None else time.monotonic() + seconds
 
 
 def fits(delay: float) -> bool:
@@ -289,7 +268,7 @@ def user_agent() -> str:
 def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
     """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
 
-    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request, issue 13) unless
+    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request) unless
     ``FAL_QUEUE_HTTP_BACKEND=httpx`` asks for httpx's own. Only used when the caller passes no
     ``transport=``; aiohttp is imported only here.
     """

@@ -27,21 +27,12 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = [
-    "WallClockBackend",
-    "WallClockTimeout",
-    "async_limit",
-    "check",
-    "install",
-    "limit",
-    "remaining",
-]
-
 #: Sleeps of the two shells (the rewriter maps one name to the other; tests replace ``_sleep``).
 async_sleep = asyncio.sleep
 sync_sleep = time.sleep
 
 _limit_at: contextvars.ContextVar[float | None] = contextvars.ContextVar("fal_queue_wall", default=None)
+_PASSED = "the wall-clock limit passed"
 
 
 class WallClockTimeout(httpx.ReadTimeout):
@@ -55,10 +46,8 @@ def remaining() -> float | None:
 
 
 def check(request: httpx.Request | None = None) -> None:
-    """Raise WallClockTimeout when the current limit has passed."""
-    at = _limit_at.get()
-    if at is not None and time.monotonic() >= at:
-        raise WallClockTimeout("the wall-clock limit passed", request=request)
+    if remaining() == 0.0:
+        raise WallClockTimeout(_PASSED, request=request)
 
 
 @contextlib.contextmanager
@@ -84,15 +73,14 @@ async def async_limit(at: float | None, request: httpx.Request | None = None) ->
         if left is None:
             yield
             return
-        if left <= 0:
-            raise WallClockTimeout("the wall-clock limit passed", request=request)
+        check(request)
         try:
             async with asyncio.timeout(left):
                 yield
         except TimeoutError as exc:
             if isinstance(exc, httpx.TimeoutException):
                 raise
-            raise WallClockTimeout("the wall-clock limit passed", request=request) from exc
+            raise WallClockTimeout(_PASSED, request=request) from exc
 
 
 def _clip(timeout: float | None, error: type[Exception]) -> float | None:
@@ -100,7 +88,7 @@ def _clip(timeout: float | None, error: type[Exception]) -> float | None:
     if left is None:
         return timeout
     if left <= 0:
-        raise error("the wall-clock limit passed")
+        raise error(_PASSED)
     return left if timeout is None else min(timeout, left)
 
 

@@ -16,29 +16,15 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, Literal
+from typing import IO, Literal, get_args
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from . import _constants as C
+from ._transport import longest
 from .errors import DownloadError, DownloadTimeoutError, FlaggedImageWarning, InvalidInputError
 from .types import File, Result, decode_data_uri
-
-__all__ = [
-    "IF_EXISTS",
-    "DownloadProgress",
-    "FileSink",
-    "IfExists",
-    "ProgressCallback",
-    "body_deadline",
-    "plan_download",
-    "plan_targets",
-    "retry_delay",
-    "safe_file_name",
-    "save_data_uri",
-    "timeout_error",
-]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: Names Windows reserves for devices, whatever the extension: a folder holding ``CON.png`` cannot
@@ -50,7 +36,7 @@ _WINDOWS_DEVICES = frozenset(
 IfExists = Literal["rename", "overwrite", "error"]
 #: What ``download`` does when a target name is taken: pick a free numbered name (the default, so
 #: that saving never fails a paid job), replace the file, or raise DownloadError.
-IF_EXISTS: frozenset[str] = frozenset({"rename", "overwrite", "error"})
+IF_EXISTS: frozenset[str] = frozenset(get_args(IfExists))
 _MAX_RENAMES = 10_000
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -92,22 +78,10 @@ def safe_file_name(name: str | None, *, fallback: str) -> str:
 
 
 def _extension(file: File) -> str:
-    content_type = (file.content_type or "").split(";")[0].strip().lower()
-    if content_type in _EXTENSIONS:
-        return _EXTENSIONS[content_type]
-    if file.url.startswith("data:"):
-        media_type = file.url[5:].split(";", 1)[0].split(",", 1)[0].lower()
-        return _EXTENSIONS.get(media_type) or mimetypes.guess_extension(media_type) or ""
-    guessed = mimetypes.guess_extension(content_type) if content_type else None
-    return guessed or ""
-
-
-def _name_for(file: File, index: int, stem_prefix: str) -> str:
-    from_url = None if file.url.startswith("data:") else unquote(urlsplit(file.url).path.rsplit("/", 1)[-1])
-    name = safe_file_name(file.file_name or from_url, fallback=f"output-{index}")
-    if "." not in name.lstrip("."):
-        name += _extension(file)
-    return f"{stem_prefix}{name}"
+    kind = (file.content_type or "").split(";")[0].strip().lower()
+    if kind not in _EXTENSIONS and file.url.startswith("data:"):
+        kind = file.url[5:].split(";", 1)[0].split(",", 1)[0].lower()
+    return _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) if kind else None) or ""
 
 
 def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") -> list[Path]:
@@ -115,31 +89,23 @@ def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") ->
     taken: set[str] = set()
     targets = []
     for index, file in enumerate(files):
-        name = _name_for(file, index, prefix)
-        stem, dot, ext = name.rpartition(".")
-        if not dot:
-            stem, ext = name, ""
-        candidate, n = name, 0
+        from_url = (
+            None if file.url.startswith("data:") else unquote(urlsplit(file.url).path.rsplit("/", 1)[-1])
+        )
+        name = safe_file_name(file.file_name or from_url, fallback=f"output-{index}")
+        if "." not in name.lstrip("."):
+            name += _extension(file)
+        name = candidate = f"{prefix}{name}"
+        n = 0
         while candidate.lower() in taken:
             n += 1
-            candidate = f"{stem}-{n}.{ext}" if dot else f"{stem}-{n}"
+            candidate = _numbered_name(name, n)
         taken.add(candidate.lower())
         path = (directory / candidate).resolve()
         if path.parent != directory.resolve():
             raise InvalidInputError(f"refusing to write outside {directory}: {candidate!r}")
         targets.append(path)
     return targets
-
-
-def files_of(source: Result | File | Iterable[File]) -> tuple[list[File], str | None]:
-    if isinstance(source, Result):
-        return source.files, source.request_id
-    if isinstance(source, File):
-        return [source], None
-    files = list(source)
-    if not all(isinstance(f, File) for f in files):
-        raise InvalidInputError("download() takes a Result, a File or a list of Files")
-    return files, None
 
 
 def open_temp(target: Path) -> tuple[IO[bytes], Path]:
@@ -162,11 +128,13 @@ def _umask() -> int:
     return mask  # pragma: no cover
 
 
+def _numbered_name(name: str, n: int) -> str:
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-{n}.{ext}" if dot and stem else f"{name}-{n}"
+
+
 def _numbered(target: Path, n: int) -> Path:
-    stem, dot, ext = target.name.rpartition(".")
-    if not dot or not stem:
-        return target.with_name(f"{target.name}-{n}")
-    return target.with_name(f"{stem}-{n}.{ext}")
+    return target.with_name(_numbered_name(target.name, n))
 
 
 def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
@@ -180,7 +148,7 @@ def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
     if if_exists == "overwrite":
         os.replace(temp, target)
         return target
-    # Lazily: building all 10,000 names up front cost ~65 ms per file, a third of a 50 MB download.
+    # Lazily: building every numbered name up front cost a large share of a big download's time.
     numbered = (_numbered(target, n) for n in range(1, _MAX_RENAMES))
     candidates = itertools.chain([target], numbered if if_exists == "rename" else ())
     for candidate in candidates:
@@ -203,36 +171,12 @@ def check_size(
     url: str, written: int, content_length: str | None, file: File, request_id: str | None
 ) -> None:
     if content_length is not None and content_length.isdigit() and int(content_length) != written:
-        raise DownloadError(
-            f"truncated download: got {written} of {content_length} bytes",
-            url=url,
-            request_id=request_id,
-            transient=True,
-        )
-    if file.file_size is not None and file.file_size != written:
-        raise DownloadError(
-            f"size mismatch: got {written} bytes, the result says file_size={file.file_size}",
-            url=url,
-            request_id=request_id,
-            transient=True,
-        )
-
-
-def check_target(target: Path, if_exists: IfExists, url: str, request_id: str | None) -> None:
-    if if_exists == "error" and target.exists():
-        raise DownloadError(
-            f"{target} already exists (choose if_exists='rename' or 'overwrite')",
-            url=url,
-            request_id=request_id,
-        )
-
-
-def _plain_length(response: httpx.Response) -> str | None:
-    """Content-Length when it describes the decoded bytes (no content-encoding)."""
-    if response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}:
-        return None
-    length: str | None = response.headers.get("content-length")
-    return length
+        problem = f"truncated download: got {written} of {content_length} bytes"
+    elif file.file_size is not None and file.file_size != written:
+        problem = f"size mismatch: got {written} bytes, the result says file_size={file.file_size}"
+    else:
+        return
+    raise DownloadError(problem, url=url, request_id=request_id, transient=True)
 
 
 class FileSink:
@@ -257,7 +201,9 @@ class FileSink:
                 transient=response.status_code in C.RETRYABLE_STATUSES,
             )
         self._file, self._target, self._on_progress, self._request_id = file, target, on_progress, request_id
-        self._length = _plain_length(response)
+        # Content-Length describes the decoded bytes only without a content-encoding.
+        encoded = response.headers.get("content-encoding", "identity").lower() not in {"identity", ""}
+        self._length = None if encoded else response.headers.get("content-length")
         #: The expected size, when the response or the result states it.
         self.total = int(self._length) if self._length and self._length.isdigit() else file.file_size
         self._handle, self._temp = open_temp(target)
@@ -290,28 +236,21 @@ def as_download_error(exc: Exception, url: str, target: Path, request_id: str | 
     """What any failure while fetching or saving one file means, decided by its type."""
     if isinstance(exc, DownloadError):
         return exc
-    if isinstance(exc, httpx.TransportError):  # cut, reset, timed out: the next try may work
-        return DownloadError(
-            f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id, transient=True
-        )
     if isinstance(exc, httpx.TooManyRedirects):
-        return DownloadError("the media host redirects in a loop", url=url, request_id=request_id)
-    if isinstance(exc, httpx.DecodingError):
-        return DownloadError(
-            f"the media host's body does not match its Content-Encoding ({exc})",
-            url=url,
-            request_id=request_id,
-        )
-    if isinstance(exc, httpx.HTTPError):
-        return DownloadError(f"download failed: {type(exc).__name__}: {exc}", url=url, request_id=request_id)
-    if isinstance(exc, OSError):
-        reason = exc.strerror or type(exc).__name__
-        return DownloadError(f"cannot save {target}: {reason}", url=url, request_id=request_id)
-    raise exc
+        text = "the media host redirects in a loop"
+    elif isinstance(exc, httpx.DecodingError):
+        text = f"the media host's body does not match its Content-Encoding ({exc})"
+    elif isinstance(exc, httpx.HTTPError):
+        text = f"download failed: {type(exc).__name__}: {exc}"
+    elif isinstance(exc, OSError):
+        text = f"cannot save {target}: {exc.strerror or type(exc).__name__}"
+    else:
+        raise exc
+    transient = isinstance(exc, httpx.TransportError)  # cut, reset, timed out: the next try may work
+    return DownloadError(text, url=url, request_id=request_id, transient=transient)
 
 
 def retry_delay(exc: DownloadError, attempt: int, retries: int, backoff: Callable[[int], float]) -> float:
-    """Seconds to wait before fetching the file again, or raise ``exc`` as final."""
     if attempt > retries or not exc.transient:
         raise exc
     return backoff(attempt)
@@ -331,11 +270,9 @@ def save_data_uri(
     except ValueError as exc:
         raise DownloadError(f"cannot decode data URI: {exc}", url=short, request_id=request_id) from exc
     check_size(short, len(data), None, file, request_id)
+    temp = None
     try:
         handle, temp = open_temp(target)
-    except OSError as exc:
-        raise as_download_error(exc, short, target, request_id) from exc
-    try:
         with handle:
             handle.write(data)
         written = commit(temp, target, if_exists=if_exists)
@@ -344,7 +281,8 @@ def save_data_uri(
     except OSError as exc:
         raise as_download_error(exc, short, target, request_id) from exc
     finally:
-        temp.unlink(missing_ok=True)
+        if temp is not None:
+            temp.unlink(missing_ok=True)
     if on_progress is not None:
         on_progress(DownloadProgress(short, written, len(data), len(data)))
     return written
@@ -373,7 +311,12 @@ def plan_download(
     """Every (file, target) of a download, planned first, so that a clash or a bad folder fails
     before any byte is fetched; with the result's request id and the if-exists mode."""
     mode = _if_exists(if_exists, overwrite)
-    files, request_id = files_of(source)
+    if isinstance(source, Result):
+        files, request_id = source.files, source.request_id
+    else:
+        files, request_id = [source] if isinstance(source, File) else list(source), None
+        if not all(isinstance(f, File) for f in files):
+            raise InvalidInputError("download() takes a Result, a File or a list of Files")
     target_dir = Path(directory)
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -383,28 +326,30 @@ def plan_download(
             url=files[0].url[:64] if files else "",
             request_id=request_id,
         ) from exc
-    targets = plan_targets(files, target_dir, prefix=prefix)
-    for file, target in zip(files, targets, strict=True):
-        check_target(target, mode, file.url, request_id)
-    return list(zip(files, targets, strict=True)), request_id, mode
+    pairs = list(zip(files, plan_targets(files, target_dir, prefix=prefix), strict=True))
+    for file, target in pairs:
+        if mode == "error" and target.exists():
+            raise DownloadError(
+                f"{target} already exists (choose if_exists='rename' or 'overwrite')",
+                url=file.url,
+                request_id=request_id,
+            )
+    return pairs, request_id, mode
 
 
 def body_deadline(timeout: httpx.Timeout, started: float, written: int, expected: int | None) -> float:
     """When one download attempt must be over: the per-call timeout plus time for the bytes
     expected or already in, so a large file on a slow link finishes and a drip does not."""
-    return started + _total_seconds(timeout) + max(expected or 0, written) / C.DOWNLOAD_MIN_RATE
+    seconds = longest(timeout.as_dict())
+    if seconds is None:
+        seconds = C.DEFAULT_HTTP_TIMEOUT.read or 60.0
+    return started + seconds + max(expected or 0, written) / C.DOWNLOAD_MIN_RATE
 
 
 def timeout_error(seconds: float | None, file: File, request_id: str | None) -> DownloadTimeoutError:
     return DownloadTimeoutError(
         f"download did not finish within {seconds:g}s", url=file.url, request_id=request_id
     )
-
-
-def _total_seconds(timeout: httpx.Timeout) -> float:
-    """The largest of a timeout's parts: the wall-clock bound of one whole exchange."""
-    values = [v for v in (timeout.connect, timeout.read, timeout.write, timeout.pool) if v is not None]
-    return max(values) if values else C.DEFAULT_HTTP_TIMEOUT.read or 60.0
 
 
 def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
@@ -414,5 +359,4 @@ def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
         raise InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
     if overwrite and if_exists != "overwrite":
         raise InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")
-    mode: IfExists = if_exists  # type: ignore[assignment]
-    return mode
+    return if_exists  # type: ignore[return-value]

@@ -64,47 +64,49 @@ def _pil_image() -> Any:
     return Image
 
 
+def _has_alpha(image: Any) -> bool:
+    return image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+
+
 def _read(source: object) -> tuple[bytes, str]:
     """(bytes, a name for messages) of a path, bytes, a binary file or a PIL image."""
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), f"{len(source)} bytes"
-    if isinstance(source, os.PathLike):
-        path = Path(source)
-        try:
-            return path.read_bytes(), str(path)
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read the image {path}: {exc.strerror or exc}") from None
-    Image = _pil_image()
+    Image = None if isinstance(source, os.PathLike) else _pil_image()
     if Image is not None and isinstance(source, Image.Image):
         buffer = io.BytesIO()
-        has_alpha = source.mode in {"RGBA", "LA", "PA"} or "transparency" in source.info
-        source.save(buffer, format="PNG" if has_alpha else "JPEG", quality=95)
+        source.save(buffer, format="PNG" if _has_alpha(source) else "JPEG", quality=95)
         return buffer.getvalue(), "a PIL image"
-    read = getattr(source, "read", None)
-    if callable(read):
-        name = str(getattr(source, "name", "an open file"))
-        try:
-            data = read()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read the image {name}: {exc.strerror or exc}") from None
-        if not isinstance(data, bytes):
-            raise InvalidInputError(f"{name} is open in text mode; open it with 'rb'")
-        return data, name
-    raise InvalidInputError(
-        f"an image input must be a URL, a data URI, a pathlib.Path, bytes, a binary file or a PIL image, "
-        f"not {type(source).__name__}"
-    )
+    if isinstance(source, os.PathLike):
+        name, read = str(Path(source)), Path(source).read_bytes
+    elif callable(getattr(source, "read", None)):
+        name, read = str(getattr(source, "name", "an open file")), source.read  # type: ignore[attr-defined]
+    else:
+        raise InvalidInputError(
+            f"an image input must be a URL, a data URI, a pathlib.Path, bytes, a binary file or a PIL image, "
+            f"not {type(source).__name__}"
+        )
+    try:
+        data = read()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read the image {name}: {exc.strerror or exc}") from None
+    if not isinstance(data, bytes):
+        raise InvalidInputError(f"{name} is open in text mode; open it with 'rb'")
+    return data, name
 
 
-def _downscale(data: bytes, name: str, max_bytes: int, max_side: int | None) -> tuple[bytes, str]:
-    """Re-encode smaller (EXIF orientation applied, aspect ratio kept, alpha kept as PNG) until it fits."""
+def _downscale(data: bytes, kind: str, name: str, max_bytes: int, max_side: int | None) -> tuple[bytes, str]:
+    """Re-encode smaller (EXIF orientation applied, aspect ratio kept, alpha kept as PNG) until it fits;
+    an image that already fits is returned as it is."""
     Image = _pil_image()
     from PIL import ImageOps
 
     with Image.open(io.BytesIO(data)) as opened:
+        if encoded_size(len(data), kind) <= max_bytes and max(opened.size) <= (max_side or 0):
+            return data, kind
         image = ImageOps.exif_transpose(opened)
         image.load()
-    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    has_alpha = _has_alpha(image)
     kind, fmt = ("image/png", "PNG") if has_alpha else ("image/jpeg", "JPEG")
     if not has_alpha and image.mode != "RGB":
         image = image.convert("RGB")
@@ -146,23 +148,15 @@ def encode_image(
             f"{name} is not an image (PNG, JPEG, WebP, GIF, BMP or TIFF), by its first bytes"
         )
     too_big = encoded_size(len(data), kind) > max_bytes
-    if too_big or max_side is not None:
-        if not downscale or _pil_image() is None:
-            if too_big:
-                why = "downscaling is off" if not downscale else "install Pillow to downscale it"
-                raise InvalidInputError(
-                    f"{name} is {len(data)} bytes, {encoded_size(len(data), kind)} as a data URI: over the "
-                    f"{max_bytes}-byte image limit ({why}, or raise max_image_bytes)"
-                )
-        elif too_big or _longest_side(data) > max_side:  # type: ignore[operator]
-            data, kind = _downscale(data, name, max_bytes, max_side)
+    if (too_big or max_side is not None) and downscale and _pil_image() is not None:
+        data, kind = _downscale(data, kind, name, max_bytes, max_side)
+    elif too_big:
+        why = "downscaling is off" if not downscale else "install Pillow to downscale it"
+        raise InvalidInputError(
+            f"{name} is {len(data)} bytes, {encoded_size(len(data), kind)} as a data URI: over the "
+            f"{max_bytes}-byte image limit ({why}, or raise max_image_bytes)"
+        )
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-def _longest_side(data: bytes) -> int:
-    Image = _pil_image()
-    with Image.open(io.BytesIO(data)) as image:
-        return int(max(image.size))
 
 
 def encode_field(name: str, value: object, max_bytes: int) -> object:

@@ -26,22 +26,6 @@ from ._transport import RetryPolicy
 from .errors import APIConnectionError, APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
-__all__ = [
-    "Deadline",
-    "PollHistory",
-    "PollPolicy",
-    "Poller",
-    "ResultRetry",
-    "StreamLogs",
-    "StreamUnavailable",
-    "decode_event",
-    "is_job_failure",
-    "poll_failure",
-    "result_failure",
-    "status_key",
-    "stream_failure",
-]
-
 WAIT_MODES = frozenset({"stream", "poll"})
 
 
@@ -65,18 +49,13 @@ class PollHistory:
         if not (math.isfinite(seconds) and seconds >= 0):
             return
         with self._lock:
-            recent = self._durations.get(key)
-            if recent is None:
-                recent = self._durations[key] = deque(maxlen=self._size)
-            recent.append(seconds)
+            self._durations.setdefault(key, deque(maxlen=self._size)).append(seconds)
 
     def window(self, key: tuple[str, str]) -> tuple[float, float] | None:
         """(shortest, longest) recent duration, or None while too few are known."""
         with self._lock:
-            recent = self._durations.get(key)
-            if recent is None or len(recent) < self._minimum:
-                return None
-            return min(recent), max(recent)
+            recent = self._durations.get(key, ())
+            return (min(recent), max(recent)) if len(recent) >= self._minimum else None
 
 
 @dataclass(frozen=True)
@@ -121,35 +100,20 @@ class Deadline:
     def error(
         self, request_id: str, model_id: str, cancelled: bool, *, completed: bool = False
     ) -> JobTimeoutError:
+        ids = f"({model_id!r}, {request_id!r})"
         if completed:
-            text = (
-                f"job completed, but its result was not fetched within {self.timeout:g}s; "
-                f"fetch it with result({model_id!r}, {request_id!r})"
-            )
+            text = f"job completed, but its result was not fetched within {self.timeout:g}s; fetch it with "
+            text += f"result{ids}"
         else:
-            note = (
-                "cancelled"
-                if cancelled
-                else f"still running; resume with get_handle({model_id!r}, {request_id!r})"
-            )
+            note = "cancelled" if cancelled else f"still running; resume with get_handle{ids}"
             text = f"job did not complete within {self.timeout:g}s ({note})"
-        return JobTimeoutError(
-            text,
-            request_id=request_id,
-            model_id=model_id,
-            cancelled=cancelled,
-        )
+        return JobTimeoutError(text, request_id=request_id, model_id=model_id, cancelled=cancelled)
 
-
-def status_key(status: Status) -> tuple[object, ...]:
-    """What must change for a status to be reported again (kind, queue position, log count)."""
-    position = status.position if isinstance(status, Queued) else None
-    return (
-        type(status).__name__,
-        position,
-        len(status.logs),
-        isinstance(status, Completed) and status.failed,
-    )
+    def failure(
+        self, exc: Exception, request_id: str, model_id: str, *, completed: bool = False
+    ) -> Exception:
+        """A call cut short by this deadline is a timeout of the wait; any other failure stays itself."""
+        return self.error(request_id, model_id, False, completed=completed) if self.expired() else exc
 
 
 def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
@@ -158,9 +122,9 @@ def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
         payload = json.loads(data)
     except ValueError:
         return None
-    if not isinstance(payload, dict):
-        return None
-    return parse_status(payload, request_id=request_id, base_url=base_url)
+    return (
+        parse_status(payload, request_id=request_id, base_url=base_url) if isinstance(payload, dict) else None
+    )
 
 
 class ResultRetry:
@@ -185,14 +149,8 @@ class ResultRetry:
         self._attempt += 1
         delay = self._policy.backoff(self._attempt)
         remaining = self._deadline.remaining()
-        if remaining is None:
-            remaining = self._until - self._clock()
-        return delay if delay < remaining else None
-
-
-def window_step(shortest: float, longest: float) -> float:
-    """The poll interval inside the learned window (see C.POLL_WINDOW_POLLS)."""
-    return min(max((longest - shortest) / C.POLL_WINDOW_POLLS, C.POLL_MIN_STEP), C.POLL_MAX_STEP)
+        left = self._until - self._clock() if remaining is None else remaining
+        return delay if delay < left else None
 
 
 class Poller:
@@ -219,14 +177,16 @@ class Poller:
         self._after_window = 0
         self._last: tuple[object, ...] | None = None
         self._key = key if policy.learn else None
-        self._history = policy.history
         self._clock = clock
         self._started = clock()
         self._pending_seen = False
         self._last_pending_poll: float | None = None
 
     def changed(self, status: Status) -> bool:
-        key = status_key(status)
+        """Whether the status is news: its kind, queue position, log count or failure changed."""
+        position = status.position if isinstance(status, Queued) else None
+        failed = isinstance(status, Completed) and status.failed
+        key = (type(status).__name__, position, len(status.logs), failed)
         changed = key != self._last
         self._last = key
         if isinstance(status, Completed):
@@ -242,32 +202,31 @@ class Poller:
         # Streamed, the event came when the job finished. Polled, it finished between the last
         # pending poll and this one: at their midpoint when they are close. After a long sleep
         # (to a learned window's start, or a late fallback interval) the midpoint is only a guess,
-        # and a low one: a 0.5 s model's window once started at 0.29 s that way and doubled its
-        # polls. So the guess stays within a sixth of the duration (or half a step) of this poll:
-        # the window still moves down fast when the model gets faster.
+        # and a low one that starts the window too early. So the guess stays within a sixth of the
+        # duration (or half a step) of this poll: the window still moves down fast when the model
+        # gets faster.
         last = self._last_pending_poll
         gap = 0.0 if last is None else now - last
         duration = now - min(gap, max(C.POLL_MAX_STEP, now / 3)) / 2
-        self._history.record(self._key, duration)
+        self._policy.history.record(self._key, duration)
         self._key = None  # once per wait
 
     def next_sleep(self) -> float | None:
         """Seconds to sleep before the next poll; None when the deadline has passed."""
         if self._deadline.expired():
             return None
-        elapsed = self._clock() - self._started
-        self._last_pending_poll = elapsed
+        self._last_pending_poll = elapsed = self._clock() - self._started
         delay = self._scheduled(elapsed)
         self._polls += 1
         remaining = self._deadline.remaining()
         return delay if remaining is None else min(delay, remaining)
 
     def _scheduled(self, elapsed: float) -> float:
-        window = self._history.window(self._key) if self._key is not None else None
+        window = self._policy.history.window(self._key) if self._key is not None else None
         if window is None:
             return self._policy.interval(self._polls)
         shortest, longest = window
-        step = window_step(shortest, longest)
+        step = min(max((longest - shortest) / C.POLL_WINDOW_POLLS, C.POLL_MIN_STEP), C.POLL_MAX_STEP)
         if elapsed < shortest - 2 * step:
             return shortest - step - elapsed  # sleep until just before the shortest
         if elapsed < longest + step:
@@ -305,21 +264,18 @@ class StreamUnavailable(Exception):
 
 def stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id: str) -> Exception:
     """A broken stream means "poll instead", unless it broke because the deadline passed."""
-    if isinstance(exc, httpx.TimeoutException) and deadline.expired():
-        return deadline.error(request_id, model_id, cancelled=False)
-    return StreamUnavailable(type(exc).__name__)
+    unavailable = StreamUnavailable(type(exc).__name__)
+    timed_out = isinstance(exc, httpx.TimeoutException)
+    return deadline.failure(unavailable, request_id, model_id) if timed_out else unavailable
 
 
 def poll_failure(exc: APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
-    """A status call cut short by the caller's own deadline is a timeout of the wait."""
-    return deadline.error(request_id, model_id, cancelled=False) if deadline.expired() else exc
+    return deadline.failure(exc, request_id, model_id)
 
 
 def result_failure(exc: APIConnectionError, deadline: Deadline, final: Completed, model_id: str) -> Exception:
-    """The result fetch cut short by the caller's deadline: the job is done, its result waits."""
-    if deadline.expired():
-        return deadline.error(final.request_id, model_id, cancelled=False, completed=True)
-    return exc
+    """The job is done: a fetch cut short by the deadline leaves its result waiting."""
+    return deadline.failure(exc, final.request_id, model_id, completed=True)
 
 
 def is_job_failure(err: APIStatusError) -> bool:
