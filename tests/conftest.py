@@ -98,3 +98,16 @@ def no_user_config_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         patch.setenv("FAL_QUEUE_CONFIG", str(home / "no-config.toml"))
         patch.setenv("XDG_CONFIG_HOME", str(home))
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_input_warnings() -> Iterator[None]:
+    """The SDK warns once per process for an unknown field or value; each test starts unwarned, so
+    that what a test asserts does not depend on which test ran before it in the same process."""
+    from fal_queue import _inputs
+
+    saved = set(_inputs._warned)
+    _inputs._warned.clear()
+    yield
+    _inputs._warned.clear()
+    _inputs._warned.update(saved)
