@@ -23,7 +23,7 @@ from . import _constants as C
 from ._answers import parse_status
 from ._checks import seconds
 from ._transport import RetryPolicy
-from .errors import APIConnectionError, APIStatusError, JobTimeoutError
+from .errors import APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
 WAIT_MODES = frozenset({"stream", "poll"})
@@ -267,15 +267,6 @@ def stream_failure(exc: Exception, deadline: Deadline, request_id: str, model_id
     unavailable = StreamUnavailable(type(exc).__name__)
     timed_out = isinstance(exc, httpx.TimeoutException)
     return deadline.failure(unavailable, request_id, model_id) if timed_out else unavailable
-
-
-def poll_failure(exc: APIConnectionError, deadline: Deadline, request_id: str, model_id: str) -> Exception:
-    return deadline.failure(exc, request_id, model_id)
-
-
-def result_failure(exc: APIConnectionError, deadline: Deadline, final: Completed, model_id: str) -> Exception:
-    """The job is done: a fetch cut short by the deadline leaves its result waiting."""
-    return deadline.failure(exc, final.request_id, model_id, completed=True)
 
 
 def is_job_failure(err: APIStatusError) -> bool:

@@ -54,8 +54,6 @@ from ..polling import (
     StreamUnavailable,
     decode_event,
     is_job_failure,
-    poll_failure,
-    result_failure,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -385,7 +383,7 @@ class AsyncClient(_AsyncOnly, _Base):
             try:
                 status = await self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
-                raise poll_failure(exc, deadline, request_id, model_id) from exc
+                raise deadline.failure(exc, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -454,7 +452,8 @@ class AsyncClient(_AsyncOnly, _Base):
                     raise
                 await self._sleep(delay)
             except E.APIConnectionError as exc:
-                raise result_failure(exc, deadline, final, model_id) from exc
+                # The job is done: a fetch cut short by the deadline leaves its result waiting.
+                raise deadline.failure(exc, final.request_id, model_id, completed=True) from exc
 
     # -- downloads -------------------------------------------------------------------------
 

@@ -51,8 +51,6 @@ from ..polling import (
     StreamUnavailable,
     decode_event,
     is_job_failure,
-    poll_failure,
-    result_failure,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -376,7 +374,7 @@ class Client(_SyncOnly, _Base):
             try:
                 status = self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
-                raise poll_failure(exc, deadline, request_id, model_id) from exc
+                raise deadline.failure(exc, request_id, model_id) from exc
             if poller.changed(status):
                 yield status
             if status.done:
@@ -445,7 +443,8 @@ class Client(_SyncOnly, _Base):
                     raise
                 self._sleep(delay)
             except E.APIConnectionError as exc:
-                raise result_failure(exc, deadline, final, model_id) from exc
+                # The job is done: a fetch cut short by the deadline leaves its result waiting.
+                raise deadline.failure(exc, final.request_id, model_id, completed=True) from exc
 
     # -- downloads -------------------------------------------------------------------------
 
