@@ -32,27 +32,12 @@ from typing import Any
 
 import click
 
-from .batch_input import BatchInputError, BatchLine, line_digest, read_batch_file
-from .batch_runner import AUTO_CEILING, BatchOptions, BatchRunner, Outcome, run_batch
-from .batch_summary import print_summary
+from .batch_runner import AUTO_CEILING, BatchOptions, print_summary, run_batch
 from .context import common_options, get_state, handle_errors
 from .errors import cli_words
-from .inputs import build_arguments, model_typo_warning
+from .inputs import BatchInputError, build_arguments, model_typo_warning, read_batch_file
 from .run import image_options, param_options, submit_kwargs, submit_options
 from .saving import check_out_dir
-
-__all__ = [
-    "BatchInputError",
-    "BatchLine",
-    "BatchOptions",
-    "BatchRunner",
-    "Outcome",
-    "batch_command",
-    "line_digest",
-    "read_batch_file",
-    "run_batch",
-]
-
 
 EXAMPLES = """
 \b
