@@ -22,8 +22,6 @@ from .ops import cancel_command, download_command, result_command, status_comman
 from .run import run_command
 from .settings_cmd import config_command
 
-__all__ = ["cli", "main"]
-
 EPILOG = """
 \b
 Examples:

@@ -10,8 +10,6 @@ from .errors import EXIT_USAGE, CliError, clean
 from .models import ModelInfo, model_info, nearest_model, typed_models
 from .output import Output
 
-__all__ = ["models_command"]
-
 
 def _print_list(out: Output, models: list[ModelInfo]) -> None:
     console = out.table_console()

@@ -31,8 +31,6 @@ from .context import common_options, get_state, handle_errors
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from .models import model_info
 
-__all__ = ["check_command", "check_gateway", "run_check"]
-
 T = TypeVar("T")
 
 CHEAPEST_MODEL = "fal-ai/flux-1/schnell"

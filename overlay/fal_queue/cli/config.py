@@ -18,8 +18,6 @@ from .. import errors as E
 from ..client import AsyncClient, Client
 from .errors import EXIT_ENV, CliError
 
-__all__ = ["Settings", "resolve_settings"]
-
 
 class Settings(_settings.Resolved):
     """The resolved settings, with what the command line adds to them."""

@@ -16,8 +16,6 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["SHEET_NAME", "SheetEntry", "entry_from_result", "render_sheet"]
-
 SHEET_NAME = "index.html"
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".bmp"}
 _VIDEO_SUFFIXES = {".mp4", ".webm", ".mov"}

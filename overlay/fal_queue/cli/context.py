@@ -22,8 +22,6 @@ from .config import Settings, resolve_settings
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, cli_words, describe, exit_code_for, one_line
 from .output import Output
 
-__all__ = ["State", "common_options", "get_state", "handle_errors", "options", "sdk_warnings"]
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 

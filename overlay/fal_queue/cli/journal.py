@@ -36,8 +36,6 @@ from typing import Any
 
 from .errors import EXIT_USAGE, CliError
 
-__all__ = ["JOURNAL_NAME", "Journal", "LineState"]
-
 JOURNAL_NAME = "journal.jsonl"
 
 

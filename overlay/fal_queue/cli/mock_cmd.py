@@ -6,8 +6,6 @@ import click
 
 from .errors import EXIT_ENV, EXIT_USAGE
 
-__all__ = ["mock_command"]
-
 
 @click.command(
     "mock",

@@ -17,8 +17,6 @@ from typing import Any
 from .._inputs import TYPED_MODELS
 from .._schema import InputSchema, contract, input_schema
 
-__all__ = ["ModelInfo", "Param", "model_info", "nearest_model", "typed_models"]
-
 _DEFAULT = re.compile(r"\s*Default:\s*(.+?)\.?\s*$")
 
 

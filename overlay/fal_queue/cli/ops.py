@@ -28,8 +28,6 @@ from .run import (
 )
 from .saving import check_out_dir, resume_command
 
-__all__ = ["cancel_command", "download_command", "result_command", "status_command", "submit_command"]
-
 _IDS = """
 \b
 MODEL is the model id the job was submitted to (e.g. fal-ai/flux-1/schnell); REQUEST_ID is

@@ -21,8 +21,6 @@ from rich.text import Text
 
 from .errors import clean
 
-__all__ = ["Output", "stderr_is_terminal"]
-
 
 def stderr_is_terminal() -> bool:
     """Whether stderr is an interactive terminal that can draw progress bars."""

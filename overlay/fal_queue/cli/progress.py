@@ -28,8 +28,6 @@ from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .errors import clean
 from .output import Output
 
-__all__ = ["BatchCounters", "BatchDisplay", "JobDisplay", "log_text", "status_text"]
-
 
 def status_text(status: Status) -> str:
     """``IN_QUEUE position=3`` / ``IN_PROGRESS`` / ``COMPLETED`` / ``COMPLETED (failed: ...)``."""

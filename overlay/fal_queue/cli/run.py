@@ -25,19 +25,6 @@ from .output import Output
 from .progress import JobDisplay
 from .saving import check_out_dir, resume_hint, write_atomic
 
-__all__ = [
-    "follow_and_save",
-    "image_options",
-    "input_options",
-    "param_options",
-    "prepare",
-    "run_command",
-    "submit_kwargs",
-    "submit_one",
-    "submit_options",
-]
-
-
 #: --image, --image-url: the job's input images (``batch``: every line's).
 image_options = options(
     click.option(

@@ -12,8 +12,6 @@ from pathlib import Path
 from ..download import IfExists, commit, open_temp
 from .errors import EXIT_USAGE, CliError
 
-__all__ = ["check_out_dir", "resume_command", "resume_hint", "write_atomic"]
-
 
 def check_out_dir(out_dir: Path) -> None:
     """Create ``out_dir`` and prove it writable, or raise a usage error (nothing was sent).

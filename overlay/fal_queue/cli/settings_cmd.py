@@ -7,8 +7,6 @@ import click
 from .._settings import SETTINGS
 from .context import common_options, get_state, handle_errors
 
-__all__ = ["config_command"]
-
 
 @click.command(
     "config",
