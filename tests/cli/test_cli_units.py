@@ -15,7 +15,7 @@ import pytest
 from clikit import FAL_QUEUE, CliResult, assert_clean, base_env
 from fal_queue import errors as E
 from fal_queue.cli import cli
-from fal_queue.cli.config import resolve_settings
+from fal_queue.cli.context import resolve_settings
 from fal_queue.cli.errors import CliError, clean, describe, exit_code_for, one_line
 from fal_queue.cli.inputs import (
     BatchInputError,

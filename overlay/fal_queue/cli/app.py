@@ -49,52 +49,34 @@ class _Group(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        code = _run(self, args, prog_name, complete_var, **extra)
+        try:
+            value = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = value if isinstance(value, int) else EXIT_OK
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else (prog_name or "fal-queue")
+            click.echo(f"error: {one_line(exc.format_message())} (see '{where} --help')", err=True)
+            code = EXIT_USAGE
+        except click.ClickException as exc:
+            click.echo(f"error: {one_line(exc.format_message())}", err=True)
+            code = exc.exit_code
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("error: interrupted", err=True)
+            code = EXIT_INTERRUPTED
+        except (
+            BrokenPipeError
+        ):  # a closed pipe (``fal-queue models | head``): Python must not complain at exit
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = EXIT_OK
+        except Exception as exc:  # a bug: still one line, unless asked for the traceback
+            if os.environ.get("FAL_QUEUE_DEBUG"):
+                raise
+            text = one_line(f"{type(exc).__name__}: {exc}")
+            click.echo(f"error: unexpected error: {text} (FAL_QUEUE_DEBUG=1 shows the traceback)", err=True)
+            code = EXIT_ENV if isinstance(exc, OSError) else EXIT_FAILED
         if standalone_mode:
             sys.exit(code)
         return code
-
-
-def _run(
-    group: click.Group,
-    args: Sequence[str] | None,
-    prog_name: str | None,
-    complete_var: str | None,
-    **extra: Any,
-) -> int:
-    try:
-        value = click.Group.main(
-            group, args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False, **extra
-        )
-    except click.UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx is not None else (prog_name or "fal-queue")
-        click.echo(f"error: {one_line(exc.format_message())} (see '{where} --help')", err=True)
-        return EXIT_USAGE
-    except click.ClickException as exc:
-        click.echo(f"error: {one_line(exc.format_message())}", err=True)
-        return exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
-        click.echo("error: interrupted", err=True)
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
-        return EXIT_OK
-    except Exception as exc:  # a bug: still one line, unless asked for the traceback
-        if os.environ.get("FAL_QUEUE_DEBUG"):
-            raise
-        text = one_line(f"{type(exc).__name__}: {exc}")
-        click.echo(f"error: unexpected error: {text} (FAL_QUEUE_DEBUG=1 shows the traceback)", err=True)
-        return EXIT_ENV if isinstance(exc, OSError) else EXIT_FAILED
-    return value if isinstance(value, int) else EXIT_OK
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe (``fal-queue models | head``), keep Python from complaining at exit."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 @click.group(
@@ -103,9 +85,11 @@ def _silence_stdout() -> None:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(package_name="fal-queue", prog_name="fal-queue")
-@common_options
 def cli() -> None:
     """fal-queue: generate images and video through fal's queue API behind a gateway."""
+
+
+cli.params += common_options()
 
 
 for command in (

@@ -33,7 +33,7 @@ from typing import Any
 import click
 
 from .batch_runner import AUTO_CEILING, BatchOptions, print_summary, run_batch
-from .context import common_options, get_state, handle_errors
+from .context import command, get_state
 from .errors import cli_words
 from .inputs import BatchInputError, build_arguments, model_typo_warning, read_batch_file
 from .run import image_options, param_options, submit_kwargs, submit_options
@@ -91,7 +91,7 @@ def _concurrency(ctx: click.Context, param: click.Parameter, value: str) -> int 
     return number
 
 
-@click.command("batch", epilog=EXAMPLES)
+@command("batch", epilog=EXAMPLES)
 @click.argument("prompts", metavar="PROMPTS.jsonl")
 @click.option("-m", "--model", required=True, help="Model id for every line.")
 @click.option(
@@ -132,8 +132,6 @@ def _concurrency(ctx: click.Context, param: click.Parameter, value: str) -> int 
 @image_options
 @param_options
 @submit_options
-@common_options
-@handle_errors
 def batch_command(
     prompts: str,
     model: str,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from .context import common_options, get_state, handle_errors
+from .context import command, get_state
 from .errors import EXIT_USAGE, CliError, clean
 from .models import ModelInfo, model_info, nearest_model, typed_models
 from .output import Output
@@ -64,7 +64,7 @@ def _print_model(out: Output, m: ModelInfo) -> None:
     out.out(f"example: fal-queue run {m.model_id} {example}".rstrip())
 
 
-@click.command(
+@command(
     "models",
     epilog="""
 \b
@@ -77,8 +77,6 @@ Models not listed here work too (untyped): their arguments are sent as given.
 """,
 )
 @click.argument("model", required=False)
-@common_options
-@handle_errors
 def models_command(model: str | None) -> None:
     """List the typed models, or show one model's parameters."""
     out = get_state().output()

@@ -27,7 +27,7 @@ from .._settings import Resolved
 from ..client import Client
 from ..types import File
 from ..urls import app_id, queue_urls
-from .context import common_options, get_state, handle_errors
+from .context import command, get_state
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
 from .models import model_info
 
@@ -481,7 +481,7 @@ def run_check(
     return check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout, transport=transport)
 
 
-@click.command("check")
+@command("check")
 @click.option("--model", default=CHEAPEST_MODEL, show_default=True, help="A typed text-to-image model.")
 @click.option(
     "--max-jobs", type=click.IntRange(min=0), default=2, show_default=True, help="Paid jobs at most."
@@ -489,8 +489,6 @@ def run_check(
 @click.option(
     "--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Seconds per job."
 )
-@common_options
-@handle_errors
 def check_command(model: str, max_jobs: int, timeout: float) -> None:
     """Check a live gateway against the contract; exit 0 when conformant, 1 when not.
 

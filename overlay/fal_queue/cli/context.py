@@ -1,28 +1,82 @@
-"""State shared by every command: connection flags, output flags, and error handling.
+"""State shared by every command: connection flags, output flags, settings and error handling.
 
 Connection and output options are accepted both before the command (``fal-queue --json status
-...``) and after it (``fal-queue status ... --json``); the later one wins.
+...``) and after it (``fal-queue status ... --json``); the later one wins. Their flags come from
+the SDK's settings table (``fal_queue._settings``), which resolves them once: ``fal-queue`` and
+``Client()`` resolve the same values on the same machine, and the CLI's clients take the resolved
+settings as they are. What only the command line adds: the sources ``fal-queue config`` shows, and
+the CLI's words when the gateway URL or the key is missing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import click
 
+from .. import _constants as C
+from .. import _settings
 from .. import errors as E
-from .._settings import SETTINGS, Setting
+from .._settings import SETTINGS
+from ..client import AsyncClient, Client
 from ..images import ImageResizedWarning
-from .config import Settings, resolve_settings
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, cli_words, describe, exit_code_for, one_line
 from .output import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Settings(_settings.Resolved):
+    """The resolved settings, with what the command line adds to them."""
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each setting not left at its default came from, as ``fal-queue config`` shows it."""
+        return {name: o.label() for name, o in self.origins.items() if o.kind != "default"}
+
+    def require_connection(self) -> None:
+        where = self.config_path
+        if not self.base_url:
+            raise CliError(
+                f"no gateway URL: pass --base-url, set {C.ENV_BASE_URL}, or set base_url in {where}", EXIT_ENV
+            )
+        if not self.key:
+            if os.environ.get("FAL_KEY"):
+                raise CliError(
+                    f"no API key: FAL_KEY is set, but that is fal's own key, and fal-queue never sends it "
+                    f"to a gateway; set {C.ENV_KEY} to the key your gateway gave you (or key in {where})",
+                    EXIT_ENV,
+                )
+            raise CliError(f"no API key: set {C.ENV_KEY} (or key in {where}; or --key)", EXIT_ENV)
+
+    def client(self) -> Client:
+        self.require_connection()
+        return Client(settings=self)
+
+    def async_client(self, max_concurrency: int | None = None) -> AsyncClient:
+        self.require_connection()
+        return AsyncClient(settings=self, max_concurrency=max_concurrency)
+
+
+def resolve_settings(
+    flags: Mapping[str, Any], config_path: str | None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Flags > environment > config file > defaults; ``flags`` holds only options actually given.
+
+    A bad value is the SDK's error (naming the setting and the flag, variable or file line it came
+    from) as a one-line CLI error.
+    """
+    try:
+        resolved = _settings.resolve(flags, given_as="flag", config_path=config_path, env=env)
+    except E.ConfigurationError as err:
+        raise CliError(err.message, EXIT_ENV) from None
+    return Settings(**vars(resolved))
 
 
 @dataclass
@@ -84,17 +138,6 @@ def _store(name: str, setting: bool = False) -> Callable[[click.Context, click.P
     return callback
 
 
-def _setting_option(s: Setting) -> Callable[[F], F]:
-    return click.option(
-        s.flag,
-        is_flag=s.kind is bool,
-        metavar=None if s.kind is bool else s.name.upper(),
-        expose_value=False,
-        callback=_store(s.name, setting=True),
-        help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
-    )
-
-
 def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
     """Several click options as one decorator, listed in ``--help`` in the order given."""
 
@@ -106,35 +149,55 @@ def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
     return apply
 
 
-#: The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free).
-common_options = options(
-    *(_setting_option(s) for s in SETTINGS if s.flag),
-    click.option(
-        "--config",
-        "config",
-        metavar="PATH",
-        expose_value=False,
-        callback=_store("config"),
-        help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
-    ),
-    click.option(
-        "--json",
-        "json",
-        is_flag=True,
-        expose_value=False,
-        callback=_store("json"),
-        help="Print one machine-readable JSON document on stdout.",
-    ),
-    click.option(
-        "-q",
-        "--quiet",
-        "quiet",
-        is_flag=True,
-        expose_value=False,
-        callback=_store("quiet"),
-        help="No progress; only results, request ids, warnings and errors.",
-    ),
-)
+def common_options() -> list[click.Parameter]:
+    """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
+    return [
+        *(
+            click.Option(
+                [s.flag],
+                is_flag=s.kind is bool,
+                metavar=None if s.kind is bool else s.name.upper(),
+                expose_value=False,
+                callback=_store(s.name, setting=True),
+                help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
+            )
+            for s in SETTINGS
+            if s.flag
+        ),
+        click.Option(
+            ["--config", "config"],
+            metavar="PATH",
+            expose_value=False,
+            callback=_store("config"),
+            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
+        ),
+        click.Option(
+            ["--json", "json"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store("json"),
+            help="Print one machine-readable JSON document on stdout.",
+        ),
+        click.Option(
+            ["-q", "--quiet", "quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store("quiet"),
+            help="No progress; only results, request ids, warnings and errors.",
+        ),
+    ]
+
+
+def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand: ``click.command`` with the common options after its own, and its errors as
+    one line and an exit code (``handle_errors``)."""
+
+    def make(f: Callable[..., Any]) -> click.Command:
+        made = click.command(name, cls=click.Command, **attrs)(handle_errors(f))
+        made.params += common_options()
+        return made
+
+    return make
 
 
 def _error_json(err: BaseException, code: int) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import click
 
 from ..client import Client
 from ..types import Completed
-from .context import common_options, get_state, handle_errors
+from .context import command, get_state, options
 from .errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError
 from .output import Output
 from .progress import JobDisplay, log_text, status_text
@@ -33,9 +33,10 @@ _IDS = """
 MODEL is the model id the job was submitted to (e.g. fal-ai/flux-1/schnell); REQUEST_ID is
 what submit/run printed.
 """
+_ids = options(click.argument("model"), click.argument("request_id"))
 
 
-@click.command(
+@command(
     "submit",
     epilog=_IDS
     + """
@@ -49,8 +50,6 @@ Examples:
 @click.argument("model")
 @input_options
 @submit_options
-@common_options
-@handle_errors
 def submit_command(
     model: str,
     prompt: str | None,
@@ -82,7 +81,7 @@ def submit_command(
         out.info(f"follow it: fal-queue status {model} {handle.request_id} --watch")
 
 
-@click.command(
+@command(
     "status",
     epilog=_IDS
     + """
@@ -95,12 +94,9 @@ Examples:
 Exit code 1 when the job completed with an error, else 0.
 """,
 )
-@click.argument("model")
-@click.argument("request_id")
+@_ids
 @click.option("--logs", is_flag=True, help="Include the runner's log lines.")
 @click.option("--watch", is_flag=True, help="Follow the status until the job completes.")
-@common_options
-@handle_errors
 def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None:
     """Show a job's status (queue position, running, completed or failed)."""
     state = get_state()
@@ -132,7 +128,7 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
         ctx.exit(EXIT_FAILED)
 
 
-@click.command(
+@command(
     "result",
     epilog=_IDS
     + """
@@ -144,8 +140,7 @@ Examples:
 A job that is not finished yet exits with code 4; `fal-queue download` waits for it instead.
 """,
 )
-@click.argument("model")
-@click.argument("request_id")
+@_ids
 @click.option(
     "-o",
     "--out",
@@ -154,8 +149,6 @@ A job that is not finished yet exits with code 4; `fal-queue download` waits for
     help="Save the result's files into this directory and print their paths.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
-@common_options
-@handle_errors
 def result_command(model: str, request_id: str, out_dir: Path | None, overwrite: bool) -> None:
     """Fetch a finished job's result now (and save its files with --out)."""
     state = get_state()
@@ -176,7 +169,7 @@ def result_command(model: str, request_id: str, out_dir: Path | None, overwrite:
         )
 
 
-@click.command(
+@command(
     "download",
     epilog=_IDS
     + """
@@ -188,11 +181,8 @@ Examples:
 This is how an interrupted `fal-queue run` resumes: it waits for the job, then saves its files.
 """,
 )
-@click.argument("model")
-@click.argument("request_id")
+@_ids
 @follow_options
-@common_options
-@handle_errors
 def download_command(
     model: str, request_id: str, out_dir: Path, logs: bool, timeout: float | None, overwrite: bool
 ) -> None:
@@ -206,7 +196,7 @@ def download_command(
         )
 
 
-@click.command(
+@command(
     "cancel",
     epilog=_IDS
     + """
@@ -217,10 +207,7 @@ Examples:
 Prints CANCELLATION_REQUESTED (a job about to start may still run) or ALREADY_COMPLETED.
 """,
 )
-@click.argument("model")
-@click.argument("request_id")
-@common_options
-@handle_errors
+@_ids
 def cancel_command(model: str, request_id: str) -> None:
     """Ask the gateway to cancel a queued or running job."""
     state = get_state()

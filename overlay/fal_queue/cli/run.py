@@ -18,7 +18,7 @@ from .._inputs import split_submit_kwargs
 from ..client import Client, SyncHandle
 from ..types import Result
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
-from .context import common_options, get_state, handle_errors, options
+from .context import command, get_state, options
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
 from .inputs import build_arguments, encoding_step, local_images, model_typo_warning, problems_of
 from .output import Output
@@ -293,14 +293,12 @@ Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 ti
 """
 
 
-@click.command("run", epilog=EXAMPLES)
+@command("run", epilog=EXAMPLES)
 @click.argument("model")
 @input_options
 @follow_options
 @click.option("--no-download", is_flag=True, help="Do not save files; print the result JSON.")
 @submit_options
-@common_options
-@handle_errors
 def run_command(
     model: str,
     prompt: str | None,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import click
-
 from .._settings import SETTINGS
-from .context import common_options, get_state, handle_errors
+from .context import command, get_state
 
 
-@click.command(
+@command(
     "config",
     epilog="""
 \b
@@ -19,8 +17,6 @@ Examples:
 Precedence: flags > environment variables > config file. The key itself is never printed.
 """,
 )
-@common_options
-@handle_errors
 def config_command() -> None:
     """Show the effective settings and their sources (the key is never shown)."""
     state = get_state()
