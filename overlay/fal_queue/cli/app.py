@@ -1,4 +1,5 @@
-"""The ``fal-queue`` command group and ``main()``: one-line errors and stable exit codes."""
+"""The ``fal-queue`` command group and ``main()``: one-line errors and stable exit codes; the two small
+commands ``config`` (the settings in effect and their sources) and ``mock`` (the local mock gateway)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,14 @@ from typing import Any
 
 import click
 
+from .._settings import SETTINGS
 from .batch import batch_command
 from .catalog import models_command
 from .check import check_command
-from .context import common_options
+from .context import command, common_options, get_state
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line
-from .mock_cmd import mock_command
 from .ops import cancel_command, download_command, result_command, status_command, submit_command
 from .run import run_command
-from .settings_cmd import config_command
 
 EPILOG = """
 \b
@@ -92,7 +92,79 @@ def cli() -> None:
 cli.params += common_options()
 
 
-for command in (
+@command(
+    "config",
+    epilog="""
+\b
+Examples:
+  fal-queue config
+  fal-queue config --json
+\b
+Precedence: flags > environment variables > config file. The key itself is never printed.
+""",
+)
+def config_command() -> None:
+    """Show the effective settings and their sources (the key is never shown)."""
+    state = get_state()
+    out = state.output()
+    settings = state.settings()
+    rows = {}
+    for name in (s.name for s in SETTINGS):
+        value = getattr(settings, name)
+        shown = ("<set>" if value else None) if name == "key" else value
+        rows[name] = {"value": shown, "source": settings.sources.get(name, "default")}
+    if out.json:
+        out.out_json({"config_file": str(settings.config_path), "settings": rows})
+        return
+    path = settings.config_path
+    out.out(f"config file: {path}{'' if path.exists() else ' (none)'}")
+    for name, row in rows.items():
+        value = "-" if row["value"] is None else row["value"]
+        out.out(f"{name:<12} {value!s:<40} {row['source']}")
+
+
+@click.command(
+    "mock",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def mock_command(ctx: click.Context, args: tuple[str, ...]) -> None:
+    """Run the mock gateway on 127.0.0.1 until Ctrl-C (needs the 'mock' extra).
+
+    Every option is passed to `python -m fal_queue.mock`; its options follow below.
+
+    \b
+    Examples:
+      fal-queue mock --port 0                 # prints FAL_QUEUE_BASE_URL=..., FAL_QUEUE_KEY=..., ready
+      fal-queue mock --realistic --workers 2
+      fal-queue mock --fault-rate-limit 0.1 --fault-drop 0.05 --seed 7
+    """
+    try:
+        from ..mock.__main__ import build_parser
+        from ..mock.__main__ import main as mock_main
+    except ImportError as exc:
+        click.echo(
+            f"error: the mock needs its extra: pip install 'fal-queue[mock]' ({exc.name or exc})", err=True
+        )
+        raise click.exceptions.Exit(EXIT_ENV) from None
+    argv = list(args)
+    if "-h" in argv or "--help" in argv:
+        click.echo(ctx.get_help())
+        click.echo()
+        parser = build_parser()
+        parser.prog = "fal-queue mock"  # the usage line names the command the user typed
+        click.echo(parser.format_help().rstrip())
+        raise click.exceptions.Exit(0)
+    try:
+        code = mock_main(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_USAGE)
+    raise click.exceptions.Exit(code)
+
+
+for made in (
     run_command,
     submit_command,
     status_command,
@@ -105,7 +177,7 @@ for command in (
     mock_command,
     check_command,
 ):
-    cli.add_command(command)
+    cli.add_command(made)
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:

@@ -74,12 +74,6 @@ _DNS = ("name or service not known", "nodename nor servname", "getaddrinfo", "na
 _TLS = ("ssl", "certificate", "tls", "handshake")
 
 
-@dataclass
-class Outcome:
-    exit_code: int
-    summary: dict[str, Any] = field(default_factory=dict)
-
-
 def line_status(journal_status: str) -> str:
     """The summary state of a journal state."""
     return {
@@ -330,15 +324,15 @@ class BatchRunner:
         count = count + 1 if kind == failure.kind else 1
         self._streak = (failure.kind, count)
         if count >= SETUP_STREAK and self.abort is None:
-            self._abort(self._setup_error(failure, count, exc))
-
-    def _setup_error(self, failure: SetupFailure, count: int, exc: E.FalQueueError) -> CliError:
-        where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
-        return CliError(
-            f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}{where}. "
-            f"Last error: {describe(exc)}. Nothing more was sent; re-run the same command to resume",
-            EXIT_ENV,
-        )
+            where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
+            self._abort(
+                CliError(
+                    f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}"
+                    f"{where}. Last error: {describe(exc)}. Nothing more was sent; re-run the same command "
+                    "to resume",
+                    EXIT_ENV,
+                )
+            )
 
     async def _process(self, item: _Item) -> None:
         j = self.journal
@@ -370,7 +364,11 @@ class BatchRunner:
                     j.record("done", no, request_id=rid, paths=paths)
                     c.done += 1
                     self._elapsed[no] = time.monotonic() - item.started
-                self._finished(item)
+                if item.action == "submit":
+                    c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
+                else:
+                    c.finished_resumed += 1
+                self.write_sheet(final=False)
                 await j.sync()
             except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
                 error = (
@@ -384,14 +382,6 @@ class BatchRunner:
                     self._abort(exc)
             finally:
                 self._phase(item, "")
-
-    def _finished(self, item: _Item) -> None:
-        c = self.counters
-        if item.action == "submit":
-            c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
-        else:
-            c.finished_resumed += 1
-        self.write_sheet(final=False)
 
     # ---- the contact sheet ----
 
@@ -527,7 +517,7 @@ class BatchRunner:
         finally:
             self._working.pop(task, None)
 
-    async def run(self) -> Outcome:
+    async def run(self) -> tuple[int, dict[str, Any]]:
         self.check_journal()
         items = self.plan()
         self.journal.record(
@@ -569,8 +559,8 @@ class BatchRunner:
         self.write_sheet(final=True)
         return self._finish()
 
-    def _finish(self) -> Outcome:
-        """Write failures.jsonl and summary.json from the journal; choose the exit code."""
+    def _finish(self) -> tuple[int, dict[str, Any]]:
+        """Write failures.jsonl and summary.json from the journal; the exit code and the summary."""
         entries = []
         counts = collections.Counter[str]()
         for line in self.lines:
@@ -638,7 +628,7 @@ class BatchRunner:
             code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
         else:
             code = EXIT_OK
-        return Outcome(code, summary)
+        return code, summary
 
 
 def _extension(file: File) -> str:
@@ -652,7 +642,7 @@ def _extension(file: File) -> str:
 
 async def run_batch(
     options: BatchOptions, lines: Sequence[BatchLine], client_factory: Callable[[], AsyncClient], out: Output
-) -> Outcome:
+) -> tuple[int, dict[str, Any]]:
     journal = Journal.open(options.out_dir)
     try:
         if journal.skipped_records:

@@ -93,11 +93,6 @@ class State:
             self._output = Output(quiet=self.quiet, json_mode=self.json)
         return self._output
 
-    @property
-    def strict(self) -> bool:
-        """Refuse input fields/values a typed model does not know (--strict, FAL_QUEUE_STRICT, config)."""
-        return self.settings().strict
-
     def settings(self) -> Settings:
         """Resolved settings, with warnings about them printed once."""
         if self._settings is None:
@@ -200,18 +195,6 @@ def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Com
     return make
 
 
-def _error_json(err: BaseException, code: int) -> dict[str, Any]:
-    data: dict[str, Any] = {"message": describe(err), "type": type(err).__name__, "exit_code": code}
-    request_id = getattr(err, "request_id", None)
-    if request_id:
-        data["request_id"] = request_id
-    for attr in ("status_code", "error_type"):
-        value = getattr(err, attr, None)
-        if value is not None:
-            data[attr] = value
-    return {"error": data}
-
-
 def report(err: BaseException) -> int:
     """Print ``error: ...`` (and the JSON error with --json); return the exit code."""
     code = exit_code_for(err)
@@ -219,7 +202,15 @@ def report(err: BaseException) -> int:
     out = state.output()
     out.error(describe(err))
     if state.json:
-        out.out_json(_error_json(err, code))
+        data: dict[str, Any] = {"message": describe(err), "type": type(err).__name__, "exit_code": code}
+        request_id = getattr(err, "request_id", None)
+        if request_id:
+            data["request_id"] = request_id
+        for attr in ("status_code", "error_type"):
+            value = getattr(err, attr, None)
+            if value is not None:
+                data[attr] = value
+        out.out_json({"error": data})
     return code
 
 

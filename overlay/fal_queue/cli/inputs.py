@@ -148,13 +148,14 @@ def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
     return found
 
 
-def encoding_step(path: Path) -> str | None:
+def show_encoding(path: Path, show: Callable[[str], None]) -> None:
     """``encoding photo.jpg (12.3 MB)`` for a local image big enough that encoding it takes a moment."""
     try:
         size = path.stat().st_size
     except OSError:
-        return None  # the encoder says why it cannot read it
-    return f"encoding {path} ({size / 1e6:.1f} MB)" if size > LARGE_IMAGE_BYTES else None
+        return  # the encoder says why it cannot read it
+    if size > LARGE_IMAGE_BYTES:
+        show(f"encoding {path} ({size / 1e6:.1f} MB)")
 
 
 def check_images(
@@ -172,9 +173,7 @@ def check_images(
     for name, path in local_images(arguments):
         key = path.absolute()
         if key not in verdicts:
-            step = encoding_step(path)
-            if step is not None:
-                notice(step)
+            show_encoding(path, notice)
             try:
                 encode_image(path, max_bytes=max_bytes)
                 verdicts[key] = None
@@ -277,15 +276,14 @@ def _half_size(schema: InputSchema, arguments: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def model_typo_warning(model_id: str) -> str | None:
-    """A warning when ``model_id`` is one edit away from a typed model id (a likely typo)."""
+def warn_model_typo(model_id: str, warn: Callable[[str], None]) -> None:
+    """Warn when ``model_id`` is one edit away from a typed model id (a likely typo)."""
     near = one_edit_from_typed(model_id)
-    if near is None:
-        return None
-    return (
-        f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
-        "(sending it as given, unchecked)"
-    )
+    if near is not None:
+        warn(
+            f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
+            "(sending it as given, unchecked)"
+        )
 
 
 # ---- batch files ----------------------------------------------------------------------------

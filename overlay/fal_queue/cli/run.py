@@ -20,7 +20,7 @@ from ..types import Result
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import command, get_state, options
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, EXIT_USAGE, CliError, add_hint, one_line
-from .inputs import build_arguments, encoding_step, local_images, model_typo_warning, problems_of
+from .inputs import build_arguments, local_images, problems_of, show_encoding, warn_model_typo
 from .output import Output
 from .progress import JobDisplay
 from .saving import check_out_dir, resume_hint, write_atomic
@@ -144,12 +144,10 @@ def prepare(
         model, input_path=input_path, prompt=prompt, image_urls=image_urls, images=images, params=params
     )
     state = get_state()
-    problems = problems_of(model, arguments, strict=state.strict, warn=state.output().warn)
+    problems = problems_of(model, arguments, strict=state.settings().strict, warn=state.output().warn)
     if problems:
         raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
-    typo = model_typo_warning(model)
-    if typo is not None:
-        get_state().output().warn(typo)
+    warn_model_typo(model, state.output().warn)
     return arguments
 
 
@@ -162,9 +160,7 @@ def submit_one(
 ) -> SyncHandle:
     """Submit one job (``run`` and ``submit``); its local images are encoded by the SDK on the way."""
     for _, path in local_images(arguments):
-        step = encoding_step(path)
-        if step is not None:
-            show(step)
+        show_encoding(path, show)
     try:
         return client.submit(model, arguments, **submit_kwargs(flags))
     except E.InvalidInputError as exc:  # refused before sending (an image that is not one, unreadable...)
