@@ -19,8 +19,7 @@ from .catalog import models_command
 from .check import check_command
 from .context import command, common_options, get_state
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, one_line
-from .ops import cancel_command, download_command, result_command, status_command, submit_command
-from .run import run_command
+from .run import cancel_command, download_command, result_command, run_command, status_command, submit_command
 
 EPILOG = """
 \b

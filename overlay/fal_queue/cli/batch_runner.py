@@ -366,8 +366,6 @@ class BatchRunner:
                     self._elapsed[no] = time.monotonic() - item.started
                 if item.action == "submit":
                     c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
-                else:
-                    c.finished_resumed += 1
                 self.write_sheet(final=False)
                 await j.sync()
             except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)

@@ -25,6 +25,7 @@ from .. import errors as E
 from .._schema import contract, problems_of_errors
 from .._settings import Resolved
 from ..client import Client
+from ..images import media_type
 from ..types import File
 from ..urls import app_id, queue_urls
 from .context import command, get_state
@@ -40,7 +41,6 @@ PROBE_SIZE = {"width": 512, "height": 384}
 PROBE = {"num_images": 2, "image_size": PROBE_SIZE, "output_format": "png", "seed": 424242}
 _FINAL = "COMPLETED"
 _PENDING = {"IN_QUEUE", "IN_PROGRESS"}
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -396,7 +396,7 @@ class _Checker:
                 return
             head = paths[0].read_bytes()[:24]
         kind = seen.response.headers.get("content-type", "")
-        png = head.startswith(_PNG) and len(head) == 24
+        png = media_type(head) == "image/png" and len(head) == 24
         self.report.add(
             "params.output_format",
             png and kind.startswith("image/png"),

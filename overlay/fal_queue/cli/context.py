@@ -120,17 +120,15 @@ _HELP = {
 }
 
 
-def _store(name: str, setting: bool = False) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        if value is None or value is False:
-            return
-        state = ctx.ensure_object(State)
-        if setting:
-            state.flags[name] = value
-        else:
-            setattr(state, name, value)
-
-    return callback
+def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A common option given: a setting into ``State.flags``, --config/--json/--quiet as attributes."""
+    if value is None or value is False:
+        return
+    state = ctx.ensure_object(State)
+    if param.name in _settings.BY_NAME:
+        state.flags[param.name] = value
+    else:
+        setattr(state, str(param.name), value)
 
 
 def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
@@ -149,11 +147,11 @@ def common_options() -> list[click.Parameter]:
     return [
         *(
             click.Option(
-                [s.flag],
+                [s.flag, s.name],
                 is_flag=s.kind is bool,
                 metavar=None if s.kind is bool else s.name.upper(),
                 expose_value=False,
-                callback=_store(s.name, setting=True),
+                callback=_store,
                 help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
             )
             for s in SETTINGS
@@ -163,21 +161,21 @@ def common_options() -> list[click.Parameter]:
             ["--config", "config"],
             metavar="PATH",
             expose_value=False,
-            callback=_store("config"),
+            callback=_store,
             help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
         ),
         click.Option(
             ["--json", "json"],
             is_flag=True,
             expose_value=False,
-            callback=_store("json"),
+            callback=_store,
             help="Print one machine-readable JSON document on stdout.",
         ),
         click.Option(
             ["-q", "--quiet", "quiet"],
             is_flag=True,
             expose_value=False,
-            callback=_store("quiet"),
+            callback=_store,
             help="No progress; only results, request ids, warnings and errors.",
         ),
     ]

@@ -13,7 +13,6 @@ field may name a local file relative to the batch file's folder.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import sys
@@ -37,14 +36,6 @@ CLIENT_OPTIONS = {
     "with_logs": "with_logs is fal-client's option, not a model input: pass --logs",
     "logs": "logs is an option, not a model input: pass --logs",
 }
-
-
-def unknown_field_problem(model_id: str, name: str, known: Sequence[str]) -> str:
-    if name in CLIENT_OPTIONS:
-        return f"{name}: {CLIENT_OPTIONS[name]}"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
-    return f"{name}: unknown parameter for {model_id}{hint}"
 
 
 def parse_value(raw: str, schema: InputSchema | None, name: str) -> Any:
@@ -96,7 +87,7 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
         if key in found:
             raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
         if key in CLIENT_OPTIONS:  # another client's option, never a model input
-            raise CliError(f"-p {unknown_field_problem(model_id, key, ())}", EXIT_USAGE)
+            raise CliError(f"-p {key}: {CLIENT_OPTIONS[key]}", EXIT_USAGE)
         # A name the contract does not know is checked with the rest (warned, or refused by --strict).
         found[key] = parse_value(raw, schema, key)
     return found
@@ -234,11 +225,10 @@ def problems_of(
         problems += schema.problems(arguments)  # field (with its path), value and limit named
         problems += _half_size(schema, arguments)
         if strict:
-            problems += [
-                unknown_field_problem(model_id, name, schema.names)
-                for name in schema.unknown_fields(arguments)
-                if name not in CLIENT_OPTIONS
-            ]
+            for name in [n for n in schema.unknown_fields(arguments) if n not in CLIENT_OPTIONS]:
+                near = schema.nearest_field(name)  # the SDK's own "did you mean"
+                hint = f"; did you mean {near}?" if near else f"; known: {', '.join(schema.names)}"
+                problems.append(f"{name}: unknown parameter for {model_id}{hint}")
             for name in sorted(set(arguments) & schema.fields):
                 known = schema.unknown_value(name, arguments[name])
                 if known is not None:
