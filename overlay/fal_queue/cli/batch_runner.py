@@ -45,7 +45,6 @@ from .errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_USAGE,
     CliError,
     describe,
     not_a_gateway,
@@ -181,24 +180,21 @@ class BatchRunner:
             if run.get("model") != self.opt.model_id:
                 raise CliError(
                     f"{self.opt.out_dir} holds a batch of {run.get('model')}, not {self.opt.model_id}; "
-                    "use another --out",
-                    EXIT_USAGE,
+                    "use another --out"
                 )
         known = {line.no for line in self.lines}
         for no, state in sorted(self.journal.states.items()):
             if no not in known and state.status != "new":
                 raise CliError(
                     f"{self.opt.out_dir}: the journal has line {no}, which is not a job line of "
-                    f"{self.opt.input_path} any more; the input changed: use another --out",
-                    EXIT_USAGE,
+                    f"{self.opt.input_path} any more; the input changed: use another --out"
                 )
         for line in self.lines:
             known_state = self.journal.states.get(line.no)
             if known_state is not None and known_state.digest not in {None, line.digest}:
                 raise CliError(
                     f"{self.opt.out_dir}: line {line.no} of {self.opt.input_path} changed since it was "
-                    "submitted; refusing to mix batches: use another --out",
-                    EXIT_USAGE,
+                    "submitted; refusing to mix batches: use another --out"
                 )
 
     def plan(self) -> list[_Item]:
@@ -234,10 +230,6 @@ class BatchRunner:
 
     # ---- running ----
 
-    @property
-    def _in_flight(self) -> set[int]:
-        return {item.line.no for item in self._working.values() if item.phase}
-
     def _phase(self, item: _Item, phase: str) -> None:
         if phase == "queued" and item.phase == "":
             item.started = time.monotonic()
@@ -246,10 +238,7 @@ class BatchRunner:
             if name in {"submitting", "queued", "running", "downloading"}:
                 setattr(c, name, getattr(c, name) + delta)
         item.phase = phase
-        self._queue_front()
-
-    def _queue_front(self) -> None:
-        """Where the queue's front is, when the gateway says: the best position a queued line was told."""
+        # Where the queue's front is, when the gateway says: the best position a queued line was told.
         positions = [
             i.position for i in self._working.values() if i.phase == "queued" and i.position is not None
         ]
@@ -399,7 +388,7 @@ class BatchRunner:
 
     def sheet_entries(self) -> list[SheetEntry]:
         entries = []
-        in_flight = self._in_flight
+        in_flight = {item.line.no for item in self._working.values() if item.phase}
         for line in self.lines:
             state = self.journal.state(line.no)
             label = f"line {line.no}"

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from .context import command, get_state
-from .errors import EXIT_USAGE, CliError, clean
+from .errors import CliError, clean
 from .models import ModelInfo, model_info, nearest_model, typed_models
 from .output import Output
 
@@ -94,8 +94,7 @@ def models_command(model: str | None) -> None:
         known = ", ".join(m.model_id for m in typed_models())
         raise CliError(
             f"unknown model id {model}: the packaged contract does not declare it; {guess}"
-            f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)",
-            EXIT_USAGE,
+            f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)"
         )
     if out.json:
         out.out_json(info.to_json())

@@ -29,7 +29,7 @@ from ..images import media_type
 from ..types import File
 from ..urls import app_id, queue_urls
 from .context import command, get_state
-from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from .errors import EXIT_FAILED, EXIT_OK, CliError
 from .models import model_info
 
 T = TypeVar("T")
@@ -87,10 +87,8 @@ class Report:
         for f in self.findings:
             lines.append(f"{f.label}  {f.check}  {f.request}")
             if f.ok is not True:
-                lines.append(f"      expected: {f.expected}")
-                lines.append(f"      seen:     {f.seen}")
-        lines.append("")
-        lines.append("conformant" if failed == 0 else f"NOT conformant: {failed} finding(s) failed")
+                lines += [f"      expected: {f.expected}", f"      seen:     {f.seen}"]
+        lines += ["", "conformant" if failed == 0 else f"NOT conformant: {failed} finding(s) failed"]
         return "\n".join(lines)
 
 
@@ -497,13 +495,13 @@ def check_command(model: str, max_jobs: int, timeout: float) -> None:
     """
     info = model_info(model)
     if info is None:
-        raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)", EXIT_USAGE)
+        raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)")
     names = {p.name for p in info.params}
     missing = sorted(set(PROBE) - names)
     required = sorted(p.name for p in info.params if p.required and p.name != "prompt")
     if missing or required:
         why = f"lacks {missing}" if missing else f"requires {required}"
-        raise CliError(f"--model {model}: a text-to-image model is needed (it {why})", EXIT_USAGE)
+        raise CliError(f"--model {model}: a text-to-image model is needed (it {why})")
     state = get_state()
     settings = state.settings()
     settings.require_connection()

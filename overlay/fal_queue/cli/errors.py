@@ -55,7 +55,7 @@ def one_line(text: object) -> str:
 
 
 class CliError(Exception):
-    """An error the CLI reports as one line and an exit code."""
+    """An error the CLI reports as one line and an exit code (a usage error unless told otherwise)."""
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from .._inputs import prepare_input
 from .._schema import InputSchema, input_schema, unknown_value_message
 from ..images import encode_image, is_image_field
 from ..urls import validate_model_id
-from .errors import EXIT_USAGE, CliError
+from .errors import CliError
 from .models import one_edit_from_typed
 
 #: Options of other clients that people pass as inputs; what to use here instead.
@@ -58,9 +58,9 @@ def read_text(path: str, what: str) -> str:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         return raw.decode("utf-8-sig")
     except OSError as exc:
-        raise CliError(f"{what}{path}: {exc.strerror or exc}", EXIT_USAGE) from None
+        raise CliError(f"{what}{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise CliError(f"{what}{path}: not UTF-8 text (byte {exc.start})", EXIT_USAGE) from None
+        raise CliError(f"{what}{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
@@ -69,9 +69,9 @@ def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise CliError(f"{what} {path}: invalid JSON: {exc}", EXIT_USAGE) from None
+        raise CliError(f"{what} {path}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise CliError(f"{what} {path}: expected a JSON object, got {type(data).__name__}", EXIT_USAGE)
+        raise CliError(f"{what} {path}: expected a JSON object, got {type(data).__name__}")
     return data
 
 
@@ -83,11 +83,11 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42", EXIT_USAGE)
+            raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42")
         if key in found:
-            raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
+            raise CliError(f"-p {key}=...: given twice")
         if key in CLIENT_OPTIONS:  # another client's option, never a model input
-            raise CliError(f"-p {key}: {CLIENT_OPTIONS[key]}", EXIT_USAGE)
+            raise CliError(f"-p {key}: {CLIENT_OPTIONS[key]}")
         # A name the contract does not know is checked with the rest (warned, or refused by --strict).
         found[key] = parse_value(raw, schema, key)
     return found
@@ -124,9 +124,9 @@ def image_arguments(model_id: str, values: Sequence[str | Path], flag: str = "--
         return {"image_urls": list(values)}
     if "image_url" in schema.fields:
         if len(values) > 1:
-            raise CliError(f"{model_id} takes one {flag}, got {len(values)}", EXIT_USAGE)
+            raise CliError(f"{model_id} takes one {flag}, got {len(values)}")
         return {"image_url": values[0]}
-    raise CliError(f"{model_id} takes no input image ({flag})", EXIT_USAGE)
+    raise CliError(f"{model_id} takes no input image ({flag})")
 
 
 def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
@@ -188,7 +188,7 @@ def build_arguments(
     try:
         validate_model_id(model_id)
     except E.InvalidInputError as exc:
-        raise CliError(exc.message, EXIT_USAGE) from None
+        raise CliError(exc.message) from None
     base = load_json_object(input_path) if input_path else {}
     flags: dict[str, Any] = {}
     if prompt is not None:
@@ -198,7 +198,7 @@ def build_arguments(
         flags[key] = value
     for key, value in parse_params(model_id, params).items():
         if key in flags:
-            raise CliError(f"{key} given twice (-p {key}=... and its own flag)", EXIT_USAGE)
+            raise CliError(f"{key} given twice (-p {key}=... and its own flag)")
         flags[key] = value
     return {**base, **flags}
 
@@ -353,11 +353,11 @@ def read_batch_file(
     if problems:
         raise BatchInputError(path, problems)
     if not lines:
-        raise CliError(f"{path}: no lines to run (blank lines and # comments are skipped)", EXIT_USAGE)
+        raise CliError(f"{path}: no lines to run (blank lines and # comments are skipped)")
     return lines
 
 
 class BatchInputError(CliError):
     def __init__(self, path: str, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} invalid line(s) in {path}; nothing was sent", EXIT_USAGE)
+        super().__init__(f"{len(problems)} invalid line(s) in {path}; nothing was sent")
         self.problems = problems

@@ -21,16 +21,7 @@ from ..client import Client, SyncHandle
 from ..types import Completed, Result
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import command, get_state, options
-from .errors import (
-    EXIT_ENV,
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_NOT_DONE,
-    EXIT_USAGE,
-    CliError,
-    add_hint,
-    one_line,
-)
+from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_hint, one_line
 from .inputs import build_arguments, local_images, problems_of, show_encoding, warn_model_typo
 from .output import Output
 from .progress import JobDisplay, log_text, status_text
@@ -135,7 +126,7 @@ def submit_kwargs(flags: Mapping[str, Any]) -> dict[str, Any]:
     try:
         split_submit_kwargs(given)
     except E.InvalidInputError as exc:
-        raise CliError(f"{exc.message} (nothing was sent)", EXIT_USAGE) from None
+        raise CliError(f"{exc.message} (nothing was sent)") from None
     return given
 
 
@@ -157,7 +148,7 @@ def prepare(
     state = get_state()
     problems = problems_of(model, arguments, strict=state.settings().strict, warn=state.output().warn)
     if problems:
-        raise CliError("; ".join(problems) + " (nothing was sent)", EXIT_USAGE)
+        raise CliError("; ".join(problems) + " (nothing was sent)")
     warn_model_typo(model, state.output().warn)
     return arguments
 
@@ -175,7 +166,7 @@ def submit_one(
     try:
         return client.submit(model, arguments, **submit_kwargs(flags))
     except E.InvalidInputError as exc:  # refused before sending (an image that is not one, unreadable...)
-        raise CliError(f"{exc.message} (nothing was sent)", EXIT_USAGE) from None
+        raise CliError(f"{exc.message} (nothing was sent)") from None
 
 
 def follow_and_save(
