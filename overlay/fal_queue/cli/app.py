@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
 from typing import Any
 
 import click
@@ -179,16 +178,12 @@ for made in (
     cli.add_command(made)
 
 
-def _sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``fal-queue`` script; returns the exit code."""
     if argv is None:
         # SIGTERM behaves like Ctrl-C: the request id and the resume command get printed.
         with contextlib.suppress(ValueError, OSError):  # not the main thread
-            signal.signal(signal.SIGTERM, _sigterm)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
     result: int = cli.main(
         args=list(argv) if argv is not None else None, prog_name="fal-queue", standalone_mode=False
     )
