@@ -13,6 +13,7 @@ field may name a local file relative to the batch file's folder.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import sys
@@ -226,8 +227,8 @@ def problems_of(
         problems += _half_size(schema, arguments)
         if strict:
             for name in [n for n in schema.unknown_fields(arguments) if n not in CLIENT_OPTIONS]:
-                near = schema.nearest_field(name)  # the SDK's own "did you mean"
-                hint = f"; did you mean {near}?" if near else f"; known: {', '.join(schema.names)}"
+                close = difflib.get_close_matches(name, schema.names, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(schema.names)}"
                 problems.append(f"{name}: unknown parameter for {model_id}{hint}")
             for name in sorted(set(arguments) & schema.fields):
                 known = schema.unknown_value(name, arguments[name])
