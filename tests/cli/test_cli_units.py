@@ -15,10 +15,16 @@ import pytest
 from clikit import FAL_QUEUE, CliResult, assert_clean, base_env
 from fal_queue import errors as E
 from fal_queue.cli import cli
-from fal_queue.cli.batch import BatchInputError, line_digest, read_batch_file
-from fal_queue.cli.config import resolve_settings
+from fal_queue.cli.context import resolve_settings
 from fal_queue.cli.errors import CliError, clean, describe, exit_code_for, one_line
-from fal_queue.cli.inputs import image_arguments, parse_params, problems_of
+from fal_queue.cli.inputs import (
+    BatchInputError,
+    image_arguments,
+    line_digest,
+    parse_params,
+    problems_of,
+    read_batch_file,
+)
 from fal_queue.cli.journal import Journal
 from fal_queue.cli.models import model_info, typed_models
 from fal_queue.cli.output import Output

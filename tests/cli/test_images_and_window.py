@@ -32,8 +32,7 @@ from clikit import (
     write_prompts,
 )
 from fal_queue.cli.batch import batch_command
-from fal_queue.cli.ops import submit_command
-from fal_queue.cli.run import run_command
+from fal_queue.cli.run import run_command, submit_command
 from fal_queue.mock import Faults, MockGateway
 from PIL import Image
 from test_batch_crash import _kill_when, _settle

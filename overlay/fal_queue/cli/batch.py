@@ -32,27 +32,12 @@ from typing import Any
 
 import click
 
-from .batch_input import BatchInputError, BatchLine, line_digest, read_batch_file
-from .batch_runner import AUTO_CEILING, BatchOptions, BatchRunner, Outcome, run_batch
-from .batch_summary import print_summary
-from .context import common_options, get_state, handle_errors
+from .batch_runner import AUTO_CEILING, BatchOptions, print_summary, run_batch
+from .context import command, get_state
 from .errors import cli_words
-from .inputs import build_arguments, model_typo_warning
+from .inputs import BatchInputError, build_arguments, read_batch_file, warn_model_typo
 from .run import image_options, param_options, submit_kwargs, submit_options
 from .saving import check_out_dir
-
-__all__ = [
-    "BatchInputError",
-    "BatchLine",
-    "BatchOptions",
-    "BatchRunner",
-    "Outcome",
-    "batch_command",
-    "line_digest",
-    "read_batch_file",
-    "run_batch",
-]
-
 
 EXAMPLES = """
 \b
@@ -106,7 +91,7 @@ def _concurrency(ctx: click.Context, param: click.Parameter, value: str) -> int 
     return number
 
 
-@click.command("batch", epilog=EXAMPLES)
+@command("batch", epilog=EXAMPLES)
 @click.argument("prompts", metavar="PROMPTS.jsonl")
 @click.option("-m", "--model", required=True, help="Model id for every line.")
 @click.option(
@@ -147,8 +132,6 @@ def _concurrency(ctx: click.Context, param: click.Parameter, value: str) -> int 
 @image_options
 @param_options
 @submit_options
-@common_options
-@handle_errors
 def batch_command(
     prompts: str,
     model: str,
@@ -177,7 +160,7 @@ def batch_command(
             prompts,
             model,
             common,
-            strict=state.strict,
+            strict=state.settings().strict,
             warn=out.warn,
             max_image_bytes=settings.max_image_bytes,
             notice=out.info,
@@ -192,9 +175,7 @@ def batch_command(
     with settings.client() as probe:  # a bad URL or scheme fails here, before DIR is touched
         base_url = probe.base_url
     check_out_dir(out_dir)
-    typo = model_typo_warning(model)
-    if typo is not None:
-        out.warn(typo)
+    warn_model_typo(model, out.warn)
     options = BatchOptions(
         model_id=model,
         out_dir=out_dir,
@@ -208,10 +189,10 @@ def batch_command(
         submit=submit,
     )
     client = functools.partial(settings.async_client, max_concurrency=AUTO_CEILING)
-    outcome = asyncio.run(run_batch(options, lines, client, out))
+    code, summary = asyncio.run(run_batch(options, lines, client, out))
     if out.json:
-        out.out_json(outcome.summary)
+        out.out_json(summary)
     else:
-        print_summary(out, outcome.summary)
-    if outcome.exit_code:
-        click.get_current_context().exit(outcome.exit_code)
+        print_summary(out, summary)
+    if code:
+        click.get_current_context().exit(code)

@@ -5,8 +5,17 @@ Each line goes intent (journal, fsync) -> submit -> submitted + request id (jour
 result -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal). With
 ``--concurrency auto`` a line's submit and wait hold a place in ``AsyncClient.job_slot()``, taken
 before its intent is written, so the journal never shows a submit the window had not let go. A
-broken setup stops the batch after a few submits in a row fail the same way (see
-``setup_errors``); one 401 stops it at once.
+broken setup stops the batch after a few submits in a row fail the same way (connection refused,
+DNS, TLS, answers that are not a gateway's, a model the gateway does not serve: the same for
+every line, so trying 300 lines five times each would only prove it again), with one line naming
+the setting to check; one 401 stops it at once.
+
+The end of a batch is summary.json, failures.jsonl, the human summary (printed from the very
+dictionary written to summary.json, so the two never disagree) and the exit code. Each line ends
+in exactly one of ``STATES``: done (its files are saved), failed (its job ran and failed; not
+retried unless ``--retry-failed``), uncertain (its submit got no answer, so a job may exist whose
+request id is unknown), unfinished (a request id but no files yet: a re-run waits for it),
+refused (the gateway answered its submit with an error, so no job exists) or pending (never sent).
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,23 +39,81 @@ import attrs
 from .. import errors as E
 from ..client import AsyncClient, AsyncHandle
 from ..types import Completed, File, Queued, Result, Status
-from .batch_input import BatchLine
-from .batch_summary import FAILURES_NAME, STATES, SUMMARY_NAME, Outcome, line_status
 from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, render_sheet
-from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CliError, describe, one_line
+from .errors import (
+    EXIT_ENV,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CliError,
+    describe,
+    not_a_gateway,
+    one_line,
+)
+from .inputs import BatchLine
 from .journal import Journal, LineState
 from .output import Output
 from .progress import BatchCounters, BatchDisplay
 from .saving import write_atomic
-from .setup_errors import SETUP_STREAK, SetupFailure, setup_failure
-
-__all__ = ["AUTO_CEILING", "BatchOptions", "BatchRunner", "Outcome", "run_batch"]
 
 _SAFE_EXT = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 #: Seconds between rewrites of the contact sheet while the batch runs (and once at the end).
 SHEET_INTERVAL = 1.0
 #: The most jobs in flight at once, fixed or auto (the job window's ceiling).
 AUTO_CEILING = 1024
+#: Consecutive same-kind submit failures after which a batch stops sending.
+SETUP_STREAK = 3
+FAILURES_NAME = "failures.jsonl"
+SUMMARY_NAME = "summary.json"
+#: Every state a line can end a run in, in the order the summary lists them.
+STATES = ("done", "failed", "uncertain", "unfinished", "refused", "pending")
+_MAX_LISTED = 20
+_PER_CALL = re.compile(r",? ?x-fal-request-id=[^,)]*")
+_DNS = ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution", "no address")
+_TLS = ("ssl", "certificate", "tls", "handshake")
+
+
+def line_status(journal_status: str) -> str:
+    """The summary state of a journal state."""
+    return {
+        "intent": "uncertain",
+        "new": "pending",
+        "submitted": "unfinished",
+        "error": "unfinished",
+        "rejected": "refused",
+    }.get(journal_status, journal_status)
+
+
+@dataclass(frozen=True)
+class SetupFailure:
+    kind: str  # what every line would hit
+    reached_gateway: bool  # False: no byte of the request was answered (nothing can exist)
+    check: str  # the setting to check
+
+
+def setup_failure(err: BaseException) -> SetupFailure | None:
+    """The setup problem a submit error shows, or None for an error of that one submit."""
+    if isinstance(err, E.SubmitUncertainError):
+        return None  # the request may have reached a gateway: never a setup verdict
+    base = "FAL_QUEUE_BASE_URL (--base-url): is it the gateway's address, and is the gateway up?"
+    if isinstance(err, E.APIConnectionError):
+        text = err.message.lower()
+        if any(word in text for word in _TLS):
+            return SetupFailure("TLS failed", False, "FAL_QUEUE_BASE_URL (--base-url): https to a TLS port?")
+        if any(word in text for word in _DNS):
+            return SetupFailure("DNS lookup failed", False, "FAL_QUEUE_BASE_URL (--base-url): the host name")
+        if isinstance(err, E.APITimeoutError):
+            return SetupFailure("connecting timed out", False, base)
+        return SetupFailure("could not connect (connection refused or failed)", False, base)
+    if not_a_gateway(err) is not None:
+        return SetupFailure("answers that are not a gateway's", True, base)
+    if isinstance(err, E.NotFoundError):
+        return SetupFailure(
+            "the gateway does not serve this model (HTTP 404)",
+            True,
+            "--model, and FAL_QUEUE_BASE_URL (--base-url)",
+        )
+    return None
 
 
 @dataclass
@@ -113,24 +180,21 @@ class BatchRunner:
             if run.get("model") != self.opt.model_id:
                 raise CliError(
                     f"{self.opt.out_dir} holds a batch of {run.get('model')}, not {self.opt.model_id}; "
-                    "use another --out",
-                    EXIT_USAGE,
+                    "use another --out"
                 )
         known = {line.no for line in self.lines}
         for no, state in sorted(self.journal.states.items()):
             if no not in known and state.status != "new":
                 raise CliError(
                     f"{self.opt.out_dir}: the journal has line {no}, which is not a job line of "
-                    f"{self.opt.input_path} any more; the input changed: use another --out",
-                    EXIT_USAGE,
+                    f"{self.opt.input_path} any more; the input changed: use another --out"
                 )
         for line in self.lines:
             known_state = self.journal.states.get(line.no)
             if known_state is not None and known_state.digest not in {None, line.digest}:
                 raise CliError(
                     f"{self.opt.out_dir}: line {line.no} of {self.opt.input_path} changed since it was "
-                    "submitted; refusing to mix batches: use another --out",
-                    EXIT_USAGE,
+                    "submitted; refusing to mix batches: use another --out"
                 )
 
     def plan(self) -> list[_Item]:
@@ -166,10 +230,6 @@ class BatchRunner:
 
     # ---- running ----
 
-    @property
-    def _in_flight(self) -> set[int]:
-        return {item.line.no for item in self._working.values() if item.phase}
-
     def _phase(self, item: _Item, phase: str) -> None:
         if phase == "queued" and item.phase == "":
             item.started = time.monotonic()
@@ -178,10 +238,7 @@ class BatchRunner:
             if name in {"submitting", "queued", "running", "downloading"}:
                 setattr(c, name, getattr(c, name) + delta)
         item.phase = phase
-        self._queue_front()
-
-    def _queue_front(self) -> None:
-        """Where the queue's front is, when the gateway says: the best position a queued line was told."""
+        # Where the queue's front is, when the gateway says: the best position a queued line was told.
         positions = [
             i.position for i in self._working.values() if i.phase == "queued" and i.position is not None
         ]
@@ -256,15 +313,15 @@ class BatchRunner:
         count = count + 1 if kind == failure.kind else 1
         self._streak = (failure.kind, count)
         if count >= SETUP_STREAK and self.abort is None:
-            self._abort(self._setup_error(failure, count, exc))
-
-    def _setup_error(self, failure: SetupFailure, count: int, exc: E.FalQueueError) -> CliError:
-        where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
-        return CliError(
-            f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}{where}. "
-            f"Last error: {describe(exc)}. Nothing more was sent; re-run the same command to resume",
-            EXIT_ENV,
-        )
+            where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
+            self._abort(
+                CliError(
+                    f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}"
+                    f"{where}. Last error: {describe(exc)}. Nothing more was sent; re-run the same command "
+                    "to resume",
+                    EXIT_ENV,
+                )
+            )
 
     async def _process(self, item: _Item) -> None:
         j = self.journal
@@ -296,7 +353,9 @@ class BatchRunner:
                     j.record("done", no, request_id=rid, paths=paths)
                     c.done += 1
                     self._elapsed[no] = time.monotonic() - item.started
-                self._finished(item)
+                if item.action == "submit":
+                    c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
+                self.write_sheet(final=False)
                 await j.sync()
             except (E.FalQueueError, OSError) as exc:  # OSError: the output folder failed us (disk full)
                 error = (
@@ -310,14 +369,6 @@ class BatchRunner:
                     self._abort(exc)
             finally:
                 self._phase(item, "")
-
-    def _finished(self, item: _Item) -> None:
-        c = self.counters
-        if item.action == "submit":
-            c.finished_own += 1  # this run's own work: the throughput and the ETA count only it
-        else:
-            c.finished_resumed += 1
-        self.write_sheet(final=False)
 
     # ---- the contact sheet ----
 
@@ -337,7 +388,7 @@ class BatchRunner:
 
     def sheet_entries(self) -> list[SheetEntry]:
         entries = []
-        in_flight = self._in_flight
+        in_flight = {item.line.no for item in self._working.values() if item.phase}
         for line in self.lines:
             state = self.journal.state(line.no)
             label = f"line {line.no}"
@@ -453,7 +504,7 @@ class BatchRunner:
         finally:
             self._working.pop(task, None)
 
-    async def run(self) -> Outcome:
+    async def run(self) -> tuple[int, dict[str, Any]]:
         self.check_journal()
         items = self.plan()
         self.journal.record(
@@ -495,8 +546,8 @@ class BatchRunner:
         self.write_sheet(final=True)
         return self._finish()
 
-    def _finish(self) -> Outcome:
-        """Write failures.jsonl and summary.json from the journal; choose the exit code."""
+    def _finish(self) -> tuple[int, dict[str, Any]]:
+        """Write failures.jsonl and summary.json from the journal; the exit code and the summary."""
         entries = []
         counts = collections.Counter[str]()
         for line in self.lines:
@@ -564,7 +615,7 @@ class BatchRunner:
             code = EXIT_ENV  # only gateway/network trouble left: re-run later to resume
         else:
             code = EXIT_OK
-        return Outcome(code, summary)
+        return code, summary
 
 
 def _extension(file: File) -> str:
@@ -578,7 +629,7 @@ def _extension(file: File) -> str:
 
 async def run_batch(
     options: BatchOptions, lines: Sequence[BatchLine], client_factory: Callable[[], AsyncClient], out: Output
-) -> Outcome:
+) -> tuple[int, dict[str, Any]]:
     journal = Journal.open(options.out_dir)
     try:
         if journal.skipped_records:
@@ -590,3 +641,70 @@ async def run_batch(
             return await runner.run()
     finally:
         journal.close()
+
+
+def _lines_text(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:_MAX_LISTED]))
+    return shown + (", ..." if len(numbers) > _MAX_LISTED else "")
+
+
+def print_summary(out: Output, summary: Mapping[str, Any]) -> None:
+    """The human summary on stdout, from the same dictionary as summary.json.
+
+    Lines that failed the same way are one line (a 401 that stopped eight in-flight submits is
+    reported once); lines never sent are counted, not listed as failures.
+    """
+    run = summary["this_run"]
+    counts = ", ".join(f"{summary[name]} {name}" for name in STATES)
+    out.out(
+        f"batch {summary['model']}: {summary['lines']} line(s) in {summary['out']}: {counts} "
+        f"(this run: {run['submitted']} submitted, {run['resumed']} resumed, "
+        f"{run['already_done']} already done; {run['seconds']:.1f}s)"
+    )
+    problems = [e for e in summary["problems"] if e["status"] != "pending" or e.get("error")]
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for entry in problems:
+        # The same error differs between lines only by the gateway's per-call id.
+        error = _PER_CALL.sub("", str(entry.get("error") or ""))
+        key = (entry["status"], error if not entry.get("request_id") else f"{entry['line']}")
+        groups.setdefault(key, []).append(entry)
+    for listed, ((status, _), members) in enumerate(groups.items()):
+        if listed >= _MAX_LISTED:
+            out.out(f"... and {len(groups) - listed} more (see {summary['failures_file']})")
+            break
+        first = members[0]
+        error = f": {first['error']}" if first.get("error") else ""
+        if len(members) == 1:
+            rid = f" request_id={first['request_id']}" if first.get("request_id") else ""
+            out.out(f"{status} line {first['line']}{rid}{error}")
+        else:
+            out.out(f"{status} lines {_lines_text([m['line'] for m in members])}{error}")
+    if summary["problems"]:
+        out.out(f"failures: {summary['failures_file']}")
+    if summary["uncertain"]:
+        numbers = [e["line"] for e in summary["problems"] if e["status"] == "uncertain"]
+        out.out(
+            f"uncertain lines ({_lines_text(numbers)}): their submit got no answer, so a job may exist "
+            "(and be billed) whose request id is unknown; they are not resubmitted. Add "
+            "--resubmit-uncertain to submit them again (accepting a possible duplicate)."
+        )
+    if summary["unfinished"] or summary["refused"] or summary["pending"]:
+        out.out(
+            "re-run the same command to resume the unfinished, refused and pending lines "
+            "(known request ids are never resubmitted)"
+        )
+    if summary["failed"]:
+        out.out("failed jobs are not retried on re-run; add --retry-failed to submit them again")
+    if summary["flagged_images"]:
+        out.out(
+            f"{summary['flagged_images']} image(s) flagged by the safety checker (probably blank; "
+            "see the warnings above)"
+        )
+    if summary["billable_units"] is not None:
+        out.out(f"billable units: {summary['billable_units']:g}")
+    window = run["window"]
+    in_flight = (
+        f"job window {window['low']}..{window['high']}" if window else f"concurrency {run['concurrency']}"
+    )
+    out.out(f"{in_flight} jobs in flight; {run['refused_429']} submit(s) refused with 429")
+    out.out(f"contact sheet: {summary['contact_sheet']}")

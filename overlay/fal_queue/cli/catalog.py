@@ -5,12 +5,10 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from .context import common_options, get_state, handle_errors
-from .errors import EXIT_USAGE, CliError, clean
+from .context import command, get_state
+from .errors import CliError, clean
 from .models import ModelInfo, model_info, nearest_model, typed_models
 from .output import Output
-
-__all__ = ["models_command"]
 
 
 def _print_list(out: Output, models: list[ModelInfo]) -> None:
@@ -66,7 +64,7 @@ def _print_model(out: Output, m: ModelInfo) -> None:
     out.out(f"example: fal-queue run {m.model_id} {example}".rstrip())
 
 
-@click.command(
+@command(
     "models",
     epilog="""
 \b
@@ -79,8 +77,6 @@ Models not listed here work too (untyped): their arguments are sent as given.
 """,
 )
 @click.argument("model", required=False)
-@common_options
-@handle_errors
 def models_command(model: str | None) -> None:
     """List the typed models, or show one model's parameters."""
     out = get_state().output()
@@ -98,8 +94,7 @@ def models_command(model: str | None) -> None:
         known = ", ".join(m.model_id for m in typed_models())
         raise CliError(
             f"unknown model id {model}: the packaged contract does not declare it; {guess}"
-            f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)",
-            EXIT_USAGE,
+            f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)"
         )
     if out.json:
         out.out_json(info.to_json())

@@ -25,13 +25,12 @@ from .. import errors as E
 from .._schema import contract, problems_of_errors
 from .._settings import Resolved
 from ..client import Client
+from ..images import media_type
 from ..types import File
 from ..urls import app_id, queue_urls
-from .context import common_options, get_state, handle_errors
-from .errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, CliError
+from .context import command, get_state
+from .errors import EXIT_FAILED, EXIT_OK, CliError
 from .models import model_info
-
-__all__ = ["check_command", "check_gateway", "run_check"]
 
 T = TypeVar("T")
 
@@ -42,7 +41,6 @@ PROBE_SIZE = {"width": 512, "height": 384}
 PROBE = {"num_images": 2, "image_size": PROBE_SIZE, "output_format": "png", "seed": 424242}
 _FINAL = "COMPLETED"
 _PENDING = {"IN_QUEUE", "IN_PROGRESS"}
-_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass
@@ -89,10 +87,8 @@ class Report:
         for f in self.findings:
             lines.append(f"{f.label}  {f.check}  {f.request}")
             if f.ok is not True:
-                lines.append(f"      expected: {f.expected}")
-                lines.append(f"      seen:     {f.seen}")
-        lines.append("")
-        lines.append("conformant" if failed == 0 else f"NOT conformant: {failed} finding(s) failed")
+                lines += [f"      expected: {f.expected}", f"      seen:     {f.seen}"]
+        lines += ["", "conformant" if failed == 0 else f"NOT conformant: {failed} finding(s) failed"]
         return "\n".join(lines)
 
 
@@ -398,7 +394,7 @@ class _Checker:
                 return
             head = paths[0].read_bytes()[:24]
         kind = seen.response.headers.get("content-type", "")
-        png = head.startswith(_PNG) and len(head) == 24
+        png = media_type(head) == "image/png" and len(head) == 24
         self.report.add(
             "params.output_format",
             png and kind.startswith("image/png"),
@@ -483,7 +479,7 @@ def run_check(
     return check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout, transport=transport)
 
 
-@click.command("check")
+@command("check")
 @click.option("--model", default=CHEAPEST_MODEL, show_default=True, help="A typed text-to-image model.")
 @click.option(
     "--max-jobs", type=click.IntRange(min=0), default=2, show_default=True, help="Paid jobs at most."
@@ -491,8 +487,6 @@ def run_check(
 @click.option(
     "--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True, help="Seconds per job."
 )
-@common_options
-@handle_errors
 def check_command(model: str, max_jobs: int, timeout: float) -> None:
     """Check a live gateway against the contract; exit 0 when conformant, 1 when not.
 
@@ -501,13 +495,13 @@ def check_command(model: str, max_jobs: int, timeout: float) -> None:
     """
     info = model_info(model)
     if info is None:
-        raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)", EXIT_USAGE)
+        raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)")
     names = {p.name for p in info.params}
     missing = sorted(set(PROBE) - names)
     required = sorted(p.name for p in info.params if p.required and p.name != "prompt")
     if missing or required:
         why = f"lacks {missing}" if missing else f"requires {required}"
-        raise CliError(f"--model {model}: a text-to-image model is needed (it {why})", EXIT_USAGE)
+        raise CliError(f"--model {model}: a text-to-image model is needed (it {why})")
     state = get_state()
     settings = state.settings()
     settings.require_connection()

@@ -9,14 +9,13 @@ stays text. The file is written atomically (``saving.write_atomic``), so a reade
 
 from __future__ import annotations
 
+import collections
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
-
-__all__ = ["SHEET_NAME", "SheetEntry", "entry_from_result", "render_sheet"]
 
 SHEET_NAME = "index.html"
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".avif", ".bmp"}
@@ -151,9 +150,7 @@ def _tile(entry: SheetEntry) -> str:
 
 def render_sheet(title: str, entries: Sequence[SheetEntry], note: str = "") -> str:
     """The whole page; every value escaped, every link relative."""
-    counts: dict[str, int] = {}
-    for entry in entries:
-        counts[entry.status] = counts.get(entry.status, 0) + 1
+    counts = collections.Counter(entry.status for entry in entries)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     tiles = "\n".join(_tile(e) for e in entries)
     return (

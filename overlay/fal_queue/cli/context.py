@@ -1,30 +1,83 @@
-"""State shared by every command: connection flags, output flags, and error handling.
+"""State shared by every command: connection flags, output flags, settings and error handling.
 
 Connection and output options are accepted both before the command (``fal-queue --json status
-...``) and after it (``fal-queue status ... --json``); the later one wins.
+...``) and after it (``fal-queue status ... --json``); the later one wins. Their flags come from
+the SDK's settings table (``fal_queue._settings``), which resolves them once: ``fal-queue`` and
+``Client()`` resolve the same values on the same machine, and the CLI's clients take the resolved
+settings as they are. What only the command line adds: the sources ``fal-queue config`` shows, and
+the CLI's words when the gateway URL or the key is missing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
+import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import click
 
+from .. import _constants as C
+from .. import _settings
 from .. import errors as E
-from .._settings import SETTINGS, Setting
+from .._settings import SETTINGS
+from ..client import AsyncClient, Client
 from ..images import ImageResizedWarning
-from .config import Settings, resolve_settings
 from .errors import EXIT_ENV, EXIT_INTERRUPTED, CliError, cli_words, describe, exit_code_for, one_line
 from .output import Output
 
-__all__ = ["State", "common_options", "get_state", "handle_errors", "options", "sdk_warnings"]
-
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Settings(_settings.Resolved):
+    """The resolved settings, with what the command line adds to them."""
+
+    @property
+    def sources(self) -> dict[str, str]:
+        """Where each setting not left at its default came from, as ``fal-queue config`` shows it."""
+        return {name: o.label() for name, o in self.origins.items() if o.kind != "default"}
+
+    def require_connection(self) -> None:
+        where = self.config_path
+        if not self.base_url:
+            raise CliError(
+                f"no gateway URL: pass --base-url, set {C.ENV_BASE_URL}, or set base_url in {where}", EXIT_ENV
+            )
+        if not self.key:
+            if os.environ.get("FAL_KEY"):
+                raise CliError(
+                    f"no API key: FAL_KEY is set, but that is fal's own key, and fal-queue never sends it "
+                    f"to a gateway; set {C.ENV_KEY} to the key your gateway gave you (or key in {where})",
+                    EXIT_ENV,
+                )
+            raise CliError(f"no API key: set {C.ENV_KEY} (or key in {where}; or --key)", EXIT_ENV)
+
+    def client(self) -> Client:
+        self.require_connection()
+        return Client(settings=self)
+
+    def async_client(self, max_concurrency: int | None = None) -> AsyncClient:
+        self.require_connection()
+        return AsyncClient(settings=self, max_concurrency=max_concurrency)
+
+
+def resolve_settings(
+    flags: Mapping[str, Any], config_path: str | None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Flags > environment > config file > defaults; ``flags`` holds only options actually given.
+
+    A bad value is the SDK's error (naming the setting and the flag, variable or file line it came
+    from) as a one-line CLI error.
+    """
+    try:
+        resolved = _settings.resolve(flags, given_as="flag", config_path=config_path, env=env)
+    except E.ConfigurationError as err:
+        raise CliError(err.message, EXIT_ENV) from None
+    return Settings(**vars(resolved))
 
 
 @dataclass
@@ -41,11 +94,6 @@ class State:
             self._output = Output(quiet=self.quiet, json_mode=self.json)
         return self._output
 
-    @property
-    def strict(self) -> bool:
-        """Refuse input fields/values a typed model does not know (--strict, FAL_QUEUE_STRICT, config)."""
-        return self.settings().strict
-
     def settings(self) -> Settings:
         """Resolved settings, with warnings about them printed once."""
         if self._settings is None:
@@ -55,7 +103,9 @@ class State:
                 out.warn(warning)
             if settings.sources.get("key") == "flag":
                 out.warn("--key is visible to other users of this machine (ps); prefer FAL_QUEUE_KEY")
-            self._settings = settings
+            self._settings = dataclasses.replace(
+                settings, warnings=()
+            )  # told: clients must not log them again
         return self._settings
 
 
@@ -73,28 +123,15 @@ _HELP = {
 }
 
 
-def _store(name: str, setting: bool = False) -> Callable[[click.Context, click.Parameter, Any], None]:
-    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
-        if value is None or value is False:
-            return
-        state = ctx.ensure_object(State)
-        if setting:
-            state.flags[name] = value
-        else:
-            setattr(state, name, value)
-
-    return callback
-
-
-def _setting_option(s: Setting) -> Callable[[F], F]:
-    return click.option(
-        s.flag,
-        is_flag=s.kind is bool,
-        metavar=None if s.kind is bool else s.name.upper(),
-        expose_value=False,
-        callback=_store(s.name, setting=True),
-        help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
-    )
+def _store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """A common option given: a setting into ``State.flags``, --config/--json/--quiet as attributes."""
+    if value is None or value is False:
+        return
+    state = ctx.ensure_object(State)
+    if param.name in _settings.BY_NAME:
+        state.flags[param.name] = value
+    else:
+        setattr(state, str(param.name), value)
 
 
 def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
@@ -108,47 +145,55 @@ def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
     return apply
 
 
-#: The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free).
-common_options = options(
-    *(_setting_option(s) for s in SETTINGS if s.flag),
-    click.option(
-        "--config",
-        "config",
-        metavar="PATH",
-        expose_value=False,
-        callback=_store("config"),
-        help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
-    ),
-    click.option(
-        "--json",
-        "json",
-        is_flag=True,
-        expose_value=False,
-        callback=_store("json"),
-        help="Print one machine-readable JSON document on stdout.",
-    ),
-    click.option(
-        "-q",
-        "--quiet",
-        "quiet",
-        is_flag=True,
-        expose_value=False,
-        callback=_store("quiet"),
-        help="No progress; only results, request ids, warnings and errors.",
-    ),
-)
+def common_options() -> list[click.Parameter]:
+    """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
+    return [
+        *(
+            click.Option(
+                [s.flag, s.name],
+                is_flag=s.kind is bool,
+                metavar=None if s.kind is bool else s.name.upper(),
+                expose_value=False,
+                callback=_store,
+                help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
+            )
+            for s in SETTINGS
+            if s.flag
+        ),
+        click.Option(
+            ["--config", "config"],
+            metavar="PATH",
+            expose_value=False,
+            callback=_store,
+            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
+        ),
+        click.Option(
+            ["--json", "json"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store,
+            help="Print one machine-readable JSON document on stdout.",
+        ),
+        click.Option(
+            ["-q", "--quiet", "quiet"],
+            is_flag=True,
+            expose_value=False,
+            callback=_store,
+            help="No progress; only results, request ids, warnings and errors.",
+        ),
+    ]
 
 
-def _error_json(err: BaseException, code: int) -> dict[str, Any]:
-    data: dict[str, Any] = {"message": describe(err), "type": type(err).__name__, "exit_code": code}
-    request_id = getattr(err, "request_id", None)
-    if request_id:
-        data["request_id"] = request_id
-    for attr in ("status_code", "error_type"):
-        value = getattr(err, attr, None)
-        if value is not None:
-            data[attr] = value
-    return {"error": data}
+def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand: ``click.command`` with the common options after its own, and its errors as
+    one line and an exit code (``handle_errors``)."""
+
+    def make(f: Callable[..., Any]) -> click.Command:
+        made = click.command(name, cls=click.Command, **attrs)(handle_errors(f))
+        made.params += common_options()
+        return made
+
+    return make
 
 
 def report(err: BaseException) -> int:
@@ -158,7 +203,15 @@ def report(err: BaseException) -> int:
     out = state.output()
     out.error(describe(err))
     if state.json:
-        out.out_json(_error_json(err, code))
+        data: dict[str, Any] = {"message": describe(err), "type": type(err).__name__, "exit_code": code}
+        request_id = getattr(err, "request_id", None)
+        if request_id:
+            data["request_id"] = request_id
+        for attr in ("status_code", "error_type"):
+            value = getattr(err, attr, None)
+            if value is not None:
+                data[attr] = value
+        out.out_json({"error": data})
     return code
 
 

@@ -21,24 +21,6 @@ from collections.abc import Mapping
 from .. import errors as E
 from .models import nearest_model
 
-__all__ = [
-    "EXIT_ENV",
-    "EXIT_FAILED",
-    "EXIT_INTERRUPTED",
-    "EXIT_NOT_DONE",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "HINT_ATTR",
-    "CliError",
-    "add_hint",
-    "clean",
-    "cli_words",
-    "describe",
-    "exit_code_for",
-    "not_a_gateway",
-    "one_line",
-]
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -73,7 +55,7 @@ def one_line(text: object) -> str:
 
 
 class CliError(Exception):
-    """An error the CLI reports as one line and an exit code."""
+    """An error the CLI reports as one line and an exit code (a usage error unless told otherwise)."""
 
     def __init__(
         self,

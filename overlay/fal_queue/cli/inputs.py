@@ -6,54 +6,37 @@ stays a ``Path`` in the arguments: the SDK reads and encodes it when it submits.
 are checked by the SDK's own validator (``fal_queue._schema``: unknown and missing fields, types,
 enums, ranges), so the CLI refuses exactly what the SDK would; on top come hints that are no schema
 rule (other clients' options, half an ``image_size``). Other models take any JSON object.
+
+A batch file is read the same way, every line checked before anything is sent; a line's image
+field may name a local file relative to the batch file's folder.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import _constants as C
 from .. import errors as E
 from .._inputs import prepare_input
 from .._schema import InputSchema, input_schema, unknown_value_message
 from ..images import encode_image, is_image_field
 from ..urls import validate_model_id
-from .errors import EXIT_USAGE, CliError
+from .errors import CliError
 from .models import one_edit_from_typed
-
-__all__ = [
-    "build_arguments",
-    "check_images",
-    "encoding_step",
-    "image_arguments",
-    "image_value",
-    "load_json_object",
-    "local_images",
-    "model_typo_warning",
-    "parse_params",
-    "parse_value",
-    "problems_of",
-    "read_text",
-]
 
 #: Options of other clients that people pass as inputs; what to use here instead.
 CLIENT_OPTIONS = {
     "with_logs": "with_logs is fal-client's option, not a model input: pass --logs",
     "logs": "logs is an option, not a model input: pass --logs",
 }
-
-
-def unknown_field_problem(model_id: str, name: str, known: Sequence[str]) -> str:
-    if name in CLIENT_OPTIONS:
-        return f"{name}: {CLIENT_OPTIONS[name]}"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(known)}"
-    return f"{name}: unknown parameter for {model_id}{hint}"
 
 
 def parse_value(raw: str, schema: InputSchema | None, name: str) -> Any:
@@ -76,9 +59,9 @@ def read_text(path: str, what: str) -> str:
         raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         return raw.decode("utf-8-sig")
     except OSError as exc:
-        raise CliError(f"{what}{path}: {exc.strerror or exc}", EXIT_USAGE) from None
+        raise CliError(f"{what}{path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise CliError(f"{what}{path}: not UTF-8 text (byte {exc.start})", EXIT_USAGE) from None
+        raise CliError(f"{what}{path}: not UTF-8 text (byte {exc.start})") from None
 
 
 def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
@@ -87,9 +70,9 @@ def load_json_object(path: str, what: str = "--input") -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise CliError(f"{what} {path}: invalid JSON: {exc}", EXIT_USAGE) from None
+        raise CliError(f"{what} {path}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise CliError(f"{what} {path}: expected a JSON object, got {type(data).__name__}", EXIT_USAGE)
+        raise CliError(f"{what} {path}: expected a JSON object, got {type(data).__name__}")
     return data
 
 
@@ -101,11 +84,11 @@ def parse_params(model_id: str, pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, raw = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42", EXIT_USAGE)
+            raise CliError(f"-p {pair!r}: expected key=value, e.g. -p seed=42")
         if key in found:
-            raise CliError(f"-p {key}=...: given twice", EXIT_USAGE)
+            raise CliError(f"-p {key}=...: given twice")
         if key in CLIENT_OPTIONS:  # another client's option, never a model input
-            raise CliError(f"-p {unknown_field_problem(model_id, key, ())}", EXIT_USAGE)
+            raise CliError(f"-p {key}: {CLIENT_OPTIONS[key]}")
         # A name the contract does not know is checked with the rest (warned, or refused by --strict).
         found[key] = parse_value(raw, schema, key)
     return found
@@ -142,9 +125,9 @@ def image_arguments(model_id: str, values: Sequence[str | Path], flag: str = "--
         return {"image_urls": list(values)}
     if "image_url" in schema.fields:
         if len(values) > 1:
-            raise CliError(f"{model_id} takes one {flag}, got {len(values)}", EXIT_USAGE)
+            raise CliError(f"{model_id} takes one {flag}, got {len(values)}")
         return {"image_url": values[0]}
-    raise CliError(f"{model_id} takes no input image ({flag})", EXIT_USAGE)
+    raise CliError(f"{model_id} takes no input image ({flag})")
 
 
 def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
@@ -157,13 +140,14 @@ def local_images(arguments: Mapping[str, Any]) -> list[tuple[str, Path]]:
     return found
 
 
-def encoding_step(path: Path) -> str | None:
+def show_encoding(path: Path, show: Callable[[str], None]) -> None:
     """``encoding photo.jpg (12.3 MB)`` for a local image big enough that encoding it takes a moment."""
     try:
         size = path.stat().st_size
     except OSError:
-        return None  # the encoder says why it cannot read it
-    return f"encoding {path} ({size / 1e6:.1f} MB)" if size > LARGE_IMAGE_BYTES else None
+        return  # the encoder says why it cannot read it
+    if size > LARGE_IMAGE_BYTES:
+        show(f"encoding {path} ({size / 1e6:.1f} MB)")
 
 
 def check_images(
@@ -181,9 +165,7 @@ def check_images(
     for name, path in local_images(arguments):
         key = path.absolute()
         if key not in verdicts:
-            step = encoding_step(path)
-            if step is not None:
-                notice(step)
+            show_encoding(path, notice)
             try:
                 encode_image(path, max_bytes=max_bytes)
                 verdicts[key] = None
@@ -207,7 +189,7 @@ def build_arguments(
     try:
         validate_model_id(model_id)
     except E.InvalidInputError as exc:
-        raise CliError(exc.message, EXIT_USAGE) from None
+        raise CliError(exc.message) from None
     base = load_json_object(input_path) if input_path else {}
     flags: dict[str, Any] = {}
     if prompt is not None:
@@ -217,7 +199,7 @@ def build_arguments(
         flags[key] = value
     for key, value in parse_params(model_id, params).items():
         if key in flags:
-            raise CliError(f"{key} given twice (-p {key}=... and its own flag)", EXIT_USAGE)
+            raise CliError(f"{key} given twice (-p {key}=... and its own flag)")
         flags[key] = value
     return {**base, **flags}
 
@@ -244,11 +226,10 @@ def problems_of(
         problems += schema.problems(arguments)  # field (with its path), value and limit named
         problems += _half_size(schema, arguments)
         if strict:
-            problems += [
-                unknown_field_problem(model_id, name, schema.names)
-                for name in schema.unknown_fields(arguments)
-                if name not in CLIENT_OPTIONS
-            ]
+            for name in [n for n in schema.unknown_fields(arguments) if n not in CLIENT_OPTIONS]:
+                close = difflib.get_close_matches(name, schema.names, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(schema.names)}"
+                problems.append(f"{name}: unknown parameter for {model_id}{hint}")
             for name in sorted(set(arguments) & schema.fields):
                 known = schema.unknown_value(name, arguments[name])
                 if known is not None:
@@ -286,12 +267,98 @@ def _half_size(schema: InputSchema, arguments: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def model_typo_warning(model_id: str) -> str | None:
-    """A warning when ``model_id`` is one edit away from a typed model id (a likely typo)."""
+def warn_model_typo(model_id: str, warn: Callable[[str], None]) -> None:
+    """Warn when ``model_id`` is one edit away from a typed model id (a likely typo)."""
     near = one_edit_from_typed(model_id)
-    if near is None:
-        return None
-    return (
-        f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
-        "(sending it as given, unchecked)"
+    if near is not None:
+        warn(
+            f"{model_id} is not a typed model, but {near} is: did you mean {near}? "
+            "(sending it as given, unchecked)"
+        )
+
+
+# ---- batch files ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchLine:
+    no: int  # 1-based physical line number in the input file
+    arguments: dict[str, Any]
+    digest: str
+
+
+def line_digest(model_id: str, arguments: Mapping[str, Any]) -> str:
+    """The line as written (a local image by its name), to tell a resumed batch's lines apart."""
+    blob = json.dumps(
+        {"model": model_id, "arguments": arguments}, sort_keys=True, separators=(",", ":"), default=str
     )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _local_file(value: Any, base: Path) -> Any:
+    """A string naming an existing file relative to ``base`` as that ``Path``; other values as given."""
+    if isinstance(value, list):
+        return [_local_file(item, base) for item in value]
+    if not isinstance(value, str) or not value:
+        return value
+    found = image_value(value, base)
+    return found if isinstance(found, Path) and found.is_file() else value
+
+
+def read_batch_file(
+    path: str,
+    model_id: str,
+    common: Mapping[str, Any],
+    *,
+    strict: bool = True,
+    warn: Callable[[str], None] | None = None,
+    max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
+    notice: Callable[[str], None] = lambda text: None,
+) -> list[BatchLine]:
+    """Parse and check every line; raise one usage error listing every bad line (line numbers).
+
+    A line is a JSON object of arguments, or a JSON string (the prompt). Blank lines and lines
+    starting with ``#`` are skipped. ``common`` (from -p/--image/--input) is under each line.
+    """
+    text = read_text(path, "")
+    base = Path(path).parent
+    verdicts: dict[Path, str | None] = {}  # each local image is checked once
+    problems: list[str] = []
+    lines: list[BatchLine] = []
+    for no, row in enumerate(text.split("\n"), start=1):
+        stripped = row.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        try:
+            value = json.loads(stripped)
+        except ValueError as exc:
+            msg = getattr(exc, "msg", str(exc))
+            problems.append(f"{path}:{no}: invalid JSON: {msg} (column {getattr(exc, 'colno', '?')})")
+            continue
+        if isinstance(value, str):
+            value = {"prompt": value}
+        if not isinstance(value, dict):
+            problems.append(
+                f"{path}:{no}: expected a JSON object or a JSON string, got {type(value).__name__}"
+            )
+            continue
+        digest = line_digest(model_id, {**common, **value})
+        value = {k: _local_file(v, base) if is_image_field(k) else v for k, v in value.items()}
+        arguments = {**common, **value}
+        found = problems_of(model_id, arguments, strict=strict, warn=warn)
+        found = found or check_images(arguments, max_image_bytes, verdicts, notice)
+        if found:
+            problems.append(f"{path}:{no}: " + "; ".join(found))
+            continue
+        lines.append(BatchLine(no, arguments, digest))
+    if problems:
+        raise BatchInputError(path, problems)
+    if not lines:
+        raise CliError(f"{path}: no lines to run (blank lines and # comments are skipped)")
+    return lines
+
+
+class BatchInputError(CliError):
+    def __init__(self, path: str, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} invalid line(s) in {path}; nothing was sent")
+        self.problems = problems

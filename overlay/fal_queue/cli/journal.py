@@ -34,9 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_USAGE, CliError
-
-__all__ = ["JOURNAL_NAME", "Journal", "LineState"]
+from .errors import CliError
 
 JOURNAL_NAME = "journal.jsonl"
 
@@ -88,12 +86,6 @@ class LineState:
             if ev == "error" and not self.request_id:
                 self.status = "rejected"
 
-    def settle_after_crash(self) -> None:
-        """An intent left open by a dead process: its submit may or may not have reached the gateway."""
-        if self.status == "intent":
-            self.status = "uncertain"
-            self.error = "the submit was in flight when an earlier run stopped; a job may exist"
-
 
 class Journal:
     """The journal of one output directory. Holds an exclusive lock while open."""
@@ -120,7 +112,7 @@ class Journal:
             created = not journal.path.exists()
             journal._fd = os.open(journal.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise CliError(f"cannot open {journal.path}: {exc.strerror or exc}", EXIT_USAGE) from None
+            raise CliError(f"cannot open {journal.path}: {exc.strerror or exc}") from None
         try:
             journal._lock()
             if created:
@@ -141,12 +133,10 @@ class Journal:
         except OSError:
             raise CliError(
                 f"another fal-queue batch is using {self.directory} (its journal is locked); "
-                "wait for it or pick another --out",
-                EXIT_USAGE,
+                "wait for it or pick another --out"
             ) from None
 
     def _replay(self) -> None:
-        data = b""
         with open(self.path, "rb") as fh:
             data = fh.read()
         if data and not data.endswith(b"\n"):
@@ -163,8 +153,10 @@ class Journal:
                 self.skipped_records += 1
                 continue
             self._apply(rec)
-        for state in self.states.values():
-            state.settle_after_crash()
+        for state in self.states.values():  # an intent left open by a dead process: did its submit arrive?
+            if state.status == "intent":
+                state.status = "uncertain"
+                state.error = "the submit was in flight when an earlier run stopped; a job may exist"
 
     def _apply(self, rec: dict[str, Any]) -> None:
         if rec.get("ev") == "run":
@@ -199,9 +191,8 @@ class Journal:
 
     def sync_now(self) -> None:
         if self._synced < self._written:
-            target = self._written
             os.fsync(self._fd)
-            self._synced = target
+            self._synced = self._written
 
     async def sync(self) -> None:
         """fsync everything written so far, off the event loop; concurrent callers share one fsync."""

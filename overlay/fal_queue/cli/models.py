@@ -7,6 +7,7 @@ it runs with.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -16,8 +17,6 @@ from typing import Any
 
 from .._inputs import TYPED_MODELS
 from .._schema import InputSchema, contract, input_schema
-
-__all__ = ["ModelInfo", "Param", "model_info", "nearest_model", "typed_models"]
 
 _DEFAULT = re.compile(r"\s*Default:\s*(.+?)\.?\s*$")
 
@@ -48,11 +47,11 @@ class Param:
     name: str
     type: str
     required: bool
-    description: str
     default: str | None
     choices: tuple[str, ...]
     minimum: float | None
     maximum: float | None
+    description: str
 
     @property
     def constraints(self) -> str:
@@ -66,16 +65,7 @@ class Param:
         return ", ".join(parts)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "required": self.required,
-            "default": self.default,
-            "choices": list(self.choices),
-            "minimum": self.minimum,
-            "maximum": self.maximum,
-            "description": self.description,
-        }
+        return {**dataclasses.asdict(self), "choices": list(self.choices)}
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,13 @@ from rich.text import Text
 
 from .errors import clean
 
-__all__ = ["Output", "stderr_is_terminal"]
 
-
-def stderr_is_terminal() -> bool:
-    """Whether stderr is an interactive terminal that can draw progress bars."""
+def _terminal(stream: Any) -> bool:
+    """Whether ``stream`` is an interactive terminal that can draw progress bars and tables."""
     if os.environ.get("TERM") == "dumb":
         return False
     try:
-        return sys.stderr.isatty()
+        return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
 
@@ -40,7 +38,7 @@ class Output:
     def __init__(self, *, quiet: bool = False, json_mode: bool = False, rich: bool | None = None) -> None:
         self.quiet = quiet
         self.json = json_mode
-        self.rich = stderr_is_terminal() if rich is None else rich
+        self.rich = _terminal(sys.stderr) if rich is None else rich
         self.console: Console | None = None
         if self.rich:
             self.console = Console(
@@ -83,11 +81,7 @@ class Output:
 
     def table_console(self) -> Console | None:
         """A rich console on stdout when stdout is a terminal (tables), else None (plain lines)."""
-        try:
-            interactive = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-        except (AttributeError, ValueError):
-            interactive = False
-        if not interactive:
+        if not _terminal(sys.stdout):
             return None
         return Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
 

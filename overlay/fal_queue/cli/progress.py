@@ -28,8 +28,6 @@ from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
 from .errors import clean
 from .output import Output
 
-__all__ = ["BatchCounters", "BatchDisplay", "JobDisplay", "log_text", "status_text"]
-
 
 def status_text(status: Status) -> str:
     """``IN_QUEUE position=3`` / ``IN_PROGRESS`` / ``COMPLETED`` / ``COMPLETED (failed: ...)``."""
@@ -70,7 +68,6 @@ class JobDisplay:
         self._live: Live | None = None
         self._downloads: Progress | None = None
         self._tasks: dict[Path, TaskID] = {}
-        self.queue_position: int | None = None
         self.completed: Completed | None = None
 
     @property
@@ -133,8 +130,6 @@ class JobDisplay:
         text = status_text(status)
         changed = text != self.phase
         self.phase = text
-        if isinstance(status, Queued) and status.position is not None:
-            self.queue_position = status.position
         if isinstance(status, Completed):
             self.completed = status
         # On a terminal the spinner shows every change; the completion line stays on screen.
@@ -204,7 +199,6 @@ class BatchCounters:
     downloading: int = 0
     earlier: int = 0  # lines settled by earlier runs (done, failed, uncertain) and not redone
     finished_own: int = 0  # lines submitted by this run that finished (done or failed)
-    finished_resumed: int = 0
     queue_front: int | None = None  # the best queue position a queued line of ours was told
     started: float = field(default_factory=time.monotonic)
     window: ConcurrencyWindow | None = None  # the client's job window: its size and the 429s seen

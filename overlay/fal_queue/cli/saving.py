@@ -10,9 +10,7 @@ import tempfile
 from pathlib import Path
 
 from ..download import IfExists, commit, open_temp
-from .errors import EXIT_USAGE, CliError
-
-__all__ = ["check_out_dir", "resume_command", "resume_hint", "write_atomic"]
+from .errors import CliError
 
 
 def check_out_dir(out_dir: Path) -> None:
@@ -30,8 +28,7 @@ def check_out_dir(out_dir: Path) -> None:
         if blocker is not None:
             reason = f"{blocker} is a file, not a folder"
         raise CliError(
-            f"cannot write into the output folder {out_dir}: {reason}; pick another --out (nothing was sent)",
-            EXIT_USAGE,
+            f"cannot write into the output folder {out_dir}: {reason}; pick another --out (nothing was sent)"
         ) from None
     os.close(fd)
     with contextlib.suppress(OSError):

@@ -11,8 +11,6 @@ from fal_queue.mock import Faults, MockConfig
 from fal_queue.mock.engine import REQUEST_OPERATIONS
 from fal_queue.mock.server import Gateway
 
-__all__ = ["TEST_CONFIG", "MockControl"]
-
 TEST_CONFIG = MockConfig(ping_interval=1.0)
 """The fast default timings (a job is done about 0.1 s after its submit), pings every second."""
 

@@ -21,8 +21,6 @@ from fal_queue.mock.config import MockConfig
 from fal_queue.mock.server import Gateway
 from fal_queue.mock.spec import SpecIndex
 
-__all__ = ["InProcessGateway"]
-
 T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://gateway.mock.invalid"
