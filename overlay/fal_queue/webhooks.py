@@ -1,12 +1,10 @@
 """Verify fal's signed webhook deliveries and read them as typed values, from any web framework.
 
-fal POSTs the outcome of a job submitted with ``fal_webhook`` straight to the receiver (through a
-gateway too) and signs it with Ed25519; its public keys are a JWKS at ``rest.fal.ai``. fal tells
-receivers to verify every delivery; neither official client helps. In: the raw body bytes and the
-request headers (any mapping, any case). Out: a :class:`WebhookSuccess` (``.result`` is the SDK's
-:class:`~fal_queue.types.Result`), a :class:`WebhookFailure` (the job failed: ``.error``,
-``.payload``), or a :class:`WebhookError` saying what was wrong. Verify the raw bytes: re-serialised
-JSON does not match the signature. Both examples start with ``from fal_queue import webhooks``.
+fal signs each delivery with Ed25519 and publishes its keys as a JWKS at ``rest.fal.ai``. In: the raw
+body bytes (re-serialised JSON does not match the signature) and the request headers (any mapping, any
+case). Out: a :class:`WebhookSuccess` (``.result`` is a :class:`~fal_queue.types.Result`), a
+:class:`WebhookFailure` (``.error``, ``.payload``), or a :class:`WebhookError` saying what was wrong.
+Both examples start with ``from fal_queue import webhooks``.
 
 Starlette / FastAPI (``from starlette.responses import Response``)::
 
@@ -27,10 +25,8 @@ Flask (``from flask import request``)::
             return str(exc), 503 if isinstance(exc, webhooks.JWKSFetchError) else 400
         return "", 204  # delivery.ok: delivery.result; else delivery.error
 
-fal retries a delivery about 10 times over 2 hours: deduplicate on ``delivery.request_id``.
-Against the mock gateway (``fal-queue mock`` prints ``FAL_QUEUE_WEBHOOK_JWKS_URL``), pass
-``jwks=<that URL>``; for several options at once (tolerance, clock, cache age), build one
-:class:`WebhookVerifier` and keep it: it caches the JWKS (at most 24 hours).
+fal retries a delivery about 10 times over 2 hours: deduplicate on ``delivery.request_id``. For other
+options (tolerance, clock, cache age), build one :class:`WebhookVerifier` and keep it: it caches the JWKS.
 """
 
 from __future__ import annotations
@@ -95,14 +91,13 @@ HEADER_REQUEST_ID = "X-Fal-Webhook-Request-Id"
 HEADER_USER_ID = "X-Fal-Webhook-User-Id"
 HEADER_TIMESTAMP = "X-Fal-Webhook-Timestamp"
 HEADER_SIGNATURE = "X-Fal-Webhook-Signature"
-_SIGNED_HEADERS = (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
+_OK_TEXTS = ("gateway_request_id", "payload_error")  # an OK delivery's 'error' is not read
 
+BodyLike = bytes | bytearray | memoryview | str
 HeadersLike = Mapping[str, str] | Mapping[bytes, bytes] | Iterable[tuple[str | bytes, str | bytes]]
 JWKSLike = str | Mapping[str, Any] | Sequence[Ed25519PublicKey | bytes | str | Mapping[str, Any]]
-
-
-# ---- errors ----
+Keys = tuple[Ed25519PublicKey, ...]
 
 
 class WebhookError(FalQueueError):
@@ -124,10 +119,8 @@ class WebhookTimestampError(WebhookError):
 
 
 class WebhookSignatureError(WebhookError):
-    """The signature verifies against no key of the JWKS: a changed body or header, or another signer.
-
-    (Ed25519 cannot tell a tampered message from a foreign key: both are "does not verify".)
-    """
+    """The signature verifies against no key: a changed body or header, or another signer (Ed25519
+    cannot tell the two apart)."""
 
 
 class WebhookKeyError(WebhookError):
@@ -139,15 +132,9 @@ class JWKSFetchError(WebhookKeyError):
 
 
 class WebhookPayloadError(WebhookError):
-    """The signature is valid but the body is not a webhook payload (not a JSON object, bad fields).
-
-    ``request_id`` is the signed header's, so the job stays recoverable with the client.
-    """
+    """The signature is valid but the body is not a webhook payload; ``request_id`` is still the job's."""
 
     body: bytes = b""
-
-
-# ---- what a verified delivery is ----
 
 
 @frozen
@@ -196,7 +183,8 @@ class WebhookFailure(WebhookDelivery):
         )
 
 
-# ---- keys and the signed message ----
+def _is_ed25519(jwk: Mapping[str, Any]) -> bool:
+    return jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519"
 
 
 def _public_key(item: object) -> Ed25519PublicKey:
@@ -204,7 +192,7 @@ def _public_key(item: object) -> Ed25519PublicKey:
     if isinstance(item, Ed25519PublicKey):
         return item
     if isinstance(item, Mapping):
-        if item.get("kty") != "OKP" or item.get("crv") != "Ed25519":
+        if not _is_ed25519(item):
             raise WebhookKeyError(f"not an Ed25519 JWK (kty={item.get('kty')!r}, crv={item.get('crv')!r})")
         item = item.get("x")
         if not isinstance(item, str):
@@ -219,15 +207,11 @@ def _public_key(item: object) -> Ed25519PublicKey:
     raise WebhookKeyError(f"not an Ed25519 public key (32 bytes): {type(item).__name__}")
 
 
-def _keys_of_jwks(data: object, source: str) -> tuple[Ed25519PublicKey, ...]:
+def _keys_of_jwks(data: object, source: str) -> Keys:
     """The usable keys of a JWKS document; keys of other types are skipped (a JWKS may mix them)."""
     if not isinstance(data, Mapping) or not isinstance(data.get("keys"), list):
         raise WebhookKeyError(f"the JWKS from {source} is not an object with a 'keys' list")
-    keys = tuple(
-        _public_key(item)
-        for item in data["keys"]
-        if isinstance(item, Mapping) and item.get("kty") == "OKP" and item.get("crv") == "Ed25519"
-    )
+    keys = tuple(_public_key(k) for k in data["keys"] if isinstance(k, Mapping) and _is_ed25519(k))
     if not keys:
         raise WebhookKeyError(f"the JWKS from {source} holds no Ed25519 key")
     return keys
@@ -243,23 +227,20 @@ def _text(value: str | bytes) -> str:
 
 
 def _signing_headers(headers: HeadersLike) -> list[str]:
-    """The four signing headers' values in ``_SIGNED_HEADERS`` order, from a mapping (any case) or pairs."""
-    wanted = {h.lower(): h for h in _SIGNED_HEADERS}
+    """The four signing headers' values (request id, user id, timestamp, signature), from a mapping
+    (any case) or pairs."""
+    wanted = {h.lower(): h for h in (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)}
     found: dict[str, str] = {}
     for name, value in headers.items() if isinstance(headers, Mapping) else headers:
         key = _text(name).strip().lower()
-        if key not in wanted:
-            continue
         text = _text(value).strip()
-        if key in found and found[key] != text:
+        if key in wanted and found.setdefault(key, text) != text:
             raise WebhookHeaderError(f"{wanted[key]} was sent more than once", header=wanted[key])
-        found[key] = text
     for key, name in wanted.items():
         if not found.get(key):
+            request_id = found.get(HEADER_REQUEST_ID.lower()) or None
             raise WebhookHeaderError(
-                f"{name} is missing: not a signed fal webhook delivery",
-                header=name,
-                request_id=found.get(HEADER_REQUEST_ID.lower()) or None,
+                f"{name} is missing: not a signed fal webhook delivery", header=name, request_id=request_id
             )
     return [found[key] for key in wanted]
 
@@ -271,17 +252,14 @@ class _Signed:
     user_id: str
     timestamp: str
     signature: bytes
-    message: bytes
 
-    def verifies(self, keys: Iterable[Ed25519PublicKey]) -> bool:
+    def verifies(self, keys: Keys) -> bool:
+        message = signed_message(self.request_id, self.user_id, self.timestamp, self.body)
         for key in keys:
             with contextlib.suppress(InvalidSignature):
-                key.verify(self.signature, self.message)
+                key.verify(self.signature, message)
                 return True
         return False
-
-
-# ---- the verifier ----
 
 
 class WebhookVerifier:
@@ -318,16 +296,14 @@ class WebhookVerifier:
             async_jwks.fetch, timeout=timeout, proxy=proxy, error=JWKSFetchError
         )
         self._lock = threading.Lock()
-        self._keys: tuple[Ed25519PublicKey, ...] = ()
+        self._keys: Keys = ()
         self._fetched_at: float | None = None
         self._forced_at: float | None = None
         self.jwks_url: str | None = None
         jwks = FAL_JWKS_URL if jwks is None else jwks
         if isinstance(jwks, str):
             if not async_jwks.is_safe_url(jwks):
-                raise ConfigurationError(
-                    f"the JWKS URL must be https (plain http only to loopback): {jwks!r}"
-                )
+                raise ConfigurationError(f"the JWKS URL must be https (http only to loopback): {jwks!r}")
             self.jwks_url = jwks
         elif isinstance(jwks, Mapping):
             self._keys = _keys_of_jwks(jwks, "the given dict") if "keys" in jwks else (_public_key(jwks),)
@@ -341,7 +317,7 @@ class WebhookVerifier:
         return f"WebhookVerifier({source}, tolerance={self.tolerance:g})"
 
     def verify(
-        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
+        self, body: BodyLike, headers: HeadersLike, *, model_id: str | None = None
     ) -> WebhookSuccess | WebhookFailure:
         """Check one delivery (fetching the JWKS when needed) and read it. Raises a :class:`WebhookError`."""
         signed = self._check(body, headers)
@@ -352,7 +328,7 @@ class WebhookVerifier:
         return _delivery(signed, model_id)
 
     async def verify_async(
-        self, body: bytes | bytearray | memoryview | str, headers: HeadersLike, *, model_id: str | None = None
+        self, body: BodyLike, headers: HeadersLike, *, model_id: str | None = None
     ) -> WebhookSuccess | WebhookFailure:
         """:meth:`verify` for event loops: the JWKS is fetched without blocking."""
         signed = self._check(body, headers)
@@ -363,12 +339,11 @@ class WebhookVerifier:
             raise self._bad_signature(signed)
         return _delivery(signed, model_id)
 
-    def _check(self, body: bytes | bytearray | memoryview | str, headers: HeadersLike) -> _Signed:
+    def _check(self, body: BodyLike, headers: HeadersLike) -> _Signed:
         if not isinstance(body, str | bytes | bytearray | memoryview):
             raise TypeError(
                 f"the webhook body must be the raw bytes of the request, not {type(body).__name__}"
             )
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         request_id, user_id, timestamp, signature_hex = _signing_headers(headers)
         now = self._clock()
         problem = None
@@ -383,39 +358,35 @@ class WebhookVerifier:
             raise WebhookTimestampError(
                 problem, timestamp=timestamp, now=now, tolerance=self.tolerance, request_id=request_id
             )
-        try:
+        signature = b""
+        with contextlib.suppress(ValueError):
             signature = bytes.fromhex(signature_hex)
-        except ValueError:
-            signature = b""
         if len(signature) != 64:
             raise WebhookSignatureError(
                 f"{HEADER_SIGNATURE} is not a hex Ed25519 signature (128 hex digits)", request_id=request_id
             )
-        message = signed_message(request_id, user_id, timestamp, raw)
-        return _Signed(raw, request_id, user_id, timestamp, signature, message)
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        return _Signed(raw, request_id, user_id, timestamp, signature)
 
     def _bad_signature(self, signed: _Signed) -> WebhookSignatureError:
-        source = self.jwks_url or "the given keys"
         return WebhookSignatureError(
-            f"the signature verifies against none of the {len(self._keys)} key(s) of {source}: "
-            "the body or a header was changed, or another key signed it",
+            f"the signature verifies against none of the {len(self._keys)} key(s) of "
+            f"{self.jwks_url or 'the given keys'}: the body or a header was changed, or another key "
+            "signed it",
             request_id=signed.request_id,
         )
 
-    # ---- the JWKS cache ----
+    def _recent(self, at: float | None, span: float) -> bool:
+        return at is not None and 0 <= self._clock() - at < span
 
     def _fresh(self) -> bool:
-        at = self._fetched_at
-        return self.jwks_url is None or (at is not None and 0 <= self._clock() - at < self.max_age)
+        return self.jwks_url is None or self._recent(self._fetched_at, self.max_age)
 
     def _may_refresh(self) -> bool:
         """Whether a failed signature may refetch the JWKS now (and then count as the refetch)."""
-        if self.jwks_url is None:
+        if self.jwks_url is None or self._recent(self._forced_at, JWKS_REFRESH_INTERVAL):
             return False
-        now = self._clock()
-        if self._forced_at is not None and 0 <= now - self._forced_at < JWKS_REFRESH_INTERVAL:
-            return False
-        self._forced_at = now
+        self._forced_at = self._clock()
         return True
 
     def refresh(self) -> None:
@@ -427,26 +398,23 @@ class WebhookVerifier:
         if self.jwks_url is not None:
             await self._fetch_async()
 
-    def _fetch(self, *, if_stale: bool = False) -> tuple[Ed25519PublicKey, ...]:
+    def _fetch(self, *, if_stale: bool = False) -> Keys:
         with self._lock:  # one fetch at a time: the threads that waited find the keys fresh
             if if_stale and self._fresh():
                 return self._keys
             return self._store(self._get(str(self.jwks_url)))
 
-    async def _fetch_async(self) -> tuple[Ed25519PublicKey, ...]:
+    async def _fetch_async(self) -> Keys:
         return self._store(await self._get_async(str(self.jwks_url)))
 
-    def _store(self, content: bytes) -> tuple[Ed25519PublicKey, ...]:
+    def _store(self, content: bytes) -> Keys:
         try:
             data = json.loads(content)
-        except (UnicodeDecodeError, ValueError, RecursionError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError too
             raise WebhookKeyError(f"the JWKS at {self.jwks_url} is not JSON") from None
         self._keys = _keys_of_jwks(data, str(self.jwks_url))
         self._fetched_at = self._clock()
         return self._keys
-
-
-# ---- reading the payload ----
 
 
 def _parsed_output(payload: Mapping[str, Any]) -> object:
@@ -464,36 +432,34 @@ def _parsed_output(payload: Mapping[str, Any]) -> object:
 
 
 def _delivery(signed: _Signed, model_id: str | None) -> WebhookSuccess | WebhookFailure:
+    """The signed body read as a delivery; a :class:`WebhookPayloadError` when it is not one."""
+
     def bad(message: str, request_id: str = signed.request_id) -> WebhookPayloadError:
         return WebhookPayloadError(message, request_id=request_id, body=signed.body)
 
     try:
         data = json.loads(signed.body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError too
         raise bad("the webhook body is not JSON") from None
     if not isinstance(data, dict):
         raise bad("the webhook body is not a JSON object")
     request_id = data.get("request_id", signed.request_id)
     if not isinstance(request_id, str) or not request_id:
         raise bad("the webhook's 'request_id' is not a string")
-
-    def text(key: str) -> str | None:
-        value = data.get(key)
-        if value is None or isinstance(value, str):
-            return value
-        raise bad(f"the webhook's {key!r} is not a string", request_id)
-
     status, payload = data.get("status"), data.get("payload")
     if payload is not None and not isinstance(payload, dict):
         raise bad("the webhook's 'payload' is not an object", request_id)
     if status not in ("OK", "ERROR"):
         raise bad(f"the webhook's status is {status!r}, not 'OK' or 'ERROR'", request_id)
+    for key in ("gateway_request_id", "payload_error", "error") if status == "ERROR" else _OK_TEXTS:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise bad(f"the webhook's {key!r} is not a string", request_id)
     common: dict[str, Any] = {
         "request_id": request_id,
-        "gateway_request_id": text("gateway_request_id"),
+        "gateway_request_id": data.get("gateway_request_id"),
         "user_id": signed.user_id,
         "timestamp": int(signed.timestamp),
-        "payload_error": text("payload_error"),
+        "payload_error": data.get("payload_error"),
         "raw": data,
     }
     if status == "OK":
@@ -509,32 +475,24 @@ def _delivery(signed: _Signed, model_id: str | None) -> WebhookSuccess | Webhook
         error_type = first.get("type") if isinstance(first, Mapping) else None
     return WebhookFailure(
         **common,
-        error=text("error"),
+        error=data.get("error"),
         error_type=error_type if isinstance(error_type, str) else None,
         payload=payload,
     )
 
 
-# ---- one shared verifier per JWKS URL ----
-
-
-@functools.cache
-def _shared_verifier(url: str) -> WebhookVerifier:
-    return WebhookVerifier(url)
+_shared = functools.cache(WebhookVerifier)
+"""The module functions' verifier of each JWKS URL: one per process, so they share its cache."""
 
 
 def _verifier_for(jwks: JWKSLike | None) -> WebhookVerifier:
     if jwks is None or isinstance(jwks, str):
-        return _shared_verifier(jwks or FAL_JWKS_URL)
+        return _shared(jwks or FAL_JWKS_URL)
     return WebhookVerifier(jwks)
 
 
 def verify(
-    body: bytes | bytearray | memoryview | str,
-    headers: HeadersLike,
-    *,
-    jwks: JWKSLike | None = None,
-    model_id: str | None = None,
+    body: BodyLike, headers: HeadersLike, *, jwks: JWKSLike | None = None, model_id: str | None = None
 ) -> WebhookSuccess | WebhookFailure:
     """Verify one delivery against fal's JWKS (or ``jwks``: a URL, a JWKS dict or keys) and read it.
 
@@ -545,11 +503,7 @@ def verify(
 
 
 async def verify_async(
-    body: bytes | bytearray | memoryview | str,
-    headers: HeadersLike,
-    *,
-    jwks: JWKSLike | None = None,
-    model_id: str | None = None,
+    body: BodyLike, headers: HeadersLike, *, jwks: JWKSLike | None = None, model_id: str | None = None
 ) -> WebhookSuccess | WebhookFailure:
     """:func:`verify` for event loops (the JWKS fetch does not block the loop)."""
     return await _verifier_for(jwks).verify_async(body, headers, model_id=model_id)
