@@ -80,14 +80,12 @@ def signed_message(request_id: str, user_id: str, timestamp: str, body: bytes) -
     return f"{request_id}\n{user_id}\n{timestamp}\n{digest}".encode()
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _load_private_key(pem: str | bytes) -> Ed25519PrivateKey:
-    data = pem.encode("utf-8") if isinstance(pem, str) else pem
+def _private_key(pem: str | bytes | None) -> Ed25519PrivateKey:
+    """The key of an unencrypted Ed25519 PEM, or a fresh one for None."""
+    if pem is None:
+        return Ed25519PrivateKey.generate()
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = serialization.load_pem_private_key(pem.encode() if isinstance(pem, str) else pem, password=None)
     except (ValueError, TypeError) as exc:
         raise ValueError(
             f"the webhook signing key is not an unencrypted Ed25519 PEM private key: {exc}"
@@ -116,13 +114,13 @@ class WebhookSigner:
     ) -> None:
         self._clock = clock
         self._keys: list[_Key] = []
-        self._add(_load_private_key(private_key) if private_key is not None else Ed25519PrivateKey.generate())
+        self._add(_private_key(private_key))
 
     def _add(self, private: Ed25519PrivateKey) -> _Key:
         raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        key = _Key(private, kid=hashlib.sha256(raw).hexdigest()[:16], x=_b64url(raw))
-        self._keys.insert(0, key)
-        return key
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+        self._keys.insert(0, _Key(private, kid=hashlib.sha256(raw).hexdigest()[:16], x=x))
+        return self._keys[0]
 
     def rotate(self, private_key: str | bytes | None = None, *, overlap: float = DEFAULT_OVERLAP) -> str:
         """Sign from now on with a new key (given or generated); the JWKS keeps the old one ``overlap`` s.
@@ -132,7 +130,7 @@ class WebhookSigner:
         """
         if not overlap >= 0:
             raise ValueError("overlap must be a non-negative number of seconds")
-        new = _load_private_key(private_key) if private_key is not None else Ed25519PrivateKey.generate()
+        new = _private_key(private_key)
         now = self._clock()
         for key in self._keys:
             if key.retired_at is None or key.retired_at > now + overlap:
@@ -167,10 +165,6 @@ class WebhookSigner:
         }
 
 
-def payload_body(payload: Mapping[str, Any]) -> bytes:
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 class WebhookSender:
     """Signs and POSTs completion webhooks from the engine's event loop, counting the outcomes."""
 
@@ -189,7 +183,7 @@ class WebhookSender:
             return
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=5.0, trust_env=False, follow_redirects=False)
-        body = payload_body(payload)
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         for attempt in range(_ATTEMPTS):
             headers = {"Content-Type": "application/json", **self.signer.headers(request_id, body)}
             with contextlib.suppress(httpx.HTTPError):
