@@ -91,6 +91,7 @@ HEADER_REQUEST_ID = "X-Fal-Webhook-Request-Id"
 HEADER_USER_ID = "X-Fal-Webhook-User-Id"
 HEADER_TIMESTAMP = "X-Fal-Webhook-Timestamp"
 HEADER_SIGNATURE = "X-Fal-Webhook-Signature"
+_SIGNED_HEADERS = (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)
 _TIMESTAMP_RE = re.compile(r"[0-9]{1,15}")
 _OK_TEXTS = ("gateway_request_id", "payload_error")  # an OK delivery's 'error' is not read
 
@@ -132,7 +133,7 @@ class JWKSFetchError(WebhookKeyError):
 
 
 class WebhookPayloadError(WebhookError):
-    """The signature is valid but the body is not a webhook payload; ``request_id`` is still the job's."""
+    """The signature is valid but the body is not a webhook payload (``request_id`` is kept)."""
 
     body: bytes = b""
 
@@ -227,9 +228,8 @@ def _text(value: str | bytes) -> str:
 
 
 def _signing_headers(headers: HeadersLike) -> list[str]:
-    """The four signing headers' values (request id, user id, timestamp, signature), from a mapping
-    (any case) or pairs."""
-    wanted = {h.lower(): h for h in (HEADER_REQUEST_ID, HEADER_USER_ID, HEADER_TIMESTAMP, HEADER_SIGNATURE)}
+    """The four signing headers' values in ``_SIGNED_HEADERS`` order, from a mapping (any case) or pairs."""
+    wanted = {h.lower(): h for h in _SIGNED_HEADERS}
     found: dict[str, str] = {}
     for name, value in headers.items() if isinstance(headers, Mapping) else headers:
         key = _text(name).strip().lower()
@@ -344,6 +344,7 @@ class WebhookVerifier:
             raise TypeError(
                 f"the webhook body must be the raw bytes of the request, not {type(body).__name__}"
             )
+        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         request_id, user_id, timestamp, signature_hex = _signing_headers(headers)
         now = self._clock()
         problem = None
@@ -365,7 +366,6 @@ class WebhookVerifier:
             raise WebhookSignatureError(
                 f"{HEADER_SIGNATURE} is not a hex Ed25519 signature (128 hex digits)", request_id=request_id
             )
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
         return _Signed(raw, request_id, user_id, timestamp, signature)
 
     def _bad_signature(self, signed: _Signed) -> WebhookSignatureError:

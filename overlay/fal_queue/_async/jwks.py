@@ -1,8 +1,7 @@
 """Fetch a JWKS: one GET on the SDK's own transport, bounded in time, size and redirects.
 
-The hand-written source: ``tools/unasync.py`` generates the sync twin (``fal_queue/_sync/jwks.py``).
-Reading the keys is the caller's (``fal_queue.webhooks``), which also supplies the error type, so
-that this module sits below it.
+The source of ``_sync/jwks.py`` (``tools/unasync.py``). The caller (``fal_queue.webhooks``) reads the
+keys and supplies the error type, so that this module sits below it.
 """
 
 from __future__ import annotations
