@@ -25,16 +25,6 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from referencing import Registry
 
-__all__ = [
-    "Contract",
-    "InputSchema",
-    "Problem",
-    "closest",
-    "contract",
-    "input_schema",
-    "problems_of_errors",
-    "unknown_value_message",
-]
 
 _URI = "urn:fal-queue:openapi"
 _REF = "#/components/schemas/"

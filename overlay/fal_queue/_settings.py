@@ -45,20 +45,7 @@ from .errors import ConfigFileError, Origin, SettingError
 from .polling import WAIT_MODES
 from .urls import normalize_base_url
 
-__all__ = [
-    "SETTINGS",
-    "ConfigFileError",
-    "Origin",
-    "Resolved",
-    "Setting",
-    "SettingError",
-    "as_timeout",
-    "checked_key",
-    "checked_retries",
-    "default_config_path",
-    "load_config",
-    "resolve",
-]
+__all__ = ["ConfigFileError", "Origin", "SettingError"]  # re-exported from errors
 
 #: Authorization schemes: setting value -> the word sent before the key.
 AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
