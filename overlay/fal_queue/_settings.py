@@ -1,26 +1,9 @@
 """The connection settings of Client, AsyncClient and ``fal-queue``: one table, one order.
 
-Each setting comes from the first of: an argument (a keyword of the constructor, or a flag of the
-CLI), its ``FAL_QUEUE_*`` environment variable, the config file, its default. The SDK and the CLI
-both resolve through here, so ``Client()`` and ``fal-queue`` agree on the same machine, and a bad
-value is the same `SettingError` in both, naming the setting and where the value came from (the
-argument, the variable, or the config file's line). The key's value is never shown.
-
-The config file is TOML, at ``$FAL_QUEUE_CONFIG``, else ``$XDG_CONFIG_HOME/fal-queue/config.toml``,
-else ``~/.config/fal-queue/config.toml``::
-
-    base_url = "https://gateway.example.com"
-    key = "..."                 # keep the file private: chmod 600
-    auth_scheme = "bearer"      # or "key" for fal itself
-    max_retries = 4
-    timeout = 60                # seconds per HTTP call
-    wait_mode = "stream"        # or "poll"
-    allow_http = false
-    strict = false
-    max_image_bytes = 10000000  # local image inputs larger than this are downscaled
-
-It is read only when some setting is given neither as an argument nor in the environment (or when
-the CLI names it with ``--config``).
+Each setting comes from the first of: an argument (a constructor keyword or a CLI flag), its
+``FAL_QUEUE_*`` environment variable, the config file (TOML; README, "Configuration"), its default.
+The SDK and the CLI both resolve through here, so they agree on one machine, and a bad value is the
+same `SettingError`, naming the setting and where its value came from, never the key's value.
 """
 
 from __future__ import annotations
@@ -97,8 +80,13 @@ def as_timeout(value: float | httpx.Timeout | None, what: str) -> httpx.Timeout 
     return httpx.Timeout(number, connect=min(number, C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
 
 
-def checked_key(key: str) -> str:
+def _check_key(_: str, value: object, __: Mapping[str, Any]) -> object:
     """The key as it may go into a header, or a ConfigurationError that never shows the key."""
+    if not isinstance(value, str):
+        raise E.ConfigurationError(f"the API key must be a string, not {type(value).__name__}")
+    key = value.strip()
+    if not key:
+        raise E.ConfigurationError("the API key is empty")
     scheme = key.split(" ", 1)[0].lower()
     if scheme in {"bearer", "key"} and " " in key:
         raise E.ConfigurationError(
@@ -121,14 +109,6 @@ def checked_key(key: str) -> str:
             "check FAL_QUEUE_KEY (or api_key=) for a stray character"
         )
     return key
-
-
-def _check_key(_: str, value: object, __: Mapping[str, Any]) -> object:
-    if not isinstance(value, str):
-        raise E.ConfigurationError(f"the API key must be a string, not {type(value).__name__}")
-    if not value.strip():
-        raise E.ConfigurationError("the API key is empty")
-    return checked_key(value.strip())
 
 
 def _check_base_url(name: str, value: object, resolved: Mapping[str, Any]) -> object:
@@ -154,27 +134,6 @@ def _check_image_bytes(name: str, value: object, _: Mapping[str, Any]) -> object
     return number
 
 
-def _parse(kind: type, text: str) -> object:
-    """Environment text as a value of ``kind``; a ValueError says what the text is not."""
-    if kind is str:
-        return text
-    if kind is bool:
-        word = text.strip().lower()
-        if word not in _TRUE | _FALSE:
-            raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
-        return word in _TRUE
-    if kind is int:
-        with contextlib.suppress(ValueError):
-            return int(text)
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("not a whole number" if kind is int else "not a number") from None
-    if kind is int and not (math.isfinite(number) and number == int(number)):
-        raise ValueError("not a whole number")
-    return number
-
-
 @dataclass(frozen=True)
 class Setting:
     """One row of the table: the names it goes by, its type, its default and its rule."""
@@ -196,7 +155,25 @@ class Setting:
         return f"FAL_QUEUE_{self.name.upper()}"
 
     def parse(self, text: str) -> object:
-        return _parse(self.kind, text)
+        """Environment text as a value of ``kind``; a ValueError says what the text is not."""
+        kind = self.kind
+        if kind is str:
+            return text
+        if kind is bool:
+            word = text.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
+            return word in _TRUE
+        if kind is int:
+            with contextlib.suppress(ValueError):
+                return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("not a whole number" if kind is int else "not a number") from None
+        if kind is int and not (math.isfinite(number) and number == int(number)):
+            raise ValueError("not a whole number")
+        return number
 
 
 #: The table, in resolution order (base_url is checked against the resolved allow_http).
