@@ -25,8 +25,8 @@ from ._schema import InputSchema, closest, contract, input_schema, unknown_value
 from .images import encode_field, is_image_field
 from .urls import validate_model_id
 
-# The generated package is imported on first use, not with ``fal_queue``: its models package alone
-# is ~70 attrs classes (tens of ms), and importing any one model or operation imports all of them.
+# The generated package is imported on first use, not with ``fal_queue``: importing any one of its
+# models or operations imports all of them (bench/results.md: import time).
 _GENERATED = "fal_queue_api"
 
 

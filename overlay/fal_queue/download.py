@@ -164,7 +164,7 @@ def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
     if if_exists == "overwrite":
         os.replace(temp, target)
         return target
-    # Lazily: building every numbered name up front cost a large share of a big download's time.
+    # Lazily: a free name must not cost building every numbered one.
     numbered = (_numbered(target, n) for n in range(1, _MAX_RENAMES))
     candidates = itertools.chain([target], numbered if if_exists == "rename" else ())
     for candidate in candidates:
