@@ -15,7 +15,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -176,37 +176,39 @@ class Setting:
         return number
 
 
-#: The table, in resolution order (base_url is checked against the resolved allow_http).
-SETTINGS: tuple[Setting, ...] = (
-    Setting("allow_http", bool, False),
-    Setting("base_url", str, None, _check_base_url, flag="--base-url"),
-    Setting("key", str, None, _check_key, argument="api_key", flag="--key", secret=True),
-    Setting("auth_scheme", str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme"),
-    Setting("max_retries", int, C.DEFAULT_MAX_RETRIES, _check_whole),
-    Setting("timeout", float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout),
-    Setting("wait_mode", str, "stream", _choice(_WAIT_MODES, lower=False)),
-    Setting("strict", bool, False, flag="--strict"),
-    Setting("max_image_bytes", int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes),
-)
-BY_NAME = {s.name: s for s in SETTINGS}
+def _row(kind: type, default: object, check: Check = _bool, *, secret: bool = False, **names: str) -> Any:
+    """A field of Resolved that is a setting: its row of the table (a secret is never in the repr)."""
+    row = {"kind": kind, "check": check, "secret": secret, **names}
+    return field(default=default, repr=not secret, metadata={"row": row})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Resolved:
-    """Every setting's value and origin, and what the config file gave to say about itself."""
+    """Every setting's value and origin, and what the config file gave to say about itself.
 
-    base_url: str | None
-    key: str | None = field(repr=False)
-    auth_scheme: str
-    timeout: float | httpx.Timeout
-    max_retries: int
-    wait_mode: str
-    allow_http: bool
-    strict: bool
-    max_image_bytes: int
+    The fields made by ``_row`` are the table of settings, in resolution order (base_url is checked
+    against the resolved allow_http).
+    """
+
+    allow_http: bool = _row(bool, False)
+    base_url: str | None = _row(str, None, _check_base_url, flag="--base-url")
+    key: str | None = _row(str, None, _check_key, argument="api_key", flag="--key", secret=True)
+    auth_scheme: str = _row(str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme")
+    max_retries: int = _row(int, C.DEFAULT_MAX_RETRIES, _check_whole)
+    timeout: float | httpx.Timeout = _row(float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout)  # noqa: RUF009
+    wait_mode: str = _row(str, "stream", _choice(_WAIT_MODES, lower=False))
+    strict: bool = _row(bool, False, flag="--strict")
+    max_image_bytes: int = _row(int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes)
     origins: Mapping[str, Origin]
     config_path: Path
     warnings: tuple[str, ...] = ()
+
+
+#: The table of settings, read from Resolved's fields.
+SETTINGS = tuple(
+    Setting(f.name, default=f.default, **f.metadata["row"]) for f in fields(Resolved) if f.metadata
+)
+BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _refused(name: str, why: str, origin: Origin) -> SettingError:
