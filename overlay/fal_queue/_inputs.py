@@ -6,12 +6,11 @@ Everything here runs before a byte is sent, so a bad input never costs a job.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import json
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, TypedDict
@@ -22,12 +21,12 @@ import httpx
 from . import _constants as C
 from . import errors as E
 from ._checks import seconds
-from ._schema import contract, input_schema, unknown_value_message
+from ._schema import InputSchema, closest, contract, input_schema, unknown_value_message
 from .images import encode_field, is_image_field
 from .urls import validate_model_id
 
-# The generated package is imported on first use, not with ``fal_queue``: its models package alone
-# is ~70 attrs classes (tens of ms), and importing any one model or operation imports all of them.
+# The generated package is imported on first use, not with ``fal_queue``: importing any one of its
+# models or operations imports all of them (bench/results.md: import time).
 _GENERATED = "fal_queue_api"
 
 
@@ -226,12 +225,12 @@ def _warn_once(key: tuple[str, ...], message: str) -> None:
     """One warning per model and field (and value): a batch of 300 lines warns once."""
     if key not in _warned:
         _warned.add(key)
-        warnings.warn(message, E.UnknownFieldWarning, stacklevel=4)
+        warnings.warn(message, E.UnknownFieldWarning, stacklevel=5)
 
 
-def unknown_field_message(model_id: str, name: str, known: set[str]) -> str:
-    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-    hint = f", did you mean {close[0]}?" if close else f" (known: {', '.join(sorted(known))})"
+def unknown_field_message(model_id: str, name: str, known: Iterable[str]) -> str:
+    close = closest(name, sorted(known))
+    hint = f", did you mean {close}?" if close else f" (known: {', '.join(sorted(known))})"
     return f"{name}: unknown for {model_id}{hint}"
 
 
@@ -253,65 +252,69 @@ def prepare_input(
     validate_model_id(model_id)
     typed = TYPED_MODELS.get(model_id)
     input_cls = typed[1] if typed is not None else None
-    known = (
-        {a.name for a in attrs.fields(input_cls) if a.name != "additional_properties"} if input_cls else set()
-    )
-
-    def unknown_fields(names: list[str]) -> str:
-        return "; ".join(unknown_field_message(model_id, n, known) for n in names)
-
-    def refused(text: str) -> E.InvalidInputError:
-        return E.InvalidInputError(text, model_id=model_id)
-
-    if input_cls is not None and isinstance(arguments, input_cls):
+    schema = input_schema(model_id)
+    if input_cls is not None and schema is not None and isinstance(arguments, input_cls):
         body = arguments.to_dict()
         _json_ready(body, "")
         extra = sorted(getattr(arguments, "additional_properties", None) or {})
         if extra and strict:
-            raise refused(unknown_fields(extra) + " (strict)")
+            text = "; ".join(unknown_field_message(model_id, n, schema.fields) for n in extra)
+            raise E.InvalidInputError(f"{text} (strict)", model_id=model_id)
         return arguments, body
     if attrs.has(type(arguments)) and hasattr(arguments, "to_dict"):
         expected = input_cls.__name__ if input_cls else "a dict"
-        raise refused(f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}")
+        raise E.InvalidInputError(
+            f"{type(arguments).__name__} is not the input of {model_id}; expected {expected}",
+            model_id=model_id,
+        )
     if not isinstance(arguments, Mapping):
-        raise refused(
-            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}"
+        raise E.InvalidInputError(
+            f"arguments must be a dict (or a generated input model), not {type(arguments).__name__}",
+            model_id=model_id,
         )
     data: dict[str, Any] = {
         k: encode_field(k, v, max_image_bytes) if is_image_field(k) else v for k, v in arguments.items()
     }
     _json_ready(data, "")
-    if input_cls is None:
+    if input_cls is None or schema is None:
         return None, data
-    unknown = sorted(set(data) - known)
-    if unknown and strict:
-        raise refused(
-            f"unknown field(s) {', '.join(map(repr, unknown))} for {model_id} (strict): "
-            + unknown_fields(unknown)
-        )
-    for name in unknown:
-        _warn_once((model_id, name), unknown_field_message(model_id, name, known))
-    missing = [a.name for a in attrs.fields(input_cls) if a.default is attrs.NOTHING and a.name not in data]
-    if missing:
-        raise refused(f"missing required field(s) {', '.join(map(repr, missing))} for {model_id}")
-    schema = input_schema(model_id)
-    unknown_values = False
-    if schema is not None:
-        problems = schema.problems({k: v for k, v in data.items() if k in known})
-        if problems:
-            raise refused(f"invalid arguments for {model_id}: {'; '.join(problems)}")
-        for name in sorted(set(data) & known):
-            values = schema.unknown_value(name, data[name])
-            if values is None:
-                continue
-            message = unknown_value_message(model_id, name, data[name], values)
-            if strict:
-                raise refused(f"{message} (strict)")
-            unknown_values = True
-            _warn_once((model_id, name, data[name]), message)
-    if unknown or unknown_values:
+    if _unknown_to_the_contract(model_id, schema, data, strict):
         return None, data  # the generated model cannot carry them: send the JSON as given
     try:
         return input_cls.from_dict(data), data
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise refused(f"invalid arguments for {model_id}: {exc}") from exc
+        raise E.InvalidInputError(f"invalid arguments for {model_id}: {exc}", model_id=model_id) from exc
+
+
+def _unknown_to_the_contract(model_id: str, schema: InputSchema, data: dict[str, Any], strict: bool) -> bool:
+    """Refuse what the contract refuses in ``data``; warn once about each field or string value it
+    does not know (refuse them when ``strict``). True when there is such a field or value."""
+    known = schema.fields
+    unknown = sorted(set(data) - known)
+    if unknown and strict:
+        text = "; ".join(unknown_field_message(model_id, n, known) for n in unknown)
+        listed = ", ".join(map(repr, unknown))
+        raise E.InvalidInputError(
+            f"unknown field(s) {listed} for {model_id} (strict): {text}", model_id=model_id
+        )
+    for name in unknown:
+        _warn_once((model_id, name), unknown_field_message(model_id, name, known))
+    missing = [name for name in schema.required if name not in data]
+    if missing:
+        listed = ", ".join(map(repr, missing))
+        raise E.InvalidInputError(f"missing required field(s) {listed} for {model_id}", model_id=model_id)
+    problems = schema.problems({k: v for k, v in data.items() if k in known})
+    if problems:
+        raise E.InvalidInputError(
+            f"invalid arguments for {model_id}: {'; '.join(problems)}", model_id=model_id
+        )
+    unknown_values = False
+    for name in sorted(set(data) & known):
+        values = schema.unknown_value(name, data[name])
+        if values is not None:
+            message = unknown_value_message(model_id, name, data[name], values)
+            if strict:
+                raise E.InvalidInputError(f"{message} (strict)", model_id=model_id)
+            unknown_values = True
+            _warn_once((model_id, name, data[name]), message)
+    return bool(unknown) or unknown_values

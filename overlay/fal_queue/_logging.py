@@ -18,23 +18,20 @@ _secrets: weakref.WeakSet[Secret] = weakref.WeakSet()
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-class RedactingFilter(logging.Filter):
-    """Replaces every known secret in the formatted message with asterisks."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not _secrets:
-            return True
-        message = record.getMessage()
-        redacted = message
-        for secret in sorted(_secrets, key=lambda x: len(x.get()), reverse=True):
-            redacted = secret.redact(redacted)
-        if redacted != message:
-            record.msg, record.args = redacted, None
+def _redact(record: logging.LogRecord) -> bool:
+    """A filter that replaces every known secret in the formatted message with asterisks."""
+    if not _secrets:
         return True
+    message = record.getMessage()
+    redacted = message
+    for secret in sorted(_secrets, key=lambda x: len(x.get()), reverse=True):
+        redacted = secret.redact(redacted)
+    if redacted != message:
+        record.msg, record.args = redacted, None
+    return True
 
 
-_filter = RedactingFilter()
-logger.addFilter(_filter)
+logger.addFilter(_redact)
 
 
 def register_secret(secret: Secret) -> None:
@@ -48,7 +45,7 @@ def setup_from_env() -> None:
         return
     handler = logging.StreamHandler()
     handler._fal_queue = True  # type: ignore[attr-defined]
-    handler.addFilter(_filter)
+    handler.addFilter(_redact)  # records of child loggers too
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level)

@@ -25,15 +25,6 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
     from referencing import Registry
 
-__all__ = [
-    "Contract",
-    "InputSchema",
-    "Problem",
-    "contract",
-    "input_schema",
-    "problems_of_errors",
-    "unknown_value_message",
-]
 
 _URI = "urn:fal-queue:openapi"
 _REF = "#/components/schemas/"
@@ -59,6 +50,12 @@ class Problem:
     def field(self) -> str | None:
         """The top-level field the problem is in (None: the input as a whole)."""
         return str(self.path[0]) if self.path else None
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` was probably meant to be ("did you mean"), or None."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def _where(path: Iterable[str | int]) -> str:
@@ -92,8 +89,8 @@ def _problem(path: tuple[str | int, ...], rule: str, value: Any, limit: Any) -> 
         text = f"expected {expected}, got {_show(value)}"
     elif rule in ("enum", "const"):
         choices = [str(v) for v in (limit if rule == "enum" else [limit])]
-        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        close = closest(str(value), choices)
+        hint = f"; did you mean {close}?" if close else ""
         text = f"{_show(value)} is not one of {', '.join(choices)}{hint}"
     elif rule in _TEXTS:
         size = len(value) if isinstance(value, list | str) else 0
@@ -145,8 +142,8 @@ def _error_problems(error: ValidationError) -> list[Problem]:
 
 
 def unknown_value_message(model_id: str, field: str, value: str, known: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    hint = f", did you mean {close[0]!r}?" if close else ""
+    close = closest(value, known)
+    hint = f", did you mean {close!r}?" if close else ""
     return f"{field}: unknown value {value!r} for {model_id}{hint} (known: {', '.join(known)})"
 
 

@@ -1,26 +1,9 @@
 """The connection settings of Client, AsyncClient and ``fal-queue``: one table, one order.
 
-Each setting comes from the first of: an argument (a keyword of the constructor, or a flag of the
-CLI), its ``FAL_QUEUE_*`` environment variable, the config file, its default. The SDK and the CLI
-both resolve through here, so ``Client()`` and ``fal-queue`` agree on the same machine, and a bad
-value is the same `SettingError` in both, naming the setting and where the value came from (the
-argument, the variable, or the config file's line). The key's value is never shown.
-
-The config file is TOML, at ``$FAL_QUEUE_CONFIG``, else ``$XDG_CONFIG_HOME/fal-queue/config.toml``,
-else ``~/.config/fal-queue/config.toml``::
-
-    base_url = "https://gateway.example.com"
-    key = "..."                 # keep the file private: chmod 600
-    auth_scheme = "bearer"      # or "key" for fal itself
-    max_retries = 4
-    timeout = 60                # seconds per HTTP call
-    wait_mode = "stream"        # or "poll"
-    allow_http = false
-    strict = false
-    max_image_bytes = 10000000  # local image inputs larger than this are downscaled
-
-It is read only when some setting is given neither as an argument nor in the environment (or when
-the CLI names it with ``--config``).
+Each setting comes from the first of: an argument (a constructor keyword or a CLI flag), its
+``FAL_QUEUE_*`` environment variable, the config file (TOML; README, "Configuration"), its default.
+The SDK and the CLI both resolve through here, so they agree on one machine, and a bad value is the
+same `SettingError`, naming the setting and where its value came from, never the key's value.
 """
 
 from __future__ import annotations
@@ -32,7 +15,7 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,20 +28,7 @@ from .errors import ConfigFileError, Origin, SettingError
 from .polling import WAIT_MODES
 from .urls import normalize_base_url
 
-__all__ = [
-    "SETTINGS",
-    "ConfigFileError",
-    "Origin",
-    "Resolved",
-    "Setting",
-    "SettingError",
-    "as_timeout",
-    "checked_key",
-    "checked_retries",
-    "default_config_path",
-    "load_config",
-    "resolve",
-]
+__all__ = ["ConfigFileError", "Origin", "SettingError"]  # re-exported from errors
 
 #: Authorization schemes: setting value -> the word sent before the key.
 AUTH_SCHEMES = {"bearer": "Bearer", "key": "Key"}
@@ -110,8 +80,13 @@ def as_timeout(value: float | httpx.Timeout | None, what: str) -> httpx.Timeout 
     return httpx.Timeout(number, connect=min(number, C.DEFAULT_HTTP_TIMEOUT.connect or 5.0))
 
 
-def checked_key(key: str) -> str:
+def _check_key(_: str, value: object, __: Mapping[str, Any]) -> object:
     """The key as it may go into a header, or a ConfigurationError that never shows the key."""
+    if not isinstance(value, str):
+        raise E.ConfigurationError(f"the API key must be a string, not {type(value).__name__}")
+    key = value.strip()
+    if not key:
+        raise E.ConfigurationError("the API key is empty")
     scheme = key.split(" ", 1)[0].lower()
     if scheme in {"bearer", "key"} and " " in key:
         raise E.ConfigurationError(
@@ -134,14 +109,6 @@ def checked_key(key: str) -> str:
             "check FAL_QUEUE_KEY (or api_key=) for a stray character"
         )
     return key
-
-
-def _check_key(_: str, value: object, __: Mapping[str, Any]) -> object:
-    if not isinstance(value, str):
-        raise E.ConfigurationError(f"the API key must be a string, not {type(value).__name__}")
-    if not value.strip():
-        raise E.ConfigurationError("the API key is empty")
-    return checked_key(value.strip())
 
 
 def _check_base_url(name: str, value: object, resolved: Mapping[str, Any]) -> object:
@@ -167,27 +134,6 @@ def _check_image_bytes(name: str, value: object, _: Mapping[str, Any]) -> object
     return number
 
 
-def _parse(kind: type, text: str) -> object:
-    """Environment text as a value of ``kind``; a ValueError says what the text is not."""
-    if kind is str:
-        return text
-    if kind is bool:
-        word = text.strip().lower()
-        if word not in _TRUE | _FALSE:
-            raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
-        return word in _TRUE
-    if kind is int:
-        with contextlib.suppress(ValueError):
-            return int(text)
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("not a whole number" if kind is int else "not a number") from None
-    if kind is int and not (math.isfinite(number) and number == int(number)):
-        raise ValueError("not a whole number")
-    return number
-
-
 @dataclass(frozen=True)
 class Setting:
     """One row of the table: the names it goes by, its type, its default and its rule."""
@@ -209,40 +155,60 @@ class Setting:
         return f"FAL_QUEUE_{self.name.upper()}"
 
     def parse(self, text: str) -> object:
-        return _parse(self.kind, text)
+        """Environment text as a value of ``kind``; a ValueError says what the text is not."""
+        kind = self.kind
+        if kind is str:
+            return text
+        if kind is bool:
+            word = text.strip().lower()
+            if word not in _TRUE | _FALSE:
+                raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
+            return word in _TRUE
+        if kind is int:
+            with contextlib.suppress(ValueError):
+                return int(text)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError("not a whole number" if kind is int else "not a number") from None
+        if kind is int and not (math.isfinite(number) and number == int(number)):
+            raise ValueError("not a whole number")
+        return number
 
 
-#: The table, in resolution order (base_url is checked against the resolved allow_http).
-SETTINGS: tuple[Setting, ...] = (
-    Setting("allow_http", bool, False),
-    Setting("base_url", str, None, _check_base_url, flag="--base-url"),
-    Setting("key", str, None, _check_key, argument="api_key", flag="--key", secret=True),
-    Setting("auth_scheme", str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme"),
-    Setting("max_retries", int, C.DEFAULT_MAX_RETRIES, _check_whole),
-    Setting("timeout", float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout),
-    Setting("wait_mode", str, "stream", _choice(_WAIT_MODES, lower=False)),
-    Setting("strict", bool, False, flag="--strict"),
-    Setting("max_image_bytes", int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes),
-)
-BY_NAME = {s.name: s for s in SETTINGS}
+def _row(kind: type, default: object, check: Check = _bool, *, secret: bool = False, **names: str) -> Any:
+    """A field of Resolved that is a setting: its row of the table (a secret is never in the repr)."""
+    row = {"kind": kind, "check": check, "secret": secret, **names}
+    return field(default=default, repr=not secret, metadata={"row": row})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Resolved:
-    """Every setting's value and origin, and what the config file gave to say about itself."""
+    """Every setting's value and origin, and what the config file gave to say about itself.
 
-    base_url: str | None
-    key: str | None = field(repr=False)
-    auth_scheme: str
-    timeout: float | httpx.Timeout
-    max_retries: int
-    wait_mode: str
-    allow_http: bool
-    strict: bool
-    max_image_bytes: int
+    The fields made by ``_row`` are the table of settings, in resolution order (base_url is checked
+    against the resolved allow_http).
+    """
+
+    allow_http: bool = _row(bool, False)
+    base_url: str | None = _row(str, None, _check_base_url, flag="--base-url")
+    key: str | None = _row(str, None, _check_key, argument="api_key", flag="--key", secret=True)
+    auth_scheme: str = _row(str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme")
+    max_retries: int = _row(int, C.DEFAULT_MAX_RETRIES, _check_whole)
+    timeout: float | httpx.Timeout = _row(float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout)  # noqa: RUF009
+    wait_mode: str = _row(str, "stream", _choice(_WAIT_MODES, lower=False))
+    strict: bool = _row(bool, False, flag="--strict")
+    max_image_bytes: int = _row(int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes)
     origins: Mapping[str, Origin]
     config_path: Path
     warnings: tuple[str, ...] = ()
+
+
+#: The table of settings, read from Resolved's fields.
+SETTINGS = tuple(
+    Setting(f.name, default=f.default, **f.metadata["row"]) for f in fields(Resolved) if f.metadata
+)
+BY_NAME = {s.name: s for s in SETTINGS}
 
 
 def _refused(name: str, why: str, origin: Origin) -> SettingError:

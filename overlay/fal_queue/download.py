@@ -33,10 +33,9 @@ _WINDOWS_DEVICES = frozenset(
     {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in "123456789\u00b9\u00b2\u00b3"}
 )
 
-IfExists = Literal["rename", "overwrite", "error"]
 #: What ``download`` does when a target name is taken: pick a free numbered name (the default, so
 #: that saving never fails a paid job), replace the file, or raise DownloadError.
-IF_EXISTS: frozenset[str] = frozenset(get_args(IfExists))
+IfExists = Literal["rename", "overwrite", "error"]
 _MAX_RENAMES = 10_000
 _EXTENSIONS = {
     "image/jpeg": ".jpg",
@@ -114,6 +113,23 @@ def open_temp(target: Path) -> tuple[IO[bytes], Path]:
     return os.fdopen(fd, "wb"), Path(name)
 
 
+def write_atomic(
+    target: Path, data: bytes, *, if_exists: IfExists = "overwrite", durable: bool = False
+) -> Path:
+    """Write ``data`` as a download is saved: a temporary file committed into place, so a reader sees
+    the old file or the new one, never half. ``durable`` syncs it to disk before the rename."""
+    handle, temp = open_temp(target)
+    try:
+        with handle:
+            handle.write(data)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+        return commit(temp, target, if_exists=if_exists)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
 def _umask() -> int:
     """The process umask, read without changing it where the platform allows."""
     try:
@@ -148,7 +164,7 @@ def commit(temp: Path, target: Path, *, if_exists: IfExists) -> Path:
     if if_exists == "overwrite":
         os.replace(temp, target)
         return target
-    # Lazily: building every numbered name up front cost a large share of a big download's time.
+    # Lazily: a free name must not cost building every numbered one.
     numbered = (_numbered(target, n) for n in range(1, _MAX_RENAMES))
     candidates = itertools.chain([target], numbered if if_exists == "rename" else ())
     for candidate in candidates:
@@ -270,19 +286,12 @@ def save_data_uri(
     except ValueError as exc:
         raise DownloadError(f"cannot decode data URI: {exc}", url=short, request_id=request_id) from exc
     check_size(short, len(data), None, file, request_id)
-    temp = None
     try:
-        handle, temp = open_temp(target)
-        with handle:
-            handle.write(data)
-        written = commit(temp, target, if_exists=if_exists)
+        written = write_atomic(target, data, if_exists=if_exists)
     except FileExistsError:
         raise DownloadError(f"{target} already exists", url=short, request_id=request_id) from None
     except OSError as exc:
         raise as_download_error(exc, short, target, request_id) from exc
-    finally:
-        if temp is not None:
-            temp.unlink(missing_ok=True)
     if on_progress is not None:
         on_progress(DownloadProgress(short, written, len(data), len(data)))
     return written
@@ -355,7 +364,7 @@ def timeout_error(seconds: float | None, file: File, request_id: str | None) -> 
 def _if_exists(if_exists: str | None, overwrite: bool) -> IfExists:
     if if_exists is None:
         return "overwrite" if overwrite else "rename"
-    if if_exists not in IF_EXISTS:
+    if if_exists not in get_args(IfExists):
         raise InvalidInputError(f"if_exists must be 'rename', 'overwrite' or 'error', not {if_exists!r}")
     if overwrite and if_exists != "overwrite":
         raise InvalidInputError(f"overwrite=True contradicts if_exists={if_exists!r}")

@@ -20,8 +20,6 @@ from typing import IO, Any
 from . import _constants as C
 from .errors import InvalidInputError
 
-__all__ = ["ImageResizedWarning", "encode_image", "is_image_field"]
-
 #: Magic bytes of the formats fal's image models read.
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),

@@ -24,16 +24,6 @@ Reader = Callable[["File"], bytes]
 #: Answer headers a user may want after the fact (which request, what it cost), kept on a Result.
 KEPT_HEADERS = ("x-fal-request-id", "x-fal-billable-units")
 
-__all__ = [
-    "Completed",
-    "File",
-    "InProgress",
-    "Queued",
-    "Result",
-    "Status",
-    "UnknownStatus",
-]
-
 
 @frozen
 class _StatusBase:

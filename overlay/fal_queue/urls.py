@@ -12,17 +12,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigurationError, InvalidInputError
 
-__all__ = [
-    "app_id",
-    "is_loopback_host",
-    "normalize_base_url",
-    "origin_of",
-    "queue_urls",
-    "rewrite_url",
-    "validate_model_id",
-    "validate_request_id",
-]
-
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _MODEL_ID = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})+$")
 _REQUEST_ID = re.compile(rf"^{_SEGMENT}$")

@@ -9,7 +9,8 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from ..download import IfExists, commit, open_temp
+from .. import download
+from ..download import IfExists
 from .errors import CliError
 
 
@@ -48,14 +49,5 @@ def resume_hint(model: str, request_id: str, out_dir: Path | str | None) -> str:
 
 
 def write_atomic(path: Path, text: str, *, if_exists: IfExists = "overwrite") -> Path:
-    """Write ``text`` the way the SDK saves a file: a synced temporary file renamed into place, so a
-    reader sees the old file or the new one, never half (``rename`` takes a free numbered name)."""
-    fh, temp = open_temp(path)
-    try:
-        with fh:
-            fh.write(text.encode())
-            fh.flush()
-            os.fsync(fh.fileno())
-        return commit(temp, path, if_exists=if_exists)
-    finally:
-        temp.unlink(missing_ok=True)
+    """``text`` saved as the SDK saves a file, and synced: a reader sees the old file or the new one."""
+    return download.write_atomic(path, text.encode(), if_exists=if_exists, durable=True)
