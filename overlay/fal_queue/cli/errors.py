@@ -28,9 +28,6 @@ EXIT_ENV = 3
 EXIT_NOT_DONE = 4
 EXIT_INTERRUPTED = 130
 
-#: Attribute the CLI sets on an SDK error to add "what to do now" to its one-line message.
-HINT_ATTR = "fal_queue_cli_hint"
-
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c]+")
 
@@ -69,32 +66,30 @@ class CliError(Exception):
         self.message = message
         self.exit_code = exit_code
         self.request_id = request_id
-        self.hint = hint
+        self.cli_hint = hint
 
 
 def add_hint(err: BaseException, hint: str) -> None:
     """Attach a hint (e.g. how to resume) that ``describe`` appends to the error's line."""
-    if isinstance(err, CliError):
-        err.hint = err.hint or hint
-    else:
-        setattr(err, HINT_ATTR, hint)
+    err.cli_hint = getattr(err, "cli_hint", None) or hint  # type: ignore[attr-defined]
+
+
+#: The exit code of each kind of SDK error, first match wins; any other error is EXIT_ENV
+#: (configuration, connection, timeouts, 429/5xx after retries, downloads).
+_EXIT_CODES: list[tuple[type[BaseException] | tuple[type[BaseException], ...], int]] = [
+    (E.JobFailedError, EXIT_FAILED),
+    (E.JobTimeoutError, EXIT_NOT_DONE),
+    (E.InvalidInputError, EXIT_USAGE),
+    ((E.AuthenticationError, E.PermissionDeniedError), EXIT_ENV),
+    ((E.BadRequestError, E.NotFoundError, E.ValidationError), EXIT_USAGE),
+]
 
 
 def exit_code_for(err: BaseException) -> int:
     """The exit code of an SDK (or CLI) error."""
     if isinstance(err, CliError):
         return err.exit_code
-    if isinstance(err, E.JobFailedError):
-        return EXIT_FAILED
-    if isinstance(err, E.JobTimeoutError):
-        return EXIT_NOT_DONE
-    if isinstance(err, E.InvalidInputError):
-        return EXIT_USAGE
-    if isinstance(err, E.AuthenticationError | E.PermissionDeniedError):
-        return EXIT_ENV
-    if isinstance(err, E.BadRequestError | E.NotFoundError | E.ValidationError):
-        return EXIT_USAGE
-    return EXIT_ENV  # configuration, connection, timeouts, 429/5xx after retries, downloads
+    return next((code for kinds, code in _EXIT_CODES if isinstance(err, kinds)), EXIT_ENV)
 
 
 #: SDK advice in Python words -> what a command-line user types instead.
@@ -183,16 +178,10 @@ def describe(err: BaseException) -> str:
     ``error: <what> (request_id=..., error_type=..., x-fal-request-id=...)``; the caller adds
     ``error:``. Never contains the API key (the SDK redacts it from every message it builds).
     """
-    if isinstance(err, CliError):
-        notes = [f"request_id={err.request_id}"] if err.request_id else []
-        if err.hint:
-            notes.append(err.hint)
-        text = cli_words(err.message, has_resume=bool(err.hint))
-        return one_line(text + (f" ({', '.join(notes)})" if notes else ""))
-    if not isinstance(err, E.FalQueueError):
+    if not isinstance(err, CliError | E.FalQueueError):
         return one_line(f"{type(err).__name__}: {err}")
-    hint = getattr(err, HINT_ATTR, None)
-    message = cli_words(err.message, has_resume=isinstance(hint, str))
+    hint = getattr(err, "cli_hint", None)
+    message = cli_words(err.message, has_resume=bool(hint))
     extras: list[str] = []
     words = not_a_gateway(err)
     if words is not None:
@@ -227,6 +216,6 @@ def describe(err: BaseException) -> str:
         extras.append(f"x-fal-request-id={server_id}")
     if isinstance(err, E.DownloadError):
         extras.append(f"url={err.url}")
-    if isinstance(hint, str):
+    if hint:
         extras.append(hint)
     return one_line(message + (f" ({', '.join(extras)})" if extras else ""))
