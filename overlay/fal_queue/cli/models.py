@@ -138,8 +138,6 @@ def typed_models() -> list[ModelInfo]:
 
 
 def model_info(model_id: str) -> ModelInfo | None:
-    if model_id not in TYPED_MODELS:
-        return None
     return _catalogue().get(model_id)
 
 
