@@ -94,8 +94,8 @@ def exit_code_for(err: BaseException) -> int:
 
 #: SDK advice in Python words -> what a command-line user types instead.
 _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"fetch it with result\('([^']+)', '([^']+)'\)"), r"fetch it: fal-queue result \1 \2"),
     (re.compile(r"\(?choose if_exists='rename' or 'overwrite'\)?"), "(pass --overwrite to replace it)"),
-    (re.compile(r"\(?pass overwrite=True[^)]*\)?"), "(pass --overwrite to replace it)"),
     (
         re.compile(r"pass allow_http=True \(env FAL_QUEUE_ALLOW_HTTP=1\)"),
         "set FAL_QUEUE_ALLOW_HTTP=1 (or allow_http = true in the config file)",
@@ -105,7 +105,6 @@ _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"resume with get_handle\('([^']+)', '([^']+)'\)"),
         r"resume: fal-queue download \1 \2 --out DIR",
     ),
-    (re.compile(r"\bstrict=True\b"), "strict checking"),
     (
         re.compile(r"pass pathlib\.Path\(('[^']*'|\"[^\"]*\")\)"),
         r"pass it with --image \1 (a batch line names it relative to its JSONL file)",
@@ -122,7 +121,6 @@ def cli_words(text: str, *, has_resume: bool = False) -> str:
     """The SDK's advice (``pass overwrite=True``) said the way a CLI user acts on it (``--overwrite``)."""
     if has_resume:
         text = _SDK_RESUME.sub("", text)
-    text = re.sub(r"fetch it with result\('([^']+)', '([^']+)'\)", r"fetch it: fal-queue result \1 \2", text)
     for pattern, replacement in _CLI_WORDS:
         text = pattern.sub(replacement, text)
     return text
