@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from fal_queue.testing import MockControl
 
 _MARKER = "fal_mock"
-_MISSING_EXTRA = "the fal_queue pytest fixtures need the mock extra: pip install 'fal-queue[mock]'"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -34,15 +33,13 @@ def _testing() -> Any:
     """The `fal_queue.testing` module, or a clear test failure when the mock extra is missing."""
     import fal_queue.testing as testing
 
-    missing = None
     try:
         testing.MockControl  # noqa: B018 - loads the mock
     except ImportError as exc:
-        cause = exc.__cause__
-        missing = getattr(cause, "name", None) or str(cause or exc)
-    if missing is not None:  # outside the except block: one message, no chained traceback
-        pytest.fail(f"{_MISSING_EXTRA} (missing: {missing})", pytrace=False)
-    return testing
+        missing = str(exc)
+    else:
+        return testing
+    pytest.fail(missing, pytrace=False)  # outside the except block: no chained traceback
 
 
 def _configured(request: pytest.FixtureRequest, base: MockConfig) -> MockConfig:
