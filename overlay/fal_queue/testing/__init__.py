@@ -45,7 +45,7 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(home)
     except ImportError as exc:  # the mock extra is missing
         raise ImportError(
-            "fal_queue.testing and its pytest fixtures need the mock extra: "
+            "the fal_queue pytest fixtures need the mock extra: "
             f"pip install 'fal-queue[mock]' (missing: {exc.name or exc})"
         ) from exc
     value = getattr(module, name)
