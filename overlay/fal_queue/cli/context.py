@@ -145,42 +145,29 @@ def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
     return apply
 
 
+#: The options that are no setting: (names, is a flag, metavar, help).
+_OUTPUT_OPTIONS = [
+    (["--config", "config"], False, "PATH", "Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml)."),
+    (["--json", "json"], True, None, "Print one machine-readable JSON document on stdout."),
+    (["-q", "--quiet", "quiet"], True, None, "No progress; only results, request ids, warnings and errors."),
+]
+
+
 def common_options() -> list[click.Parameter]:
     """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
+    settings = [
+        (
+            [s.flag, s.name],
+            s.kind is bool,
+            None if s.kind is bool else s.name.upper(),
+            f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
+        )
+        for s in SETTINGS
+        if s.flag
+    ]
     return [
-        *(
-            click.Option(
-                [s.flag, s.name],
-                is_flag=s.kind is bool,
-                metavar=None if s.kind is bool else s.name.upper(),
-                expose_value=False,
-                callback=_store,
-                help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
-            )
-            for s in SETTINGS
-            if s.flag
-        ),
-        click.Option(
-            ["--config", "config"],
-            metavar="PATH",
-            expose_value=False,
-            callback=_store,
-            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
-        ),
-        click.Option(
-            ["--json", "json"],
-            is_flag=True,
-            expose_value=False,
-            callback=_store,
-            help="Print one machine-readable JSON document on stdout.",
-        ),
-        click.Option(
-            ["-q", "--quiet", "quiet"],
-            is_flag=True,
-            expose_value=False,
-            callback=_store,
-            help="No progress; only results, request ids, warnings and errors.",
-        ),
+        click.Option(decls, is_flag=flag, metavar=metavar, expose_value=False, callback=_store, help=text)
+        for decls, flag, metavar, text in [*settings, *_OUTPUT_OPTIONS]
     ]
 
 
