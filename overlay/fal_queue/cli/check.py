@@ -223,9 +223,8 @@ class _Checker:
         rid = handle.request_id
         self.report.request_ids.append(rid)
         where = f"{_where(seen)} -> request {rid}"
-        missing = [
-            k for k in ("status_url", "response_url", "cancel_url") if not isinstance(body.get(k), str)
-        ]
+        urls = {n: body.get(n) for n in ("status_url", "response_url", "cancel_url")}
+        missing = [n for n, url in urls.items() if not isinstance(url, str)]
         self.report.add(
             "submit.answer",
             not missing and body.get("status") == "IN_QUEUE",
@@ -234,20 +233,8 @@ class _Checker:
             f"{seen.status_code}, status {body.get('status')!r}"
             + (f", missing {missing}" if missing else ""),
         )
-        self._check_urls(body, rid, where)
-        return rid
-
-    def _layout(self, name: str, url: str, rid: str) -> bool:
-        """Whether ``url``'s path is the SDK's queue layout for ``name``, on fal's origin or the gateway's."""
-        paths = {urlsplit(queue_urls(base, self.model, rid)[name]).path for base in ("", self.base)}
-        return urlsplit(url).path in paths
-
-    def _check_urls(self, body: Mapping[str, Any], rid: str, where: str) -> None:
-        names = ("response_url", "status_url", "cancel_url")
         bad = [
-            f"{n}={body[n]}"
-            for n in names
-            if isinstance(body.get(n), str) and not self._layout(n, body[n], rid)
+            f"{n}={url}" for n, url in urls.items() if isinstance(url, str) and not self._layout(n, url, rid)
         ]
         self.report.add(
             "submit.url_rewriting",
@@ -257,6 +244,12 @@ class _Checker:
             "origin fal's or the gateway's",
             "; ".join(bad) or "as expected",
         )
+        return rid
+
+    def _layout(self, name: str, url: str, rid: str) -> bool:
+        """Whether ``url``'s path is the SDK's queue layout for ``name``, on fal's origin or the gateway's."""
+        paths = {urlsplit(queue_urls(base, self.model, rid)[name]).path for base in ("", self.base)}
+        return urlsplit(url).path in paths
 
     def wait(self, rid: str) -> bool:
         """Poll once (with logs), then follow the stream to COMPLETED; False when the job never completed."""
