@@ -17,7 +17,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
 
@@ -171,18 +171,6 @@ def common_options() -> list[click.Parameter]:
     ]
 
 
-def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
-    """A subcommand: ``click.command`` with the common options after its own, and its errors as
-    one line and an exit code (``handle_errors``)."""
-
-    def make(f: Callable[..., Any]) -> click.Command:
-        made = click.command(name, cls=click.Command, **attrs)(handle_errors(f))
-        made.params += common_options()
-        return made
-
-    return make
-
-
 def report(err: BaseException) -> int:
     """Print ``error: ...`` (and the JSON error with --json); return the exit code."""
     code = exit_code_for(err)
@@ -227,22 +215,28 @@ def sdk_warnings(out: Output) -> Iterator[None]:
         yield
 
 
-def handle_errors(f: F) -> F:
-    """Turn CliError / SDK errors / Ctrl-C inside a command into one line and an exit code; show the
-    SDK's warnings about the user's images (``sdk_warnings``)."""
+def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand: ``click.command`` with the common options after its own. Its errors (CliError,
+    SDK errors, Ctrl-C, local OSErrors) become one line and an exit code; the SDK's warnings about
+    the user's images are shown (``sdk_warnings``)."""
 
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            with sdk_warnings(get_state().output()):
-                return f(*args, **kwargs)
-        except (CliError, E.FalQueueError) as err:
-            raise click.exceptions.Exit(report(err)) from None
-        except KeyboardInterrupt:
-            raise click.exceptions.Exit(report(CliError("interrupted", EXIT_INTERRUPTED))) from None
-        except BrokenPipeError:
-            raise
-        except OSError as err:  # the local side: unwritable --out, disk full, unreadable file
-            raise click.exceptions.Exit(report(CliError(one_line(str(err)), EXIT_ENV))) from None
+    def make(f: Callable[..., Any]) -> click.Command:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with sdk_warnings(get_state().output()):
+                    return f(*args, **kwargs)
+            except (CliError, E.FalQueueError) as err:
+                raise click.exceptions.Exit(report(err)) from None
+            except KeyboardInterrupt:
+                raise click.exceptions.Exit(report(CliError("interrupted", EXIT_INTERRUPTED))) from None
+            except BrokenPipeError:
+                raise
+            except OSError as err:  # the local side: unwritable --out, disk full, unreadable file
+                raise click.exceptions.Exit(report(CliError(one_line(str(err)), EXIT_ENV))) from None
 
-    return cast(F, wrapper)
+        made = click.command(name, cls=click.Command, **attrs)(run)
+        made.params += common_options()
+        return made
+
+    return make
