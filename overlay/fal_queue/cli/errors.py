@@ -1,16 +1,7 @@
 """Exit codes, the CLI's own error, and the one-line rendering of every error.
 
-Exit codes are part of the CLI's interface (scripts branch on them):
-
-====  ==========================================================================
-0     success
-1     a job failed (``batch``: a job failed, or a line is uncertain)
-2     usage error: bad flags, bad input, input the gateway rejected (nothing was queued)
-3     auth, network or configuration error; retrying later may help (``batch``: lines were
-      left unfinished by such errors; re-running resumes them)
-4     the job is not finished: still queued/running, or a wait timed out
-130   interrupted (Ctrl-C / SIGTERM); the message says how to resume
-====  ==========================================================================
+Exit codes are part of the CLI's interface (scripts branch on them); ``fal-queue --help`` (``app.EPILOG``)
+and the README say what each means.
 """
 
 from __future__ import annotations
