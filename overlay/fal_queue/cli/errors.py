@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from .. import errors as E
-from .models import nearest_model
+from .models import did_you_mean
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -193,8 +193,7 @@ def describe(err: BaseException) -> str:
     if isinstance(err, E.AuthenticationError):
         message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
     if isinstance(err, E.NotFoundError) and err.model_id and not err.request_id:
-        near = nearest_model(err.model_id)
-        guess = f"did you mean {near}? " if near else ""
+        guess = did_you_mean(err.model_id)
         message += (
             f" (the gateway does not serve {err.model_id}; {guess}`fal-queue models` lists the typed ids)"
         )
