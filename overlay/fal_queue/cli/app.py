@@ -60,9 +60,7 @@ class _Group(click.Group):
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("error: interrupted", err=True)
             code = EXIT_INTERRUPTED
-        except (
-            BrokenPipeError
-        ):  # a closed pipe (``fal-queue models | head``): Python must not complain at exit
+        except BrokenPipeError:  # a closed pipe (``fal-queue models | head``): no complaint at exit
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             code = EXIT_OK

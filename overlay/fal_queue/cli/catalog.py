@@ -7,7 +7,7 @@ from rich.table import Table
 
 from .context import command, get_state
 from .errors import CliError, clean
-from .models import ModelInfo, model_info, nearest_model, typed_models
+from .models import ModelInfo, did_you_mean, model_info, typed_models
 from .output import Output
 
 
@@ -89,11 +89,9 @@ def models_command(model: str | None) -> None:
         return
     info = model_info(model)
     if info is None:
-        near = nearest_model(model)
-        guess = f"did you mean {near}? " if near else ""
         known = ", ".join(m.model_id for m in typed_models())
         raise CliError(
-            f"unknown model id {model}: the packaged contract does not declare it; {guess}"
+            f"unknown model id {model}: the packaged contract does not declare it; {did_you_mean(model)}"
             f"typed models: {known} (a gateway may still serve it; run sends its arguments untyped)"
         )
     if out.json:

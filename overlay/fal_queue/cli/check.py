@@ -111,29 +111,23 @@ def _shape_problems(value: Any, schema_name: str, where: str) -> list[str]:
     return problems
 
 
-@dataclass
-class _Seen:
-    """The gateway's last answer to one SDK call."""
+def _where(response: httpx.Response) -> str:
+    return f"{response.request.method} {response.request.url}"
 
-    where: str
-    response: httpx.Response
 
-    @property
-    def code(self) -> int:
-        return self.response.status_code
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, httpx.ResponseNotRead):
+        return None
 
-    def json(self) -> Any:
-        try:
-            return self.response.json()
-        except (ValueError, httpx.ResponseNotRead):
-            return None
 
-    def text(self, limit: int) -> str:
-        """The status code and the start of the body."""
-        try:
-            return f"{self.code} {self.response.text[:limit]!r}"
-        except httpx.ResponseNotRead:  # a stream
-            return str(self.code)
+def _text(response: httpx.Response, limit: int) -> str:
+    """The status code and the start of the body (of a stream: the code)."""
+    try:
+        return f"{response.status_code} {response.text[:limit]!r}"
+    except httpx.ResponseNotRead:
+        return str(response.status_code)
 
 
 class _Recorder(httpx.BaseTransport):
@@ -142,12 +136,13 @@ class _Recorder(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.sent: list[str] = []
-        self.answers: list[_Seen] = []
+        self.answers: list[httpx.Response] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.sent.append(f"{request.method} {request.url}")
         response = self.inner.handle_request(request)
-        self.answers.append(_Seen(self.sent[-1], response))
+        response.request = request  # an answer the SDK retries never reaches httpx's client
+        self.answers.append(response)
         return response
 
     def close(self) -> None:
@@ -176,7 +171,7 @@ class _Checker:
 
     def _call(
         self, check: str, call: Callable[[], T]
-    ) -> tuple[T | None, E.FalQueueError | None, _Seen | None]:
+    ) -> tuple[T | None, E.FalQueueError | None, httpx.Response | None]:
         """One SDK call: its value or error, and the gateway's last answer (reported when none came)."""
         sent, answered = len(self.recorder.sent), len(self.recorder.answers)
         value: T | None = None
@@ -201,17 +196,17 @@ class _Checker:
             return
         self.report.add(
             "auth.wrong_key",
-            wrong.code in (401, 403),
-            f"{wrong.where} (a wrong key)",
+            wrong.status_code in (401, 403),
+            f"{_where(wrong)} (a wrong key)",
             "401 or 403",
-            str(wrong.code),
+            str(wrong.status_code),
         )
         self.report.add(
             "auth.bearer",
-            right.code not in (401, 403),
-            f"{right.where} (Bearer, an unknown request id)",
+            right.status_code not in (401, 403),
+            f"{_where(right)} (Bearer, an unknown request id)",
             "the key accepted (404 for the unknown id)",
-            str(right.code),
+            str(right.status_code),
         )
 
     def submit(self, inputs: Mapping[str, Any]) -> str | None:
@@ -221,37 +216,25 @@ class _Checker:
         handle, _, seen = self._call("submit", lambda: self.client.submit(self.model, dict(inputs)))
         if seen is None:
             return None
-        body = seen.json()
-        if handle is None or seen.code != 200 or not isinstance(body, dict):
-            self.report.add("submit.answer", False, seen.where, "200 with a request_id", seen.text(200))
+        body = _json(seen)
+        if handle is None or seen.status_code != 200 or not isinstance(body, dict):
+            self.report.add("submit.answer", False, _where(seen), "200 with a request_id", _text(seen, 200))
             return None
         rid = handle.request_id
         self.report.request_ids.append(rid)
-        where = f"{seen.where} -> request {rid}"
-        missing = [
-            k for k in ("status_url", "response_url", "cancel_url") if not isinstance(body.get(k), str)
-        ]
+        where = f"{_where(seen)} -> request {rid}"
+        urls = {n: body.get(n) for n in ("status_url", "response_url", "cancel_url")}
+        missing = [n for n, url in urls.items() if not isinstance(url, str)]
         self.report.add(
             "submit.answer",
             not missing and body.get("status") == "IN_QUEUE",
             where,
             "200, status IN_QUEUE, request_id, status_url, response_url, cancel_url",
-            f"{seen.code}, status {body.get('status')!r}" + (f", missing {missing}" if missing else ""),
+            f"{seen.status_code}, status {body.get('status')!r}"
+            + (f", missing {missing}" if missing else ""),
         )
-        self._check_urls(body, rid, where)
-        return rid
-
-    def _layout(self, name: str, url: str, rid: str) -> bool:
-        """Whether ``url``'s path is the SDK's queue layout for ``name``, on fal's origin or the gateway's."""
-        paths = {urlsplit(queue_urls(base, self.model, rid)[name]).path for base in ("", self.base)}
-        return urlsplit(url).path in paths
-
-    def _check_urls(self, body: Mapping[str, Any], rid: str, where: str) -> None:
-        names = ("response_url", "status_url", "cancel_url")
         bad = [
-            f"{n}={body[n]}"
-            for n in names
-            if isinstance(body.get(n), str) and not self._layout(n, body[n], rid)
+            f"{n}={url}" for n, url in urls.items() if isinstance(url, str) and not self._layout(n, url, rid)
         ]
         self.report.add(
             "submit.url_rewriting",
@@ -261,6 +244,12 @@ class _Checker:
             "origin fal's or the gateway's",
             "; ".join(bad) or "as expected",
         )
+        return rid
+
+    def _layout(self, name: str, url: str, rid: str) -> bool:
+        """Whether ``url``'s path is the SDK's queue layout for ``name``, on fal's origin or the gateway's."""
+        paths = {urlsplit(queue_urls(base, self.model, rid)[name]).path for base in ("", self.base)}
+        return urlsplit(url).path in paths
 
     def wait(self, rid: str) -> bool:
         """Poll once (with logs), then follow the stream to COMPLETED; False when the job never completed."""
@@ -273,12 +262,12 @@ class _Checker:
             for status in self.client.iter_events(self.model, rid, timeout=self.timeout, mode="stream"):
                 events.append(str(status.raw.get("status")))
         except E.FalQueueError as exc:
-            where = first.where if first is not None else "-"
+            where = _where(first) if first is not None else "-"
             expected = f"COMPLETED within {self.timeout:g} s"
             self.report.add("status.completes", False, where, expected, f"{type(exc).__name__}: {exc}")
             return False
-        streams = [a for a in self.recorder.answers[mark:] if "/status/stream" in a.where]
-        polls = [a for a in self.recorder.answers[mark:] if "/status/stream" not in a.where]
+        streams = [a for a in self.recorder.answers[mark:] if "/status/stream" in _where(a)]
+        polls = [a for a in self.recorder.answers[mark:] if "/status/stream" not in _where(a)]
         for poll in polls:  # the stream failed and the SDK polled instead: every answer is judged
             self._judge_status(poll, rid, quiet=True)
         if not self.pending_seen:
@@ -295,35 +284,37 @@ class _Checker:
                 self._judge_status(final, rid, ", after the stream")
         return True
 
-    def _judge_stream(self, streams: list[_Seen], polled: bool, events: list[str], rid: str) -> bool:
+    def _judge_stream(self, streams: list[httpx.Response], polled: bool, events: list[str], rid: str) -> bool:
         if not streams:
             self.report.add("stream", False, "-", "200 text/event-stream", "no answer")
             return False
-        where = f"{streams[0].where} (request {rid})"
-        kind = streams[0].response.headers.get("content-type", "")
-        if streams[0].code != 200 or not kind.startswith("text/event-stream"):
-            self.report.add("stream", False, where, "200 text/event-stream", f"{streams[0].code} {kind}")
+        where = f"{_where(streams[0])} (request {rid})"
+        kind = streams[0].headers.get("content-type", "")
+        if streams[0].status_code != 200 or not kind.startswith("text/event-stream"):
+            self.report.add(
+                "stream", False, where, "200 text/event-stream", f"{streams[0].status_code} {kind}"
+            )
             return False
         ok = not polled and bool(events) and events[-1] == _FINAL and set(events) <= _PENDING | {_FINAL}
         seen = " -> ".join(events) + (" (the stream broke; the SDK polled)" if polled else "")
         self.report.add("stream", ok, where, "data: events ending with COMPLETED", seen or "no event")
         return ok
 
-    def _judge_status(self, seen: _Seen, rid: str, note: str = "", *, quiet: bool = False) -> None:
-        where = f"{seen.where} (request {rid}{note})"
-        body = seen.json()
+    def _judge_status(self, seen: httpx.Response, rid: str, note: str = "", *, quiet: bool = False) -> None:
+        where = f"{_where(seen)} (request {rid}{note})"
+        body = _json(seen)
         status = body.get("status") if isinstance(body, dict) else None
         if status in _PENDING:
             self.pending_seen = True
-            ok, expected = seen.code == 202, f"202 for {status}"
+            ok, expected = seen.status_code == 202, f"202 for {status}"
         elif status == _FINAL:
-            ok, expected = seen.code == 200, "200 for COMPLETED"
+            ok, expected = seen.status_code == 200, "200 for COMPLETED"
         else:
             ok, expected = False, "a RequestStatus body (status IN_QUEUE, IN_PROGRESS or COMPLETED)"
         if isinstance(body, dict) and body.get("request_id") not in (None, rid):
             ok, expected = False, f"request_id {rid}"
         if not quiet or not ok:
-            self.report.add("status.code", ok, where, expected, seen.text(160).replace(" ", ", body ", 1))
+            self.report.add("status.code", ok, where, expected, _text(seen, 160).replace(" ", ", body ", 1))
         if quiet or not isinstance(body, dict):
             return
         if "logs" in body:
@@ -348,10 +339,10 @@ class _Checker:
         _, _, seen = self._call("result", lambda: self.client.result(self.model, rid))
         if seen is None:
             return
-        where = f"{seen.where} (request {rid})"
-        result = seen.json()
-        if seen.code != 200 or not isinstance(result, dict):
-            self.report.add("result", False, where, "200 with the model's output", str(seen.code))
+        where = f"{_where(seen)} (request {rid})"
+        result = _json(seen)
+        if seen.status_code != 200 or not isinstance(result, dict):
+            self.report.add("result", False, where, "200 with the model's output", str(seen.status_code))
             return
         problems = _shape_problems(result, "ImageOutput", "result")  # images included (width, height)
         raw_images = result.get("images")
@@ -393,7 +384,7 @@ class _Checker:
                 self.report.add("media", False, where, "the image file", f"{type(error).__name__}: {error}")
                 return
             head = paths[0].read_bytes()[:24]
-        kind = seen.response.headers.get("content-type", "")
+        kind = seen.headers.get("content-type", "")
         png = media_type(head) == "image/png" and len(head) == 24
         self.report.add(
             "params.output_format",
@@ -425,13 +416,13 @@ class _Checker:
         _, _, seen = self._call(check, lambda: self.client.cancel(self.model, rid))
         if seen is None:
             return
-        body = seen.json()
-        answer = (seen.code, body.get("status") if isinstance(body, dict) else None)
+        body = _json(seen)
+        answer = (seen.status_code, body.get("status") if isinstance(body, dict) else None)
         ok: bool | None = answer == expected
         if check == "cancel.running" and answer == (400, "ALREADY_COMPLETED"):
             ok = None  # it finished first: allowed, but nothing was shown
-        where = f"{seen.where} (request {rid}, {note})"
-        self.report.add(check, ok, where, f"{expected[0]} {expected[1]}", seen.text(120))
+        where = f"{_where(seen)} (request {rid}, {note})"
+        self.report.add(check, ok, where, f"{expected[0]} {expected[1]}", _text(seen, 120))
 
 
 def check_gateway(

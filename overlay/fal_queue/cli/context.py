@@ -17,7 +17,7 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import click
 
@@ -145,55 +145,30 @@ def options(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
     return apply
 
 
+#: The options that are no setting: (names, is a flag, metavar, help).
+_OUTPUT_OPTIONS = [
+    (["--config", "config"], False, "PATH", "Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml)."),
+    (["--json", "json"], True, None, "Print one machine-readable JSON document on stdout."),
+    (["-q", "--quiet", "quiet"], True, None, "No progress; only results, request ids, warnings and errors."),
+]
+
+
 def common_options() -> list[click.Parameter]:
     """The flags of the SDK's settings, then --config, --json, --quiet (all optional, all eager-free)."""
-    return [
-        *(
-            click.Option(
-                [s.flag, s.name],
-                is_flag=s.kind is bool,
-                metavar=None if s.kind is bool else s.name.upper(),
-                expose_value=False,
-                callback=_store,
-                help=f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
-            )
-            for s in SETTINGS
-            if s.flag
-        ),
-        click.Option(
-            ["--config", "config"],
-            metavar="PATH",
-            expose_value=False,
-            callback=_store,
-            help="Config file (default $XDG_CONFIG_HOME/fal-queue/config.toml).",
-        ),
-        click.Option(
-            ["--json", "json"],
-            is_flag=True,
-            expose_value=False,
-            callback=_store,
-            help="Print one machine-readable JSON document on stdout.",
-        ),
-        click.Option(
-            ["-q", "--quiet", "quiet"],
-            is_flag=True,
-            expose_value=False,
-            callback=_store,
-            help="No progress; only results, request ids, warnings and errors.",
-        ),
+    settings = [
+        (
+            [s.flag, s.name],
+            s.kind is bool,
+            None if s.kind is bool else s.name.upper(),
+            f"{_HELP.get(s.name, s.name)} (env {s.env}, config {s.name}).",
+        )
+        for s in SETTINGS
+        if s.flag
     ]
-
-
-def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
-    """A subcommand: ``click.command`` with the common options after its own, and its errors as
-    one line and an exit code (``handle_errors``)."""
-
-    def make(f: Callable[..., Any]) -> click.Command:
-        made = click.command(name, cls=click.Command, **attrs)(handle_errors(f))
-        made.params += common_options()
-        return made
-
-    return make
+    return [
+        click.Option(decls, is_flag=flag, metavar=metavar, expose_value=False, callback=_store, help=text)
+        for decls, flag, metavar, text in [*settings, *_OUTPUT_OPTIONS]
+    ]
 
 
 def report(err: BaseException) -> int:
@@ -240,22 +215,28 @@ def sdk_warnings(out: Output) -> Iterator[None]:
         yield
 
 
-def handle_errors(f: F) -> F:
-    """Turn CliError / SDK errors / Ctrl-C inside a command into one line and an exit code; show the
-    SDK's warnings about the user's images (``sdk_warnings``)."""
+def command(name: str, **attrs: Any) -> Callable[[Callable[..., Any]], click.Command]:
+    """A subcommand: ``click.command`` with the common options after its own. Its errors (CliError,
+    SDK errors, Ctrl-C, local OSErrors) become one line and an exit code; the SDK's warnings about
+    the user's images are shown (``sdk_warnings``)."""
 
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            with sdk_warnings(get_state().output()):
-                return f(*args, **kwargs)
-        except (CliError, E.FalQueueError) as err:
-            raise click.exceptions.Exit(report(err)) from None
-        except KeyboardInterrupt:
-            raise click.exceptions.Exit(report(CliError("interrupted", EXIT_INTERRUPTED))) from None
-        except BrokenPipeError:
-            raise
-        except OSError as err:  # the local side: unwritable --out, disk full, unreadable file
-            raise click.exceptions.Exit(report(CliError(one_line(str(err)), EXIT_ENV))) from None
+    def make(f: Callable[..., Any]) -> click.Command:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with sdk_warnings(get_state().output()):
+                    return f(*args, **kwargs)
+            except (CliError, E.FalQueueError) as err:
+                raise click.exceptions.Exit(report(err)) from None
+            except KeyboardInterrupt:
+                raise click.exceptions.Exit(report(CliError("interrupted", EXIT_INTERRUPTED))) from None
+            except BrokenPipeError:
+                raise
+            except OSError as err:  # the local side: unwritable --out, disk full, unreadable file
+                raise click.exceptions.Exit(report(CliError(one_line(str(err)), EXIT_ENV))) from None
 
-    return cast(F, wrapper)
+        made = click.command(name, cls=click.Command, **attrs)(run)
+        made.params += common_options()
+        return made
+
+    return make

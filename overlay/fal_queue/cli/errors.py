@@ -1,16 +1,7 @@
 """Exit codes, the CLI's own error, and the one-line rendering of every error.
 
-Exit codes are part of the CLI's interface (scripts branch on them):
-
-====  ==========================================================================
-0     success
-1     a job failed (``batch``: a job failed, or a line is uncertain)
-2     usage error: bad flags, bad input, input the gateway rejected (nothing was queued)
-3     auth, network or configuration error; retrying later may help (``batch``: lines were
-      left unfinished by such errors; re-running resumes them)
-4     the job is not finished: still queued/running, or a wait timed out
-130   interrupted (Ctrl-C / SIGTERM); the message says how to resume
-====  ==========================================================================
+Exit codes are part of the CLI's interface (scripts branch on them); ``fal-queue --help`` (``app.EPILOG``)
+and the README say what each means.
 """
 
 from __future__ import annotations
@@ -19,7 +10,7 @@ import re
 from collections.abc import Mapping
 
 from .. import errors as E
-from .models import nearest_model
+from .models import did_you_mean
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -27,9 +18,6 @@ EXIT_USAGE = 2
 EXIT_ENV = 3
 EXIT_NOT_DONE = 4
 EXIT_INTERRUPTED = 130
-
-#: Attribute the CLI sets on an SDK error to add "what to do now" to its one-line message.
-HINT_ATTR = "fal_queue_cli_hint"
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c]+")
@@ -69,38 +57,36 @@ class CliError(Exception):
         self.message = message
         self.exit_code = exit_code
         self.request_id = request_id
-        self.hint = hint
+        self.cli_hint = hint
 
 
 def add_hint(err: BaseException, hint: str) -> None:
     """Attach a hint (e.g. how to resume) that ``describe`` appends to the error's line."""
-    if isinstance(err, CliError):
-        err.hint = err.hint or hint
-    else:
-        setattr(err, HINT_ATTR, hint)
+    err.cli_hint = getattr(err, "cli_hint", None) or hint  # type: ignore[attr-defined]
+
+
+#: The exit code of each kind of SDK error, first match wins; any other error is EXIT_ENV
+#: (configuration, connection, timeouts, 429/5xx after retries, downloads).
+_EXIT_CODES: list[tuple[type[BaseException] | tuple[type[BaseException], ...], int]] = [
+    (E.JobFailedError, EXIT_FAILED),
+    (E.JobTimeoutError, EXIT_NOT_DONE),
+    (E.InvalidInputError, EXIT_USAGE),
+    ((E.AuthenticationError, E.PermissionDeniedError), EXIT_ENV),
+    ((E.BadRequestError, E.NotFoundError, E.ValidationError), EXIT_USAGE),
+]
 
 
 def exit_code_for(err: BaseException) -> int:
     """The exit code of an SDK (or CLI) error."""
     if isinstance(err, CliError):
         return err.exit_code
-    if isinstance(err, E.JobFailedError):
-        return EXIT_FAILED
-    if isinstance(err, E.JobTimeoutError):
-        return EXIT_NOT_DONE
-    if isinstance(err, E.InvalidInputError):
-        return EXIT_USAGE
-    if isinstance(err, E.AuthenticationError | E.PermissionDeniedError):
-        return EXIT_ENV
-    if isinstance(err, E.BadRequestError | E.NotFoundError | E.ValidationError):
-        return EXIT_USAGE
-    return EXIT_ENV  # configuration, connection, timeouts, 429/5xx after retries, downloads
+    return next((code for kinds, code in _EXIT_CODES if isinstance(err, kinds)), EXIT_ENV)
 
 
 #: SDK advice in Python words -> what a command-line user types instead.
 _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"fetch it with result\('([^']+)', '([^']+)'\)"), r"fetch it: fal-queue result \1 \2"),
     (re.compile(r"\(?choose if_exists='rename' or 'overwrite'\)?"), "(pass --overwrite to replace it)"),
-    (re.compile(r"\(?pass overwrite=True[^)]*\)?"), "(pass --overwrite to replace it)"),
     (
         re.compile(r"pass allow_http=True \(env FAL_QUEUE_ALLOW_HTTP=1\)"),
         "set FAL_QUEUE_ALLOW_HTTP=1 (or allow_http = true in the config file)",
@@ -110,7 +96,6 @@ _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"resume with get_handle\('([^']+)', '([^']+)'\)"),
         r"resume: fal-queue download \1 \2 --out DIR",
     ),
-    (re.compile(r"\bstrict=True\b"), "strict checking"),
     (
         re.compile(r"pass pathlib\.Path\(('[^']*'|\"[^\"]*\")\)"),
         r"pass it with --image \1 (a batch line names it relative to its JSONL file)",
@@ -127,7 +112,6 @@ def cli_words(text: str, *, has_resume: bool = False) -> str:
     """The SDK's advice (``pass overwrite=True``) said the way a CLI user acts on it (``--overwrite``)."""
     if has_resume:
         text = _SDK_RESUME.sub("", text)
-    text = re.sub(r"fetch it with result\('([^']+)', '([^']+)'\)", r"fetch it: fal-queue result \1 \2", text)
     for pattern, replacement in _CLI_WORDS:
         text = pattern.sub(replacement, text)
     return text
@@ -183,16 +167,10 @@ def describe(err: BaseException) -> str:
     ``error: <what> (request_id=..., error_type=..., x-fal-request-id=...)``; the caller adds
     ``error:``. Never contains the API key (the SDK redacts it from every message it builds).
     """
-    if isinstance(err, CliError):
-        notes = [f"request_id={err.request_id}"] if err.request_id else []
-        if err.hint:
-            notes.append(err.hint)
-        text = cli_words(err.message, has_resume=bool(err.hint))
-        return one_line(text + (f" ({', '.join(notes)})" if notes else ""))
-    if not isinstance(err, E.FalQueueError):
+    if not isinstance(err, CliError | E.FalQueueError):
         return one_line(f"{type(err).__name__}: {err}")
-    hint = getattr(err, HINT_ATTR, None)
-    message = cli_words(err.message, has_resume=isinstance(hint, str))
+    hint = getattr(err, "cli_hint", None)
+    message = cli_words(err.message, has_resume=bool(hint))
     extras: list[str] = []
     words = not_a_gateway(err)
     if words is not None:
@@ -215,8 +193,7 @@ def describe(err: BaseException) -> str:
     if isinstance(err, E.AuthenticationError):
         message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
     if isinstance(err, E.NotFoundError) and err.model_id and not err.request_id:
-        near = nearest_model(err.model_id)
-        guess = f"did you mean {near}? " if near else ""
+        guess = did_you_mean(err.model_id)
         message += (
             f" (the gateway does not serve {err.model_id}; {guess}`fal-queue models` lists the typed ids)"
         )
@@ -227,6 +204,6 @@ def describe(err: BaseException) -> str:
         extras.append(f"x-fal-request-id={server_id}")
     if isinstance(err, E.DownloadError):
         extras.append(f"url={err.url}")
-    if isinstance(hint, str):
+    if hint:
         extras.append(hint)
     return one_line(message + (f" ({', '.join(extras)})" if extras else ""))

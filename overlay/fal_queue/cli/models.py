@@ -138,8 +138,6 @@ def typed_models() -> list[ModelInfo]:
 
 
 def model_info(model_id: str) -> ModelInfo | None:
-    if model_id not in TYPED_MODELS:
-        return None
     return _catalogue().get(model_id)
 
 
@@ -157,15 +155,15 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def nearest_model(model_id: str) -> str | None:
-    """The typed model id a mistyped ``model_id`` most likely meant, if any is close."""
+def did_you_mean(model_id: str) -> str:
+    """``did you mean <id>? `` for the typed model a mistyped ``model_id`` most likely meant, or ""."""
     if model_id in TYPED_MODELS:
-        return None
+        return ""
     ranked = sorted(TYPED_MODELS, key=lambda known: (edit_distance(model_id, known), known))
     if ranked and edit_distance(model_id, ranked[0]) <= max(2, len(model_id) // 3):
-        return ranked[0]
+        return f"did you mean {ranked[0]}? "
     close = difflib.get_close_matches(model_id, sorted(TYPED_MODELS), n=1, cutoff=0.75)
-    return close[0] if close else None
+    return f"did you mean {close[0]}? " if close else ""
 
 
 def one_edit_from_typed(model_id: str) -> str | None:

@@ -1,10 +1,7 @@
 """Test helpers for projects that use fal_queue: a mock gateway per test or per session, port or no port.
 
 Installed with ``pip install 'fal-queue[mock]'``; pytest picks the fixtures up by itself (entry point
-``pytest11``: `fal_queue.testing.plugin`). Fixtures: ``fal_mock`` (a fresh loopback gateway per
-test; ``@pytest.mark.fal_mock(run_time=..., faults=Faults(...), keys=(...))`` configures it),
-``fal_mock_shared`` (one gateway for the session, faults reset per test), ``fal_mock_inprocess``
-(no port at all), and ``fal_client`` / ``fal_inprocess_client`` (a `Client` bound to them).
+``pytest11``: `fal_queue.testing.plugin`).
 
 The names below load on first use, so that the plugin (a submodule) imports even without the mock
 extra; using one of them then raises an ImportError that names the extra to install.
@@ -48,7 +45,7 @@ def __getattr__(name: str) -> Any:
         module = importlib.import_module(home)
     except ImportError as exc:  # the mock extra is missing
         raise ImportError(
-            "fal_queue.testing needs the mock gateway, which comes with the 'mock' extra: "
+            "the fal_queue pytest fixtures need the mock extra: "
             f"pip install 'fal-queue[mock]' (missing: {exc.name or exc})"
         ) from exc
     value = getattr(module, name)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from fal_queue.client import AsyncClient, Client
+from fal_queue.client import Client
 from fal_queue.mock import Faults, MockConfig
 from fal_queue.mock.engine import REQUEST_OPERATIONS
 from fal_queue.mock.server import Gateway
@@ -18,47 +18,24 @@ TEST_CONFIG = MockConfig(ping_interval=1.0)
 class MockControl:
     """A running mock gateway plus the helpers tests want: faults, clients, and what it received.
 
-    ``gateway`` is the `MockGateway` (loopback HTTP) or `InProcessGateway` (no port) underneath; what
-    it answers itself (``stats()``, ``request_log``, ...) it answers the same way for both.
+    ``gateway`` is the `MockGateway` (loopback HTTP) or `InProcessGateway` (no port) underneath;
+    what it answers itself (``base_url``, ``key``, ``config``, ``faults``, ``stats()``, ``jobs()``,
+    ``reset_log()``, ``async_client()``, ...) is read from it, the same way for both.
     """
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self._clients: list[Client] = []
 
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy and pickle look for these before __init__ ran
+            raise AttributeError(name)
+        return getattr(self.gateway, name)
+
     def __repr__(self) -> str:
-        kind = "in-process" if self.in_process else "loopback"
-        return f"MockControl({kind}, base_url={self.base_url!r})"
-
-    # ---- where it is ----
-
-    @property
-    def in_process(self) -> bool:
         # An attribute, not isinstance: pytester's in-process runs re-import modules (new classes).
-        return self.gateway.in_process
-
-    @property
-    def base_url(self) -> str:
-        return self.gateway.base_url
-
-    @property
-    def media_url(self) -> str:
-        return self.gateway.media_url
-
-    @property
-    def key(self) -> str:
-        """The API key the mock accepts (the first of ``MockConfig.keys``)."""
-        return self.gateway.key
-
-    @property
-    def config(self) -> MockConfig:
-        return self.gateway.config
-
-    # ---- faults ----
-
-    @property
-    def faults(self) -> Faults:
-        return self.gateway.faults
+        kind = "in-process" if self.gateway.in_process else "loopback"
+        return f"MockControl({kind}, base_url={self.gateway.base_url!r})"
 
     def set_faults(self, faults: Faults | None = None, **fields: Any) -> Faults:
         """Replace the faults: ``set_faults(Faults(rate_limit=1.0))`` or ``set_faults(rate_limit=1.0)``."""
@@ -73,32 +50,16 @@ class MockControl:
     def clear_faults(self) -> None:
         self.gateway.set_faults(Faults())
 
-    # ---- clients ----
-
     def client(self, **options: Any) -> Client:
         """A `Client` bound to this gateway; closed when the fixture ends (options as for `Client`)."""
         client = self.gateway.client(**options)
         self._clients.append(client)
         return client
 
-    def async_client(self, **options: Any) -> AsyncClient:
-        """An `AsyncClient` bound to this gateway. Use it as ``async with``: it belongs to your event loop."""
-        return self.gateway.async_client(**options)
-
     def close_clients(self) -> None:
         for client in self._clients:
             client.close()
         self._clients.clear()
-
-    # ---- what the gateway received ----
-
-    def stats(self) -> dict[str, Any]:
-        """The mock's counters (jobs_created, jobs_failed, requests_by_operation, faults_injected, ...)."""
-        return self.gateway.stats()
-
-    def jobs(self) -> list[dict[str, Any]]:
-        """Every job the gateway created, oldest first (request_id, model_id, inputs, status, ...)."""
-        return self.gateway.jobs()
 
     def job(self, request_id: str) -> dict[str, Any]:
         """One job's record; AssertionError when the gateway has no such job."""
@@ -109,7 +70,7 @@ class MockControl:
 
     def last_job(self) -> dict[str, Any]:
         """The newest job; AssertionError when none was created."""
-        jobs = self.jobs()
+        jobs = self.gateway.jobs()
         if not jobs:
             raise AssertionError("the mock gateway created no job")
         return jobs[-1]
@@ -123,9 +84,6 @@ class MockControl:
         if operation is not None and operation not in REQUEST_OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(REQUEST_OPERATIONS)}, not {operation!r}")
         return [e for e in self.gateway.request_log if operation is None or e["operation"] == operation]
-
-    def reset_log(self) -> None:
-        self.gateway.reset_log()
 
     def wait_for(
         self, condition: Callable[[], Any], *, timeout: float = 10.0, message: str = "condition"

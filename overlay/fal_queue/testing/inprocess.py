@@ -10,8 +10,8 @@ connection; a response the app leaves unfinished (the ``drop`` fault) ends in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from typing import Any
 
 import httpx
 from starlette.types import ASGIApp, Message
@@ -20,8 +20,6 @@ from fal_queue.client import AsyncClient, Client
 from fal_queue.mock.config import MockConfig
 from fal_queue.mock.server import Gateway
 from fal_queue.mock.spec import SpecIndex
-
-T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://gateway.mock.invalid"
 DEFAULT_MEDIA_URL = "https://media.mock.invalid"
@@ -129,15 +127,17 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
         return self._exchange.chunk(self._request, _read_timeout(self._request))
 
     def __iter__(self) -> Iterator[bytes]:
-        while (chunk := self._gateway._await(self._chunk())) is not None:
+        while (chunk := self._gateway._submit(self._chunk()).result()) is not None:
             yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        while (chunk := await self._gateway._await_async(self._chunk())) is not None:
+        while (chunk := await asyncio.wrap_future(self._gateway._submit(self._chunk()))) is not None:
             yield chunk
 
     def close(self) -> None:
-        self._gateway._soon(self._exchange.close)
+        loop = self._gateway._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._exchange.close)
 
     async def aclose(self) -> None:
         self.close()
@@ -156,11 +156,12 @@ class _Transport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         app = self._gateway._app_for(request)
-        return self._gateway._await(self._open(app, request, request.read()))
+        return self._gateway._submit(self._open(app, request, request.read())).result()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         app = self._gateway._app_for(request)
-        return await self._gateway._await_async(self._open(app, request, await request.aread()))
+        opened = self._gateway._submit(self._open(app, request, await request.aread()))
+        return await asyncio.wrap_future(opened)
 
 
 class InProcessGateway(Gateway):
@@ -201,17 +202,6 @@ class InProcessGateway(Gateway):
             origin = f"{request.url.scheme}://{request.url.netloc.decode('ascii', 'replace')}"
             raise httpx.ConnectError(f"in-process mock: nothing serves {origin}", request=request)
         return app
-
-    def _await(self, coro: Awaitable[T]) -> T:
-        return self._submit(coro).result()
-
-    async def _await_async(self, coro: Awaitable[T]) -> T:
-        return await asyncio.wrap_future(self._submit(coro))
-
-    def _soon(self, fn: Callable[[], object]) -> None:
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(fn)
 
     # ---- clients ----
 

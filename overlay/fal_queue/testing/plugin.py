@@ -3,16 +3,7 @@
 It loads in every pytest run of an environment where fal-queue is installed, so it imports nothing
 of the mock until a fixture is used; without the ``mock`` extra that fixture fails with the install
 command instead of breaking pytest's start.
-
-* ``fal_mock``: a fresh loopback `MockGateway` per test, as a `MockControl`. Configure it with
-  ``@pytest.mark.fal_mock(**MockConfig options, faults=Faults(...))`` or by overriding the
-  ``fal_mock_config`` fixture.
-* ``fal_mock_session``: one loopback gateway for the whole session (``fal_mock_session_config``).
-* ``fal_mock_shared``: that session gateway for one test: faults cleared and request log emptied
-  before the test, faults cleared after it.
-* ``fal_mock_inprocess``: an `InProcessGateway` per test (no port; same marker and config).
-* ``fal_client`` / ``fal_shared_client`` / ``fal_inprocess_client``: a `Client` bound to those.
-  For an `AsyncClient`, ``async with fal_mock.async_client() as client:`` inside your test.
+The fixtures are listed in the README (Testing your code with the mock).
 """
 
 from __future__ import annotations
@@ -28,7 +19,6 @@ if TYPE_CHECKING:
     from fal_queue.testing import MockControl
 
 _MARKER = "fal_mock"
-_MISSING_EXTRA = "the fal_queue pytest fixtures need the mock extra: pip install 'fal-queue[mock]'"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,15 +33,13 @@ def _testing() -> Any:
     """The `fal_queue.testing` module, or a clear test failure when the mock extra is missing."""
     import fal_queue.testing as testing
 
-    missing = None
     try:
         testing.MockControl  # noqa: B018 - loads the mock
     except ImportError as exc:
-        cause = exc.__cause__
-        missing = getattr(cause, "name", None) or str(cause or exc)
-    if missing is not None:  # outside the except block: one message, no chained traceback
-        pytest.fail(f"{_MISSING_EXTRA} (missing: {missing})", pytrace=False)
-    return testing
+        missing = str(exc)
+    else:
+        return testing
+    pytest.fail(missing, pytrace=False)  # outside the except block: no chained traceback
 
 
 def _configured(request: pytest.FixtureRequest, base: MockConfig) -> MockConfig:
