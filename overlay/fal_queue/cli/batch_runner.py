@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import json
 import os
 import re
@@ -68,7 +69,6 @@ _TLS = ("ssl", "certificate", "tls", "handshake")
 
 
 def line_status(journal_status: str) -> str:
-    """The summary state of a journal state."""
     return {
         "intent": "uncertain",
         "new": "pending",
@@ -228,15 +228,12 @@ class BatchRunner:
         ]
         self.counters.queue_front = min(positions, default=None)
 
-    def _on_status(self, item: _Item) -> Callable[[Status], None]:
-        def update(status: Status) -> None:
-            if isinstance(status, Queued):
-                item.position = status.position
-                self._phase(item, "queued")
-            elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
-                self._phase(item, "running")
-
-        return update
+    def _on_status(self, item: _Item, status: Status) -> None:
+        if isinstance(status, Queued):
+            item.position = status.position
+            self._phase(item, "queued")
+        elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
+            self._phase(item, "running")
 
     async def _submit(self, item: _Item) -> AsyncHandle | None:
         j = self.journal
@@ -326,7 +323,9 @@ class BatchRunner:
             try:
                 self._phase(item, "queued")
                 try:
-                    result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
+                    result = await handle.get(
+                        on_queue_update=functools.partial(self._on_status, item), timeout=self.opt.timeout
+                    )
                 except E.JobFailedError as exc:
                     j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
                     c.failed += 1

@@ -342,7 +342,6 @@ class BatchDisplay(_LiveDisplay):
             self.out.info(self.counters.line())
 
     async def run(self) -> None:
-        """Tick every ``interval`` until cancelled."""
         while True:
             await asyncio.sleep(self.interval)
             self.tick()

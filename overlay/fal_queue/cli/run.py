@@ -16,7 +16,7 @@ import click
 from .. import errors as E
 from .._inputs import split_submit_kwargs
 from ..client import Client, SyncHandle
-from ..types import Completed, Result
+from ..types import Completed, Result, Status
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import command, get_state, options
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_hint, one_line
@@ -407,20 +407,16 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     """Show a job's status (queue position, running, completed or failed)."""
     state = get_state()
     out = state.output()
-    ctx = click.get_current_context()
     with state.settings().client() as client:
         if watch:
             display = JobDisplay(out, model, show_logs=logs)
             display.resumed(request_id)
-            last = None
             try:
                 with display:
-                    for status in client.iter_events(model, request_id, logs=logs):
-                        display.status(status)
-                        last = status
+                    handle = client.get_handle(model, request_id)
+                    status: Status = handle.wait(on_queue_update=display.status, logs=logs)
             except KeyboardInterrupt:
                 raise CliError("interrupted", EXIT_INTERRUPTED, request_id=request_id) from None
-            status = last if last is not None else client.status(model, request_id, logs=logs)
         else:
             status = client.status(model, request_id, logs=logs)
             if logs and not out.json:
@@ -431,7 +427,7 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     else:
         out.out(status_text(status))
     if isinstance(status, Completed) and status.failed:
-        ctx.exit(EXIT_FAILED)
+        click.get_current_context().exit(EXIT_FAILED)
 
 
 @command(
