@@ -70,7 +70,7 @@ submit_options = options(
     click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
     click.option(
         "--start-timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=float,  # checked by the SDK's own rule (submit_kwargs), before anything is sent
         metavar="SECONDS",
         help="Give up (server side) if no runner starts within this time (more than 1).",
     ),
