@@ -114,7 +114,7 @@ class JobDisplay(_LiveDisplay):
 
     def submitted(self, request_id: str, queue_position: int | None = None) -> None:
         self.request_id = request_id
-        self.phase = "IN_QUEUE" + (f" position={queue_position}" if queue_position is not None else "")
+        self.phase = status_text(Queued(request_id=request_id, position=queue_position))
         # Printed even with --quiet: the request id is the only way back to a paid job.
         where = f" queue_position={queue_position}" if queue_position is not None else ""
         self.out.notice(f"request_id={request_id} model={self.model_id}{where}")
