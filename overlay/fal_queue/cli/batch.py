@@ -1,26 +1,11 @@
-"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable.
+"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable (the command's
+help says how; ``batch_runner`` runs it, ``journal`` keeps it).
 
-Every line of the input is one job. Before anything is sent, every line is parsed and checked
-(bad lines are reported with their line numbers and nothing is sent). Then jobs are in flight as
-the AsyncClient's job window allows (``--concurrency auto``: it follows what the gateway accepts),
-or up to a fixed ``--concurrency N``; each one goes
-
-    intent (journal, fsync) -> submit -> submitted + request id (journal) -> wait -> result
-    -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal)
-
-Re-running the same command reads the journal and never submits a line whose request id is
-known: it waits for or fetches those jobs, skips lines already done, and submits the rest.
-
-The uncertain window
---------------------
-A submit whose answer never arrived (the process died, or the connection broke after the
-request was sent) may or may not have created a job, and fal's protocol has no way to find it
-again (no idempotency key, no listing). Such lines are *uncertain*. By default they are NOT
-submitted again (that could pay twice for one prompt); they are reported with their line
-numbers, and ``--resubmit-uncertain`` submits them again when a possible duplicate is
-acceptable. The window is kept as small as the protocol allows: the intent is recorded right
-before the request goes out, the request id right after the answer arrives, and a first
-Ctrl-C/SIGTERM stops new submits and lets in-flight ones finish before exiting.
+A submit whose answer never arrived may or may not have created a job, and fal's protocol has no
+way to find it again (no idempotency key, no listing): such lines are *uncertain* and are not sent
+again unless asked, since that could pay twice for one prompt. The window is kept as small as the
+protocol allows: the intent is recorded (fsync) right before the request goes out, the request id
+right after the answer arrives.
 """
 
 from __future__ import annotations
@@ -160,7 +145,7 @@ def batch_command(
             prompts,
             model,
             common,
-            strict=state.settings().strict,
+            strict=settings.strict,
             warn=out.warn,
             max_image_bytes=settings.max_image_bytes,
             notice=out.info,
@@ -171,9 +156,7 @@ def batch_command(
         if len(exc.problems) > 50:
             out.error(f"... and {len(exc.problems) - 50} more invalid line(s)")
         raise
-    settings.require_connection()
-    with settings.client() as probe:  # a bad URL or scheme fails here, before DIR is touched
-        base_url = probe.base_url
+    settings.client().close()  # a missing key, a bad URL or scheme fails here, before DIR is touched
     check_out_dir(out_dir)
     warn_model_typo(model, out.warn)
     options = BatchOptions(
@@ -185,7 +168,6 @@ def batch_command(
         retry_failed=retry_failed,
         progress_interval=progress_interval,
         input_path=prompts,
-        base_url=base_url,
         submit=submit,
     )
     client = functools.partial(settings.async_client, max_concurrency=AUTO_CEILING)

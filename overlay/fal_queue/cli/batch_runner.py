@@ -1,21 +1,15 @@
-"""The batch engine: jobs in flight as the client's job window allows (or a fixed number), every
-step journaled.
+"""The batch engine: the lines of ``fal-queue batch`` through one AsyncClient, every step journaled.
 
-Each line goes intent (journal, fsync) -> submit -> submitted + request id (journal) -> wait ->
-result -> files saved as DIR/line-NNNNN-K.ext and DIR/line-NNNNN.json -> done (journal). With
-``--concurrency auto`` a line's submit and wait hold a place in ``AsyncClient.job_slot()``, taken
-before its intent is written, so the journal never shows a submit the window had not let go. A
-broken setup stops the batch after a few submits in a row fail the same way (connection refused,
-DNS, TLS, answers that are not a gateway's, a model the gateway does not serve: the same for
-every line, so trying 300 lines five times each would only prove it again), with one line naming
-the setting to check; one 401 stops it at once.
+With ``--concurrency auto`` a line's submit and wait hold a place in ``AsyncClient.job_slot()``,
+taken before its intent is written, so the journal never shows a submit the window had not let go.
+A broken setup (the same for every line) stops the batch after a few submits in a row fail the same
+way, rather than proving it again on every line; one 401 stops it at once.
 
-The end of a batch is summary.json, failures.jsonl, the human summary (printed from the very
-dictionary written to summary.json, so the two never disagree) and the exit code. Each line ends
-in exactly one of ``STATES``: done (its files are saved), failed (its job ran and failed; not
-retried unless ``--retry-failed``), uncertain (its submit got no answer, so a job may exist whose
-request id is unknown), unfinished (a request id but no files yet: a re-run waits for it),
-refused (the gateway answered its submit with an error, so no job exists) or pending (never sent).
+The human summary is printed from the very dictionary written to summary.json, so the two never
+disagree. Each line ends in exactly one of ``STATES``: done (its files are saved), failed (its job
+ran and failed), uncertain (its submit got no answer, so a job may exist whose request id is
+unknown), unfinished (a request id but no files yet: a re-run waits for it), refused (the gateway
+answered its submit with an error, so no job exists) or pending (never sent).
 """
 
 from __future__ import annotations
@@ -23,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import json
 import os
 import re
@@ -74,7 +69,6 @@ _TLS = ("ssl", "certificate", "tls", "handshake")
 
 
 def line_status(journal_status: str) -> str:
-    """The summary state of a journal state."""
     return {
         "intent": "uncertain",
         "new": "pending",
@@ -126,7 +120,6 @@ class BatchOptions:
     retry_failed: bool = False
     progress_interval: float = 5.0
     input_path: str = ""
-    base_url: str = ""
     submit: dict[str, Any] = field(default_factory=dict)  # the SDK's submit options (priority...)
 
 
@@ -198,33 +191,24 @@ class BatchRunner:
                 )
 
     def plan(self) -> list[_Item]:
+        """The lines to resume (by request id) and then to submit; lines settled earlier are counted."""
         resume: list[_Item] = []
         submit: list[_Item] = []
         c = self.counters
         for line in self.lines:
             state = self.journal.state(line.no)
-            if state.status == "done":
-                if all((self.opt.out_dir / p).exists() for p in state.paths):
-                    c.done += 1
-                    c.earlier += 1
-                    self.already_done += 1
-                    continue
-                resume.append(_Item(line, state, "resume"))  # files went missing: fetch again by id
-            elif state.status == "failed":
-                if self.opt.retry_failed:
-                    submit.append(_Item(line, state, "submit"))
-                else:
-                    c.failed += 1
-                    c.earlier += 1
-            elif state.status in {"submitted", "error"} and state.request_id:
-                resume.append(_Item(line, state, "resume"))
-            elif state.status == "uncertain":
-                if self.opt.resubmit_uncertain:
-                    submit.append(_Item(line, state, "submit"))
-                else:
-                    c.uncertain += 1
-                    c.earlier += 1
-            else:  # new, rejected (no job was created)
+            status = state.status
+            if (
+                (status == "done" and all((self.opt.out_dir / p).exists() for p in state.paths))
+                or (status == "failed" and not self.opt.retry_failed)
+                or (status == "uncertain" and not self.opt.resubmit_uncertain)
+            ):
+                setattr(c, status, getattr(c, status) + 1)
+                c.earlier += 1
+                self.already_done += status == "done"
+            elif status == "done" or (status in {"submitted", "error"} and state.request_id):
+                resume.append(_Item(line, state, "resume"))  # paid for: wait for it, or fetch its files again
+            else:  # new, rejected (no job was created), or asked to submit again
                 submit.append(_Item(line, state, "submit"))
         return resume + submit  # jobs already paid for first
 
@@ -244,15 +228,12 @@ class BatchRunner:
         ]
         self.counters.queue_front = min(positions, default=None)
 
-    def _on_status(self, item: _Item) -> Callable[[Status], None]:
-        def update(status: Status) -> None:
-            if isinstance(status, Queued):
-                item.position = status.position
-                self._phase(item, "queued")
-            elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
-                self._phase(item, "running")
-
-        return update
+    def _on_status(self, item: _Item, status: Status) -> None:
+        if isinstance(status, Queued):
+            item.position = status.position
+            self._phase(item, "queued")
+        elif not isinstance(status, Completed):  # IN_PROGRESS, or a status this SDK does not know
+            self._phase(item, "running")
 
     async def _submit(self, item: _Item) -> AsyncHandle | None:
         j = self.journal
@@ -313,7 +294,7 @@ class BatchRunner:
         count = count + 1 if kind == failure.kind else 1
         self._streak = (failure.kind, count)
         if count >= SETUP_STREAK and self.abort is None:
-            where = f" (now {self.opt.base_url})" if self.opt.base_url else ""
+            where = f" (now {self.client.base_url})"
             self._abort(
                 CliError(
                     f"{count} submits in a row failed the same way: {failure.kind}; check {failure.check}"
@@ -342,7 +323,9 @@ class BatchRunner:
             try:
                 self._phase(item, "queued")
                 try:
-                    result = await handle.get(on_queue_update=self._on_status(item), timeout=self.opt.timeout)
+                    result = await handle.get(
+                        on_queue_update=functools.partial(self._on_status, item), timeout=self.opt.timeout
+                    )
                 except E.JobFailedError as exc:
                     j.record("failed", no, request_id=rid, error=describe(exc), error_type=exc.error_type)
                     c.failed += 1
@@ -392,26 +375,25 @@ class BatchRunner:
         for line in self.lines:
             state = self.journal.state(line.no)
             label = f"line {line.no}"
-            prompt = line.arguments.get("prompt")
             status = line_status(state.status)
             if line.no in in_flight and state.status in {"intent", "submitted", "error"}:
                 status = "running"
             meta = self._meta_of(line.no, state) if status == "done" else None
-            result = meta["result"] if meta is not None else None
             existing = [p for p in state.paths if (self.opt.out_dir / p).exists()]
-            if result is not None and existing:
+            if meta is not None and existing:
                 entries.append(
                     entry_from_result(
                         label,
                         self.opt.model_id,
                         line.arguments,
-                        result,
+                        meta["result"],
                         state.request_id,
                         existing,
                         self._elapsed.get(line.no),
                     )
                 )
                 continue
+            prompt = line.arguments.get("prompt")
             entries.append(
                 SheetEntry(
                     label=label,
@@ -549,22 +531,25 @@ class BatchRunner:
     def _finish(self) -> tuple[int, dict[str, Any]]:
         """Write failures.jsonl and summary.json from the journal; the exit code and the summary."""
         entries = []
+        metas = []
         counts = collections.Counter[str]()
         for line in self.lines:
             state = self.journal.state(line.no)
             status = line_status(state.status)
             counts[status] += 1
-            if status != "done":
-                entries.append(
-                    {
-                        "line": line.no,
-                        "status": status,
-                        "request_id": state.request_id,
-                        "error": state.error,
-                        "error_type": state.error_type,
-                        "possible_duplicate": state.uncertain_before or None,
-                    }
-                )
+            if status == "done":
+                metas.append(self._meta_of(line.no, state) or {})
+                continue
+            entries.append(
+                {
+                    "line": line.no,
+                    "status": status,
+                    "request_id": state.request_id,
+                    "error": state.error,
+                    "error_type": state.error_type,
+                    "possible_duplicate": state.uncertain_before or None,
+                }
+            )
         out_dir = self.opt.out_dir
         failures_text = "".join(
             json.dumps({k: v for k, v in e.items() if v is not None}, ensure_ascii=False) + "\n"
@@ -572,12 +557,7 @@ class BatchRunner:
         )
         write_atomic(out_dir / FAILURES_NAME, failures_text)
         c = self.counters
-        metas = [
-            self._meta_of(line.no, self.journal.state(line.no))
-            for line in self.lines
-            if self.journal.state(line.no).status == "done"
-        ]
-        units = [m["billable_units"] for m in metas if m is not None and "billable_units" in m]
+        units = [m["billable_units"] for m in metas if "billable_units" in m]
         window = self.client.window
         summary: dict[str, Any] = {
             "model": self.opt.model_id,
@@ -596,7 +576,7 @@ class BatchRunner:
                 "window": {"low": window.low, "high": window.high} if self.opt.concurrency is None else None,
                 "refused_429": window.refusals,
             },
-            "flagged_images": sum(len(m.get("flagged_images") or ()) for m in metas if m is not None),
+            "flagged_images": sum(len(m.get("flagged_images") or ()) for m in metas),
             "billable_units": round(sum(units), 6) if units else None,
             "interrupted": self.interrupted,
             "aborted": describe(self.abort) if self.abort is not None else None,

@@ -50,7 +50,6 @@ class LineState:
     paths: list[str] = field(default_factory=list)
     error: str | None = None
     error_type: str | None = None
-    submits: int = 0  # submits sent (intents not abandoned)
     uncertain_before: bool = False  # an earlier submit of this line may have created a job
     _before_intent: str = "new"
 
@@ -64,9 +63,7 @@ class LineState:
             self.digest = rec.get("digest") or self.digest
             self.request_id = None
             self.error = self.error_type = None
-            self.submits += 1
         elif ev == "abandon":
-            self.submits = max(self.submits - 1, 0)
             self.status = self._before_intent
         elif ev == "submitted":
             self.status = "submitted"
@@ -115,8 +112,12 @@ class Journal:
             raise CliError(f"cannot open {journal.path}: {exc.strerror or exc}") from None
         try:
             journal._lock()
-            if created:
-                _fsync_dir(directory)
+            if created and sys.platform != "win32":  # the new file's name survives a power cut
+                fd = os.open(directory, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             journal._replay()
         except BaseException:
             journal.close()
@@ -147,8 +148,7 @@ class Journal:
             try:
                 rec = json.loads(raw)
             except ValueError:
-                self.skipped_records += 1
-                continue
+                rec = None
             if not isinstance(rec, dict):
                 self.skipped_records += 1
                 continue
@@ -209,13 +209,3 @@ class Journal:
                 self.sync_now()
             os.close(self._fd)  # also releases the lock
             self._fd = -1
-
-
-def _fsync_dir(directory: Path) -> None:
-    if sys.platform == "win32":  # pragma: no cover
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

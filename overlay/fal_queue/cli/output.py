@@ -1,11 +1,7 @@
-"""Where the CLI writes: results on stdout, everything else on stderr.
-
-* stdout carries only what a script wants: saved paths, request ids, or one JSON document
-  with ``--json``.
-* stderr carries progress, request-id notices, warnings and ``error: ...`` lines.
-* On a terminal, progress is drawn with rich (bars, spinners, colours); otherwise, or with
-  ``--quiet``, stderr gets plain lines without any control characters (and ``--quiet`` keeps
-  only what must never be lost: request ids, resume hints, warnings and errors).
+"""Where the CLI writes: stdout carries only what a script wants (saved paths, request ids, or one
+JSON document with ``--json``); progress, notices, warnings and errors go to stderr, drawn with rich
+on a terminal, else as plain lines without control characters. ``--quiet`` keeps only what must never
+be lost: request ids, resume hints, warnings and errors.
 """
 
 from __future__ import annotations
@@ -38,19 +34,16 @@ class Output:
     def __init__(self, *, quiet: bool = False, json_mode: bool = False, rich: bool | None = None) -> None:
         self.quiet = quiet
         self.json = json_mode
-        self.rich = _terminal(sys.stderr) if rich is None else rich
         self.console: Console | None = None
-        if self.rich:
+        if _terminal(sys.stderr) if rich is None else rich:
             self.console = Console(
                 file=sys.stderr, highlight=False, markup=False, emoji=False, soft_wrap=True
             )
 
     @property
-    def progress(self) -> bool:
-        """Whether to show progress at all (suppressed by --quiet)."""
-        return not self.quiet
-
-    # ---- stderr ----------------------------------------------------------------------------
+    def live(self) -> Console | None:
+        """The console to draw live progress on: a terminal, and no --quiet."""
+        return None if self.quiet else self.console
 
     def _err(self, text: str, style: str | None = None) -> None:
         if self.console is not None:
@@ -72,8 +65,6 @@ class Output:
 
     def error(self, text: str) -> None:
         self._err(f"error: {text}", "bold red")
-
-    # ---- stdout ----------------------------------------------------------------------------
 
     def out(self, text: str) -> None:
         """A result line on stdout (a saved path, a request id)."""

@@ -1,8 +1,5 @@
-"""Live progress: one job (``run``, ``download``, ``status --watch``) or a whole batch.
-
-On a terminal: a rich spinner or bar on stderr, redrawn in place. Otherwise: plain lines, one
-per status change (one job) or one every ``interval`` seconds (batch), never a control
-character. ``--quiet`` shows no progress at all.
+"""Live progress of one job or a whole batch: redrawn in place on a terminal, else plain lines
+(one per status change, or one every ``interval`` seconds for a batch); none with ``--quiet``.
 """
 
 from __future__ import annotations
@@ -13,8 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
+from rich.console import ConsoleRenderable
 from rich.live import Live
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TransferSpeedColumn
 from rich.progress_bar import ProgressBar
@@ -53,8 +51,36 @@ def log_text(entry: Mapping[str, Any]) -> str:
     return f"log [{level}] {text}" if isinstance(level, str) and level else f"log {text}"
 
 
-class JobDisplay:
+class _LiveDisplay:
+    """Drawn by rich (its ``__rich__``) while open, when there is a live console."""
+
+    out: Output
+    _live: Live | None = None
+    _refresh = 8
+    _transient = False
+
+    def __rich__(self) -> ConsoleRenderable:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        if (console := self.out.live) is not None:
+            self._live = Live(
+                self, console=console, transient=self._transient, refresh_per_second=self._refresh
+            )
+            self._live.start()
+        return self
+
+    def _stop_live(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+
+class JobDisplay(_LiveDisplay):
     """Progress of one job: submit, queue position, status, elapsed time, logs, downloads."""
+
+    _refresh = 10
+    _transient = True
 
     def __init__(self, out: Output, model_id: str, *, show_logs: bool = False) -> None:
         self.out = out
@@ -65,7 +91,6 @@ class JobDisplay:
         self.phase = "submitting"
         self._logs_seen = 0
         self._spinner = Spinner("dots", style="cyan")
-        self._live: Live | None = None
         self._downloads: Progress | None = None
         self._tasks: dict[Path, TaskID] = {}
         self.completed: Completed | None = None
@@ -73,14 +98,6 @@ class JobDisplay:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
-
-    # ---- lifecycle ----
-
-    def __enter__(self) -> JobDisplay:
-        if self.out.console is not None and self.out.progress:
-            self._live = Live(self, console=self.out.console, transient=True, refresh_per_second=10)
-            self._live.start()
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -90,21 +107,14 @@ class JobDisplay:
             self._downloads.stop()
             self._downloads = None
 
-    def _stop_live(self) -> None:
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
-
     def __rich__(self) -> Spinner:
         rid = f" · {self.request_id}" if self.request_id else ""
         self._spinner.update(text=Text(clean(f"{self.phase} · {self.elapsed:.1f}s · {self.model_id}{rid}")))
         return self._spinner
 
-    # ---- events ----
-
     def submitted(self, request_id: str, queue_position: int | None = None) -> None:
         self.request_id = request_id
-        self.phase = "IN_QUEUE" + (f" position={queue_position}" if queue_position is not None else "")
+        self.phase = status_text(Queued(request_id=request_id, position=queue_position))
         # Printed even with --quiet: the request id is the only way back to a paid job.
         where = f" queue_position={queue_position}" if queue_position is not None else ""
         self.out.notice(f"request_id={request_id} model={self.model_id}{where}")
@@ -155,13 +165,13 @@ class JobDisplay:
     def downloading(self, count: int, directory: Path) -> None:
         self._stop_live()
         self.phase = "downloading"
-        if self.out.console is not None and self.out.progress:
+        if self.out.live is not None:
             self._downloads = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
                 DownloadColumn(),
                 TransferSpeedColumn(),
-                console=self.out.console,
+                console=self.out.live,
                 transient=True,
             )
             self._downloads.start()
@@ -296,7 +306,7 @@ def _clock(value: float) -> str:
     return f"{hours}h{minutes:02d}m"
 
 
-class BatchDisplay:
+class BatchDisplay(_LiveDisplay):
     """One overall display for a batch: a live bar on a terminal, else a line every ``interval``.
 
     The bar fills with settled lines (done and failed alike) and turns red once any failed.
@@ -306,23 +316,13 @@ class BatchDisplay:
         self.out = out
         self.counters = counters
         self.interval = interval
-        self._live: Live | None = None
-        self._last_line = 0.0
-
-    def __enter__(self) -> BatchDisplay:
-        if self.out.console is not None and self.out.progress:
-            self._live = Live(self, console=self.out.console, refresh_per_second=8)
-            self._live.start()
         self._last_line = time.monotonic()
-        return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.tick(final=True)
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
+        self._stop_live()
 
     def __rich__(self) -> Table:
         c = self.counters
@@ -342,7 +342,6 @@ class BatchDisplay:
             self.out.info(self.counters.line())
 
     async def run(self) -> None:
-        """Tick every ``interval`` until cancelled."""
         while True:
             await asyncio.sleep(self.interval)
             self.tick()

@@ -1,9 +1,7 @@
-"""The commands on one job: ``run`` (submit it, follow it live, save its files), and the queue
-operations by model id and request id: submit, status, result, download, cancel.
+"""The commands on one job: run, submit, status, result, download, cancel.
 
 The request id is printed the moment it exists (even with ``--quiet``), so an interrupted run
-never loses a paid job: Ctrl-C prints the command that resumes it. ``result`` fetches now (a job
-that is not finished is exit code 4); ``download`` waits for the job to finish, then saves its files.
+never loses a paid job: Ctrl-C prints the command that resumes it.
 """
 
 from __future__ import annotations
@@ -18,7 +16,7 @@ import click
 from .. import errors as E
 from .._inputs import split_submit_kwargs
 from ..client import Client, SyncHandle
-from ..types import Completed, Result
+from ..types import Completed, Result, Status
 from .contact_sheet import SHEET_NAME, entry_from_result, render_sheet
 from .context import command, get_state, options
 from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliError, add_hint, one_line
@@ -27,7 +25,6 @@ from .output import Output
 from .progress import JobDisplay, log_text, status_text
 from .saving import check_out_dir, resume_command, resume_hint, write_atomic
 
-#: --image, --image-url: the job's input images (``batch``: every line's).
 image_options = options(
     click.option(
         "--image",
@@ -46,7 +43,6 @@ image_options = options(
     ),
 )
 
-#: -p/--param, --input: the job's other arguments (``batch``: shared by every line).
 param_options = options(
     click.option(
         "-p",
@@ -64,19 +60,17 @@ param_options = options(
     ),
 )
 
-#: --prompt, --image, --image-url, -p/--param, --input: the job's arguments.
 input_options = options(
     click.option("--prompt", help="The prompt (same as -p prompt=...)."),
     image_options,
     param_options,
 )
 
-#: The platform options of a submit (run, submit, batch), passed on as the SDK's submit keywords.
 submit_options = options(
     click.option("--priority", type=click.Choice(["normal", "low"]), help="Queue priority."),
     click.option(
         "--start-timeout",
-        type=click.FloatRange(min=0, min_open=True),
+        type=float,  # checked by the SDK's own rule (submit_kwargs), before anything is sent
         metavar="SECONDS",
         help="Give up (server side) if no runner starts within this time (more than 1).",
     ),
@@ -98,7 +92,7 @@ submit_options = options(
     ),
 )
 
-#: -o/--out, --logs, --timeout, --overwrite: how `run` and `download` follow and save a job.
+overwrite_option = click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
 follow_options = options(
     click.option(
         "-o",
@@ -116,7 +110,7 @@ follow_options = options(
         metavar="SECONDS",
         help="Stop waiting after this long (the job keeps running; exit code 4).",
     ),
-    click.option("--overwrite", is_flag=True, help="Replace existing files of the same name."),
+    overwrite_option,
 )
 
 
@@ -157,14 +151,14 @@ def submit_one(
     client: Client,
     model: str,
     arguments: Mapping[str, Any],
-    flags: Mapping[str, Any],
+    submit: Mapping[str, Any],
     show: Callable[[str], None],
 ) -> SyncHandle:
-    """Submit one job (``run`` and ``submit``); its local images are encoded by the SDK on the way."""
+    """Submit one job; its local images are encoded by the SDK on the way."""
     for _, path in local_images(arguments):
         show_encoding(path, show)
     try:
-        return client.submit(model, arguments, **submit_kwargs(flags))
+        return client.submit(model, arguments, **submit)
     except E.InvalidInputError as exc:  # refused before sending (an image that is not one, unreadable...)
         raise CliError(f"{exc.message} (nothing was sent)") from None
 
@@ -207,31 +201,21 @@ def follow_and_save(
             request_id=handle.request_id,
             hint=resume_hint(handle.model_id, handle.request_id, out_dir),
         ) from None
-    except (E.FalQueueError, OSError) as err:
-        raise after_submit_error(err, handle.model_id, handle.request_id, out_dir) from None
+    except E.FalQueueError as err:
+        if not isinstance(err, E.JobFailedError):
+            add_hint(err, resume_hint(handle.model_id, handle.request_id, out_dir))
+        err.request_id = err.request_id or handle.request_id
+        raise err from None
+    except OSError as err:
+        where = f": {err.filename}" if err.filename else ""
+        raise CliError(
+            one_line(f"saving the files failed: {err.strerror or err}{where}"),
+            EXIT_ENV,
+            request_id=handle.request_id,
+            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+        ) from None
     display.finished(result, paths)
     return result, paths
-
-
-def after_submit_error(
-    err: BaseException, model: str, request_id: str, out_dir: Path | None
-) -> BaseException:
-    """The error of a paid job, with its request id and the command that fetches it later."""
-    hint = resume_hint(model, request_id, out_dir)
-    if isinstance(err, E.FalQueueError):
-        if not isinstance(err, E.JobFailedError):
-            add_hint(err, hint)
-        if not err.request_id:
-            err.request_id = request_id
-        return err
-    text = (
-        one_line(f"{type(err).__name__}: {err}")
-        if not isinstance(err, OSError)
-        else one_line(
-            f"saving the files failed: {err.strerror or err}" + (f": {err.filename}" if err.filename else "")
-        )
-    )
-    return CliError(text, EXIT_ENV, request_id=request_id, hint=hint)
 
 
 def print_outcome(out: Output, model: str, result: Result, paths: list[Path], elapsed: float) -> None:
@@ -319,15 +303,14 @@ def run_command(
     state = get_state()
     out = state.output()
     arguments = prepare(model, input_path, prompt, image_urls, images, params)
-    submit_kwargs(submit_flags)  # a bad option fails before the output folder is made
-    settings = state.settings()
+    submit = submit_kwargs(submit_flags)  # a bad option fails before the output folder is made
     if not no_download:
         check_out_dir(out_dir)  # before the submit: a paid result must have somewhere to go
-    with settings.client() as client:
+    with state.settings().client() as client:
         display = JobDisplay(out, model, show_logs=logs)
         with display:
             try:
-                handle = submit_one(client, model, arguments, submit_flags, display.step)
+                handle = submit_one(client, model, arguments, submit, display.step)
             except KeyboardInterrupt:
                 raise CliError(
                     "interrupted while submitting: a job may have been queued, but its request id never "
@@ -387,7 +370,7 @@ def submit_command(
     out = state.output()
     arguments = prepare(model, input_path, prompt, image_urls, images, params)
     with state.settings().client() as client:
-        handle = submit_one(client, model, arguments, submit_flags, out.info)
+        handle = submit_one(client, model, arguments, submit_kwargs(submit_flags), out.info)
     if out.json:
         out.out_json(
             {
@@ -424,20 +407,16 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     """Show a job's status (queue position, running, completed or failed)."""
     state = get_state()
     out = state.output()
-    ctx = click.get_current_context()
     with state.settings().client() as client:
         if watch:
             display = JobDisplay(out, model, show_logs=logs)
             display.resumed(request_id)
-            last = None
             try:
                 with display:
-                    for status in client.iter_events(model, request_id, logs=logs):
-                        display.status(status)
-                        last = status
+                    handle = client.get_handle(model, request_id)
+                    status: Status = handle.wait(on_queue_update=display.status, logs=logs)
             except KeyboardInterrupt:
                 raise CliError("interrupted", EXIT_INTERRUPTED, request_id=request_id) from None
-            status = last if last is not None else client.status(model, request_id, logs=logs)
         else:
             status = client.status(model, request_id, logs=logs)
             if logs and not out.json:
@@ -448,7 +427,7 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     else:
         out.out(status_text(status))
     if isinstance(status, Completed) and status.failed:
-        ctx.exit(EXIT_FAILED)
+        click.get_current_context().exit(EXIT_FAILED)
 
 
 @command(
@@ -471,25 +450,10 @@ A job that is not finished yet exits with code 4; `fal-queue download` waits for
     type=click.Path(file_okay=False, path_type=Path),
     help="Save the result's files into this directory and print their paths.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace existing files of the same name.")
+@overwrite_option
 def result_command(model: str, request_id: str, out_dir: Path | None, overwrite: bool) -> None:
     """Fetch a finished job's result now (and save its files with --out)."""
-    state = get_state()
-    out = state.output()
-    if out_dir is not None:
-        check_out_dir(out_dir)
-    with state.settings().client() as client:
-        status = client.status(model, request_id)
-        if not isinstance(status, Completed):
-            raise CliError(
-                f"the job is not finished: {status_text(status)}",
-                EXIT_NOT_DONE,
-                request_id=request_id,
-                hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
-            )
-        _follow_and_print(
-            client, out, model, request_id, out_dir, logs=False, timeout=None, overwrite=overwrite
-        )
+    _fetch(model, request_id, out_dir, logs=False, timeout=None, overwrite=overwrite, finished_only=True)
 
 
 @command(
@@ -510,13 +474,7 @@ def download_command(
     model: str, request_id: str, out_dir: Path, logs: bool, timeout: float | None, overwrite: bool
 ) -> None:
     """Wait for a job to finish, then save its files (and print their paths)."""
-    state = get_state()
-    out = state.output()
-    check_out_dir(out_dir)
-    with state.settings().client() as client:
-        _follow_and_print(
-            client, out, model, request_id, out_dir, logs=logs, timeout=timeout, overwrite=overwrite
-        )
+    _fetch(model, request_id, out_dir, logs=logs, timeout=timeout, overwrite=overwrite, finished_only=False)
 
 
 @command(
@@ -543,9 +501,7 @@ def cancel_command(model: str, request_id: str) -> None:
         out.out(outcome)
 
 
-def _follow_and_print(
-    client: Client,
-    out: Output,
+def _fetch(
     model: str,
     request_id: str,
     out_dir: Path | None,
@@ -553,18 +509,32 @@ def _follow_and_print(
     logs: bool,
     timeout: float | None,
     overwrite: bool,
+    finished_only: bool,
 ) -> None:
-    """Follow a job already submitted, save its files and print the outcome (``result``, ``download``)."""
-    display = JobDisplay(out, model, show_logs=logs)
-    display.resumed(request_id)
-    with display:
-        result, paths = follow_and_save(
-            client,
-            client.get_handle(model, request_id),
-            display,
-            logs=logs,
-            timeout=timeout,
-            out_dir=out_dir,
-            overwrite=overwrite,
-        )
+    """Follow a job already submitted, save its files and print the outcome; with ``finished_only``,
+    a job that is not finished yet is exit code 4 instead of a wait."""
+    state = get_state()
+    out = state.output()
+    if out_dir is not None:
+        check_out_dir(out_dir)
+    with state.settings().client() as client:
+        if finished_only and not isinstance(status := client.status(model, request_id), Completed):
+            raise CliError(
+                f"the job is not finished: {status_text(status)}",
+                EXIT_NOT_DONE,
+                request_id=request_id,
+                hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
+            )
+        display = JobDisplay(out, model, show_logs=logs)
+        display.resumed(request_id)
+        with display:
+            result, paths = follow_and_save(
+                client,
+                client.get_handle(model, request_id),
+                display,
+                logs=logs,
+                timeout=timeout,
+                out_dir=out_dir,
+                overwrite=overwrite,
+            )
     print_outcome(out, model, result, paths, display.elapsed)
