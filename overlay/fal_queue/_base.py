@@ -74,13 +74,16 @@ class _Base:
         """``given``: the constructor's arguments by keyword (the settings table names them)."""
         setup_from_env()
         retry_policy: RetryPolicy | None = given["retry_policy"]
-        # Settings already resolved (the CLI's one pass) are taken as they are.
-        settings: Resolved = given["settings"] or resolve_settings(
-            {s.name: given[s.keyword] for s in SETTINGS},
-            defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
-        )
-        for warning in settings.warnings:
-            logger.warning("%s", warning)
+        # Settings already resolved (the CLI's one pass) are taken as they are: their warnings
+        # were told where they were resolved.
+        settings: Resolved | None = given["settings"]
+        if settings is None:
+            settings = resolve_settings(
+                {s.name: given[s.keyword] for s in SETTINGS},
+                defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
+            )
+            for warning in settings.warnings:
+                logger.warning("%s", warning)
         where = settings.config_path
         if settings.base_url is None:
             raise SettingError(
