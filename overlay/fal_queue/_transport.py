@@ -14,7 +14,6 @@ import email.utils
 import functools
 import json
 import logging
-import math
 import os
 import random
 import time
@@ -26,6 +25,7 @@ import httpx
 
 from . import _constants as C
 from . import _wallclock
+from ._checks import finite as finite  # _answers imports it from here
 from .errors import ConfigurationError
 from .urls import origin_of
 
@@ -202,14 +202,6 @@ class RetryPolicy:
     def delay_for(self, attempt: int, response: httpx.Response | None) -> float:
         hinted = self.retry_after(response) if response is not None else None
         return hinted if hinted is not None else self.backoff(attempt)
-
-
-def finite(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
 
 
 def is_submit(request: httpx.Request) -> bool:

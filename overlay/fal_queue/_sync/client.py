@@ -369,8 +369,7 @@ class Client(_SyncOnly, _Base):
                 self._stream_slots.release()
         plan = self._status_plan(model_id, request_id, logs)  # the same call every time
         while True:
-            if deadline.expired():
-                raise deadline.error(request_id, model_id, cancelled=False)
+            deadline.check(request_id, model_id)
             try:
                 status = self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
@@ -379,10 +378,7 @@ class Client(_SyncOnly, _Base):
                 yield status
             if status.done:
                 return
-            delay = poller.next_sleep()
-            if delay is None:
-                raise deadline.error(request_id, model_id, cancelled=False)
-            self._sleep(delay)
+            self._sleep(poller.next_sleep())
 
     def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
@@ -413,8 +409,7 @@ class Client(_SyncOnly, _Base):
                     yield status
                     if status.done:
                         return
-                if deadline.expired():  # the same event again and again ends too
-                    raise deadline.error(request_id, model_id, cancelled=False)
+                deadline.check(request_id, model_id)  # the same event again and again ends too
             raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
             raise stream_failure(exc, deadline, request_id, model_id) from exc
