@@ -474,9 +474,11 @@ class AsyncClient(_AsyncOnly, _Base):
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
-        return [
-            await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
-        ]
+        with _wallclock.limit(deadline.at):  # every attempt and backoff of every file ends by it
+            return [
+                await self._download_one(f, t, mode, on_progress, request_id, retries, deadline)
+                for f, t in pairs
+            ]
 
     async def read(
         self, file: File, *, max_retries: int | None = None, timeout: float | None = None
@@ -502,8 +504,7 @@ class AsyncClient(_AsyncOnly, _Base):
         while True:
             attempt += 1
             try:
-                async with _wallclock.async_limit(deadline.at):
-                    return await self._fetch(file, target, mode, on_progress, request_id)
+                return await self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc

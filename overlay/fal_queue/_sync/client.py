@@ -465,7 +465,10 @@ class Client(_SyncOnly, _Base):
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
-        return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
+        with _wallclock.limit(deadline.at):  # every attempt and backoff of every file ends by it
+            return [
+                self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
+            ]
 
     def read(self, file: File, *, max_retries: int | None = None, timeout: float | None = None) -> bytes:
         """A file's bytes in memory, fetched as ``download()`` fetches it (deadline, retries, checks)."""
@@ -489,8 +492,7 @@ class Client(_SyncOnly, _Base):
         while True:
             attempt += 1
             try:
-                with _wallclock.limit(deadline.at):
-                    return self._fetch(file, target, mode, on_progress, request_id)
+                return self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc
