@@ -1,7 +1,7 @@
 """What only the async client does, kept out of the code that the sync client is generated from.
 
 An event loop can hold thousands of pending jobs in one process, and httpcore's pool does work
-proportional to (queued requests x connections) on every change, so 10,000 concurrent subscribes
+proportional to (queued requests x connections) on every change, so thousands of subscribes
 queued there stall the loop. The async client therefore queues its calls itself, at most
 ``MAX_CONCURRENT_REQUESTS`` outstanding. A thread-based sync client never has that many waiting on
 one pool, so it has no gate (``_sync_only``).
@@ -210,8 +210,6 @@ class _JobSlots(_Slots):
 
 
 class _AsyncOnly:
-    """Mixed into AsyncClient only."""
-
     def _gated(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate

@@ -1,7 +1,5 @@
 """What Client and AsyncClient share: settings, plans, limits and error rules, with no I/O.
 
-The async shell (``_async/client.py``) is written by hand; the sync shell (``_sync/client.py``) is
-generated from it by ``tools/unasync.py``. Everything here is the same for both by construction.
 A submitted job is never lost: ``submit`` returns a handle the moment the request id exists,
 every later error names that id, and ``get_handle`` rebuilds a handle from (model id, request id).
 """
@@ -63,7 +61,6 @@ async def acall(callback: Callable[..., Any], *args: Any) -> None:
 
 
 def call(callback: Callable[..., Any], *args: Any) -> None:
-    """Call a user callback (sync client)."""
     callback(*args)
 
 

@@ -1,8 +1,8 @@
 """The HTTP layer under the generated client: retries, per-call options and origin-bound auth.
 
-Retries live in an httpx transport so that the generated operations, the SSE stream and
-downloads share one policy, sync and async alike. Decisions are pure functions of the request,
-the response or exception, and the attempt number; the two transports only sleep and resend.
+Retries live in an httpx transport so that the generated operations and the SSE stream share one
+policy, sync and async alike. Decisions are pure functions of the request, the response or
+exception, and the attempt number; the transport (``_async/transport.py``) only sleeps and resends.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """AsyncClient and AsyncHandle: fal_client's vocabulary over the generated client, made safe.
 
-This is the hand-written client. ``tools/unasync.py`` generates the synchronous ``Client`` and
-``SyncHandle`` (``fal_queue/_sync/client.py``) from it; ``make lint`` fails when they drift.
-What only the async client does (the request gate) lives in ``_async_only``; shared settings,
-plans and rules live in ``_base``.
+The source of ``Client`` and ``SyncHandle`` (``_sync/client.py``, by ``tools/unasync.py``). What only
+the async client does lives in ``_async_only``; what needs no I/O in ``_base``.
 """
 
 from __future__ import annotations

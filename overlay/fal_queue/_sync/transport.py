@@ -27,8 +27,6 @@ __all__ = ["RetryTransport"]
 
 
 class RetryTransport(httpx.BaseTransport):
-    """Resends failed requests according to a :class:`RetryPolicy`."""
-
     def __init__(
         self,
         inner: httpx.BaseTransport,
