@@ -146,11 +146,8 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         semaphore = self._pool
         if semaphore is None:
             return None
-        if not semaphore.locked():
-            await semaphore.acquire()
-            return semaphore
         try:
-            async with asyncio.timeout(wait):
+            async with asyncio.timeout(wait if semaphore.locked() else None):
                 await semaphore.acquire()
         except TimeoutError:
             raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None

@@ -44,7 +44,7 @@ from ._transport import (
 )
 from .polling import Deadline, PollPolicy, StreamUnavailable
 from .types import Result, Status
-from .urls import app_id, queue_urls, validate_request_id
+from .urls import app_id, validate_request_id
 
 logger = logging.getLogger("fal_queue")
 T = TypeVar("T")
@@ -124,10 +124,13 @@ class _Base:
 
     # -- plans -----------------------------------------------------------------------------
 
-    def _state(self, max_retries: int | None, http_timeout: TimeoutArg) -> CallState:
+    def _state(
+        self, max_retries: int | None, http_timeout: TimeoutArg, headers: Mapping[str, str] | None
+    ) -> CallState:
         return CallState(
             max_retries=self.max_retries if max_retries is None else whole_number(max_retries, "max_retries"),
             timeout=as_timeout(http_timeout, "http_timeout") or self.timeout,
+            headers=dict(headers) if headers else None,
         )
 
     def _prepare_submit(
@@ -183,12 +186,6 @@ class _Base:
             extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
         )
 
-    def _handle_data(self, model_id: str, request_id: str) -> Submitted:
-        urls = queue_urls(self.base_url, model_id, request_id)
-        return Submitted(
-            model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
-        )
-
     def _http_kwargs(
         self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport, *, gateway: bool
     ) -> dict[str, Any]:
@@ -212,8 +209,7 @@ class _Base:
         headers: Mapping[str, str] | None,
     ) -> Iterator[None]:
         """Per-call options for the transport, and every escaping exception mapped to our hierarchy."""
-        state = self._state(max_retries, http_timeout)
-        state.headers = dict(headers) if headers else None
+        state = self._state(max_retries, http_timeout, headers)
         token = call_state.set(state)
         try:
             with _wallclock.limit(deadline.at if deadline is not None else None):

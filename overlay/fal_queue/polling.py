@@ -238,26 +238,19 @@ class Poller:
         return max(delay, step)
 
 
-class StreamLogs:
-    """Gives every streamed status all log lines so far, as a polled status has them.
+def merge_logs(seen: list[Mapping[str, Any]], status: Status) -> Status:
+    """``status`` with all log lines streamed so far (``seen``, updated), as a polled status has them.
 
     fal streams only the lines new since the previous event (fal-js accumulates them "to match
     previous polling behavior"); a gateway that repeats the whole list each time is recognised
     (the new list starts with what was seen) and not doubled.
     """
-
-    def __init__(self) -> None:
-        self._seen: list[Mapping[str, Any]] = []
-
-    def merge(self, status: Status) -> Status:
-        new = list(status.logs)
-        if self._seen and new[: len(self._seen)] == self._seen:
-            self._seen = new
-        else:
-            self._seen += new
-        if len(self._seen) == len(new) and self._seen == new:
-            return status
-        return attrs.evolve(status, logs=tuple(self._seen))
+    new = list(status.logs)
+    if seen and new[: len(seen)] == seen:
+        seen[:] = new
+    else:
+        seen += new
+    return status if seen == new else attrs.evolve(status, logs=tuple(seen))
 
 
 class StreamUnavailable(Exception):

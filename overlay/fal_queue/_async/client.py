@@ -25,7 +25,7 @@ from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, job_failed
+from .._plans import Generated, Plan, Raw, job_failed, submitted
 from .._settings import Resolved
 from .._transport import RetryPolicy, fits, new_async_transport
 from .._wallclock import async_sleep
@@ -48,10 +48,10 @@ from ..polling import (
     Poller,
     PollPolicy,
     ResultRetry,
-    StreamLogs,
     StreamUnavailable,
     decode_event,
     is_job_failure,
+    merge_logs,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -222,7 +222,8 @@ class AsyncClient(_AsyncOnly, _Base):
 
     def get_handle(self, model_id: str, request_id: str) -> AsyncHandle:
         """A handle for a job submitted earlier (by this process or another)."""
-        return AsyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+        model_id = validate_model_id(model_id)
+        return AsyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     async def status(
         self,
@@ -403,7 +404,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     await response.aread()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).aiter_sse()
-            logs_so_far = StreamLogs()
+            logs_so_far: list[Mapping[str, Any]] = []
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 async with _wallclock.async_limit(deadline.at):
@@ -412,7 +413,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
-                    status = logs_so_far.merge(status)
+                    status = merge_logs(logs_so_far, status)
                     yield status
                     if status.done:
                         return

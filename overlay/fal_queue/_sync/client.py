@@ -23,7 +23,7 @@ from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, job_failed
+from .._plans import Generated, Plan, Raw, job_failed, submitted
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
@@ -47,10 +47,10 @@ from ..polling import (
     Poller,
     PollPolicy,
     ResultRetry,
-    StreamLogs,
     StreamUnavailable,
     decode_event,
     is_job_failure,
+    merge_logs,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -219,7 +219,8 @@ class Client(_SyncOnly, _Base):
 
     def get_handle(self, model_id: str, request_id: str) -> SyncHandle:
         """A handle for a job submitted earlier (by this process or another)."""
-        return SyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+        model_id = validate_model_id(model_id)
+        return SyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     def status(
         self,
@@ -396,7 +397,7 @@ class Client(_SyncOnly, _Base):
                     response.read()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).iter_sse()
-            logs_so_far = StreamLogs()
+            logs_so_far: list[Mapping[str, Any]] = []
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 with _wallclock.limit(deadline.at):
@@ -405,7 +406,7 @@ class Client(_SyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
-                    status = logs_so_far.merge(status)
+                    status = merge_logs(logs_so_far, status)
                     yield status
                     if status.done:
                         return
