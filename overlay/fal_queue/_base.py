@@ -29,7 +29,7 @@ from ._answers import Context, error_from_answer, error_from_exception
 from ._checks import whole_number
 from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
-from ._plans import Plan, Submitted, cancel_plan, result_plan, status_plan, submit_plan
+from ._plans import Plan, Submitted, status_plan, submit_plan
 from ._settings import AUTH_SCHEMES, SETTINGS, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
@@ -43,7 +43,7 @@ from ._transport import (
     user_agent,
 )
 from .polling import Deadline, PollPolicy, StreamUnavailable
-from .types import Result, Status
+from .types import Status
 from .urls import app_id, validate_request_id
 
 logger = logging.getLogger("fal_queue")
@@ -154,12 +154,6 @@ class _Base:
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
         return status_plan(self.base_url, self._key, model_id, request_id, logs)
-
-    def _result_plan(self, model_id: str, request_id: str) -> Plan[Result]:
-        return result_plan(self._key, model_id, request_id)
-
-    def _cancel_plan(self, model_id: str, request_id: str) -> Plan[str]:
-        return cancel_plan(self._key, model_id, request_id)
 
     def _stream_request(
         self,

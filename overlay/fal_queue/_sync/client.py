@@ -23,7 +23,7 @@ from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, job_failed, submitted
+from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
@@ -244,7 +244,7 @@ class Client(_SyncOnly, _Base):
         http_timeout: TimeoutArg = None,
     ) -> Result:
         result = self._run(
-            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            result_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
         return result.with_reader(self._reader())
 
@@ -259,7 +259,7 @@ class Client(_SyncOnly, _Base):
         """Ask for cancellation: ``CANCELLATION_REQUESTED``/``OK``, ``ALREADY_COMPLETED``, ``NOT_FOUND`` or
         ``NOT_CANCELLED``."""
         return self._run(
-            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            cancel_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
 
     def iter_events(
@@ -418,7 +418,7 @@ class Client(_SyncOnly, _Base):
             response.close()
 
     def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
-        plan = self._result_plan(model_id, final.request_id)
+        plan = result_plan(self._key, model_id, final.request_id)
         if final.failed:
             try:  # only for the error body: the status already says the job failed
                 self._run(plan, max_retries=0, deadline=deadline)
