@@ -208,17 +208,16 @@ def is_submit(request: httpx.Request) -> bool:
     return request.method.upper() == "POST"
 
 
-def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallState | None]:
-    """The retries allowed for ``request``, with the call's own options applied to it."""
-    state = call_state.get()
+def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallState]:
+    """The retries allowed for ``request``, with the call's own options (if any) applied to it."""
+    state = call_state.get() or CallState()
     max_retries = 0 if request.extensions.get(NO_RETRY_EXTENSION) else policy.max_retries
-    if state is not None:
-        if state.max_retries is not None:
-            max_retries = state.max_retries
-        if state.timeout is not None:
-            request.extensions["timeout"] = state.timeout.as_dict()
-        if state.headers:
-            request.headers.update(state.headers)
+    if state.max_retries is not None:
+        max_retries = state.max_retries
+    if state.timeout is not None:
+        request.extensions["timeout"] = state.timeout.as_dict()
+    if state.headers:
+        request.headers.update(state.headers)
     return max_retries, state
 
 

@@ -49,8 +49,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         waited = False  # this submit just slept out its own refusal
         while True:
             attempt += 1
-            if state is not None:
-                state.attempts = attempt
+            state.attempts = attempt
             if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
                 await self._sleep(wait)  # another submit was refused: the gateway is at its limit
             waited = False
@@ -91,8 +90,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                         async with _wallclock.async_limit(None, request):  # the call's deadline
                             await self._readmit()
                     continue
-            if state is not None:
-                state.last_response = response
+            state.last_response = response
             return response
 
     async def aclose(self) -> None:
