@@ -413,10 +413,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
-                    status = merge_logs(logs_so_far, status)
-                    yield status
-                    if status.done:
-                        return
+                    yield merge_logs(logs_so_far, status)  # _events stops at the final one
                 deadline.check(request_id, model_id)  # the same event again and again ends too
             raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
