@@ -127,7 +127,8 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         self._max = limits.max_connections
         # aiohttp's own limit equals ours, so it never makes a request wait a second time.
         self._inner = AiohttpTransport(limits=limits, client=self._session)
-        self._pool: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        # One event loop's, like the aiohttp session (made on first use, bound to its loop).
+        self._pool = asyncio.Semaphore(self._max) if self._max is not None else None
         self._timed_writes: httpx.AsyncHTTPTransport | None = None
 
     def _session(self) -> aiohttp.ClientSession:
@@ -141,18 +142,12 @@ class AiohttpBackend(httpx.AsyncBaseTransport):
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
     async def _acquire(self, request: httpx.Request, wait: float | None) -> asyncio.Semaphore | None:
-        """A place in the pool (one semaphore per event loop), waited for at most ``wait`` seconds."""
-        if self._max is None:
+        """A place in the pool, waited for at most ``wait`` seconds."""
+        semaphore = self._pool
+        if semaphore is None:
             return None
-        loop = asyncio.get_running_loop()
-        if self._pool is None or self._pool[0] is not loop:
-            self._pool = (loop, asyncio.Semaphore(self._max))
-        semaphore = self._pool[1]
-        if not semaphore.locked():
-            await semaphore.acquire()
-            return semaphore
         try:
-            async with asyncio.timeout(wait):
+            async with asyncio.timeout(wait if semaphore.locked() else None):
                 await semaphore.acquire()
         except TimeoutError:
             raise httpx.PoolTimeout("no pooled connection became free in time", request=request) from None

@@ -1,7 +1,7 @@
 """What only the async client does, kept out of the code that the sync client is generated from.
 
 An event loop can hold thousands of pending jobs in one process, and httpcore's pool does work
-proportional to (queued requests x connections) on every change, so 10,000 concurrent subscribes
+proportional to (queued requests x connections) on every change, so thousands of subscribes
 queued there stall the loop. The async client therefore queues its calls itself, at most
 ``MAX_CONCURRENT_REQUESTS`` outstanding. A thread-based sync client never has that many waiting on
 one pool, so it has no gate (``_sync_only``).
@@ -40,9 +40,10 @@ _BACKGROUND = frozenset({"status"})
 
 
 class _Slots:
-    """A counting semaphore with two queues: a freed slot goes to the oldest urgent waiter first.
+    """Places handed out from two queues: a freed place goes to the oldest waiter of the first one
+    first. ``limit`` places (the request gate); the job window's number changes (``_JobSlots``).
 
-    Slots are handed over directly (no barging), and a cancelled waiter is skipped when its turn
+    Places are handed over directly (no barging), and a cancelled waiter is skipped when its turn
     comes rather than searched for, so cancelling 50,000 waiters stays linear.
     """
 
@@ -56,13 +57,23 @@ class _Slots:
     def waiting(self) -> int:
         return sum(1 for queue in self._queues for f in queue if not f.done())
 
+    def _admits(self) -> bool:
+        return self._free > 0
+
+    def _take(self) -> None:
+        self._free -= 1
+
+    def _give(self) -> None:
+        self._free += 1
+
     async def acquire(self, background: bool, at: float | None = None) -> None:
-        """Take a slot, waiting until ``at`` (monotonic seconds) at the most."""
-        if self._free > 0:  # free slots mean nobody waits: release hands slots to waiters first
-            self._free -= 1
+        """Take a place (behind the first queue with ``background``), waiting until ``at`` at the most."""
+        if self._admits() and not any(self._queues[: 1 + background]):
+            self._take()
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues[1 if background else 0].append(waiter)
+        self._queues[background].append(waiter)
+        self.wake()  # a place given back without a wake (``_JobSlots.readmit``) goes to the first in line
         try:
             if at is None:
                 await waiter
@@ -71,19 +82,22 @@ class _Slots:
                     await waiter
         except BaseException:
             if waiter.done() and not waiter.cancelled():
-                self.release()  # the slot was ours already: pass it on
+                self.release()  # the place was ours already: pass it on
             else:
                 waiter.cancel()  # skipped when its turn comes
             raise
 
     def release(self) -> None:
+        self._give()
+        self.wake()
+
+    def wake(self) -> None:
         for queue in self._queues:
-            while queue:
+            while queue and self._admits():
                 waiter = queue.popleft()
                 if not waiter.done():
+                    self._take()
                     waiter.set_result(None)
-                    return
-        self._free += 1
 
 
 class _Admission:
@@ -131,12 +145,6 @@ class AsyncRequestGate(httpx.AsyncBaseTransport):
             self._gate = (loop, _Slots(self.limit))
         return self._gate[1]
 
-    def admitted(self, operation: str, at: float | None = None) -> _Admission:
-        """Hold a slot around a whole call, so its plan and request are built only once it may be
-        sent. ``status`` calls wait behind every other operation. Waiting past ``at`` (monotonic
-        seconds) raises ``_wallclock.WallClockTimeout``."""
-        return _Admission(self, operation, at)
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.extensions.get(STREAM_EXTENSION) or _ADMITTED.get():
             return await self._inner.handle_async_request(request)
@@ -168,71 +176,47 @@ class _JobSlot:
 _SLOT: contextvars.ContextVar[_JobSlot | None] = contextvars.ContextVar("fal_queue_job_slot", default=None)
 
 
-class _JobSlots:
-    """The job window of one AsyncClient (``_window.ConcurrencyWindow``), waiters served in order:
-    refused submits waiting to be sent again before jobs not yet submitted."""
+class _JobSlots(_Slots):
+    """The job window of one AsyncClient (``_window.ConcurrencyWindow``): refused submits waiting to
+    be sent again (the first queue) before jobs not yet submitted."""
+
+    __slots__ = ("window",)
 
     def __init__(self, window: ConcurrencyWindow) -> None:
+        super().__init__(0)
         self.window = window
-        self._retries: deque[asyncio.Future[None]] = deque()
-        self._waiters: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self) -> _JobSlot:
-        await self._place(self._waiters)
-        return _JobSlot(self)
+    def _admits(self) -> bool:
+        return self.window.admits()
+
+    def _take(self) -> None:
+        self.window.acquire()
+
+    def _give(self) -> None:
+        self.window.release(False)
 
     async def readmit(self) -> None:
         """A refused submit gives its place back and waits for one again, ahead of new jobs."""
-        self.window.release(False)
+        self._give()
         try:
-            await self._place(self._retries)
+            await self.acquire(background=False)
         except BaseException:
-            self.window.acquire()  # the caller still holds its slot and gives it back as usual
+            self._take()  # the caller still holds its slot and gives it back as usual
             raise
 
-    async def _place(self, queue: deque[asyncio.Future[None]]) -> None:
-        if self.window.admits() and not self._retries and (queue is self._retries or not self._waiters):
-            self.window.acquire()
-            return
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        queue.append(waiter)
-        self.wake()  # a place freed without a wake (readmit's own) goes to whoever is first in line
-        try:
-            await waiter
-        except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.window.release(False)  # the place was ours already: pass it on
-                self.wake()
-            else:
-                waiter.cancel()
-            raise
-
-    def release(self, slot: _JobSlot) -> None:
+    def finish(self, slot: _JobSlot) -> None:
         self.window.release(slot.accepted)
         self.wake()
 
-    def refused(self) -> None:
-        self.window.refused()
-
-    def wake(self) -> None:
-        for queue in (self._retries, self._waiters):
-            while queue and self.window.admits():
-                waiter = queue.popleft()
-                if not waiter.done():
-                    self.window.acquire()
-                    waiter.set_result(None)
-
 
 class _AsyncOnly:
-    """Mixed into AsyncClient only."""
-
     def _gated(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
         self._gate = AsyncRequestGate(transport, C.MAX_CONCURRENT_REQUESTS)
         return self._gate
 
     def _job_window(self, ceiling: int | None, pause: SubmitPause) -> None:
         self._jobs = _JobSlots(ConcurrencyWindow(ceiling or C.WINDOW_CEILING))
-        pause.listeners.append(self._jobs.refused)
+        pause.listeners.append(self._jobs.window.refused)
 
     @property
     def window(self) -> ConcurrencyWindow:
@@ -241,14 +225,15 @@ class _AsyncOnly:
         return self._jobs.window
 
     async def _take_slot(self) -> _JobSlot:
-        slot = await self._jobs.acquire()
+        await self._jobs.acquire(background=True)
+        slot = _JobSlot(self._jobs)
         slot.token = _SLOT.set(slot)
         return slot
 
     def _give_slot(self, slot: _JobSlot) -> None:
         if slot.token is not None:
             _SLOT.reset(slot.token)
-        self._jobs.release(slot)
+        self._jobs.finish(slot)
 
     async def _readmit(self) -> None:
         if _SLOT.get() is not None:
@@ -275,6 +260,7 @@ class _AsyncOnly:
         return None
 
     def _admitted(self, operation: str, at: float | None = None) -> _Admission:
-        """Wait for a gate slot (until ``at`` at the most) before a call builds its plan or request,
-        or sets up its per-call state (see ``_Slots``)."""
-        return self._gate.admitted(operation, at)
+        """Hold a gate slot around a whole call, so its plan, request and per-call state are built
+        only once it may be sent. ``status`` calls wait behind every other operation. Waiting past
+        ``at`` (monotonic seconds) raises ``_wallclock.WallClockTimeout``."""
+        return _Admission(self._gate, operation, at)

@@ -1,7 +1,5 @@
 """What Client and AsyncClient share: settings, plans, limits and error rules, with no I/O.
 
-The async shell (``_async/client.py``) is written by hand; the sync shell (``_sync/client.py``) is
-generated from it by ``tools/unasync.py``. Everything here is the same for both by construction.
 A submitted job is never lost: ``submit`` returns a handle the moment the request id exists,
 every later error names that id, and ``get_handle`` rebuilds a handle from (model id, request id).
 """
@@ -31,7 +29,7 @@ from ._answers import Context, error_from_answer, error_from_exception
 from ._checks import whole_number
 from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
-from ._plans import Plan, Submitted, cancel_plan, result_plan, status_plan, submit_plan
+from ._plans import Plan, Submitted, status_plan, submit_plan
 from ._settings import AUTH_SCHEMES, SETTINGS, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
@@ -45,8 +43,8 @@ from ._transport import (
     user_agent,
 )
 from .polling import Deadline, PollPolicy, StreamUnavailable
-from .types import Result, Status
-from .urls import app_id, queue_urls, validate_request_id
+from .types import Status
+from .urls import app_id, validate_request_id
 
 logger = logging.getLogger("fal_queue")
 T = TypeVar("T")
@@ -63,7 +61,6 @@ async def acall(callback: Callable[..., Any], *args: Any) -> None:
 
 
 def call(callback: Callable[..., Any], *args: Any) -> None:
-    """Call a user callback (sync client)."""
     callback(*args)
 
 
@@ -74,13 +71,16 @@ class _Base:
         """``given``: the constructor's arguments by keyword (the settings table names them)."""
         setup_from_env()
         retry_policy: RetryPolicy | None = given["retry_policy"]
-        # Settings already resolved (the CLI's one pass) are taken as they are.
-        settings: Resolved = given["settings"] or resolve_settings(
-            {s.name: given[s.keyword] for s in SETTINGS},
-            defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
-        )
-        for warning in settings.warnings:
-            logger.warning("%s", warning)
+        # Settings already resolved (the CLI's one pass) are taken as they are: their warnings
+        # were told where they were resolved.
+        settings: Resolved | None = given["settings"]
+        if settings is None:
+            settings = resolve_settings(
+                {s.name: given[s.keyword] for s in SETTINGS},
+                defaults={"max_retries": retry_policy.max_retries} if retry_policy is not None else None,
+            )
+            for warning in settings.warnings:
+                logger.warning("%s", warning)
         where = settings.config_path
         if settings.base_url is None:
             raise SettingError(
@@ -124,10 +124,13 @@ class _Base:
 
     # -- plans -----------------------------------------------------------------------------
 
-    def _state(self, max_retries: int | None, http_timeout: TimeoutArg) -> CallState:
+    def _state(
+        self, max_retries: int | None, http_timeout: TimeoutArg, headers: Mapping[str, str] | None
+    ) -> CallState:
         return CallState(
             max_retries=self.max_retries if max_retries is None else whole_number(max_retries, "max_retries"),
             timeout=as_timeout(http_timeout, "http_timeout") or self.timeout,
+            headers=dict(headers) if headers else None,
         )
 
     def _prepare_submit(
@@ -151,12 +154,6 @@ class _Base:
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
         return status_plan(self.base_url, self._key, model_id, request_id, logs)
-
-    def _result_plan(self, model_id: str, request_id: str) -> Plan[Result]:
-        return result_plan(self._key, model_id, request_id)
-
-    def _cancel_plan(self, model_id: str, request_id: str) -> Plan[str]:
-        return cancel_plan(self._key, model_id, request_id)
 
     def _stream_request(
         self,
@@ -183,12 +180,6 @@ class _Base:
             extensions={STREAM_EXTENSION: True, NO_RETRY_EXTENSION: True},
         )
 
-    def _handle_data(self, model_id: str, request_id: str) -> Submitted:
-        urls = queue_urls(self.base_url, model_id, request_id)
-        return Submitted(
-            model_id, request_id, queue_position=None, raw={"request_id": request_id, **urls}, **urls
-        )
-
     def _http_kwargs(
         self, transport: httpx.BaseTransport | httpx.AsyncBaseTransport, *, gateway: bool
     ) -> dict[str, Any]:
@@ -212,8 +203,7 @@ class _Base:
         headers: Mapping[str, str] | None,
     ) -> Iterator[None]:
         """Per-call options for the transport, and every escaping exception mapped to our hierarchy."""
-        state = self._state(max_retries, http_timeout)
-        state.headers = dict(headers) if headers else None
+        state = self._state(max_retries, http_timeout, headers)
         token = call_state.set(state)
         try:
             with _wallclock.limit(deadline.at if deadline is not None else None):

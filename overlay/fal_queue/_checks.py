@@ -1,8 +1,8 @@
-"""The numeric rules every user-given number follows, written once.
+"""The numeric rules every number the SDK is given follows, written once.
 
-A bool is never a number here, nor is nan or infinity. Each caller names the value and picks the
-error type: a constructor's or config file's value is a ConfigurationError, a call's argument an
-InvalidInputError.
+A bool is never a number here, nor is nan or infinity, nor a negative number. Each caller names the
+value and picks the error type: a constructor's or config file's value is a ConfigurationError, a
+call's argument (or a PollPolicy's, a ValueError as before) an InvalidInputError.
 """
 
 from __future__ import annotations
@@ -11,13 +11,24 @@ import math
 
 from .errors import FalQueueError, InvalidInputError
 
-__all__ = ["seconds", "whole_number"]
+__all__ = ["at_least", "finite", "seconds", "whole_number"]
 
 
-def _finite(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def finite(value: object) -> float | None:
+    """``value`` as a float when it is a finite number >= 0, or text spelling one (a header's)."""
+    if isinstance(value, str):
+        try:
+            return finite(float(value))
+        except ValueError:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         return None
     return float(value)
+
+
+def _number(value: object) -> float | None:
+    """A number given as such: text is not one here."""
+    return None if isinstance(value, str) else finite(value)
 
 
 def seconds(
@@ -29,16 +40,27 @@ def seconds(
     alternative: str = "",
 ) -> float:
     """A finite number of seconds greater than ``above``; ``alternative`` names other accepted forms."""
-    number = _finite(value)
+    number = _number(value)
     if number is None or number <= above:
         kind = "positive seconds" if above == 0 else f"a number of seconds above {above:g}"
         raise error(f"{what} must be {kind}{alternative}, not {value!r}")
     return number
 
 
-def whole_number(value: object, what: str, *, error: type[FalQueueError] = InvalidInputError) -> int:
-    """A whole number >= 0 (``2.0`` is 2)."""
-    number = _finite(value)
-    if number is None or number != int(number) or number < 0:
-        raise error(f"{what} must be a whole number >= 0, not {value!r}")
+def at_least(
+    value: object, what: str, least: float, *, error: type[FalQueueError] = InvalidInputError
+) -> float:
+    number = _number(value)
+    if number is None or number < least:
+        raise error(f"{what} must be a number >= {least:g}, not {value!r}")
+    return number
+
+
+def whole_number(
+    value: object, what: str, *, least: int = 0, error: type[FalQueueError] = InvalidInputError
+) -> int:
+    """A whole number >= ``least`` (``2.0`` is 2)."""
+    number = _number(value)
+    if number is None or number != int(number) or number < least:
+        raise error(f"{what} must be a whole number >= {least}, not {value!r}")
     return int(number)

@@ -65,8 +65,7 @@ class Plan(Generic[T]):
 
 @dataclass(frozen=True)
 class Submitted:
-    """What a submit returned, URLs already rewritten to the gateway (built from the request id when
-    the answer left them out, as fal's documents allow: a paid job must stay reachable)."""
+    """What a submit returned (or a rebuilt handle knows), URLs rewritten to the gateway."""
 
     model_id: str
     request_id: str
@@ -105,11 +104,7 @@ def submit_plan(
                 "its raw answer is in .body",
             ) from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
-        urls = {
-            k: rewrite_url(raw[k], base_url) if isinstance(raw.get(k), str) and raw[k] else built
-            for k, built in queue_urls(base_url, model_id, request_id).items()
-        }
-        return Submitted(model_id, request_id, queue_position=position, raw={**raw, **urls}, **urls)
+        return submitted(base_url, model_id, request_id, raw, position)
 
     if model is not None:
         call: Generated | Raw = Generated(
@@ -120,6 +115,18 @@ def submit_plan(
         call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     return Plan(ctx, call, finish, ok=frozenset({200, 201, 202}))
+
+
+def submitted(
+    base_url: str, model_id: str, request_id: str, raw: Mapping[str, Any], position: int | None = None
+) -> Submitted:
+    """A job's handle data: the URLs of ``raw`` rewritten to the gateway, or built from the request id
+    when it has none (as fal's documents allow for a submit's answer: a paid job must stay reachable)."""
+    urls = {
+        k: rewrite_url(raw[k], base_url) if isinstance(raw.get(k), str) and raw[k] else built
+        for k, built in queue_urls(base_url, model_id, request_id).items()
+    }
+    return Submitted(model_id, request_id, queue_position=position, raw={**raw, **urls}, **urls)
 
 
 def _queue_call(

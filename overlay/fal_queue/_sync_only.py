@@ -13,8 +13,6 @@ __all__ = ["_SyncOnly"]
 
 
 class _SyncOnly:
-    """Mixed into Client only."""
-
     def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:
         return transport
 

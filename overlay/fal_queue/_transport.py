@@ -1,8 +1,8 @@
 """The HTTP layer under the generated client: retries, per-call options and origin-bound auth.
 
-Retries live in an httpx transport so that the generated operations, the SSE stream and
-downloads share one policy, sync and async alike. Decisions are pure functions of the request,
-the response or exception, and the attempt number; the two transports only sleep and resend.
+Retries live in an httpx transport so that the generated operations and the SSE stream share one
+policy, sync and async alike. Decisions are pure functions of the request, the response or
+exception, and the attempt number; the transport (``_async/transport.py``) only sleeps and resends.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import email.utils
 import functools
 import json
 import logging
-import math
 import os
 import random
 import time
@@ -26,6 +25,7 @@ import httpx
 
 from . import _constants as C
 from . import _wallclock
+from ._checks import finite as finite  # _answers imports it from here
 from .errors import ConfigurationError
 from .urls import origin_of
 
@@ -204,29 +204,20 @@ class RetryPolicy:
         return hinted if hinted is not None else self.backoff(attempt)
 
 
-def finite(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) and value >= 0 else None
-
-
 def is_submit(request: httpx.Request) -> bool:
     return request.method.upper() == "POST"
 
 
-def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallState | None]:
-    """The retries allowed for ``request``, with the call's own options applied to it."""
-    state = call_state.get()
+def limits_of(policy: RetryPolicy, request: httpx.Request) -> tuple[int, CallState]:
+    """The retries allowed for ``request``, with the call's own options (if any) applied to it."""
+    state = call_state.get() or CallState()
     max_retries = 0 if request.extensions.get(NO_RETRY_EXTENSION) else policy.max_retries
-    if state is not None:
-        if state.max_retries is not None:
-            max_retries = state.max_retries
-        if state.timeout is not None:
-            request.extensions["timeout"] = state.timeout.as_dict()
-        if state.headers:
-            request.headers.update(state.headers)
+    if state.max_retries is not None:
+        max_retries = state.max_retries
+    if state.timeout is not None:
+        request.extensions["timeout"] = state.timeout.as_dict()
+    if state.headers:
+        request.headers.update(state.headers)
     return max_retries, state
 
 

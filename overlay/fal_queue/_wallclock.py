@@ -78,8 +78,6 @@ async def async_limit(at: float | None, request: httpx.Request | None = None) ->
             async with asyncio.timeout(left):
                 yield
         except TimeoutError as exc:
-            if isinstance(exc, httpx.TimeoutException):
-                raise
             raise WallClockTimeout(_PASSED, request=request) from exc
 
 

@@ -1,8 +1,4 @@
-"""Client and AsyncClient: fal_client's vocabulary over the generated client, made safe.
-
-``AsyncClient`` is written by hand (``_async/client.py``); ``Client`` is generated from it
-(``_sync/client.py``, tools/unasync.py), so the two cannot drift apart.
-"""
+"""The clients: ``AsyncClient`` (``_async/client.py``) and ``Client``, generated from it."""
 
 from __future__ import annotations
 

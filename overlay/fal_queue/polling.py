@@ -8,7 +8,6 @@ unavailable or breaks. Clock and sleep are injectable so that tests of the timin
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from collections import deque
@@ -21,7 +20,7 @@ import httpx
 
 from . import _constants as C
 from ._answers import parse_status
-from ._checks import seconds
+from ._checks import at_least, finite, seconds, whole_number
 from ._transport import RetryPolicy
 from .errors import APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
@@ -38,15 +37,14 @@ class PollHistory:
     """
 
     def __init__(self, size: int = C.POLL_HISTORY_SIZE, minimum: int = C.POLL_HISTORY_MIN) -> None:
-        if size < 1 or not 1 <= minimum <= size:
-            raise ValueError("PollHistory needs size >= 1 and 1 <= minimum <= size")
-        self._size = size
-        self._minimum = minimum
+        self._size = whole_number(size, "PollHistory size", least=1)
+        self._minimum = whole_number(minimum, "PollHistory minimum", least=1)
+        at_least(size, "PollHistory size", minimum)
         self._durations: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()  # the sync client records from many threads
 
     def record(self, key: tuple[str, str], seconds: float) -> None:
-        if not (math.isfinite(seconds) and seconds >= 0):
+        if finite(seconds) is None:
             return
         with self._lock:
             self._durations.setdefault(key, deque(maxlen=self._size)).append(seconds)
@@ -75,8 +73,9 @@ class PollPolicy:
     history: PollHistory = field(default_factory=lambda: PollHistory(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not (0 < self.initial <= self.max_interval) or self.factor < 1:
-            raise ValueError("PollPolicy needs 0 < initial <= max_interval and factor >= 1")
+        seconds(self.initial, "PollPolicy initial")
+        at_least(self.max_interval, "PollPolicy max_interval", self.initial)
+        at_least(self.factor, "PollPolicy factor", 1)
 
     def interval(self, poll_number: int) -> float:
         """Seconds to wait after poll ``poll_number`` (0-based)."""
@@ -108,6 +107,11 @@ class Deadline:
             note = "cancelled" if cancelled else f"still running; resume with get_handle{ids}"
             text = f"job did not complete within {self.timeout:g}s ({note})"
         return JobTimeoutError(text, request_id=request_id, model_id=model_id, cancelled=cancelled)
+
+    def check(self, request_id: str, model_id: str) -> None:
+        """End the wait once the deadline has passed."""
+        if self.expired():
+            raise self.error(request_id, model_id, False)
 
     def failure(
         self, exc: Exception, request_id: str, model_id: str, *, completed: bool = False
@@ -211,10 +215,8 @@ class Poller:
         self._policy.history.record(self._key, duration)
         self._key = None  # once per wait
 
-    def next_sleep(self) -> float | None:
-        """Seconds to sleep before the next poll; None when the deadline has passed."""
-        if self._deadline.expired():
-            return None
+    def next_sleep(self) -> float:
+        """Seconds to sleep before the next poll, never past the deadline."""
         self._last_pending_poll = elapsed = self._clock() - self._started
         delay = self._scheduled(elapsed)
         self._polls += 1
@@ -236,26 +238,19 @@ class Poller:
         return max(delay, step)
 
 
-class StreamLogs:
-    """Gives every streamed status all log lines so far, as a polled status has them.
+def merge_logs(seen: list[Mapping[str, Any]], status: Status) -> Status:
+    """``status`` with all log lines streamed so far (``seen``, updated), as a polled status has them.
 
     fal streams only the lines new since the previous event (fal-js accumulates them "to match
     previous polling behavior"); a gateway that repeats the whole list each time is recognised
     (the new list starts with what was seen) and not doubled.
     """
-
-    def __init__(self) -> None:
-        self._seen: list[Mapping[str, Any]] = []
-
-    def merge(self, status: Status) -> Status:
-        new = list(status.logs)
-        if self._seen and new[: len(self._seen)] == self._seen:
-            self._seen = new
-        else:
-            self._seen += new
-        if len(self._seen) == len(new) and self._seen == new:
-            return status
-        return attrs.evolve(status, logs=tuple(self._seen))
+    new = list(status.logs)
+    if seen and new[: len(seen)] == seen:
+        seen[:] = new
+    else:
+        seen += new
+    return status if seen == new else attrs.evolve(status, logs=tuple(seen))
 
 
 class StreamUnavailable(Exception):

@@ -1,9 +1,7 @@
 """AsyncClient and AsyncHandle: fal_client's vocabulary over the generated client, made safe.
 
-This is the hand-written client. ``tools/unasync.py`` generates the synchronous ``Client`` and
-``SyncHandle`` (``fal_queue/_sync/client.py``) from it; ``make lint`` fails when they drift.
-What only the async client does (the request gate) lives in ``_async_only``; shared settings,
-plans and rules live in ``_base``.
+The source of ``Client`` and ``SyncHandle`` (``_sync/client.py``, by ``tools/unasync.py``). What only
+the async client does lives in ``_async_only``; what needs no I/O in ``_base``.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, job_failed
+from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._transport import RetryPolicy, fits, new_async_transport
 from .._wallclock import async_sleep
@@ -50,10 +48,10 @@ from ..polling import (
     Poller,
     PollPolicy,
     ResultRetry,
-    StreamLogs,
     StreamUnavailable,
     decode_event,
     is_job_failure,
+    merge_logs,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -224,7 +222,8 @@ class AsyncClient(_AsyncOnly, _Base):
 
     def get_handle(self, model_id: str, request_id: str) -> AsyncHandle:
         """A handle for a job submitted earlier (by this process or another)."""
-        return AsyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+        model_id = validate_model_id(model_id)
+        return AsyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     async def status(
         self,
@@ -248,7 +247,7 @@ class AsyncClient(_AsyncOnly, _Base):
         http_timeout: TimeoutArg = None,
     ) -> Result:
         result = await self._run(
-            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            result_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
         return result.with_reader(self._reader())
 
@@ -263,7 +262,7 @@ class AsyncClient(_AsyncOnly, _Base):
         """Ask for cancellation: ``CANCELLATION_REQUESTED``/``OK``, ``ALREADY_COMPLETED``, ``NOT_FOUND`` or
         ``NOT_CANCELLED``."""
         return await self._run(
-            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            cancel_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
 
     def iter_events(
@@ -378,8 +377,7 @@ class AsyncClient(_AsyncOnly, _Base):
                 self._stream_slots.release()
         plan = self._status_plan(model_id, request_id, logs)  # the same call every time
         while True:
-            if deadline.expired():
-                raise deadline.error(request_id, model_id, cancelled=False)
+            deadline.check(request_id, model_id)
             try:
                 status = await self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
@@ -388,10 +386,7 @@ class AsyncClient(_AsyncOnly, _Base):
                 yield status
             if status.done:
                 return
-            delay = poller.next_sleep()
-            if delay is None:
-                raise deadline.error(request_id, model_id, cancelled=False)
-            await self._sleep(delay)
+            await self._sleep(poller.next_sleep())
 
     async def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
@@ -409,7 +404,7 @@ class AsyncClient(_AsyncOnly, _Base):
                     await response.aread()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).aiter_sse()
-            logs_so_far = StreamLogs()
+            logs_so_far: list[Mapping[str, Any]] = []
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 async with _wallclock.async_limit(deadline.at):
@@ -418,12 +413,8 @@ class AsyncClient(_AsyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
-                    status = logs_so_far.merge(status)
-                    yield status
-                    if status.done:
-                        return
-                if deadline.expired():  # the same event again and again ends too
-                    raise deadline.error(request_id, model_id, cancelled=False)
+                    yield merge_logs(logs_so_far, status)  # _events stops at the final one
+                deadline.check(request_id, model_id)  # the same event again and again ends too
             raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
             raise stream_failure(exc, deadline, request_id, model_id) from exc
@@ -431,7 +422,7 @@ class AsyncClient(_AsyncOnly, _Base):
             await response.aclose()
 
     async def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
-        plan = self._result_plan(model_id, final.request_id)
+        plan = result_plan(self._key, model_id, final.request_id)
         if final.failed:
             try:  # only for the error body: the status already says the job failed
                 await self._run(plan, max_retries=0, deadline=deadline)
@@ -479,9 +470,11 @@ class AsyncClient(_AsyncOnly, _Base):
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
-        return [
-            await self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
-        ]
+        with _wallclock.limit(deadline.at):  # every attempt and backoff of every file ends by it
+            return [
+                await self._download_one(f, t, mode, on_progress, request_id, retries, deadline)
+                for f, t in pairs
+            ]
 
     async def read(
         self, file: File, *, max_retries: int | None = None, timeout: float | None = None
@@ -507,8 +500,7 @@ class AsyncClient(_AsyncOnly, _Base):
         while True:
             attempt += 1
             try:
-                async with _wallclock.async_limit(deadline.at):
-                    return await self._fetch(file, target, mode, on_progress, request_id)
+                return await self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc

@@ -23,7 +23,7 @@ from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, job_failed
+from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
@@ -47,10 +47,10 @@ from ..polling import (
     Poller,
     PollPolicy,
     ResultRetry,
-    StreamLogs,
     StreamUnavailable,
     decode_event,
     is_job_failure,
+    merge_logs,
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
@@ -219,7 +219,8 @@ class Client(_SyncOnly, _Base):
 
     def get_handle(self, model_id: str, request_id: str) -> SyncHandle:
         """A handle for a job submitted earlier (by this process or another)."""
-        return SyncHandle(self, self._handle_data(validate_model_id(model_id), request_id))
+        model_id = validate_model_id(model_id)
+        return SyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     def status(
         self,
@@ -243,7 +244,7 @@ class Client(_SyncOnly, _Base):
         http_timeout: TimeoutArg = None,
     ) -> Result:
         result = self._run(
-            self._result_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            result_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
         return result.with_reader(self._reader())
 
@@ -258,7 +259,7 @@ class Client(_SyncOnly, _Base):
         """Ask for cancellation: ``CANCELLATION_REQUESTED``/``OK``, ``ALREADY_COMPLETED``, ``NOT_FOUND`` or
         ``NOT_CANCELLED``."""
         return self._run(
-            self._cancel_plan(model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
+            cancel_plan(self._key, model_id, request_id), max_retries=max_retries, http_timeout=http_timeout
         )
 
     def iter_events(
@@ -369,8 +370,7 @@ class Client(_SyncOnly, _Base):
                 self._stream_slots.release()
         plan = self._status_plan(model_id, request_id, logs)  # the same call every time
         while True:
-            if deadline.expired():
-                raise deadline.error(request_id, model_id, cancelled=False)
+            deadline.check(request_id, model_id)
             try:
                 status = self._run(plan, deadline=deadline)
             except E.APIConnectionError as exc:
@@ -379,10 +379,7 @@ class Client(_SyncOnly, _Base):
                 yield status
             if status.done:
                 return
-            delay = poller.next_sleep()
-            if delay is None:
-                raise deadline.error(request_id, model_id, cancelled=False)
-            self._sleep(delay)
+            self._sleep(poller.next_sleep())
 
     def _stream(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline
@@ -400,7 +397,7 @@ class Client(_SyncOnly, _Base):
                     response.read()
                 raise self._stream_refusal(response, model_id, request_id)
             events = EventSource(response).iter_sse()
-            logs_so_far = StreamLogs()
+            logs_so_far: list[Mapping[str, Any]] = []
             while True:
                 # Every read ends by the deadline, however often the server pings.
                 with _wallclock.limit(deadline.at):
@@ -409,12 +406,8 @@ class Client(_SyncOnly, _Base):
                     break
                 status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
                 if status is not None:
-                    status = logs_so_far.merge(status)
-                    yield status
-                    if status.done:
-                        return
-                if deadline.expired():  # the same event again and again ends too
-                    raise deadline.error(request_id, model_id, cancelled=False)
+                    yield merge_logs(logs_so_far, status)  # _events stops at the final one
+                deadline.check(request_id, model_id)  # the same event again and again ends too
             raise StreamUnavailable("stream ended before COMPLETED")
         except (httpx.HTTPError, SSEError) as exc:
             raise stream_failure(exc, deadline, request_id, model_id) from exc
@@ -422,7 +415,7 @@ class Client(_SyncOnly, _Base):
             response.close()
 
     def _result_after(self, model_id: str, final: Completed, deadline: Deadline) -> Result:
-        plan = self._result_plan(model_id, final.request_id)
+        plan = result_plan(self._key, model_id, final.request_id)
         if final.failed:
             try:  # only for the error body: the status already says the job failed
                 self._run(plan, max_retries=0, deadline=deadline)
@@ -470,7 +463,10 @@ class Client(_SyncOnly, _Base):
         pairs, request_id, mode = plan_download(source, directory, if_exists, overwrite, prefix)
         warn_flagged(source)
         retries = self.max_retries if max_retries is None else max_retries
-        return [self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs]
+        with _wallclock.limit(deadline.at):  # every attempt and backoff of every file ends by it
+            return [
+                self._download_one(f, t, mode, on_progress, request_id, retries, deadline) for f, t in pairs
+            ]
 
     def read(self, file: File, *, max_retries: int | None = None, timeout: float | None = None) -> bytes:
         """A file's bytes in memory, fetched as ``download()`` fetches it (deadline, retries, checks)."""
@@ -494,8 +490,7 @@ class Client(_SyncOnly, _Base):
         while True:
             attempt += 1
             try:
-                with _wallclock.limit(deadline.at):
-                    return self._fetch(file, target, mode, on_progress, request_id)
+                return self._fetch(file, target, mode, on_progress, request_id)
             except (httpx.HTTPError, OSError, E.DownloadError) as exc:
                 if deadline.expired():
                     raise timeout_error(deadline.timeout, file, request_id) from exc

@@ -27,8 +27,6 @@ __all__ = ["RetryTransport"]
 
 
 class RetryTransport(httpx.BaseTransport):
-    """Resends failed requests according to a :class:`RetryPolicy`."""
-
     def __init__(
         self,
         inner: httpx.BaseTransport,
@@ -52,8 +50,7 @@ class RetryTransport(httpx.BaseTransport):
         waited = False  # this submit just slept out its own refusal
         while True:
             attempt += 1
-            if state is not None:
-                state.attempts = attempt
+            state.attempts = attempt
             if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
                 self._sleep(wait)  # another submit was refused: the gateway is at its limit
             waited = False
@@ -94,8 +91,7 @@ class RetryTransport(httpx.BaseTransport):
                         with _wallclock.limit(None, request):  # the call's deadline
                             self._readmit()
                     continue
-            if state is not None:
-                state.last_response = response
+            state.last_response = response
             return response
 
     def close(self) -> None:
