@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 
 from . import errors as E
+from ._checks import finite
 from ._schema import contract, problems_of_errors
-from ._transport import NEVER_SENT, CallState, Secret, finite, is_submit
+from ._transport import NEVER_SENT, CallState, Secret, is_submit
 from .types import Completed, InProgress, Queued, Status, UnknownStatus
 from .urls import rewrite_url
 

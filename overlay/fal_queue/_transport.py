@@ -25,7 +25,7 @@ import httpx
 
 from . import _constants as C
 from . import _wallclock
-from ._checks import finite as finite  # _answers imports it from here
+from ._checks import finite
 from .errors import ConfigurationError
 from .urls import origin_of
 

@@ -162,7 +162,7 @@ def encode_field(name: str, value: object, max_bytes: int) -> object:
     if isinstance(value, list | tuple):
         return [encode_field(f"{name}[{i}]", item, max_bytes) for i, item in enumerate(value)]
     if isinstance(value, str):
-        if not value.startswith(("http://", "https://", "data:")) and _is_local_file(value):
+        if not value.startswith(("http://", "https://", "data:")) and is_local_file(value):
             raise InvalidInputError(
                 f"{name}: {value!r} is a local file, and strings are sent as they are (a URL or data URI); "
                 f"to send the file pass pathlib.Path({value!r})"
@@ -176,8 +176,8 @@ def encode_field(name: str, value: object, max_bytes: int) -> object:
         raise InvalidInputError(f"{name}: {exc.message}") from None
 
 
-def _is_local_file(text: str) -> bool:
+def is_local_file(text: str | Path) -> bool:
     try:
-        return len(text) < 4096 and "\n" not in text and Path(text).expanduser().is_file()
+        return len(str(text)) < 4096 and "\n" not in str(text) and Path(text).expanduser().is_file()
     except (OSError, ValueError):
         return False

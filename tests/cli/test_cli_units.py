@@ -409,3 +409,12 @@ def test_run_on_a_terminal_shows_progress_then_the_completion_line(
     assert "\x1b[" in screen  # drawn live (a terminal), not plain lines
     assert "status COMPLETED" in screen and "done request_id=" in screen and "total " in screen
     assert Path(stdout.strip()).is_file()
+
+
+def test_a_batch_line_with_a_long_non_url_image_value_is_read_not_crashed(tmp_path: Path) -> None:
+    """A string too long to be a file name is not looked up as a file (the OS would refuse the name)."""
+    path = tmp_path / "p.jsonl"
+    long_value = "a" * 5000
+    path.write_text(json.dumps({"prompt": "x", "image_url": long_value}) + "\n")
+    lines = read_batch_file(str(path), "fal-ai/flux/dev/image-to-image", {})
+    assert [ln.arguments for ln in lines] == [{"prompt": "x", "image_url": long_value}]

@@ -11,7 +11,6 @@ the CLI's words when the gateway URL or the key is missing.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import os
 import warnings
@@ -103,9 +102,7 @@ class State:
                 out.warn(warning)
             if settings.sources.get("key") == "flag":
                 out.warn("--key is visible to other users of this machine (ps); prefer FAL_QUEUE_KEY")
-            self._settings = dataclasses.replace(
-                settings, warnings=()
-            )  # told: clients must not log them again
+            self._settings = settings
         return self._settings
 
 

@@ -13,7 +13,6 @@ field may name a local file relative to the batch file's folder.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import sys
@@ -26,8 +25,8 @@ from typing import Any
 from .. import _constants as C
 from .. import errors as E
 from .._inputs import prepare_input
-from .._schema import InputSchema, input_schema, unknown_value_message
-from ..images import encode_image, is_image_field
+from .._schema import InputSchema, closest, input_schema, unknown_value_message
+from ..images import encode_image, is_image_field, is_local_file
 from ..urls import validate_model_id
 from .errors import CliError
 from .models import one_edit_from_typed
@@ -227,8 +226,8 @@ def problems_of(
         problems += _half_size(schema, arguments)
         if strict:
             for name in [n for n in schema.unknown_fields(arguments) if n not in CLIENT_OPTIONS]:
-                close = difflib.get_close_matches(name, schema.names, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]}?" if close else f"; known: {', '.join(schema.names)}"
+                close = closest(name, schema.names)
+                hint = f"; did you mean {close}?" if close else f"; known: {', '.join(schema.names)}"
                 problems.append(f"{name}: unknown parameter for {model_id}{hint}")
             for name in sorted(set(arguments) & schema.fields):
                 known = schema.unknown_value(name, arguments[name])
@@ -302,7 +301,7 @@ def _local_file(value: Any, base: Path) -> Any:
     if not isinstance(value, str) or not value:
         return value
     found = image_value(value, base)
-    return found if isinstance(found, Path) and found.is_file() else value
+    return found if isinstance(found, Path) and is_local_file(found) else value
 
 
 def read_batch_file(
