@@ -52,7 +52,6 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             state.attempts = attempt
             if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
                 await self._sleep(wait)  # another submit was refused: the gateway is at its limit
-            waited = False
             try:
                 async with _wallclock.async_limit(attempt_limit(request), request):
                     response = await self._inner.handle_async_request(request)
@@ -62,36 +61,32 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                         finally:
                             await response.aclose()
             except Exception as exc:
-                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
+                retry = attempt <= max_retries and self.policy.should_retry_exception(request, exc)
+                if not (retry and fits(delay := self.policy.backoff(attempt))):
                     raise
-                delay = self.policy.backoff(attempt)
-                if not fits(delay):
-                    raise
-                log_retry(request, attempt, delay, type(exc).__name__)
-                await self._sleep(delay)
-                continue
-            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            refused = is_submit(request) and self.policy.is_refusal(response)
-            retry = (
-                response.status_code >= 400
-                and attempt <= max_retries
-                and self.policy.should_retry_response(request, response)
-            )
-            if refused or retry:
-                delay = self.policy.delay_for(attempt, response)
+                why, refused = type(exc).__name__, False
+            else:
+                logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                refused = is_submit(request) and self.policy.is_refusal(response)
+                retry = (
+                    response.status_code >= 400
+                    and attempt <= max_retries
+                    and self.policy.should_retry_response(request, response)
+                )
+                delay = self.policy.delay_for(attempt, response) if refused or retry else 0.0
                 if refused:  # every other submit of the client waits as long as this one will
                     self.pause.refuse(delay)
-                if retry and fits(delay):
-                    await response.aclose()
-                    log_retry(request, attempt, delay, f"HTTP {response.status_code}")
-                    await self._sleep(delay)
-                    waited = refused
-                    if refused and self._readmit is not None:
-                        async with _wallclock.async_limit(None, request):  # the call's deadline
-                            await self._readmit()
-                    continue
-            state.last_response = response
-            return response
+                if not (retry and fits(delay)):
+                    state.last_response = response
+                    return response
+                await response.aclose()
+                why = f"HTTP {response.status_code}"
+            log_retry(request, attempt, delay, why)
+            await self._sleep(delay)
+            waited = refused
+            if refused and self._readmit is not None:
+                async with _wallclock.async_limit(None, request):  # the call's deadline
+                    await self._readmit()
 
     async def aclose(self) -> None:
         await self._inner.aclose()

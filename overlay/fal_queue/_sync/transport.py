@@ -53,7 +53,6 @@ class RetryTransport(httpx.BaseTransport):
             state.attempts = attempt
             if is_submit(request) and not waited and fits(wait := self.pause.remaining()) and wait > 0:
                 self._sleep(wait)  # another submit was refused: the gateway is at its limit
-            waited = False
             try:
                 with _wallclock.limit(attempt_limit(request), request):
                     response = self._inner.handle_request(request)
@@ -63,36 +62,32 @@ class RetryTransport(httpx.BaseTransport):
                         finally:
                             response.close()
             except Exception as exc:
-                if attempt > max_retries or not self.policy.should_retry_exception(request, exc):
+                retry = attempt <= max_retries and self.policy.should_retry_exception(request, exc)
+                if not (retry and fits(delay := self.policy.backoff(attempt))):
                     raise
-                delay = self.policy.backoff(attempt)
-                if not fits(delay):
-                    raise
-                log_retry(request, attempt, delay, type(exc).__name__)
-                self._sleep(delay)
-                continue
-            logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
-            refused = is_submit(request) and self.policy.is_refusal(response)
-            retry = (
-                response.status_code >= 400
-                and attempt <= max_retries
-                and self.policy.should_retry_response(request, response)
-            )
-            if refused or retry:
-                delay = self.policy.delay_for(attempt, response)
+                why, refused = type(exc).__name__, False
+            else:
+                logger.debug("%s %s -> %d", request.method, request.url.path, response.status_code)
+                refused = is_submit(request) and self.policy.is_refusal(response)
+                retry = (
+                    response.status_code >= 400
+                    and attempt <= max_retries
+                    and self.policy.should_retry_response(request, response)
+                )
+                delay = self.policy.delay_for(attempt, response) if refused or retry else 0.0
                 if refused:  # every other submit of the client waits as long as this one will
                     self.pause.refuse(delay)
-                if retry and fits(delay):
-                    response.close()
-                    log_retry(request, attempt, delay, f"HTTP {response.status_code}")
-                    self._sleep(delay)
-                    waited = refused
-                    if refused and self._readmit is not None:
-                        with _wallclock.limit(None, request):  # the call's deadline
-                            self._readmit()
-                    continue
-            state.last_response = response
-            return response
+                if not (retry and fits(delay)):
+                    state.last_response = response
+                    return response
+                response.close()
+                why = f"HTTP {response.status_code}"
+            log_retry(request, attempt, delay, why)
+            self._sleep(delay)
+            waited = refused
+            if refused and self._readmit is not None:
+                with _wallclock.limit(None, request):  # the call's deadline
+                    self._readmit()
 
     def close(self) -> None:
         self._inner.close()
