@@ -123,7 +123,10 @@ class _Stream(httpcore.NetworkStream):
 
 
 class WallClockBackend(httpcore.NetworkBackend):
-    """httpcore's sync backend, with every socket operation clipped to the wall-clock limit."""
+    """httpcore's sync backend, with every socket operation clipped to the wall-clock limit.
+
+    Only TCP: the SDK's transports use no Unix socket, and no httpcore connect retries (its ``sleep``).
+    """
 
     def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
         self._inner = inner or httpcore.SyncBackend()
@@ -138,15 +141,6 @@ class WallClockBackend(httpcore.NetworkBackend):
     ) -> httpcore.NetworkStream:
         clipped = _clip(timeout, httpcore.ConnectTimeout)
         return _Stream(self._inner.connect_tcp(host, port, clipped, local_address, socket_options))
-
-    def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.NetworkStream:
-        clipped = _clip(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._inner.connect_unix_socket(path, clipped, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
 
 
 def install(transport: httpx.HTTPTransport) -> httpx.HTTPTransport:
