@@ -7,21 +7,16 @@ Three of that library's choices would break our rules, and are replaced here:
 - Its exception map turns every ``aiohttp.ClientConnectionError`` into ``httpx.ConnectTimeout``,
   including ``ServerDisconnectedError`` after a request was sent. Our retry rule resends a submit
   after a connect error (the request never left the machine), so that map would queue a second
-  paid job. :func:`map_aiohttp_error` maps each aiohttp error by what it means: a connect error
-  only when the connection was never made, a disconnect or socket error on a connection that was
-  made to ``RemoteProtocolError``/``ReadError``, each timeout to the matching httpx timeout.
+  paid job. :func:`map_aiohttp_error` maps each aiohttp error by what it means (``_ERROR_MAP``).
 - It lets aiohttp's ``connect`` timeout cover both the wait for a pooled connection and the
-  connect, so a pool wait could not be told from a connect timeout. Here the pool wait is a
-  semaphore of ``max_connections`` bounded by the request's ``pool`` timeout (``PoolTimeout``),
-  and aiohttp only times the connect (``sock_connect``, which includes the TLS handshake) and reads.
+  connect. Here the pool wait is a semaphore of ``max_connections`` bounded by the request's
+  ``pool`` timeout (``PoolTimeout``); ``connect`` is aiohttp's ``sock_connect`` (TCP and TLS
+  together, where httpx gives each the full value), ``read`` its ``sock_read``.
 - aiohttp has no write timeout. A request whose whole body fits in a socket's send buffer
   (up to :data:`UNTIMED_WRITE_MAX` bytes, every JSON submit of ordinary size) cannot stall on
   the write, so there is nothing to time; a larger or streamed body goes through httpx's own
   transport (a second, lazily made pool of the same limits), whose write timeout is real.
 
-Timeouts otherwise map one to one: ``connect`` is aiohttp's ``sock_connect`` (the TCP connect
-and the TLS handshake together, where httpx gives each the full value), ``read`` is
-``sock_read`` (the longest wait for the next bytes, as in httpx), ``pool`` is the semaphore.
 aiohttp rounds timeouts of 5 s and more up to the next whole second.
 """
 

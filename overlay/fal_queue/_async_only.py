@@ -35,9 +35,6 @@ __all__ = ["AsyncRequestGate", "_AsyncOnly"]
 #: Set while a call holds a gate slot taken before its request was built (``_AsyncOnly._admitted``).
 _ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("fal_queue_admitted", default=False)
 
-#: Operations that wait behind all others for a slot.
-_BACKGROUND = frozenset({"status"})
-
 
 class _Slots:
     """Places handed out from two queues: a freed place goes to the oldest waiter of the first one
@@ -107,7 +104,7 @@ class _Admission:
 
     def __init__(self, gate: AsyncRequestGate, operation: str, at: float | None = None) -> None:
         self._gate = gate
-        self._background = operation in _BACKGROUND
+        self._background = operation == "status"  # a poll waits behind every other call
         self._at = at
         self._token: contextvars.Token[bool] | None = None
 
@@ -250,7 +247,6 @@ class _AsyncOnly:
             self._give_slot(slot)
 
     def _accepted(self) -> None:
-        """A submit in the current job slot was accepted: the window may open."""
         slot = _SLOT.get()
         if slot is not None:
             slot.accept()
@@ -260,7 +256,5 @@ class _AsyncOnly:
         return None
 
     def _admitted(self, operation: str, at: float | None = None) -> _Admission:
-        """Hold a gate slot around a whole call, so its plan, request and per-call state are built
-        only once it may be sent. ``status`` calls wait behind every other operation. Waiting past
-        ``at`` (monotonic seconds) raises ``_wallclock.WallClockTimeout``."""
+        """Hold a gate slot around a whole call (see the module's docstring), waiting until ``at``."""
         return _Admission(self._gate, operation, at)

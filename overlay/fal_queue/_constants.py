@@ -56,8 +56,7 @@ STREAM_SILENCE_LIMIT = 20.0
 #: large video on a slow link finishes while a server dripping bytes cannot hold a call forever.
 DOWNLOAD_MIN_RATE = 64 * 1024
 
-#: Without a caller's deadline, a result that answers "still in progress" right after COMPLETED
-#: (an eventually consistent gateway) is asked again for at most this long.
+#: How long a result that answers "still in progress" after COMPLETED is asked again, without a deadline.
 RESULT_NOT_READY_MAX_WAIT = 30.0
 
 #: The largest image input sent inline, as a data URI (fal's data URLs fail somewhere above ~10 MB).
@@ -76,17 +75,12 @@ MAX_STREAMS = 100
 #: paid a new TLS handshake each time (and the result of a finished job waited for one).
 STREAM_POOL_LIMITS = httpx.Limits(max_connections=MAX_STREAMS, max_keepalive_connections=MAX_STREAMS)
 
-#: Requests an AsyncClient has outstanding at once (streams and downloads aside); the rest wait in
-#: a semaphore. httpcore's pool does work proportional to (queued requests x connections) on every
-#: change, so 10,000 concurrent subscribes queued there stall the event loop outright.
+#: Requests an AsyncClient has outstanding at once (streams and downloads aside); ``_async_only`` says why.
 MAX_CONCURRENT_REQUESTS = 64
 
-#: The gateway pool. An AsyncClient never has more than MAX_CONCURRENT_REQUESTS whole requests
-#: outstanding (the gate), so more connections than that are never used at once; every extra one
-#: only lengthens httpcore's pool scan, which walks (queued requests x connections) on each change.
-#: Keep-alive equal to the maximum, so a burst never closes idle connections only to reopen them
-#: (a TLS handshake each). A sync client with more threads than this waits for a connection in the
-#: pool, which costs nothing while idle. The media client (downloads) uses the same limits.
+#: The gateway pool: no more connections than the async gate lets requests out (an unused one only
+#: lengthens httpcore's pool scan), all kept alive, so a burst never reopens them (a TLS handshake
+#: each). A sync client with more threads than this waits for one, which costs nothing while idle.
 POOL_LIMITS = httpx.Limits(
     max_connections=MAX_CONCURRENT_REQUESTS,
     max_keepalive_connections=MAX_CONCURRENT_REQUESTS,

@@ -123,15 +123,8 @@ def _check_timeout(name: str, value: Any, _: Mapping[str, Any]) -> object:
     return value if isinstance(value, httpx.Timeout) else float(value)
 
 
-def _check_whole(name: str, value: object, _: Mapping[str, Any]) -> object:
-    return whole_number(value, name, error=E.ConfigurationError)
-
-
-def _check_image_bytes(name: str, value: object, _: Mapping[str, Any]) -> object:
-    number = whole_number(value, name, error=E.ConfigurationError)
-    if number == 0:
-        raise E.ConfigurationError(f"{name} must be above 0")
-    return number
+def _whole(least: int) -> Check:
+    return lambda name, value, _: whole_number(value, name, least=least, error=E.ConfigurationError)
 
 
 @dataclass(frozen=True)
@@ -194,11 +187,11 @@ class Resolved:
     base_url: str | None = _row(str, None, _check_base_url, flag="--base-url")
     key: str | None = _row(str, None, _check_key, argument="api_key", flag="--key", secret=True)
     auth_scheme: str = _row(str, "bearer", _choice(_AUTH_CHOICES, lower=True), flag="--auth-scheme")
-    max_retries: int = _row(int, C.DEFAULT_MAX_RETRIES, _check_whole)
+    max_retries: int = _row(int, C.DEFAULT_MAX_RETRIES, _whole(0))
     timeout: float | httpx.Timeout = _row(float, C.DEFAULT_TIMEOUT_SECONDS, _check_timeout)  # noqa: RUF009
     wait_mode: str = _row(str, "stream", _choice(_WAIT_MODES, lower=False))
     strict: bool = _row(bool, False, flag="--strict")
-    max_image_bytes: int = _row(int, C.DEFAULT_MAX_IMAGE_BYTES, _check_image_bytes)
+    max_image_bytes: int = _row(int, C.DEFAULT_MAX_IMAGE_BYTES, _whole(1))
     origins: Mapping[str, Origin]
     config_path: Path
     warnings: tuple[str, ...] = ()
