@@ -30,8 +30,6 @@ from ._transport import STREAM_EXTENSION
 from ._window import ConcurrencyWindow, SubmitPause
 from .types import Reader
 
-__all__ = ["AsyncRequestGate", "_AsyncOnly"]
-
 #: Set while a call holds a gate slot taken before its request was built (``_AsyncOnly._admitted``).
 _ADMITTED: contextvars.ContextVar[bool] = contextvars.ContextVar("fal_queue_admitted", default=False)
 

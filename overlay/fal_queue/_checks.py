@@ -11,8 +11,6 @@ import math
 
 from .errors import FalQueueError, InvalidInputError
 
-__all__ = ["at_least", "finite", "seconds", "whole_number"]
-
 
 def finite(value: object) -> float | None:
     """``value`` as a float when it is a finite number >= 0, or text spelling one (a header's)."""

@@ -19,7 +19,6 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
 
 
 def _redact(record: logging.LogRecord) -> bool:
-    """A filter that replaces every known secret in the formatted message with asterisks."""
     if not _secrets:
         return True
     message = record.getMessage()

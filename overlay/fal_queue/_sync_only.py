@@ -9,8 +9,6 @@ import httpx
 from ._window import SubmitPause
 from .types import Reader
 
-__all__ = ["_SyncOnly"]
-
 
 class _SyncOnly:
     def _gated(self, transport: httpx.BaseTransport) -> httpx.BaseTransport:

@@ -257,12 +257,8 @@ def user_agent() -> str:
 
 
 def new_async_transport(limits: httpx.Limits) -> httpx.AsyncBaseTransport:
-    """The default network transport of an AsyncClient (asyncio.timeout enforces its limits).
-
-    aiohttp's pool (``_aiohttp``: a fraction of httpcore's CPU per request) unless
-    ``FAL_QUEUE_HTTP_BACKEND=httpx`` asks for httpx's own. Only used when the caller passes no
-    ``transport=``; aiohttp is imported only here.
-    """
+    """The default network transport of an AsyncClient: aiohttp's pool (``_aiohttp`` says why), or
+    httpx's own with ``FAL_QUEUE_HTTP_BACKEND=httpx``. aiohttp is imported only here."""
     backend = (os.environ.get(C.ENV_HTTP_BACKEND) or "aiohttp").strip().lower()
     if backend == "httpx":
         return httpx.AsyncHTTPTransport(limits=limits)

@@ -21,8 +21,6 @@ from collections.abc import Callable
 
 from . import _constants as C
 
-__all__ = ["ConcurrencyWindow", "SubmitPause"]
-
 
 class SubmitPause:
     """The earliest time any submit of one client may be sent again, and how many were refused."""

@@ -22,8 +22,6 @@ from .._transport import (
 from .._wallclock import async_sleep
 from .._window import SubmitPause
 
-__all__ = ["AsyncRetryTransport"]
-
 
 class AsyncRetryTransport(httpx.AsyncBaseTransport):
     def __init__(

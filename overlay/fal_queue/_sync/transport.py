@@ -23,8 +23,6 @@ from .._transport import (
 from .._wallclock import sync_sleep
 from .._window import SubmitPause
 
-__all__ = ["RetryTransport"]
-
 
 class RetryTransport(httpx.BaseTransport):
     def __init__(
