@@ -8,7 +8,6 @@ same `SettingError`, naming the setting and where its value came from, never the
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import re
@@ -157,9 +156,6 @@ class Setting:
             if word not in _TRUE | _FALSE:
                 raise ValueError("not true or false (1/true/yes/on or 0/false/no/off)")
             return word in _TRUE
-        if kind is int:
-            with contextlib.suppress(ValueError):
-                return int(text)
         try:
             number = float(text)
         except ValueError:
