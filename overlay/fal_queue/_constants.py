@@ -33,12 +33,9 @@ POLL_INITIAL_INTERVAL = 0.05
 POLL_FACTOR = 1.5
 POLL_MAX_INTERVAL = 1.0
 
-#: The learned poll schedule (polling.PollHistory). Durations of the last POLL_HISTORY_SIZE
-#: completed jobs of a model are kept; with POLL_HISTORY_MIN of them the poller sleeps until just
-#: before the shortest and steps through to just after the longest. The step is the window's width
-#: over POLL_WINDOW_POLLS, kept between POLL_MIN_STEP (no more precise than a loopback round trip
-#: is worth) and POLL_MAX_STEP, fal-client's fixed interval: as the window starts after the
-#: shortest job, a step no longer than fal-client's always makes fewer requests than fal-client.
+#: The learned poll schedule (polling.PollHistory). The step is kept between POLL_MIN_STEP (no more
+#: precise than a loopback round trip is worth) and POLL_MAX_STEP, fal-client's fixed interval: as
+#: the window starts after the shortest job, such a step always makes fewer requests than fal-client.
 POLL_HISTORY_SIZE = 32
 POLL_HISTORY_MIN = 2
 POLL_WINDOW_POLLS = 10

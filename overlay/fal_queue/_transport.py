@@ -33,12 +33,8 @@ logger = logging.getLogger("fal_queue")
 
 
 class Secret:
-    """A string that never shows itself in reprs, logs or tracebacks.
-
-    ``redact`` scrubs every form in which the value can travel inside text: raw, escaped as
-    ``repr``/JSON write it, percent-encoded, and base64 (standard and URL-safe, with and without
-    padding, and as part of an ``Authorization`` value).
-    """
+    """A string that never shows itself in reprs, logs or tracebacks; ``redact`` scrubs it from text
+    in every encoding it can travel in (``_encoded_forms``)."""
 
     __slots__ = ("__weakref__", "_forms", "_value")
 

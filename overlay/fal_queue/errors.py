@@ -61,10 +61,7 @@ _SHOWN = (
 
 
 def _fields(cls: type) -> dict[str, bool]:
-    """The keyword fields a class declares (its annotations and its bases'): name -> required.
-
-    A field is required when the class that declares it last gives it no default.
-    """
+    """name -> required, for the fields a class and its bases declare (see FalQueueError)."""
     fields: dict[str, bool] = {}
     for klass in reversed(cls.__mro__):
         for name in vars(klass).get("__annotations__", {}):
