@@ -23,7 +23,7 @@ from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliE
 from .inputs import build_arguments, local_images, problems_of, show_encoding, warn_model_typo
 from .output import Output
 from .progress import JobDisplay, log_text, status_text
-from .saving import check_out_dir, resume_command, resume_hint, write_atomic
+from .saving import check_out_dir, resume_command, write_atomic
 
 image_options = options(
     click.option(
@@ -180,6 +180,7 @@ def follow_and_save(
     (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the real ones.
     """
     started = time.monotonic()
+    hint = f"resume: {resume_command(handle.model_id, handle.request_id, out_dir)}"
     try:
         result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
         paths: list[Path] = []
@@ -199,11 +200,11 @@ def follow_and_save(
             "interrupted; the job keeps running",
             EXIT_INTERRUPTED,
             request_id=handle.request_id,
-            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+            hint=hint,
         ) from None
     except E.FalQueueError as err:
         if not isinstance(err, E.JobFailedError):
-            add_hint(err, resume_hint(handle.model_id, handle.request_id, out_dir))
+            add_hint(err, hint)
         err.request_id = err.request_id or handle.request_id
         raise err from None
     except OSError as err:
@@ -212,7 +213,7 @@ def follow_and_save(
             one_line(f"saving the files failed: {err.strerror or err}{where}"),
             EXIT_ENV,
             request_id=handle.request_id,
-            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+            hint=hint,
         ) from None
     display.finished(result, paths)
     return result, paths
