@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import _constants as C
 from .. import _settings
 from .. import errors as E
 from .._settings import SETTINGS
@@ -40,27 +38,10 @@ class Settings(_settings.Resolved):
         """Where each setting not left at its default came from, as ``fal-queue config`` shows it."""
         return {name: o.label() for name, o in self.origins.items() if o.kind != "default"}
 
-    def require_connection(self) -> None:
-        where = self.config_path
-        if not self.base_url:
-            raise CliError(
-                f"no gateway URL: pass --base-url, set {C.ENV_BASE_URL}, or set base_url in {where}", EXIT_ENV
-            )
-        if not self.key:
-            if os.environ.get("FAL_KEY"):
-                raise CliError(
-                    f"no API key: FAL_KEY is set, but that is fal's own key, and fal-queue never sends it "
-                    f"to a gateway; set {C.ENV_KEY} to the key your gateway gave you (or key in {where})",
-                    EXIT_ENV,
-                )
-            raise CliError(f"no API key: set {C.ENV_KEY} (or key in {where}; or --key)", EXIT_ENV)
-
     def client(self) -> Client:
-        self.require_connection()
         return Client(settings=self)
 
     def async_client(self, max_concurrency: int | None = None) -> AsyncClient:
-        self.require_connection()
         return AsyncClient(settings=self, max_concurrency=max_concurrency)
 
 
