@@ -1,11 +1,6 @@
-"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable (the command's
-help says how; ``batch_runner`` runs it, ``journal`` keeps it).
-
-A submit whose answer never arrived may or may not have created a job, and fal's protocol has no
-way to find it again (no idempotency key, no listing): such lines are *uncertain* and are not sent
-again unless asked, since that could pay twice for one prompt. The window is kept as small as the
-protocol allows: the intent is recorded (fsync) right before the request goes out, the request id
-right after the answer arrives.
+"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable (``batch_runner`` runs
+it, ``journal`` keeps it). A line whose submit got no answer is not sent again unless asked: fal's
+protocol cannot tell whether its job exists, and a second submit could pay twice for one prompt.
 """
 
 from __future__ import annotations

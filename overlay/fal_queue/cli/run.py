@@ -410,8 +410,7 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     out = state.output()
     with state.settings().client() as client:
         if watch:
-            display = JobDisplay(out, model, show_logs=logs)
-            display.resumed(request_id)
+            display = JobDisplay(out, model, show_logs=logs, request_id=request_id)
             try:
                 with display:
                     handle = client.get_handle(model, request_id)
@@ -526,8 +525,7 @@ def _fetch(
                 request_id=request_id,
                 hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
             )
-        display = JobDisplay(out, model, show_logs=logs)
-        display.resumed(request_id)
+        display = JobDisplay(out, model, show_logs=logs, request_id=request_id)
         with display:
             result, paths = follow_and_save(
                 client,
