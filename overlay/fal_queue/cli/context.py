@@ -2,10 +2,8 @@
 
 Connection and output options are accepted both before the command (``fal-queue --json status
 ...``) and after it (``fal-queue status ... --json``); the later one wins. Their flags come from
-the SDK's settings table (``fal_queue._settings``), which resolves them once: ``fal-queue`` and
-``Client()`` resolve the same values on the same machine, and the CLI's clients take the resolved
-settings as they are. What only the command line adds: the sources ``fal-queue config`` shows, and
-the CLI's words when the gateway URL or the key is missing.
+the SDK's settings table (``fal_queue._settings``), resolved once; the CLI's clients take the
+resolved settings as they are.
 """
 
 from __future__ import annotations

@@ -247,17 +247,10 @@ class BatchCounters:
         ):
             if count:
                 pieces.append((f"{count} {name}", style))
+        front = self.queue_front if self.queued else None
         pieces += [
             (f"{self.submitting + self.downloading + self.running} running", "cyan"),
-            (
-                f"{self.queued} queued"
-                + (
-                    f" (next at position {self.queue_front})"
-                    if self.queued and self.queue_front is not None
-                    else ""
-                ),
-                "cyan",
-            ),
+            (f"{self.queued} queued" + (f" (next at position {front})" if front is not None else ""), "cyan"),
             (f"{self.waiting} waiting", ""),
         ]
         tail = f"of {self.total}"

@@ -271,8 +271,7 @@ Examples:
   fal-queue run fal-ai/some-video-model --input args.json --out videos/ --json
 \b
 The request id is printed as soon as the job is queued. After Ctrl-C the job keeps running;
-fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR
-Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 timed out, 130 interrupted.
+fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR (exit codes: fal-queue --help).
 """
 
 
