@@ -154,7 +154,7 @@ class BatchRunner:
         )
         self.width = max(5, len(str(max(line.no for line in self.lines))))
         self.stopping = False
-        self.abort: BaseException | None = None
+        self.abort: CliError | E.FalQueueError | None = None
         self.interrupted = False
         self.submitted_now = 0
         self.resumed_now = 0
@@ -441,7 +441,7 @@ class BatchRunner:
         base = self.opt.out_dir.resolve()
         return [str(p.resolve().relative_to(base)) for p in saved] + [meta.name]
 
-    def _abort(self, exc: BaseException) -> None:
+    def _abort(self, exc: CliError | E.FalQueueError) -> None:
         """Stop sending; the reason is printed once (not once per line that hit it)."""
         if self.abort is None:
             self.abort = exc

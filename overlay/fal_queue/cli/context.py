@@ -147,7 +147,7 @@ def common_options() -> list[click.Parameter]:
     ]
 
 
-def report(err: BaseException) -> int:
+def report(err: CliError | E.FalQueueError) -> int:
     """Print ``error: ...`` (and the JSON error with --json); return the exit code."""
     code = exit_code_for(err)
     state = get_state()

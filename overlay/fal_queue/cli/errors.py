@@ -163,14 +163,12 @@ def not_a_gateway(err: BaseException) -> str | None:
     return None
 
 
-def describe(err: BaseException) -> str:
+def describe(err: CliError | E.FalQueueError) -> str:
     """One line naming what went wrong, and the request id when there is one.
 
     ``error: <what> (request_id=..., error_type=..., x-fal-request-id=...)``; the caller adds
     ``error:``. Never contains the API key (the SDK redacts it from every message it builds).
     """
-    if not isinstance(err, CliError | E.FalQueueError):
-        return one_line(f"{type(err).__name__}: {err}")
     hint = getattr(err, "cli_hint", None)
     message = cli_words(err.message, has_resume=bool(hint))
     extras: list[str] = []
