@@ -487,9 +487,8 @@ def check_command(model: str, max_jobs: int, timeout: float) -> None:
     info = model_info(model)
     if info is None:
         raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)")
-    names = {p.name for p in info.params}
-    missing = sorted(set(PROBE) - names)
-    required = sorted(p.name for p in info.params if p.required and p.name != "prompt")
+    missing = sorted(set(PROBE) - {p.name for p in info.params})
+    required = sorted(set(info.required) - {"prompt"})
     if missing or required:
         why = f"lacks {missing}" if missing else f"requires {required}"
         raise CliError(f"--model {model}: a text-to-image model is needed (it {why})")
