@@ -455,19 +455,10 @@ def check_gateway(
     return checker.report
 
 
-def run_check(
-    base_url: str,
-    key: str,
-    *,
-    model: str = CHEAPEST_MODEL,
-    max_jobs: int = 2,
-    timeout: float = 300.0,
-    allow_http: bool = False,
-    transport: httpx.BaseTransport | None = None,
-) -> Report:
-    """``check_gateway`` with the other settings resolved as ``Client(base_url, key)`` would."""
+def run_check(base_url: str, key: str, *, allow_http: bool = False, **options: Any) -> Report:
+    """``check_gateway`` (its options) with the other settings resolved as ``Client(base_url, key)`` would."""
     settings = _settings.resolve({"base_url": base_url, "key": key, "allow_http": allow_http})
-    return check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout, transport=transport)
+    return check_gateway(settings, **options)
 
 
 @command("check")
