@@ -1,11 +1,6 @@
-"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable (the command's
-help says how; ``batch_runner`` runs it, ``journal`` keeps it).
-
-A submit whose answer never arrived may or may not have created a job, and fal's protocol has no
-way to find it again (no idempotency key, no listing): such lines are *uncertain* and are not sent
-again unless asked, since that could pay twice for one prompt. The window is kept as small as the
-protocol allows: the intent is recorded (fsync) right before the request goes out, the request id
-right after the answer arrives.
+"""``fal-queue batch``: many jobs through AsyncClient, crash-safe and resumable (``batch_runner`` runs
+it, ``journal`` keeps it). A line whose submit got no answer is not sent again unless asked: fal's
+protocol cannot tell whether its job exists, and a second submit could pay twice for one prompt.
 """
 
 from __future__ import annotations
@@ -31,38 +26,17 @@ Examples:
   fal-queue batch prompts.jsonl -m fal-ai/flux-1/dev -o out/ -p num_images=2 -p image_size=square_hd
   fal-queue batch edits.jsonl -m fal-ai/flux-pro/kontext -o out/ --concurrency 4 --priority low
 \b
-prompts.jsonl holds one job per line: a JSON object of arguments
-  {"prompt": "a red fox", "seed": 7}
-or a JSON string, which is the prompt:
-  "a lighthouse at dawn"
-An image field may name a local file relative to the JSONL file's folder
-  {"prompt": "make it snow", "image_url": "photos/cabin.jpg"}
-Blank lines and lines starting with # are skipped; -p/--image/--input give arguments
-shared by every line (a line's own keys win). Every line is checked before anything is sent.
-
---concurrency auto (the default) follows the gateway's limits: the jobs in flight grow while
-submits are accepted and shrink on a 429 (which pauses every submit for its Retry-After); the
-progress shows the window and the 429s, the summary the window's range. A number is fixed.
+One job per line: a JSON object of arguments ({"prompt": "a red fox", "seed": 7}) or a JSON string,
+the prompt; an image field may name a file relative to the JSONL file's folder. Blank lines and # lines
+are skipped; -p/--image/--input give arguments shared by every line (a line's own keys win).
 \b
-Outputs: DIR/line-00042-0.jpg (files), DIR/line-00042.json (the result), DIR/journal.jsonl,
-DIR/failures.jsonl (every line that is not done, with request ids and errors), DIR/summary.json,
-DIR/index.html (a contact sheet: thumbnails with prompt, seed, size, request id and timings,
-failures with their error; rewritten while the batch runs; open it in a browser, works offline).
+Resume: re-run the same command. Known request ids are never submitted again; a line whose submit got no
+answer is uncertain (a job may exist) and is sent again only with --resubmit-uncertain. The first Ctrl-C
+lets in-flight submits get their ids; a second one stops at once.
 \b
-A broken setup stops the batch: after 3 submits in a row fail the same way (connection refused,
-DNS, TLS, answers that are not a gateway's, a model the gateway does not serve) or after one
-401/403, nothing more is sent and the error names the setting to check (exit code 3).
-\b
-Resume: re-run the same command. Lines whose request id is in the journal are never
-submitted again: they are waited for and fetched. A line whose submit got no answer (the
-process died mid-submit, or the connection broke) is *uncertain*: a job may exist, its id is
-unknowable, so it is not resubmitted unless you pass --resubmit-uncertain. Failed jobs are
-not retried unless you pass --retry-failed. The first Ctrl-C stops new submits and lets
-in-flight submits finish (so their ids are kept); a second one stops at once.
-\b
-Exit codes: 0 every line done; 1 a job failed or a line is uncertain; 2 invalid input;
-3 auth/network/config trouble, or lines left unfinished by gateway/network errors (re-run
-later to resume them); 130 interrupted.
+Exit codes: 0 every line done; 1 a job failed or a line is uncertain; 2 invalid input; 3 auth/network/
+config trouble, or lines left to resume; 130 interrupted. Outputs, --concurrency auto and a broken
+setup: see the README's "Command line" section.
 """
 
 

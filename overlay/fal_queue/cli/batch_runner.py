@@ -154,7 +154,7 @@ class BatchRunner:
         )
         self.width = max(5, len(str(max(line.no for line in self.lines))))
         self.stopping = False
-        self.abort: BaseException | None = None
+        self.abort: CliError | E.FalQueueError | None = None
         self.interrupted = False
         self.submitted_now = 0
         self.resumed_now = 0
@@ -215,7 +215,7 @@ class BatchRunner:
     # ---- running ----
 
     def _phase(self, item: _Item, phase: str) -> None:
-        if phase == "queued" and item.phase == "":
+        if phase == "queued" and item.phase in {"", "submitting"}:
             item.started = time.monotonic()
         c = self.counters
         for name, delta in ((item.phase, -1), (phase, +1)):
@@ -239,43 +239,39 @@ class BatchRunner:
         j = self.journal
         no = item.line.no
         self._phase(item, "submitting")
+        j.record("intent", no, digest=item.line.digest)
         try:
-            j.record("intent", no, digest=item.line.digest)
-            try:
-                await j.sync()  # durable before a single byte of the request leaves
-            except asyncio.CancelledError:
-                j.record("abandon", no)
-                raise
-            if self.stopping:  # stopped while this line waited for its intent to be durable
-                j.record("abandon", no)
-                return None
-            # While submits keep failing the same setup way, do not spend retries proving it again:
-            # the streak reaches its limit in seconds, not minutes (a retry could not help anyway).
-            extra: dict[str, Any] = {"max_retries": 0} if self._streak[1] else {}
-            try:
-                handle = await self.client.submit(
-                    self.opt.model_id, item.line.arguments, **self.opt.submit, **extra
-                )
-            except E.SubmitUncertainError as exc:
-                j.record("uncertain", no, error=describe(exc))
-                self.counters.uncertain += 1
-                return None
-            except (E.AuthenticationError, E.PermissionDeniedError) as exc:
-                j.record("rejected", no, error=describe(exc), error_type=exc.error_type)
-                self.counters.refused += 1
-                self._abort(exc)
-                return None
-            except E.FalQueueError as exc:
-                self._submit_failed(no, exc)
-                return None
-            self._streak = ("", 0)
-            j.record("submitted", no, request_id=handle.request_id)
-            self.submitted_now += 1
-            await j.sync()
-            return handle
-        finally:
-            if item.phase == "submitting":
-                self._phase(item, "")
+            await j.sync()  # durable before a single byte of the request leaves
+        except asyncio.CancelledError:
+            j.record("abandon", no)
+            raise
+        if self.stopping:  # stopped while this line waited for its intent to be durable
+            j.record("abandon", no)
+            return None
+        # While submits keep failing the same setup way, do not spend retries proving it again:
+        # the streak reaches its limit in seconds, not minutes (a retry could not help anyway).
+        extra: dict[str, Any] = {"max_retries": 0} if self._streak[1] else {}
+        try:
+            handle = await self.client.submit(
+                self.opt.model_id, item.line.arguments, **self.opt.submit, **extra
+            )
+        except E.SubmitUncertainError as exc:
+            j.record("uncertain", no, error=describe(exc))
+            self.counters.uncertain += 1
+            return None
+        except (E.AuthenticationError, E.PermissionDeniedError) as exc:
+            j.record("rejected", no, error=describe(exc), error_type=exc.error_type)
+            self.counters.refused += 1
+            self._abort(exc)
+            return None
+        except E.FalQueueError as exc:
+            self._submit_failed(no, exc)
+            return None
+        self._streak = ("", 0)
+        j.record("submitted", no, request_id=handle.request_id)
+        self.submitted_now += 1
+        await j.sync()
+        return handle
 
     def _submit_failed(self, no: int, exc: E.FalQueueError) -> None:
         """A submit that got an error (no job exists); a streak of the same setup error stops the batch."""
@@ -350,8 +346,6 @@ class BatchRunner:
                 c.unfinished += 1
                 if isinstance(exc, E.AuthenticationError | E.PermissionDeniedError):
                     self._abort(exc)
-            finally:
-                self._phase(item, "")
 
     # ---- the contact sheet ----
 
@@ -447,7 +441,7 @@ class BatchRunner:
         base = self.opt.out_dir.resolve()
         return [str(p.resolve().relative_to(base)) for p in saved] + [meta.name]
 
-    def _abort(self, exc: BaseException) -> None:
+    def _abort(self, exc: CliError | E.FalQueueError) -> None:
         """Stop sending; the reason is printed once (not once per line that hit it)."""
         if self.abort is None:
             self.abort = exc
@@ -481,8 +475,11 @@ class BatchRunner:
         assert task is not None
         try:
             while queue and not self.stopping:
-                self._working[task] = queue.popleft()
-                await self._process(self._working[task])
+                self._working[task] = item = queue.popleft()
+                try:
+                    await self._process(item)
+                finally:
+                    self._phase(item, "")  # out of every bucket of the display
         finally:
             self._working.pop(task, None)
 

@@ -455,19 +455,10 @@ def check_gateway(
     return checker.report
 
 
-def run_check(
-    base_url: str,
-    key: str,
-    *,
-    model: str = CHEAPEST_MODEL,
-    max_jobs: int = 2,
-    timeout: float = 300.0,
-    allow_http: bool = False,
-    transport: httpx.BaseTransport | None = None,
-) -> Report:
-    """``check_gateway`` with the other settings resolved as ``Client(base_url, key)`` would."""
+def run_check(base_url: str, key: str, *, allow_http: bool = False, **options: Any) -> Report:
+    """``check_gateway`` (its options) with the other settings resolved as ``Client(base_url, key)`` would."""
     settings = _settings.resolve({"base_url": base_url, "key": key, "allow_http": allow_http})
-    return check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout, transport=transport)
+    return check_gateway(settings, **options)
 
 
 @command("check")
@@ -487,15 +478,13 @@ def check_command(model: str, max_jobs: int, timeout: float) -> None:
     info = model_info(model)
     if info is None:
         raise CliError(f"--model {model!r} is not a typed model (see `fal-queue models`)")
-    names = {p.name for p in info.params}
-    missing = sorted(set(PROBE) - names)
-    required = sorted(p.name for p in info.params if p.required and p.name != "prompt")
+    missing = sorted(set(PROBE) - {p.name for p in info.params})
+    required = sorted(set(info.required) - {"prompt"})
     if missing or required:
         why = f"lacks {missing}" if missing else f"requires {required}"
         raise CliError(f"--model {model}: a text-to-image model is needed (it {why})")
     state = get_state()
     settings = state.settings()
-    settings.require_connection()
     report = check_gateway(settings, model=model, max_jobs=max_jobs, timeout=timeout)
     out = state.output()
     if state.json:

@@ -2,17 +2,14 @@
 
 Connection and output options are accepted both before the command (``fal-queue --json status
 ...``) and after it (``fal-queue status ... --json``); the later one wins. Their flags come from
-the SDK's settings table (``fal_queue._settings``), which resolves them once: ``fal-queue`` and
-``Client()`` resolve the same values on the same machine, and the CLI's clients take the resolved
-settings as they are. What only the command line adds: the sources ``fal-queue config`` shows, and
-the CLI's words when the gateway URL or the key is missing.
+the SDK's settings table (``fal_queue._settings``), resolved once; the CLI's clients take the
+resolved settings as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +17,6 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import _constants as C
 from .. import _settings
 from .. import errors as E
 from .._settings import SETTINGS
@@ -40,27 +36,10 @@ class Settings(_settings.Resolved):
         """Where each setting not left at its default came from, as ``fal-queue config`` shows it."""
         return {name: o.label() for name, o in self.origins.items() if o.kind != "default"}
 
-    def require_connection(self) -> None:
-        where = self.config_path
-        if not self.base_url:
-            raise CliError(
-                f"no gateway URL: pass --base-url, set {C.ENV_BASE_URL}, or set base_url in {where}", EXIT_ENV
-            )
-        if not self.key:
-            if os.environ.get("FAL_KEY"):
-                raise CliError(
-                    f"no API key: FAL_KEY is set, but that is fal's own key, and fal-queue never sends it "
-                    f"to a gateway; set {C.ENV_KEY} to the key your gateway gave you (or key in {where})",
-                    EXIT_ENV,
-                )
-            raise CliError(f"no API key: set {C.ENV_KEY} (or key in {where}; or --key)", EXIT_ENV)
-
     def client(self) -> Client:
-        self.require_connection()
         return Client(settings=self)
 
     def async_client(self, max_concurrency: int | None = None) -> AsyncClient:
-        self.require_connection()
         return AsyncClient(settings=self, max_concurrency=max_concurrency)
 
 
@@ -168,7 +147,7 @@ def common_options() -> list[click.Parameter]:
     ]
 
 
-def report(err: BaseException) -> int:
+def report(err: CliError | E.FalQueueError) -> int:
     """Print ``error: ...`` (and the JSON error with --json); return the exit code."""
     code = exit_code_for(err)
     state = get_state()

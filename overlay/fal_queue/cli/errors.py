@@ -6,6 +6,7 @@ and the README say what each means.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 
@@ -91,7 +92,8 @@ _CLI_WORDS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"pass allow_http=True \(env FAL_QUEUE_ALLOW_HTTP=1\)"),
         "set FAL_QUEUE_ALLOW_HTTP=1 (or allow_http = true in the config file)",
     ),
-    (re.compile(r"pass allow_http=True"), "set FAL_QUEUE_ALLOW_HTTP=1"),
+    (re.compile(r"^no base_url: pass base_url=,"), "no gateway URL: pass --base-url,"),
+    (re.compile(r"^no API key: pass api_key=,"), "no API key: pass --key,"),
     (
         re.compile(r"resume with get_handle\('([^']+)', '([^']+)'\)"),
         r"resume: fal-queue download \1 \2 --out DIR",
@@ -161,14 +163,12 @@ def not_a_gateway(err: BaseException) -> str | None:
     return None
 
 
-def describe(err: BaseException) -> str:
+def describe(err: CliError | E.FalQueueError) -> str:
     """One line naming what went wrong, and the request id when there is one.
 
     ``error: <what> (request_id=..., error_type=..., x-fal-request-id=...)``; the caller adds
     ``error:``. Never contains the API key (the SDK redacts it from every message it builds).
     """
-    if not isinstance(err, CliError | E.FalQueueError):
-        return one_line(f"{type(err).__name__}: {err}")
     hint = getattr(err, "cli_hint", None)
     message = cli_words(err.message, has_resume=bool(hint))
     extras: list[str] = []
@@ -190,6 +190,11 @@ def describe(err: BaseException) -> str:
             extras.append(f"error_type={err.error_type}")
     if isinstance(err, E.SubmitUncertainError):
         message += " (do not blindly resubmit: a job may already exist and be billed)"
+    if isinstance(err, E.SettingError) and err.setting == "key" and os.environ.get("FAL_KEY"):
+        message += (
+            " (FAL_KEY is set, but that is fal's own key, and fal-queue never sends it to a gateway; "
+            "set FAL_QUEUE_KEY to the key your gateway gave you)"
+        )
     if isinstance(err, E.AuthenticationError):
         message += " (check FAL_QUEUE_KEY / --key and --auth-scheme)"
     if isinstance(err, E.NotFoundError) and err.model_id and not err.request_id:

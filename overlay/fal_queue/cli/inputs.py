@@ -1,14 +1,7 @@
-"""Building a job's arguments from the command line, and checking them before anything is sent.
-
-``--input file.json`` gives a base object; ``--prompt``, ``--image``/``--image-url`` and
-``-p key=value`` add to it (a key given twice on the command line is an error). A local image
-stays a ``Path`` in the arguments: the SDK reads and encodes it when it submits. Typed models
-are checked by the SDK's own validator (``fal_queue._schema``: unknown and missing fields, types,
-enums, ranges), so the CLI refuses exactly what the SDK would; on top come hints that are no schema
-rule (other clients' options, half an ``image_size``). Other models take any JSON object.
-
-A batch file is read the same way, every line checked before anything is sent; a line's image
-field may name a local file relative to the batch file's folder.
+"""Building a job's arguments from the command line (or a batch file's lines), and checking them
+before anything is sent: typed models by the SDK's own validator (``fal_queue._schema``), so the CLI
+refuses exactly what the SDK would, plus hints that are no schema rule (other clients' options, half an
+``image_size``). A local image stays a ``Path``: the SDK reads and encodes it when it submits.
 """
 
 from __future__ import annotations
@@ -194,8 +187,7 @@ def build_arguments(
     if prompt is not None:
         flags["prompt"] = prompt
     given = [*image_urls, *(image_value(text) for text in images)]
-    for key, value in image_arguments(model_id, given, "--image" if images else "--image-url").items():
-        flags[key] = value
+    flags.update(image_arguments(model_id, given, "--image" if images else "--image-url"))
     for key, value in parse_params(model_id, params).items():
         if key in flags:
             raise CliError(f"{key} given twice (-p {key}=... and its own flag)")

@@ -22,7 +22,7 @@ from rich.text import Text
 
 from .._window import ConcurrencyWindow
 from ..download import DownloadProgress
-from ..types import Completed, InProgress, Queued, Result, Status, UnknownStatus
+from ..types import Completed, InProgress, Queued, Result, Status
 from .errors import clean
 from .output import Output
 
@@ -39,9 +39,7 @@ def status_text(status: Status) -> str:
             return f"COMPLETED (failed: {status.error or 'error'}{kind})"
         inference = status.metrics.get("inference_time")
         return "COMPLETED" + (f" inference={inference:.2f}s" if isinstance(inference, int | float) else "")
-    if isinstance(status, UnknownStatus):
-        return status.status or "UNKNOWN"
-    return type(status).__name__  # pragma: no cover
+    return status.status or "UNKNOWN"  # an UnknownStatus
 
 
 def log_text(entry: Mapping[str, Any]) -> str:
@@ -82,13 +80,16 @@ class JobDisplay(_LiveDisplay):
     _refresh = 10
     _transient = True
 
-    def __init__(self, out: Output, model_id: str, *, show_logs: bool = False) -> None:
+    def __init__(
+        self, out: Output, model_id: str, *, show_logs: bool = False, request_id: str | None = None
+    ) -> None:
+        """``request_id``: a job submitted earlier, whose wait this display follows."""
         self.out = out
         self.model_id = model_id
         self.show_logs = show_logs
         self.started = time.monotonic()
-        self.request_id: str | None = None
-        self.phase = "submitting"
+        self.request_id = request_id
+        self.phase = "submitting" if request_id is None else "waiting"
         self._logs_seen = 0
         self._spinner = Spinner("dots", style="cyan")
         self._downloads: Progress | None = None
@@ -124,10 +125,6 @@ class JobDisplay(_LiveDisplay):
         self.phase = text
         if self._live is None:
             self.out.info(text)
-
-    def resumed(self, request_id: str) -> None:
-        self.request_id = request_id
-        self.phase = "waiting"
 
     def status(self, status: Status) -> None:
         logs = status.logs
@@ -190,12 +187,8 @@ class JobDisplay(_LiveDisplay):
 
 @dataclass
 class BatchCounters:
-    """What the batch display shows; updated by the batch engine.
-
-    Every line is in exactly one bucket, so the numbers add up to ``total``: done, failed,
-    uncertain, unfinished, refused (no job: the gateway refused the submit), submitting, queued,
-    running, downloading, and ``waiting`` (not started in this run).
-    """
+    """What the batch display shows, updated by the batch engine: every line is in exactly one bucket
+    (done ... downloading, or ``waiting``: not started in this run), so they add up to ``total``."""
 
     total: int = 0
     done: int = 0
@@ -254,17 +247,10 @@ class BatchCounters:
         ):
             if count:
                 pieces.append((f"{count} {name}", style))
+        front = self.queue_front if self.queued else None
         pieces += [
             (f"{self.submitting + self.downloading + self.running} running", "cyan"),
-            (
-                f"{self.queued} queued"
-                + (
-                    f" (next at position {self.queue_front})"
-                    if self.queued and self.queue_front is not None
-                    else ""
-                ),
-                "cyan",
-            ),
+            (f"{self.queued} queued" + (f" (next at position {front})" if front is not None else ""), "cyan"),
             (f"{self.waiting} waiting", ""),
         ]
         tail = f"of {self.total}"

@@ -23,7 +23,7 @@ from .errors import EXIT_ENV, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_NOT_DONE, CliE
 from .inputs import build_arguments, local_images, problems_of, show_encoding, warn_model_typo
 from .output import Output
 from .progress import JobDisplay, log_text, status_text
-from .saving import check_out_dir, resume_command, resume_hint, write_atomic
+from .saving import check_out_dir, resume_command, write_atomic
 
 image_options = options(
     click.option(
@@ -180,6 +180,7 @@ def follow_and_save(
     (``output-1.jpg``) unless ``--overwrite`` asks to replace; the paths it returns are the real ones.
     """
     started = time.monotonic()
+    hint = f"resume: {resume_command(handle.model_id, handle.request_id, out_dir)}"
     try:
         result = handle.get(on_queue_update=display.status, logs=logs, timeout=timeout)
         paths: list[Path] = []
@@ -199,11 +200,11 @@ def follow_and_save(
             "interrupted; the job keeps running",
             EXIT_INTERRUPTED,
             request_id=handle.request_id,
-            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+            hint=hint,
         ) from None
     except E.FalQueueError as err:
         if not isinstance(err, E.JobFailedError):
-            add_hint(err, resume_hint(handle.model_id, handle.request_id, out_dir))
+            add_hint(err, hint)
         err.request_id = err.request_id or handle.request_id
         raise err from None
     except OSError as err:
@@ -212,7 +213,7 @@ def follow_and_save(
             one_line(f"saving the files failed: {err.strerror or err}{where}"),
             EXIT_ENV,
             request_id=handle.request_id,
-            hint=resume_hint(handle.model_id, handle.request_id, out_dir),
+            hint=hint,
         ) from None
     display.finished(result, paths)
     return result, paths
@@ -270,8 +271,7 @@ Examples:
   fal-queue run fal-ai/some-video-model --input args.json --out videos/ --json
 \b
 The request id is printed as soon as the job is queued. After Ctrl-C the job keeps running;
-fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR
-Exit codes: 0 ok, 1 job failed, 2 usage/input error, 3 auth/network/config, 4 timed out, 130 interrupted.
+fetch it later with: fal-queue download MODEL REQUEST_ID --out DIR (exit codes: fal-queue --help).
 """
 
 
@@ -409,8 +409,7 @@ def status_command(model: str, request_id: str, logs: bool, watch: bool) -> None
     out = state.output()
     with state.settings().client() as client:
         if watch:
-            display = JobDisplay(out, model, show_logs=logs)
-            display.resumed(request_id)
+            display = JobDisplay(out, model, show_logs=logs, request_id=request_id)
             try:
                 with display:
                     handle = client.get_handle(model, request_id)
@@ -525,8 +524,7 @@ def _fetch(
                 request_id=request_id,
                 hint=f"wait and save: {resume_command(model, request_id, out_dir or '.')}",
             )
-        display = JobDisplay(out, model, show_logs=logs)
-        display.resumed(request_id)
+        display = JobDisplay(out, model, show_logs=logs, request_id=request_id)
         with display:
             result, paths = follow_and_save(
                 client,

@@ -44,10 +44,6 @@ def resume_command(model: str, request_id: str, out_dir: Path | str | None) -> s
     return " ".join(shlex.quote(p) for p in parts)
 
 
-def resume_hint(model: str, request_id: str, out_dir: Path | str | None) -> str:
-    return f"resume: {resume_command(model, request_id, out_dir)}"
-
-
 def write_atomic(path: Path, text: str, *, if_exists: IfExists = "overwrite") -> Path:
     """``text`` saved as the SDK saves a file, and synced: a reader sees the old file or the new one."""
     return download.write_atomic(path, text.encode(), if_exists=if_exists, durable=True)
