@@ -33,7 +33,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fal_queue.mock.config import Faults, MockConfig
-from fal_queue.mock.engine import NAMESPACES_WITH_THREE_SEGMENTS, Engine, Job
+from fal_queue.mock.engine import Engine, Job
 from fal_queue.mock.inputs import OWN_HEADERS, SubmitHeaders, read_inputs, reject_constant, submit_headers
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, problem
@@ -58,13 +58,13 @@ _STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreig
 
 
 class _AppPath(StringConvertor):
-    """An app's path segments: three under ``workflows/`` and ``comfy/``, else two; never the mock's
-    own paths (``/_mock/...``, the JWKS), so that a wrong method there is a 405, not a submit."""
+    """An app's path segments: three under ``workflows/`` and ``comfy/``, else two (the mock's own copy
+    of fal's rule, never the SDK's ``urls.py``); never the mock's own paths (``/_mock/...``, the JWKS),
+    so that a wrong method there is a 405, not a submit."""
 
     regex = (
         rf"(?!_mock/|{re.escape(JWKS_PATH[1:])}$)"
-        rf"(?:(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/[^/]+/[^/]+"
-        rf"|(?!(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/)[^/]+/[^/]+)"
+        r"(?:(?:workflows|comfy)/[^/]+/[^/]+|(?!(?:workflows|comfy)/)[^/]+/[^/]+)"
     )
 
 
@@ -113,16 +113,9 @@ def answer(
     return _JSON(data, status, {**(headers or {}), "x-fal-request-id": request_id or str(uuid.uuid4())})
 
 
-def error(
-    status: int,
-    detail: str,
-    error_type: str,
-    *,
-    request_id: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body = {"detail": detail, "error_type": error_type}
-    return answer(status, body, request_id=request_id, headers=headers)
+def error(status: int, detail: str, error_type: str, **options: Any) -> Response:
+    """fal's error body; ``options`` as for `answer`."""
+    return answer(status, {"detail": detail, "error_type": error_type}, **options)
 
 
 def _invalid(problems: list[ValidationItem]) -> Response:
@@ -625,7 +618,7 @@ class GatewayApp(_Origin):
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
         key = (self.state.key_of(request.scope) or b"").decode("latin-1")
-        return self._queue(model_id, op, inputs, headers, webhook, decider, key)
+        return self._queue("/".join(app), model_id, op, inputs, headers, webhook, decider, key)
 
     def _serves(self, typed: OperationSpec | None, model_id: str) -> bool:
         config = self.state.config
@@ -645,6 +638,7 @@ class GatewayApp(_Origin):
 
     def _queue(
         self,
+        app: str,
         model_id: str,
         op: OperationSpec,
         inputs: dict[str, Any],
@@ -656,6 +650,7 @@ class GatewayApp(_Origin):
         """Create the job (with the job-level faults) and answer its place in the queue."""
         engine = self.state.engine
         job = engine.submit(
+            app,
             model_id,
             decider.without_dropped_param(inputs),
             fail=decider.fires("job_failure"),

@@ -32,7 +32,7 @@ from fal_queue.mock.media import (
 from fal_queue.mock.waiting import WaitingLine
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
-__all__ = ["NAMESPACES_WITH_THREE_SEGMENTS", "Engine", "Job", "app_of"]
+__all__ = ["Engine", "Job"]
 
 log = logging.getLogger("fal_queue.mock")
 
@@ -40,19 +40,9 @@ IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
-NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
-"""Apps under these namespaces have three path segments, others two: the mock's own copy of fal's rule
-(the router and the engine share it; it never imports the SDK's ``urls.py``, so that the mock stays an
-independent check on it)."""
 _JOB_COUNTS = ("created", "completed", "succeeded", "failed", "cancelled", "timed_out")
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
-
-
-def app_of(model_id: str) -> str:
-    """The app a model's requests live under."""
-    parts = model_id.strip("/").split("/")
-    return "/".join(parts[: 3 if parts[0] in NAMESPACES_WITH_THREE_SEGMENTS else 2])
 
 
 def _iso(t: float) -> str:
@@ -259,15 +249,16 @@ class Engine:
 
     def submit(
         self,
+        app: str,
         model_id: str,
         inputs: dict[str, Any],
         *,
-        fail: bool = False,
-        foreign_urls: bool = False,
+        fail: bool,
+        foreign_urls: bool,
         **fields: Any,
     ) -> Job:
         """Queue a job; ``fields`` are further `Job` fields (low_priority, webhook, start_timeout, ...)."""
-        rid, app = str(uuid.uuid4()), app_of(model_id)
+        rid = str(uuid.uuid4())
         self._seq += 1
         urls = self.urls_for(app, rid, foreign=foreign_urls)
         fail_mode = next(self._failure_modes) if fail else None
