@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 import jsonschema
 
@@ -24,7 +23,6 @@ from fal_queue._schema import contract as packaged_contract
 
 if TYPE_CHECKING:
     import jsonschema.protocols
-    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "OperationSpec",
@@ -81,12 +79,12 @@ def problem(
     return {"loc": loc, "msg": msg, "type": type_, "ctx": ctx, "input": value}
 
 
-def _is_uri(checker: object, value: object) -> bool:
-    return not isinstance(value, str) or _URI_RE.fullmatch(value) is not None
-
-
 _FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
-_FORMAT_CHECKER.checks("uri")(functools.partial(_is_uri, None))
+
+
+@_FORMAT_CHECKER.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or _URI_RE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +121,7 @@ class ParamSpec:
             if pattern.fullmatch(raw.strip().lower()) is None:
                 return None, [problem(loc, type_, msg, raw)]
             value = convert(raw.strip().lower())
-        problems = _errors_to_items(self.validator.iter_errors(value), [self.location, self.name])
-        return value, problems
+        return value, _items(problems_of_errors(self.validator.iter_errors(value)), loc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,12 +162,6 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     return lambda value: True
 
 
-def _scalar_kind(contract: Contract, schema: Mapping[str, Any]) -> str:
-    schema = contract.resolve(schema)
-    kind = schema.get("type", "string")
-    return kind if kind in ("string", "number", "integer", "boolean") else "string"
-
-
 def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, ...]:
     params: list[ParamSpec] = []
     for node in nodes:
@@ -186,7 +177,7 @@ def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, 
                 required=bool(p.get("required", location == "path")),
                 schema=schema,
                 validator=contract.validator(schema, format_checker=_FORMAT_CHECKER),
-                kind=_scalar_kind(contract, schema),
+                kind=kind if (kind := schema.get("type")) in ("number", "integer", "boolean") else "string",
                 fast=_fast_check(schema),
             )
         )
@@ -267,10 +258,6 @@ def _type_item(loc: list[str | int], expected: Any, value: Any) -> ValidationIte
     return problem(loc, type_, msg, value)
 
 
-def _errors_to_items(errors: Iterable[ValidationError], prefix: list[str | int]) -> list[ValidationItem]:
-    return _items(problems_of_errors(errors), prefix)
-
-
 def _items(problems: Iterable[Problem], prefix: list[str | int]) -> list[ValidationItem]:
     items = [_item(p, prefix) for p in problems]
     items.sort(key=lambda item: json.dumps(item["loc"]))
@@ -326,7 +313,3 @@ def _item(found: Problem, prefix: list[str | int]) -> ValidationItem:
     if rule == "format":
         return problem(loc, f"{limit}_parsing", f"Input should be a valid {limit}", value)
     return problem(loc, rule, found.message, value)
-
-
-def is_uri(value: str) -> bool:
-    return _URI_RE.fullmatch(value) is not None and bool(urlsplit(value).scheme)
