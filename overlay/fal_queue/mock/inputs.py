@@ -110,20 +110,11 @@ def reject_constant(name: str) -> Any:
 
 
 def _checked(op: OperationSpec, inputs: Any, strict: bool) -> list[ValidationItem]:
-    """Schema problems, whether or not the packaged spec closes its input objects."""
+    """Schema problems (the contract leaves unknown top-level fields to the caller)."""
     problems = validate_body(op, inputs)
-    if op.body_properties is None or not isinstance(inputs, dict):
-        return problems
-    unknown = [k for k in inputs if k not in op.body_properties]
-    if not unknown:
-        return problems
-    problems = [
-        p
-        for p in problems
-        if not (p["type"] == "extra_forbidden" and p["loc"][:1] == ["body"] and len(p["loc"]) == 2)
-    ]
-    if strict:
+    if strict and op.body_properties is not None and isinstance(inputs, dict):
         msg = "Extra inputs are not permitted"
+        unknown = [k for k in inputs if k not in op.body_properties]
         problems.extend(problem(["body", k], "extra_forbidden", msg, inputs[k]) for k in unknown)
         problems.sort(key=lambda item: json.dumps(item["loc"]))
     return problems
