@@ -49,8 +49,7 @@ _INGRESS_HTML = (
     b"</body>\r\n</html>\r\n"
 )
 _PING = b": ping\n\n"
-_LOG_ENTRY = "fal_queue.mock.log_entry"
-"""Where a request's scope holds its entry of the request log."""
+_LOG_ENTRY = "fal_queue.mock.log_entry"  # where a request's scope holds its entry of the request log
 _STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
 
 
@@ -561,18 +560,17 @@ class GatewayApp(_Origin):
                 if not changed.is_set():
                     yield _PING
 
+    # ---- the broken streams of the ``stream_*`` and ``foreign_completed`` faults (see `Faults`) ----
+
     async def _silence(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """Headers, then nothing at all (no event, no ping) until the client leaves or the mock closes."""
         await self.state.engine.closing.wait()
         yield b""
 
     async def _pings(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """Only ``: ping`` comments, never an event."""
         while not await self._idle(self.state.engine.closing):
             yield _PING
 
     async def _repeats(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """The job's current non-final event, again every ping interval; never COMPLETED."""
         pending: dict[str, Any] | None = None
         while True:
             if not job.done or pending is None:
@@ -587,7 +585,6 @@ class GatewayApp(_Origin):
                 return
 
     async def _foreign_completion(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """One COMPLETED event that names another job."""
         yield _event(self.state.engine.foreign_completed_body(job, with_logs))
 
     # ---- submit ----
