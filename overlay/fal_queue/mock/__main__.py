@@ -35,26 +35,23 @@ def _documented(cls: type) -> dict[str, str]:
     return {name: text.replace("%", "%%") for name, text in plain.items()}
 
 
-def _faults_json(text: str) -> dict[str, object]:
-    """``--faults``: a JSON object, or ``@path`` of a file holding one."""
-    try:
-        if text.startswith("@"):
-            with open(text[1:], encoding="utf-8") as handle:
-                text = handle.read()
-        data = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(f"--faults needs a JSON object or @file: {exc}") from exc
-    if not isinstance(data, dict):
-        raise argparse.ArgumentTypeError("--faults needs a JSON object")
-    return data
-
-
 def _read_text(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as f:
             return f.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise argparse.ArgumentTypeError(f"cannot read {path}: {exc}") from None
+
+
+def _faults_json(text: str) -> dict[str, object]:
+    """``--faults``: a JSON object, or ``@path`` of a file holding one."""
+    try:
+        data = json.loads(_read_text(text[1:]) if text.startswith("@") else text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--faults needs a JSON object or @file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError("--faults needs a JSON object")
+    return data
 
 
 def _names(text: str) -> list[str]:

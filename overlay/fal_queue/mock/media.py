@@ -91,14 +91,7 @@ def requested_size(inputs: Mapping[str, Any], model_id: str = "") -> tuple[int, 
         return PRESETS[size]
     if isinstance(size, Mapping):
         w, h = size.get("width", 512), size.get("height", 512)
-        if (
-            isinstance(w, int)
-            and isinstance(h, int)
-            and not isinstance(w, bool)
-            and not isinstance(h, bool)
-            and 0 < w <= _MAX_SIDE
-            and 0 < h <= _MAX_SIDE
-        ):
+        if all(type(side) is int and 0 < side <= _MAX_SIDE for side in (w, h)):
             return w, h
     ratio = inputs.get("aspect_ratio")
     if ratio is None and "kontext" in model_id and model_id.endswith("text-to-image"):
