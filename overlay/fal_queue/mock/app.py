@@ -268,9 +268,9 @@ class MockState:
                 return token.strip() if scheme.lower() in (b"bearer", b"key") else None
         return None
 
-    def over_limit(self, scope: Scope) -> Response | None:
+    def over_limit(self, key: str) -> Response | None:
         """The refusal of a submit over the key's limits, counted by limit."""
-        which = self.engine.limits.refusal((self.key_of(scope) or b"").decode("latin-1"))
+        which = self.engine.limits.refusal(key)
         if which is None:
             return None
         self.engine.counters[f"limited:{which}"] += 1
@@ -366,13 +366,12 @@ class _Origin:
 
         try:
             await self.router(routed, receive, sending)
-        except HTTPException as exc:  # a route serves the path, not the method
+        except HTTPException:  # a route serves the path, not the method
             self.state.count(routed["route"].name, routed)
-            allow = ", ".join(sorted((exc.headers or {})["Allow"].split(", ")))
-            method_not_allowed = error(
-                405, "Method Not Allowed", "method_not_allowed", headers={"Allow": allow}
+            allow = {"Allow": ", ".join(sorted(routed["route"].methods))}
+            await error(405, "Method Not Allowed", "method_not_allowed", headers=allow)(
+                scope, receive, sending
             )
-            await method_not_allowed(scope, receive, sending)
         except Exception:
             log.exception("mock gateway bug while serving %s %s", scope["method"], scope["path"])
             if not status:
@@ -598,28 +597,25 @@ class GatewayApp(_Origin):
         headers, header_problems = submit_headers(request.headers)
         problems += header_problems
         problems += self._pattern_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
-        if not problems and not self._serves(typed, model_id):
+        config = self.state.config
+        if not problems and not (typed or config.models == "any" or model_id in config.extra_models):
             return error(404, f"Model '{model_id}' not found", "model_not_found")
-        body = await _read_body(request, self.state.config.max_body_bytes)
+        body = await _read_body(request, config.max_body_bytes)
         if body is None:
             return error(400, "Request body too large or incomplete", "bad_request")
         content_type = request.headers.get("content-type", "")
-        inputs, body_problems = read_inputs(op, body, content_type, strict=self.state.config.strict_inputs)
+        inputs, body_problems = read_inputs(op, body, content_type, strict=config.strict_inputs)
         webhook = values.get("fal_webhook")
         problems += body_problems + self._webhook_problems(webhook, problems)
         if problems:
             return _invalid(problems)
         # Checked here, with no await until the job exists: concurrent submits cannot all pass it.
-        if limited := self.state.over_limit(request.scope):
+        key = (self.state.key_of(request.scope) or b"").decode("latin-1")
+        if limited := self.state.over_limit(key):
             return limited
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
-        key = (self.state.key_of(request.scope) or b"").decode("latin-1")
         return self._queue("/".join(app), model_id, op, inputs, headers, webhook, decider, key)
-
-    def _serves(self, typed: OperationSpec | None, model_id: str) -> bool:
-        config = self.state.config
-        return typed is not None or config.models == "any" or model_id in config.extra_models
 
     def _webhook_problems(self, webhook: Any, problems: list[ValidationItem]) -> list[ValidationItem]:
         """Any URI the contract accepts (only loopback ones are sent), unless webhooks are off."""
