@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fal_queue.mock.config import Faults, MockConfig
 from fal_queue.mock.engine import Engine, Job
-from fal_queue.mock.inputs import OWN_HEADERS, SubmitHeaders, read_inputs, reject_constant, submit_headers
+from fal_queue.mock.inputs import SubmitHeaders, read_inputs, reject_constant, submit_headers
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, problem
 from fal_queue.mock.webhooks import JWKS_PATH
@@ -593,9 +593,8 @@ class GatewayApp(_Origin):
         model_id = "/".join(app + _segments(request.path_params["tail"])[1:])
         typed = self.state.spec.submits.get(model_id)
         op = typed or self.state.spec.generic_submit
-        values, problems = _parameters(op, request, {}, skip=OWN_HEADERS)
-        headers, header_problems = submit_headers(request.headers)
-        problems += header_problems
+        values, problems = _parameters(op, request, {})
+        headers = submit_headers(request.headers, values)
         problems += self._pattern_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
         config = self.state.config
         if not problems and not (typed or config.models == "any" or model_id in config.extra_models):
@@ -699,14 +698,12 @@ class GatewayApp(_Origin):
 
 
 def _parameters(
-    op: OperationSpec, request: Request, path: Mapping[str, str], skip: frozenset[str] = frozenset()
+    op: OperationSpec, request: Request, path: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[ValidationItem]]:
     """The operation's path, query and header parameters, converted and checked against the spec."""
     values: dict[str, Any] = {}
     problems: list[ValidationItem] = []
     for param in op.params:
-        if param.key in skip:
-            continue
         if param.location == "path":
             raw = [path[param.name]] if param.name in path else []
         else:

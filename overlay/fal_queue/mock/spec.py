@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ Location = Literal["path", "query", "header"]
 
 _PARSERS: dict[str, tuple[re.Pattern[str], str, str, Callable[[str], Any]]] = {
     "number": (
-        re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"),
+        re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"),
         "float_parsing",
         "Input should be a valid number, unable to parse string as a number",
         float,
@@ -56,7 +57,8 @@ _PARSERS: dict[str, tuple[re.Pattern[str], str, str, Callable[[str], Any]]] = {
         lambda text: text in ("true", "1"),
     ),
 }
-"""How a query or header value becomes a number, an integer or a boolean (of lowered, stripped text)."""
+"""How a query or header value becomes a number, an integer or a boolean (of lowered, stripped text);
+a number must be finite (``1e999`` is not)."""
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*")
 
 _TYPE_ERRORS = {
@@ -118,10 +120,11 @@ class ParamSpec:
         parse = _PARSERS.get(self.kind)
         if parse is not None:
             pattern, type_, msg, convert = parse
-            if pattern.fullmatch(raw.strip().lower()) is None:
+            text = raw.strip().lower()
+            if pattern.fullmatch(text) is None or abs(value := convert(text)) == math.inf:
                 return None, [problem(loc, type_, msg, raw)]
-            value = convert(raw.strip().lower())
-        return value, _items(problems_of_errors(self.validator.iter_errors(value)), loc)
+        found = _items(problems_of_errors(self.validator.iter_errors(value)), loc)
+        return value, [{**item, "input": raw} for item in found]  # as sent, like fal
 
 
 @dataclass(frozen=True, slots=True)
