@@ -29,6 +29,7 @@ from fal_queue.mock.media import (
     requested_size,
     sample_video,
 )
+from fal_queue.mock.spec import problem
 from fal_queue.mock.waiting import WaitingLine
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
@@ -321,26 +322,13 @@ class Engine:
                 self._pump()
 
     def _failure(self, job: Job) -> JobError:
-        if job.fail_mode == "validation":
-            detail = [
-                {
-                    "loc": ["body", "prompt"],
-                    "msg": "The content could not be processed because it contained material flagged by a "
-                    "content checker.",
-                    "type": "content_policy_violation",
-                    "ctx": {},
-                    "input": job.inputs.get("prompt", ""),
-                    "url": "https://docs.fal.ai/errors#content_policy_violation",
-                }
-            ]
-            return JobError(
-                422,
-                {"detail": detail},
-                {"X-Fal-Retryable": "false"},
-                "Unprocessable Entity",
-                "content_policy_violation",
-            )
-        return JobError.plain(500, "Internal Server Error", "internal_server_error")
+        if job.fail_mode != "validation":
+            return JobError.plain(500, "Internal Server Error", "internal_server_error")
+        kind = "content_policy_violation"
+        msg = "The content could not be processed because it contained material flagged by a content checker."
+        item = problem(["body", "prompt"], kind, msg, job.inputs.get("prompt", ""), {})
+        body = {"detail": [{**item, "url": f"https://docs.fal.ai/errors#{kind}"}]}
+        return JobError(422, body, {"X-Fal-Retryable": "false"}, "Unprocessable Entity", kind)
 
     def cancel(self, job: Job) -> bool:
         """Cancel a job that has not completed; False when it already has."""
