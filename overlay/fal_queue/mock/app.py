@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fal_queue.mock.config import Faults, MockConfig
 from fal_queue.mock.engine import Engine, Job
-from fal_queue.mock.inputs import SubmitHeaders, read_inputs, reject_constant, submit_headers
+from fal_queue.mock.inputs import lifecycle_ttl, read_inputs, reject_constant
 from fal_queue.mock.media import MediaStore
 from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, problem
 from fal_queue.mock.webhooks import JWKS_PATH
@@ -594,7 +594,6 @@ class GatewayApp(_Origin):
         typed = self.state.spec.submits.get(model_id)
         op = typed or self.state.spec.generic_submit
         values, problems = _parameters(op, request, {})
-        headers = submit_headers(request.headers, values)
         problems += self._pattern_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
         config = self.state.config
         if not problems and not (typed or config.models == "any" or model_id in config.extra_models):
@@ -604,8 +603,7 @@ class GatewayApp(_Origin):
             return error(400, "Request body too large or incomplete", "bad_request")
         content_type = request.headers.get("content-type", "")
         inputs, body_problems = read_inputs(op, body, content_type, strict=config.strict_inputs)
-        webhook = values.get("fal_webhook")
-        problems += body_problems + self._webhook_problems(webhook, problems)
+        problems += body_problems + self._webhook_problems(values.get("fal_webhook"), problems)
         if problems:
             return _invalid(problems)
         # Checked here, with no await until the job exists: concurrent submits cannot all pass it.
@@ -614,7 +612,7 @@ class GatewayApp(_Origin):
             return limited
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
-        return self._queue("/".join(app), model_id, op, inputs, headers, webhook, decider, key)
+        return self._queue(request, "/".join(app), model_id, op, inputs, values, decider, key)
 
     def _webhook_problems(self, webhook: Any, problems: list[ValidationItem]) -> list[ValidationItem]:
         """Any URI the contract accepts (only loopback ones are sent), unless webhooks are off."""
@@ -625,27 +623,29 @@ class GatewayApp(_Origin):
 
     def _queue(
         self,
+        request: Request,
         app: str,
         model_id: str,
         op: OperationSpec,
         inputs: dict[str, Any],
-        headers: SubmitHeaders,
-        webhook: Any,
+        values: dict[str, Any],
         decider: _Decider,
         key: str,
     ) -> Response:
-        """Create the job (with the job-level faults) and answer its place in the queue."""
-        engine = self.state.engine
+        """Create the job (with the job-level faults) and answer its place in the queue. Any priority
+        but ``low`` (any case) is normal; the newer start timeout header wins over the older."""
+        engine, headers = self.state.engine, request.headers
         job = engine.submit(
             app,
             model_id,
             decider.without_dropped_param(inputs),
             fail=decider.fires("job_failure"),
             foreign_urls=decider.fires("foreign_urls"),
-            low_priority=headers.low_priority,
-            webhook=webhook if isinstance(webhook, str) else None,
-            start_timeout=headers.start_timeout,
-            media_ttl=headers.media_ttl or self.state.config.media_ttl,
+            low_priority=headers.get("x-fal-queue-priority", "").strip().lower() == "low",
+            webhook=values.get("fal_webhook"),
+            start_timeout=values.get("x-fal-request-start-timeout") or values.get("x-fal-request-timeout"),
+            media_ttl=lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
+            or self.state.config.media_ttl,
             unknown_fields=sorted(k for k in inputs if k not in (op.body_properties or inputs)),
             key=key,
         )

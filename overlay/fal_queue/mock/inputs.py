@@ -1,4 +1,4 @@
-"""What a submit must hold, by fal's rules: its JSON body, and what its ``X-Fal-*`` headers say.
+"""What a submit's body must hold, by fal's rules, and its media lifecycle header.
 
 Problems come out in fal's validation shape (`spec.problem`), refused before a job exists, so that
 no accepted job holds a value its answers cannot carry.
@@ -9,34 +9,15 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fal_queue.mock.spec import OperationSpec, ValidationItem, problem, validate_body
 
-__all__ = ["SubmitHeaders", "read_inputs", "submit_headers"]
+__all__ = ["lifecycle_ttl", "read_inputs"]
 
 
-@dataclass(frozen=True, slots=True)
-class SubmitHeaders:
-    low_priority: bool
-    start_timeout: float | None
-    media_ttl: float | None
-    """Seconds the job's media live (``X-Fal-Object-Lifecycle-Preference``); None: the mock's default."""
-
-
-def submit_headers(headers: Mapping[str, str], values: Mapping[str, Any]) -> SubmitHeaders:
-    """What fal reads from a submit's headers, once the contract has checked ``values``: any priority
-    (unknown means normal), ``X-Fal-Request-Start-Timeout`` over the older ``X-Fal-Request-Timeout``,
-    an unreadable lifecycle preference ignored."""
-    start_timeout = values.get("x-fal-request-start-timeout") or values.get("x-fal-request-timeout")
-    low = headers.get("x-fal-queue-priority", "").strip().lower() == "low"
-    media_ttl = _lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
-    return SubmitHeaders(low, start_timeout, media_ttl)
-
-
-def _lifecycle_ttl(value: str | None) -> float | None:
+def lifecycle_ttl(value: str | None) -> float | None:
+    """The seconds an ``X-Fal-Object-Lifecycle-Preference`` asks media to live; None when unreadable."""
     if not value:
         return None
     with contextlib.suppress(ValueError, RecursionError):
