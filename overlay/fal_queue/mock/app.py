@@ -50,7 +50,6 @@ _INGRESS_HTML = (
 )
 _PING = b": ping\n\n"
 _LOG_ENTRY = "fal_queue.mock.log_entry"  # where a request's scope holds its entry of the request log
-_STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
 
 
 # ---- routes: fal's URL layout, the mock's own copy ----
@@ -519,14 +518,14 @@ class GatewayApp(_Origin):
     async def _stream(self, request: Request, decider: _Decider, drop: bool) -> Response:
         """fal's status stream, or one of the broken streams the ``stream_*`` faults make."""
         job, with_logs = self._job("stream", request)
-        fault = next((kind for kind in _STREAM_FAULTS if decider.fires(kind)), None)
-        events = {
-            None: self._changes,
+        broken = {  # decided in this order
             "stream_silent": self._silence,
             "stream_pings_only": self._pings,
             "stream_repeat": self._repeats,
             "foreign_completed": self._foreign_completion,
-        }[fault](job, with_logs)
+        }
+        stream = next((broken[kind] for kind in broken if decider.fires(kind)), self._changes)
+        events = stream(job, with_logs)
         headers = {"cache-control": "no-cache", "x-accel-buffering": "no", "x-fal-request-id": job.request_id}
         return StreamingResponse(events, headers=headers, media_type="text/event-stream")
 
