@@ -743,9 +743,8 @@ class MediaApp(_Origin):
         return [_route("/{path:path}", self._faulted("media", self._file), "GET", "HEAD", name="media")]
 
     async def _file(self, request: Request, decider: _Decider, drop: bool) -> Response:
-        media = self.state.media
         path = unquote(request.scope["path"])
-        item = media.lookup(path)
+        item = self.state.media.get(path)
         if item is None:
             return error(404, "File not found or expired", "not_found")
         if decider.fires("media_redirect_loop"):
@@ -759,4 +758,4 @@ class MediaApp(_Origin):
         }
         if decider.fires("lying_encoding"):
             headers["Content-Encoding"] = "gzip"
-        return Response(await media.content(item), headers=headers, media_type=item.content_type)
+        return Response(await item.content(), headers=headers, media_type=item.content_type)
