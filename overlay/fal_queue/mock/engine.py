@@ -386,18 +386,15 @@ class Engine:
         ]
         if job.model_id in ("fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"):
             for image in images:
-                image["file_name"] = "output." + ("png" if fmt == "png" else "jpg")
+                image["file_name"] = "output." + recipes[0].extension
+        every = self.config.nsfw_every  # the safety checker's flags, deterministic by seed
         return {
             "images": images,
             "timings": {"inference": self.config.run_time},
             "seed": seed,
-            "has_nsfw_concepts": [self._flagged(seed, i) for i in range(count)],
+            "has_nsfw_concepts": [every > 0 and (seed + i) % every == 0 for i in range(count)],
             "prompt": prompt,
         }
-
-    def _flagged(self, seed: int, index: int) -> bool:
-        every = self.config.nsfw_every
-        return every > 0 and (seed + index) % every == 0
 
     async def _image_urls(self, job: Job, recipes: list[ImageRecipe]) -> list[str]:
         """Rendered now as data URIs (``sync_mode``), else stored and rendered on first download."""
