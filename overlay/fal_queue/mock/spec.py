@@ -280,11 +280,7 @@ def _length_item(loc: list[str | int], rule: str, limit: Any, value: Any) -> Val
     ctx: dict[str, Any] = {("min_length" if short else "max_length"): limit}
     if is_list:
         ctx.update({"field_type": "List", "actual_length": len(value) if isinstance(value, list) else 0})
-    type_ = (
-        ("too_short" if short else "too_long")
-        if is_list
-        else ("string_too_short" if short else "string_too_long")
-    )
+    type_ = ("" if is_list else "string_") + ("too_short" if short else "too_long")
     unit = ("item" if is_list else "character") + ("" if limit == 1 else "s")
     msg = f"{'List' if is_list else 'String'} should have {'at least' if short else 'at most'} {limit} {unit}"
     return problem(loc, type_, msg, value, ctx)
