@@ -464,7 +464,7 @@ class GatewayApp(_Origin):
         app, request_id = _segments(request.path_params["app"]), unquote(request.path_params["request_id"])
         path = {"owner": app[0], "app": app[-1], "request_id": request_id}
         values, problems = _parameters(self.state.spec.queue[operation], request, path)
-        problems += self._pattern_problems([("app", segment) for segment in app[1:-1]])
+        problems += self._segment_problems([("app", segment) for segment in app[1:-1]])
         if problems:
             raise _Refused(_invalid(problems))
         job = self.state.engine.get("/".join(app), request_id)
@@ -472,15 +472,10 @@ class GatewayApp(_Origin):
             raise _Refused(error(404, "Request not found", "not_found"))
         return job, values.get("logs") in ("1", "true")
 
-    def _pattern_problems(self, segments: list[tuple[str, str]]) -> list[ValidationItem]:
-        """App path segments the spec's ``owner`` / ``app`` patterns refuse."""
-        found = []
-        for name, segment in segments:
-            pattern = self.state.spec.path_patterns.get(name)
-            if pattern is not None and pattern.search(segment) is None:
-                msg = f"String should match pattern '{pattern.pattern}'"
-                found.append(problem(["path", name], "string_pattern_mismatch", msg, segment))
-        return found
+    def _segment_problems(self, segments: list[tuple[str, str]]) -> list[ValidationItem]:
+        """App path segments by the contract's ``owner`` / ``app`` path parameters."""
+        params = self.state.spec.path_params
+        return [item for name, segment in segments for item in params[name].check([segment])[1]]
 
     async def _status(self, request: Request, decider: _Decider, drop: bool) -> Response:
         job, with_logs = self._job("status", request)
@@ -593,7 +588,7 @@ class GatewayApp(_Origin):
         typed = self.state.spec.submits.get(model_id)
         op = typed or self.state.spec.generic_submit
         values, problems = _parameters(op, request, {})
-        problems += self._pattern_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
+        problems += self._segment_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
         config = self.state.config
         if not problems and not (typed or config.models == "any" or model_id in config.extra_models):
             return error(404, f"Model '{model_id}' not found", "model_not_found")

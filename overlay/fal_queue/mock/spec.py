@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import jsonschema
@@ -94,7 +94,6 @@ class ParamSpec:
     name: str
     location: Location
     required: bool
-    schema: Mapping[str, Any]
     validator: jsonschema.protocols.Validator
     kind: str
     """The schema's scalar type: ``string``, ``number``, ``integer`` or ``boolean``."""
@@ -148,7 +147,8 @@ class SpecIndex:
     """``status``, ``stream``, ``result`` and ``cancel``."""
     generic_submit: OperationSpec
     """Submit of a model the spec does not list: the shared parameters, any JSON object as body."""
-    path_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    path_params: Mapping[str, ParamSpec]
+    """The queue paths' ``owner``, ``app`` and ``request_id``: the submit path's segments follow them too."""
 
 
 def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
@@ -178,7 +178,6 @@ def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, 
                 name=p["name"],
                 location=location,
                 required=bool(p.get("required", location == "path")),
-                schema=schema,
                 validator=contract.validator(schema, format_checker=_FORMAT_CHECKER),
                 kind=kind if (kind := schema.get("type")) in ("number", "integer", "boolean") else "string",
                 fast=_fast_check(schema),
@@ -217,11 +216,8 @@ def _index(contract: Contract) -> SpecIndex:
     if set(queue) != set(names.values()) or not submits:
         raise ValueError("openapi.yaml lacks the queue operations the mock serves")
     generic = OperationSpec(next(iter(submits.values())).params)
-    patterns: dict[str, re.Pattern[str]] = {}
-    for p in queue["status"].params:
-        if p.location == "path" and isinstance(p.schema.get("pattern"), str):
-            patterns[p.name] = re.compile(p.schema["pattern"])
-    return SpecIndex(raw=raw, submits=submits, queue=queue, generic_submit=generic, path_patterns=patterns)
+    path = {p.name: p for p in queue["status"].params if p.location == "path"}
+    return SpecIndex(raw=raw, submits=submits, queue=queue, generic_submit=generic, path_params=path)
 
 
 @functools.lru_cache(maxsize=1)
