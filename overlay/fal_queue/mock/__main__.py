@@ -35,20 +35,6 @@ def _documented(cls: type) -> dict[str, str]:
     return {name: text.replace("%", "%%") for name, text in plain.items()}
 
 
-def _faults_json(text: str) -> dict[str, object]:
-    """``--faults``: a JSON object, or ``@path`` of a file holding one."""
-    try:
-        if text.startswith("@"):
-            with open(text[1:], encoding="utf-8") as handle:
-                text = handle.read()
-        data = json.loads(text)
-    except (OSError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(f"--faults needs a JSON object or @file: {exc}") from exc
-    if not isinstance(data, dict):
-        raise argparse.ArgumentTypeError("--faults needs a JSON object")
-    return data
-
-
 def _read_text(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as f:
@@ -57,16 +43,27 @@ def _read_text(path: str) -> str:
         raise argparse.ArgumentTypeError(f"cannot read {path}: {exc}") from None
 
 
+def _faults_json(text: str) -> dict[str, object]:
+    """``--faults``: a JSON object, or ``@path`` of a file holding one."""
+    try:
+        data = json.loads(_read_text(text[1:]) if text.startswith("@") else text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--faults needs a JSON object or @file: {exc}") from exc
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError("--faults needs a JSON object")
+    return data
+
+
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str, every: bool = False) -> None:
-    """A flag per field of ``cls`` named in ``helps`` (or ``every`` field), typed by the field; the
-    dataclass checks the values."""
-    hints = typing.get_type_hints(cls)
+def _add_fields(group: Any, cls: type, prefix: str) -> None:
+    """A flag per field the docstring of ``cls`` documents, typed by the field; the dataclass checks
+    the values."""
+    hints, helps = typing.get_type_hints(cls), _documented(cls)
     for field in dataclasses.fields(cls):
-        if field.name not in helps and not every:
+        if field.name not in helps:
             continue
         hint, default = hints[field.name], field.default
         shown = "" if default in (None, False) else f" (default {default})"
@@ -79,7 +76,7 @@ def _add_fields(group: Any, cls: type, helps: dict[str, str], prefix: str, every
             options["metavar"] = "P" if cls is Faults and field.name in PROBABILITIES else field.name.upper()
             options["type"] = _names if field.name == "operations" else hint if hint in (int, float) else str
         flag = "--seed" if field.name == "seed" else prefix + field.name.replace("_", "-")
-        group.add_argument(flag, help=helps.get(field.name, "") + shown, **options)
+        group.add_argument(flag, help=helps[field.name] + shown, **options)
 
 
 def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
@@ -90,7 +87,7 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
         "'Authorization: Bearer <key>' (or fal's 'Key <key>').",
         argument_default=argparse.SUPPRESS,  # only the flags given override the config
     )
-    _add_fields(p, MockConfig, _documented(MockConfig), "--")
+    _add_fields(p, MockConfig, "--")
     p.add_argument("--key", action="append", dest="keys", metavar="KEY", help="accepted key (repeatable)")
     p.add_argument("--realistic", action="store_true", help="timings of seconds instead of milliseconds")
     p.add_argument("--tls-cert", dest="ssl_certfile", metavar="FILE", help="serve the gateway over https")
@@ -111,7 +108,7 @@ def build_parser(prog: str = "fal-queue mock") -> argparse.ArgumentParser:
         help="Ed25519 private key (PEM) that signs webhooks (default: a new key pair per start)",
     )
     f = p.add_argument_group("fault injection (deterministic by --seed)")
-    _add_fields(f, Faults, _documented(Faults), "--fault-", every=True)
+    _add_fields(f, Faults, "--fault-")
     f.add_argument(
         "--faults",
         type=_faults_json,

@@ -33,10 +33,10 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fal_queue.mock.config import Faults, MockConfig
-from fal_queue.mock.engine import NAMESPACES_WITH_THREE_SEGMENTS, Engine, Job
-from fal_queue.mock.inputs import OWN_HEADERS, SubmitHeaders, read_inputs, reject_constant, submit_headers
+from fal_queue.mock.engine import Engine, Job
+from fal_queue.mock.inputs import lifecycle_ttl, read_inputs, reject_constant
 from fal_queue.mock.media import MediaStore
-from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, is_uri, problem
+from fal_queue.mock.spec import OperationSpec, SpecIndex, ValidationItem, problem
 from fal_queue.mock.webhooks import JWKS_PATH
 
 __all__ = ["GatewayApp", "MediaApp", "MockState"]
@@ -49,22 +49,20 @@ _INGRESS_HTML = (
     b"</body>\r\n</html>\r\n"
 )
 _PING = b": ping\n\n"
-_LOG_ENTRY = "fal_queue.mock.log_entry"
-"""Where a request's scope holds its entry of the request log."""
-_STREAM_FAULTS = ("stream_silent", "stream_pings_only", "stream_repeat", "foreign_completed")
+_LOG_ENTRY = "fal_queue.mock.log_entry"  # where a request's scope holds its entry of the request log
 
 
 # ---- routes: fal's URL layout, the mock's own copy ----
 
 
 class _AppPath(StringConvertor):
-    """An app's path segments: three under ``workflows/`` and ``comfy/``, else two; never the mock's
-    own paths (``/_mock/...``, the JWKS), so that a wrong method there is a 405, not a submit."""
+    """An app's path segments: three under ``workflows/`` and ``comfy/``, else two (the mock's own copy
+    of fal's rule, never the SDK's ``urls.py``); never the mock's own paths (``/_mock/...``, the JWKS),
+    so that a wrong method there is a 405, not a submit."""
 
     regex = (
         rf"(?!_mock/|{re.escape(JWKS_PATH[1:])}$)"
-        rf"(?:(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/[^/]+/[^/]+"
-        rf"|(?!(?:{'|'.join(NAMESPACES_WITH_THREE_SEGMENTS)})/)[^/]+/[^/]+)"
+        r"(?:(?:workflows|comfy)/[^/]+/[^/]+|(?!(?:workflows|comfy)/)[^/]+/[^/]+)"
     )
 
 
@@ -113,16 +111,9 @@ def answer(
     return _JSON(data, status, {**(headers or {}), "x-fal-request-id": request_id or str(uuid.uuid4())})
 
 
-def error(
-    status: int,
-    detail: str,
-    error_type: str,
-    *,
-    request_id: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body = {"detail": detail, "error_type": error_type}
-    return answer(status, body, request_id=request_id, headers=headers)
+def error(status: int, detail: str, error_type: str, **options: Any) -> Response:
+    """fal's error body; ``options`` as for `answer`."""
+    return answer(status, {"detail": detail, "error_type": error_type}, **options)
 
 
 def _invalid(problems: list[ValidationItem]) -> Response:
@@ -276,9 +267,9 @@ class MockState:
                 return token.strip() if scheme.lower() in (b"bearer", b"key") else None
         return None
 
-    def over_limit(self, scope: Scope) -> Response | None:
+    def over_limit(self, key: str) -> Response | None:
         """The refusal of a submit over the key's limits, counted by limit."""
-        which = self.engine.limits.refusal((self.key_of(scope) or b"").decode("latin-1"))
+        which = self.engine.limits.refusal(key)
         if which is None:
             return None
         self.engine.counters[f"limited:{which}"] += 1
@@ -374,13 +365,12 @@ class _Origin:
 
         try:
             await self.router(routed, receive, sending)
-        except HTTPException as exc:  # a route serves the path, not the method
+        except HTTPException:  # a route serves the path, not the method
             self.state.count(routed["route"].name, routed)
-            allow = ", ".join(sorted((exc.headers or {})["Allow"].split(", ")))
-            method_not_allowed = error(
-                405, "Method Not Allowed", "method_not_allowed", headers={"Allow": allow}
+            allow = {"Allow": ", ".join(sorted(routed["route"].methods))}
+            await error(405, "Method Not Allowed", "method_not_allowed", headers=allow)(
+                scope, receive, sending
             )
-            await method_not_allowed(scope, receive, sending)
         except Exception:
             log.exception("mock gateway bug while serving %s %s", scope["method"], scope["path"])
             if not status:
@@ -474,7 +464,7 @@ class GatewayApp(_Origin):
         app, request_id = _segments(request.path_params["app"]), unquote(request.path_params["request_id"])
         path = {"owner": app[0], "app": app[-1], "request_id": request_id}
         values, problems = _parameters(self.state.spec.queue[operation], request, path)
-        problems += self._pattern_problems([("app", segment) for segment in app[1:-1]])
+        problems += self._segment_problems([("app", segment) for segment in app[1:-1]])
         if problems:
             raise _Refused(_invalid(problems))
         job = self.state.engine.get("/".join(app), request_id)
@@ -482,15 +472,10 @@ class GatewayApp(_Origin):
             raise _Refused(error(404, "Request not found", "not_found"))
         return job, values.get("logs") in ("1", "true")
 
-    def _pattern_problems(self, segments: list[tuple[str, str]]) -> list[ValidationItem]:
-        """App path segments the spec's ``owner`` / ``app`` patterns refuse."""
-        found = []
-        for name, segment in segments:
-            pattern = self.state.spec.path_patterns.get(name)
-            if pattern is not None and pattern.search(segment) is None:
-                msg = f"String should match pattern '{pattern.pattern}'"
-                found.append(problem(["path", name], "string_pattern_mismatch", msg, segment))
-        return found
+    def _segment_problems(self, segments: list[tuple[str, str]]) -> list[ValidationItem]:
+        """App path segments by the contract's ``owner`` / ``app`` path parameters."""
+        params = self.state.spec.path_params
+        return [item for name, segment in segments for item in params[name].check([segment])[1]]
 
     async def _status(self, request: Request, decider: _Decider, drop: bool) -> Response:
         job, with_logs = self._job("status", request)
@@ -528,14 +513,14 @@ class GatewayApp(_Origin):
     async def _stream(self, request: Request, decider: _Decider, drop: bool) -> Response:
         """fal's status stream, or one of the broken streams the ``stream_*`` faults make."""
         job, with_logs = self._job("stream", request)
-        fault = next((kind for kind in _STREAM_FAULTS if decider.fires(kind)), None)
-        events = {
-            None: self._changes,
+        broken = {  # decided in this order
             "stream_silent": self._silence,
             "stream_pings_only": self._pings,
             "stream_repeat": self._repeats,
             "foreign_completed": self._foreign_completion,
-        }[fault](job, with_logs)
+        }
+        stream = next((broken[kind] for kind in broken if decider.fires(kind)), self._changes)
+        events = stream(job, with_logs)
         headers = {"cache-control": "no-cache", "x-accel-buffering": "no", "x-fal-request-id": job.request_id}
         return StreamingResponse(events, headers=headers, media_type="text/event-stream")
 
@@ -568,18 +553,17 @@ class GatewayApp(_Origin):
                 if not changed.is_set():
                     yield _PING
 
+    # ---- the broken streams of the ``stream_*`` and ``foreign_completed`` faults (see `Faults`) ----
+
     async def _silence(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """Headers, then nothing at all (no event, no ping) until the client leaves or the mock closes."""
         await self.state.engine.closing.wait()
         yield b""
 
     async def _pings(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """Only ``: ping`` comments, never an event."""
         while not await self._idle(self.state.engine.closing):
             yield _PING
 
     async def _repeats(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """The job's current non-final event, again every ping interval; never COMPLETED."""
         pending: dict[str, Any] | None = None
         while True:
             if not job.done or pending is None:
@@ -594,7 +578,6 @@ class GatewayApp(_Origin):
                 return
 
     async def _foreign_completion(self, job: Job, with_logs: bool) -> AsyncIterator[bytes]:
-        """One COMPLETED event that names another job."""
         yield _event(self.state.engine.foreign_completed_body(job, with_logs))
 
     # ---- submit ----
@@ -604,66 +587,59 @@ class GatewayApp(_Origin):
         model_id = "/".join(app + _segments(request.path_params["tail"])[1:])
         typed = self.state.spec.submits.get(model_id)
         op = typed or self.state.spec.generic_submit
-        values, problems = _parameters(op, request, {}, skip=OWN_HEADERS)
-        headers, header_problems = submit_headers(request.headers)
-        problems += header_problems
-        problems += self._pattern_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
-        if not problems and not self._serves(typed, model_id):
+        values, problems = _parameters(op, request, {})
+        problems += self._segment_problems([("owner", app[0]), *(("app", segment) for segment in app[1:])])
+        config = self.state.config
+        if not problems and not (typed or config.models == "any" or model_id in config.extra_models):
             return error(404, f"Model '{model_id}' not found", "model_not_found")
-        body = await _read_body(request, self.state.config.max_body_bytes)
+        body = await _read_body(request, config.max_body_bytes)
         if body is None:
             return error(400, "Request body too large or incomplete", "bad_request")
         content_type = request.headers.get("content-type", "")
-        inputs, body_problems = read_inputs(op, body, content_type, strict=self.state.config.strict_inputs)
-        webhook = values.get("fal_webhook")
-        problems += body_problems + self._webhook_problems(webhook, problems)
+        inputs, body_problems = read_inputs(op, body, content_type, strict=config.strict_inputs)
+        problems += body_problems + self._webhook_problems(values.get("fal_webhook"), problems)
         if problems:
             return _invalid(problems)
         # Checked here, with no await until the job exists: concurrent submits cannot all pass it.
-        if limited := self.state.over_limit(request.scope):
+        key = (self.state.key_of(request.scope) or b"").decode("latin-1")
+        if limited := self.state.over_limit(key):
             return limited
         if drop and not decider.faults.drop_submit_after_create:
             return answer(200, {"status": "IN_QUEUE", "request_id": str(uuid.uuid4()), "queue_position": 0})
-        key = (self.state.key_of(request.scope) or b"").decode("latin-1")
-        return self._queue(model_id, op, inputs, headers, webhook, decider, key)
-
-    def _serves(self, typed: OperationSpec | None, model_id: str) -> bool:
-        config = self.state.config
-        return typed is not None or config.models == "any" or model_id in config.extra_models
+        return self._queue(request, "/".join(app), model_id, op, inputs, values, decider, key)
 
     def _webhook_problems(self, webhook: Any, problems: list[ValidationItem]) -> list[ValidationItem]:
-        """Any URI, as the contract says (only loopback ones are sent), unless webhooks are off."""
-        if not isinstance(webhook, str) or any(p["loc"] == ["query", "fal_webhook"] for p in problems):
+        """Any URI the contract accepts (only loopback ones are sent), unless webhooks are off."""
+        loc: list[str | int] = ["query", "fal_webhook"]
+        if webhook is None or self.state.config.allow_webhooks or any(p["loc"] == loc for p in problems):
             return []
-        if not self.state.config.allow_webhooks:
-            reason = "Webhooks are disabled on this mock"
-        elif not is_uri(webhook):
-            reason = "fal_webhook must be a URI"
-        else:
-            return []
-        return [problem(["query", "fal_webhook"], "value_error", reason, webhook)]
+        return [problem(loc, "value_error", "Webhooks are disabled on this mock", webhook)]
 
     def _queue(
         self,
+        request: Request,
+        app: str,
         model_id: str,
         op: OperationSpec,
         inputs: dict[str, Any],
-        headers: SubmitHeaders,
-        webhook: Any,
+        values: dict[str, Any],
         decider: _Decider,
         key: str,
     ) -> Response:
-        """Create the job (with the job-level faults) and answer its place in the queue."""
-        engine = self.state.engine
+        """Create the job (with the job-level faults) and answer its place in the queue. Any priority
+        but ``low`` (any case) is normal; the newer start timeout header wins over the older."""
+        engine, headers = self.state.engine, request.headers
         job = engine.submit(
+            app,
             model_id,
             decider.without_dropped_param(inputs),
             fail=decider.fires("job_failure"),
             foreign_urls=decider.fires("foreign_urls"),
-            low_priority=headers.low_priority,
-            webhook=webhook if isinstance(webhook, str) else None,
-            start_timeout=headers.start_timeout,
-            media_ttl=headers.media_ttl or self.state.config.media_ttl,
+            low_priority=headers.get("x-fal-queue-priority", "").strip().lower() == "low",
+            webhook=values.get("fal_webhook"),
+            start_timeout=values.get("x-fal-request-start-timeout") or values.get("x-fal-request-timeout"),
+            media_ttl=lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
+            or self.state.config.media_ttl,
             unknown_fields=sorted(k for k in inputs if k not in (op.body_properties or inputs)),
             key=key,
         )
@@ -716,14 +692,12 @@ class GatewayApp(_Origin):
 
 
 def _parameters(
-    op: OperationSpec, request: Request, path: Mapping[str, str], skip: frozenset[str] = frozenset()
+    op: OperationSpec, request: Request, path: Mapping[str, str]
 ) -> tuple[dict[str, Any], list[ValidationItem]]:
     """The operation's path, query and header parameters, converted and checked against the spec."""
     values: dict[str, Any] = {}
     problems: list[ValidationItem] = []
     for param in op.params:
-        if param.key in skip:
-            continue
         if param.location == "path":
             raw = [path[param.name]] if param.name in path else []
         else:
@@ -764,9 +738,8 @@ class MediaApp(_Origin):
         return [_route("/{path:path}", self._faulted("media", self._file), "GET", "HEAD", name="media")]
 
     async def _file(self, request: Request, decider: _Decider, drop: bool) -> Response:
-        media = self.state.media
         path = unquote(request.scope["path"])
-        item = media.lookup(path)
+        item = self.state.media.get(path)
         if item is None:
             return error(404, "File not found or expired", "not_found")
         if decider.fires("media_redirect_loop"):
@@ -780,4 +753,4 @@ class MediaApp(_Origin):
         }
         if decider.fires("lying_encoding"):
             headers["Content-Encoding"] = "gzip"
-        return Response(await media.content(item), headers=headers, media_type=item.content_type)
+        return Response(await item.content(), headers=headers, media_type=item.content_type)

@@ -308,9 +308,7 @@ class MockConfig:
             object.__setattr__(self, "faults", Faults.from_dict(self.faults))
         if not isinstance(self.faults, Faults):
             raise ValueError("MockConfig.faults must be a Faults or a dict of its fields")
-        if isinstance(self.keys, str):
-            object.__setattr__(self, "keys", (self.keys,))
-        keys = tuple(self.keys)
+        keys = (self.keys,) if isinstance(self.keys, str) else tuple(self.keys)
         if not keys or any(not isinstance(k, str) or not k or any(c.isspace() for c in k) for k in keys):
             raise ValueError("MockConfig.keys must be one or more non-empty keys without whitespace")
         object.__setattr__(self, "keys", keys)
@@ -318,10 +316,9 @@ class MockConfig:
         if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
             raise ValueError("MockConfig.ssl_certfile and ssl_keyfile go together")
         object.__setattr__(self, "upstream_origin", self.upstream_origin.rstrip("/"))
-        if isinstance(self.extra_models, str):
-            object.__setattr__(self, "extra_models", (self.extra_models,))
-        extra = tuple(m.strip("/") for m in self.extra_models if isinstance(m, str))
-        if len(extra) != len(tuple(self.extra_models)) or any(m.count("/") < 1 for m in extra):
+        models = (self.extra_models,) if isinstance(self.extra_models, str) else tuple(self.extra_models)
+        extra = tuple(m.strip("/") for m in models if isinstance(m, str))
+        if len(extra) != len(models) or any(m.count("/") < 1 for m in extra):
             raise ValueError("MockConfig.extra_models must be model ids like 'owner/app'")
         object.__setattr__(self, "extra_models", extra)
         object.__setattr__(self, "limit_schedule", _schedule(self.limit_schedule))

@@ -29,10 +29,11 @@ from fal_queue.mock.media import (
     requested_size,
     sample_video,
 )
+from fal_queue.mock.spec import problem
 from fal_queue.mock.waiting import WaitingLine
 from fal_queue.mock.webhooks import WebhookSender, WebhookSigner
 
-__all__ = ["NAMESPACES_WITH_THREE_SEGMENTS", "Engine", "Job", "app_of"]
+__all__ = ["Engine", "Job"]
 
 log = logging.getLogger("fal_queue.mock")
 
@@ -40,19 +41,9 @@ IN_QUEUE = "IN_QUEUE"
 IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
-NAMESPACES_WITH_THREE_SEGMENTS = ("workflows", "comfy")
-"""Apps under these namespaces have three path segments, others two: the mock's own copy of fal's rule
-(the router and the engine share it; it never imports the SDK's ``urls.py``, so that the mock stays an
-independent check on it)."""
 _JOB_COUNTS = ("created", "completed", "succeeded", "failed", "cancelled", "timed_out")
 REQUEST_OPERATIONS = ("submit", "status", "stream", "result", "cancel", "media", "admin", "jwks", "unrouted")
 """Keys of ``stats()["requests_by_operation"]`` (always present, zero when unused)."""
-
-
-def app_of(model_id: str) -> str:
-    """The app a model's requests live under."""
-    parts = model_id.strip("/").split("/")
-    return "/".join(parts[: 3 if parts[0] in NAMESPACES_WITH_THREE_SEGMENTS else 2])
 
 
 def _iso(t: float) -> str:
@@ -259,15 +250,16 @@ class Engine:
 
     def submit(
         self,
+        app: str,
         model_id: str,
         inputs: dict[str, Any],
         *,
-        fail: bool = False,
-        foreign_urls: bool = False,
+        fail: bool,
+        foreign_urls: bool,
         **fields: Any,
     ) -> Job:
         """Queue a job; ``fields`` are further `Job` fields (low_priority, webhook, start_timeout, ...)."""
-        rid, app = str(uuid.uuid4()), app_of(model_id)
+        rid = str(uuid.uuid4())
         self._seq += 1
         urls = self.urls_for(app, rid, foreign=foreign_urls)
         fail_mode = next(self._failure_modes) if fail else None
@@ -330,26 +322,13 @@ class Engine:
                 self._pump()
 
     def _failure(self, job: Job) -> JobError:
-        if job.fail_mode == "validation":
-            detail = [
-                {
-                    "loc": ["body", "prompt"],
-                    "msg": "The content could not be processed because it contained material flagged by a "
-                    "content checker.",
-                    "type": "content_policy_violation",
-                    "ctx": {},
-                    "input": job.inputs.get("prompt", ""),
-                    "url": "https://docs.fal.ai/errors#content_policy_violation",
-                }
-            ]
-            return JobError(
-                422,
-                {"detail": detail},
-                {"X-Fal-Retryable": "false"},
-                "Unprocessable Entity",
-                "content_policy_violation",
-            )
-        return JobError.plain(500, "Internal Server Error", "internal_server_error")
+        if job.fail_mode != "validation":
+            return JobError.plain(500, "Internal Server Error", "internal_server_error")
+        kind = "content_policy_violation"
+        msg = "The content could not be processed because it contained material flagged by a content checker."
+        item = problem(["body", "prompt"], kind, msg, job.inputs.get("prompt", ""), {})
+        body = {"detail": [{**item, "url": f"https://docs.fal.ai/errors#{kind}"}]}
+        return JobError(422, body, {"X-Fal-Retryable": "false"}, "Unprocessable Entity", kind)
 
     def cancel(self, job: Job) -> bool:
         """Cancel a job that has not completed; False when it already has."""
@@ -407,18 +386,15 @@ class Engine:
         ]
         if job.model_id in ("fal-ai/flux-pro/kontext", "fal-ai/flux-pro/kontext/max"):
             for image in images:
-                image["file_name"] = "output." + ("png" if fmt == "png" else "jpg")
+                image["file_name"] = "output." + recipes[0].extension
+        every = self.config.nsfw_every  # the safety checker's flags, deterministic by seed
         return {
             "images": images,
             "timings": {"inference": self.config.run_time},
             "seed": seed,
-            "has_nsfw_concepts": [self._flagged(seed, i) for i in range(count)],
+            "has_nsfw_concepts": [every > 0 and (seed + i) % every == 0 for i in range(count)],
             "prompt": prompt,
         }
-
-    def _flagged(self, seed: int, index: int) -> bool:
-        every = self.config.nsfw_every
-        return every > 0 and (seed + index) % every == 0
 
     async def _image_urls(self, job: Job, recipes: list[ImageRecipe]) -> list[str]:
         """Rendered now as data URIs (``sync_mode``), else stored and rendered on first download."""

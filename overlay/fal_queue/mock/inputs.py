@@ -1,4 +1,4 @@
-"""What a submit must hold, by fal's rules: its ``X-Fal-*`` headers and its JSON body.
+"""What a submit's body must hold, by fal's rules, and its media lifecycle header.
 
 Problems come out in fal's validation shape (`spec.problem`), refused before a job exists, so that
 no accepted job holds a value its answers cannot carry.
@@ -9,71 +9,15 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from fal_queue.mock.spec import OperationSpec, ValidationItem, problem, validate_body
 
-__all__ = ["OWN_HEADERS", "SubmitHeaders", "read_inputs", "submit_headers"]
-
-OWN_HEADERS = frozenset(
-    {"x-fal-queue-priority", "x-fal-no-retry", "x-fal-request-timeout", "x-fal-request-start-timeout"}
-)
-"""Submit headers the mock checks itself (fal's rules), whatever the packaged spec declares."""
-
-_NO_RETRY_VALUES = frozenset({"yes", "1", "true", "no", "0", "false"})
-_MIN_START_TIMEOUT = 1.0
-"""fal's official clients refuse start timeouts of 1 s or less; so does the mock (422)."""
-_TIMEOUT_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?")
+__all__ = ["lifecycle_ttl", "read_inputs"]
 
 
-@dataclass(frozen=True, slots=True)
-class SubmitHeaders:
-    low_priority: bool
-    start_timeout: float | None
-    media_ttl: float | None
-    """Seconds the job's media live (``X-Fal-Object-Lifecycle-Preference``); None: the mock's default."""
-
-
-def submit_headers(headers: Mapping[str, str]) -> tuple[SubmitHeaders, list[ValidationItem]]:
-    """fal's submit headers by fal's rules: any priority (unknown means normal), ``X-Fal-No-Retry`` as
-    yes/no/true/false/1/0 in any case, a start timeout above 1 s (``X-Fal-Request-Start-Timeout`` wins
-    over the older ``X-Fal-Request-Timeout``), an unreadable lifecycle preference ignored."""
-    problems: list[ValidationItem] = []
-    no_retry = headers.get("x-fal-no-retry")
-    if no_retry is not None and no_retry.strip().lower() not in _NO_RETRY_VALUES:
-        expected = "'yes', 'no', 'true', 'false', '1' or '0'"
-        msg = f"Input should be {expected} (any case)"
-        problems.append(
-            problem(["header", "X-Fal-No-Retry"], "literal_error", msg, no_retry, {"expected": expected})
-        )
-    start_timeout = None
-    for name in ("X-Fal-Request-Start-Timeout", "X-Fal-Request-Timeout"):
-        raw = headers.get(name)
-        if raw is not None:
-            seconds, found = _start_timeout(name, raw)
-            problems.extend(found)
-            start_timeout = start_timeout or seconds  # the newer header wins; both must be valid
-    low = headers.get("x-fal-queue-priority", "").strip().lower() == "low"
-    media_ttl = _lifecycle_ttl(headers.get("x-fal-object-lifecycle-preference"))
-    return SubmitHeaders(low, start_timeout, media_ttl), problems
-
-
-def _start_timeout(name: str, raw: str) -> tuple[float | None, list[ValidationItem]]:
-    text = raw.strip()
-    if _TIMEOUT_RE.fullmatch(text.lstrip("+-")) is None or not math.isfinite(float(text)):
-        return None, [
-            problem(["header", name], "float_parsing", "Input should be a valid number of seconds", raw)
-        ]
-    if not float(text) > _MIN_START_TIMEOUT:
-        msg = f"Input should be greater than {_MIN_START_TIMEOUT:g}"
-        return None, [problem(["header", name], "greater_than", msg, raw, {"gt": _MIN_START_TIMEOUT})]
-    return float(text), []
-
-
-def _lifecycle_ttl(value: str | None) -> float | None:
+def lifecycle_ttl(value: str | None) -> float | None:
+    """The seconds an ``X-Fal-Object-Lifecycle-Preference`` asks media to live; None when unreadable."""
     if not value:
         return None
     with contextlib.suppress(ValueError, RecursionError):
@@ -110,20 +54,11 @@ def reject_constant(name: str) -> Any:
 
 
 def _checked(op: OperationSpec, inputs: Any, strict: bool) -> list[ValidationItem]:
-    """Schema problems, whether or not the packaged spec closes its input objects."""
+    """Schema problems (the contract leaves unknown top-level fields to the caller)."""
     problems = validate_body(op, inputs)
-    if op.body_properties is None or not isinstance(inputs, dict):
-        return problems
-    unknown = [k for k in inputs if k not in op.body_properties]
-    if not unknown:
-        return problems
-    problems = [
-        p
-        for p in problems
-        if not (p["type"] == "extra_forbidden" and p["loc"][:1] == ["body"] and len(p["loc"]) == 2)
-    ]
-    if strict:
+    if strict and op.body_properties is not None and isinstance(inputs, dict):
         msg = "Extra inputs are not permitted"
+        unknown = [k for k in inputs if k not in op.body_properties]
         problems.extend(problem(["body", k], "extra_forbidden", msg, inputs[k]) for k in unknown)
         problems.sort(key=lambda item: json.dumps(item["loc"]))
     return problems

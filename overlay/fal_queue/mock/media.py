@@ -91,14 +91,7 @@ def requested_size(inputs: Mapping[str, Any], model_id: str = "") -> tuple[int, 
         return PRESETS[size]
     if isinstance(size, Mapping):
         w, h = size.get("width", 512), size.get("height", 512)
-        if (
-            isinstance(w, int)
-            and isinstance(h, int)
-            and not isinstance(w, bool)
-            and not isinstance(h, bool)
-            and 0 < w <= _MAX_SIDE
-            and 0 < h <= _MAX_SIDE
-        ):
+        if all(type(side) is int and 0 < side <= _MAX_SIDE for side in (w, h)):
             return w, h
     ratio = inputs.get("aspect_ratio")
     if ratio is None and "kontext" in model_id and model_id.endswith("text-to-image"):
@@ -194,15 +187,20 @@ class MediaItem:
     recipe: ImageRecipe | None = None
     pending: asyncio.Future[bytes] | None = field(default=None, repr=False)
 
+    async def content(self) -> bytes:
+        """The file's bytes, rendered on the first download (once, however many ask at the same time)."""
+        if self.data is not None:
+            return self.data
+        if self.pending is None:
+            assert self.recipe is not None
+            loop = asyncio.get_running_loop()
+            self.pending = asyncio.ensure_future(loop.run_in_executor(None, render_image, self.recipe))
+        self.data = await asyncio.shield(self.pending)
+        return self.data
 
-class MediaStore:
-    """Files served by the media origin, rendered on first download and dropped after their TTL."""
 
-    def __init__(self) -> None:
-        self._items: dict[str, MediaItem] = {}
-
-    def __len__(self) -> int:
-        return len(self._items)
+class MediaStore(dict[str, MediaItem]):
+    """Files served by the media origin by path, dropped after their TTL."""
 
     def add(
         self,
@@ -215,20 +213,6 @@ class MediaStore:
     ) -> str:
         """Store a file and return its path on the media origin (``/files/mock/<token><suffix>``)."""
         path = f"/files/mock/{secrets.token_urlsafe(16)}{suffix}"
-        self._items[path] = MediaItem(content_type=content_type, data=data, recipe=recipe)
-        asyncio.get_running_loop().call_later(ttl, self._items.pop, path, None)
+        self[path] = MediaItem(content_type=content_type, data=data, recipe=recipe)
+        asyncio.get_running_loop().call_later(ttl, self.pop, path, None)
         return path
-
-    def lookup(self, path: str) -> MediaItem | None:
-        return self._items.get(path)
-
-    async def content(self, item: MediaItem) -> bytes:
-        if item.data is not None:
-            return item.data
-        if item.pending is None:
-            assert item.recipe is not None
-            loop = asyncio.get_running_loop()
-            item.pending = asyncio.ensure_future(loop.run_in_executor(None, render_image, item.recipe))
-        data = await asyncio.shield(item.pending)
-        item.data = data
-        return data

@@ -246,7 +246,7 @@ class MockGateway(Gateway):
 
     async def _serve_until(self, stop: asyncio.Event) -> None:
         logging.getLogger("uvicorn.error").addFilter(_quiet_drops)
-        common: dict[str, Any] = {
+        common: Any = {
             "lifespan": "off",
             "log_level": "warning",
             "access_log": False,
@@ -255,23 +255,20 @@ class MockGateway(Gateway):
             "backlog": 1024,
             "server_header": False,
         }
-        tls: dict[str, Any] = {}
-        if self.config.tls:
-            tls = {"ssl_certfile": self.config.ssl_certfile, "ssl_keyfile": self.config.ssl_keyfile}
+        tls = {"ssl_certfile": self.config.ssl_certfile, "ssl_keyfile": self.config.ssl_keyfile}
         servers = [
-            uvicorn.Server(uvicorn.Config(self.app, **common, **tls)),
+            uvicorn.Server(uvicorn.Config(self.app, **common | tls)),
             uvicorn.Server(uvicorn.Config(self.media_app, **common)),
         ]
         with contextlib.ExitStack() as sockets:
-            gateway_sock = sockets.enter_context(_bind(self.config.host, self.config.port))
-            media_sock = sockets.enter_context(_bind(self.config.host, self.config.media_port))
-            self.base_url = self.state.base_url = _origin(
-                "https" if self.config.tls else "http", gateway_sock
-            )
-            self.media_url = self.state.media_url = _origin("http", media_sock)
+            socks = [
+                sockets.enter_context(_bind(self.config.host, port))
+                for port in (self.config.port, self.config.media_port)
+            ]
+            self.base_url = self.state.base_url = _origin("https" if self.config.tls else "http", socks[0])
+            self.media_url = self.state.media_url = _origin("http", socks[1])
             tasks = [
-                asyncio.create_task(servers[0].serve([gateway_sock])),
-                asyncio.create_task(servers[1].serve([media_sock])),
+                asyncio.create_task(server.serve([sock])) for server, sock in zip(servers, socks, strict=True)
             ]
             try:
                 await _started(servers, tasks)

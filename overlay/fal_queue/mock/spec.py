@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 import jsonschema
 
@@ -24,7 +24,6 @@ from fal_queue._schema import contract as packaged_contract
 
 if TYPE_CHECKING:
     import jsonschema.protocols
-    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "OperationSpec",
@@ -40,7 +39,7 @@ Location = Literal["path", "query", "header"]
 
 _PARSERS: dict[str, tuple[re.Pattern[str], str, str, Callable[[str], Any]]] = {
     "number": (
-        re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?"),
+        re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?"),
         "float_parsing",
         "Input should be a valid number, unable to parse string as a number",
         float,
@@ -58,7 +57,8 @@ _PARSERS: dict[str, tuple[re.Pattern[str], str, str, Callable[[str], Any]]] = {
         lambda text: text in ("true", "1"),
     ),
 }
-"""How a query or header value becomes a number, an integer or a boolean (of lowered, stripped text)."""
+"""How a query or header value becomes a number, an integer or a boolean (of lowered, stripped text);
+a number must be finite (``1e999`` is not)."""
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]*")
 
 _TYPE_ERRORS = {
@@ -81,12 +81,12 @@ def problem(
     return {"loc": loc, "msg": msg, "type": type_, "ctx": ctx, "input": value}
 
 
-def _is_uri(checker: object, value: object) -> bool:
-    return not isinstance(value, str) or _URI_RE.fullmatch(value) is not None
-
-
 _FORMAT_CHECKER = jsonschema.FormatChecker(formats=())
-_FORMAT_CHECKER.checks("uri")(functools.partial(_is_uri, None))
+
+
+@_FORMAT_CHECKER.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or _URI_RE.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,6 @@ class ParamSpec:
     name: str
     location: Location
     required: bool
-    schema: Mapping[str, Any]
     validator: jsonschema.protocols.Validator
     kind: str
     """The schema's scalar type: ``string``, ``number``, ``integer`` or ``boolean``."""
@@ -120,11 +119,11 @@ class ParamSpec:
         parse = _PARSERS.get(self.kind)
         if parse is not None:
             pattern, type_, msg, convert = parse
-            if pattern.fullmatch(raw.strip().lower()) is None:
+            text = raw.strip().lower()
+            if pattern.fullmatch(text) is None or abs(value := convert(text)) == math.inf:
                 return None, [problem(loc, type_, msg, raw)]
-            value = convert(raw.strip().lower())
-        problems = _errors_to_items(self.validator.iter_errors(value), [self.location, self.name])
-        return value, problems
+        found = _items(problems_of_errors(self.validator.iter_errors(value)), loc)
+        return value, [{**item, "input": raw} for item in found]  # as sent, like fal
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +147,8 @@ class SpecIndex:
     """``status``, ``stream``, ``result`` and ``cancel``."""
     generic_submit: OperationSpec
     """Submit of a model the spec does not list: the shared parameters, any JSON object as body."""
-    path_patterns: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    path_params: Mapping[str, ParamSpec]
+    """The queue paths' ``owner``, ``app`` and ``request_id``: the submit path's segments follow them too."""
 
 
 def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
@@ -165,12 +165,6 @@ def _fast_check(schema: Mapping[str, Any]) -> Callable[[str], bool] | None:
     return lambda value: True
 
 
-def _scalar_kind(contract: Contract, schema: Mapping[str, Any]) -> str:
-    schema = contract.resolve(schema)
-    kind = schema.get("type", "string")
-    return kind if kind in ("string", "number", "integer", "boolean") else "string"
-
-
 def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, ...]:
     params: list[ParamSpec] = []
     for node in nodes:
@@ -184,9 +178,8 @@ def _build_params(contract: Contract, nodes: Iterable[Any]) -> tuple[ParamSpec, 
                 name=p["name"],
                 location=location,
                 required=bool(p.get("required", location == "path")),
-                schema=schema,
                 validator=contract.validator(schema, format_checker=_FORMAT_CHECKER),
-                kind=_scalar_kind(contract, schema),
+                kind=kind if (kind := schema.get("type")) in ("number", "integer", "boolean") else "string",
                 fast=_fast_check(schema),
             )
         )
@@ -223,11 +216,8 @@ def _index(contract: Contract) -> SpecIndex:
     if set(queue) != set(names.values()) or not submits:
         raise ValueError("openapi.yaml lacks the queue operations the mock serves")
     generic = OperationSpec(next(iter(submits.values())).params)
-    patterns: dict[str, re.Pattern[str]] = {}
-    for p in queue["status"].params:
-        if p.location == "path" and isinstance(p.schema.get("pattern"), str):
-            patterns[p.name] = re.compile(p.schema["pattern"])
-    return SpecIndex(raw=raw, submits=submits, queue=queue, generic_submit=generic, path_patterns=patterns)
+    path = {p.name: p for p in queue["status"].params if p.location == "path"}
+    return SpecIndex(raw=raw, submits=submits, queue=queue, generic_submit=generic, path_params=path)
 
 
 @functools.lru_cache(maxsize=1)
@@ -267,10 +257,6 @@ def _type_item(loc: list[str | int], expected: Any, value: Any) -> ValidationIte
     return problem(loc, type_, msg, value)
 
 
-def _errors_to_items(errors: Iterable[ValidationError], prefix: list[str | int]) -> list[ValidationItem]:
-    return _items(problems_of_errors(errors), prefix)
-
-
 def _items(problems: Iterable[Problem], prefix: list[str | int]) -> list[ValidationItem]:
     items = [_item(p, prefix) for p in problems]
     items.sort(key=lambda item: json.dumps(item["loc"]))
@@ -290,11 +276,7 @@ def _length_item(loc: list[str | int], rule: str, limit: Any, value: Any) -> Val
     ctx: dict[str, Any] = {("min_length" if short else "max_length"): limit}
     if is_list:
         ctx.update({"field_type": "List", "actual_length": len(value) if isinstance(value, list) else 0})
-    type_ = (
-        ("too_short" if short else "too_long")
-        if is_list
-        else ("string_too_short" if short else "string_too_long")
-    )
+    type_ = ("" if is_list else "string_") + ("too_short" if short else "too_long")
     unit = ("item" if is_list else "character") + ("" if limit == 1 else "s")
     msg = f"{'List' if is_list else 'String'} should have {'at least' if short else 'at most'} {limit} {unit}"
     return problem(loc, type_, msg, value, ctx)
@@ -326,7 +308,3 @@ def _item(found: Problem, prefix: list[str | int]) -> ValidationItem:
     if rule == "format":
         return problem(loc, f"{limit}_parsing", f"Input should be a valid {limit}", value)
     return problem(loc, rule, found.message, value)
-
-
-def is_uri(value: str) -> bool:
-    return _URI_RE.fullmatch(value) is not None and bool(urlsplit(value).scheme)

@@ -1,9 +1,7 @@
 """The mock's queue of jobs waiting for a worker, and who is told when it moves.
 
-A list kept the order before, and every submit and every ``queue_position`` scanned it, so a mock
-holding 50,000 queued jobs spent milliseconds per request and became the limit of the in-flight
-benchmark (issue 13). Here the order is a sorted list: placing, finding and removing a job cost
-O(log n). A move of the queue changes the position of every job behind it; only jobs someone
+The order is a sorted list, so placing, finding and removing a job cost O(log n) with tens of
+thousands queued. A move of the queue changes the position of every job behind it; only jobs someone
 follows (an open status stream) are woken for it, not all of them.
 """
 
