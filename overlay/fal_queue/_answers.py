@@ -93,10 +93,7 @@ def error_from_answer(
     headers = safe_headers(headers, ctx)
     lowered = {k.lower(): v for k, v in headers.items()}
     if ctx.secret is not None and content:
-        text = content.decode("utf-8", "replace")
-        redacted = ctx.secret.redact(text)
-        if redacted != text:
-            content = redacted.encode()
+        content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
     body = _decode_body(content)
     fields = body if isinstance(body, Mapping) else {}
     detail = fields.get("detail")
@@ -146,8 +143,6 @@ def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseVal
 
 def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
     """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
-    if isinstance(exc, E.FalQueueError):
-        return exc
     common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
     if isinstance(exc, httpx.TransportError):
         try:
@@ -167,9 +162,9 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         return E.APIConnectionError(f"{ctx.operation}: connection failed{attempts} ({reason})", **common)
     if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
         raw = state.last_response
-        if raw is not None and raw.status_code >= 400:
-            return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
         answer = Answer(0, {}, b"") if raw is None else Answer(raw.status_code, raw.headers, _content_of(raw))
+        if answer.status_code >= 400:
+            return error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
         problems = shape_problems(answer.content, ctx.shape) if raw is not None and ctx.shape else []
         why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
         return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")
