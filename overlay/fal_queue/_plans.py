@@ -29,20 +29,14 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Generated:
-    """A call through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``."""
+class Call:
+    """Through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``; raw
+    (``method`` ``url``) where it cannot go (untyped models, three-segment apps)."""
 
-    operation: ModuleType
     kwargs: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Raw:
-    """A call the generated client cannot make (untyped models, three-segment apps)."""
-
-    method: str
-    url: str
-    kwargs: Mapping[str, Any]
+    operation: ModuleType | None = None
+    method: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +47,7 @@ class Plan(Generic[T]):
     """
 
     ctx: Context
-    call: Generated | Raw
+    call: Call
     finish: Callable[[Answer], T]
     ok: frozenset[int] = field(default=frozenset({200}))
 
@@ -107,12 +101,10 @@ def submit_plan(
         return submitted(base_url, model_id, request_id, raw, position)
 
     if model is not None:
-        call: Generated | Raw = Generated(
-            TYPED_MODELS[model_id][0], {"body": model, **options.operation_kwargs()}
-        )
+        call = Call({"body": model, **options.operation_kwargs()}, TYPED_MODELS[model_id][0])
     else:
         headers, params = options.raw_request()
-        call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
+        call = Call({"json": body, "headers": headers, "params": params}, method="POST", url=f"/{model_id}")
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     return Plan(ctx, call, finish, ok=frozenset({200, 201, 202}))
 
@@ -131,18 +123,18 @@ def submitted(
 
 def _queue_call(
     operation: str, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
-) -> Generated | Raw:
+) -> Call:
     """A queue operation through the generated client; raw only for three-segment apps."""
     app = app_id(model_id)
     validate_request_id(request_id)
     parts = app.split("/")
     if len(parts) == 2:
-        return Generated(
-            generated_operation(f"queue.{operation}"),
+        return Call(
             {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs},
+            generated_operation(f"queue.{operation}"),
         )
     params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
-    return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
+    return Call({"params": params}, method=method, url=f"/{app}/requests/{request_id}{suffix}")
 
 
 def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:

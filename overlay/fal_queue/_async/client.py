@@ -25,7 +25,7 @@ from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
+from .._plans import Call, Plan, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._transport import RetryPolicy, fits, new_async_transport
 from .._wallclock import async_sleep
@@ -163,9 +163,9 @@ class AsyncClient(_AsyncOnly, _Base):
         except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
             raise self._gate_timeout(plan) from exc
 
-    async def _send(self, call: Generated | Raw) -> Answer:
+    async def _send(self, call: Call) -> Answer:
         """Make one planned call: through the generated client, or raw on the same httpx client."""
-        if isinstance(call, Generated):
+        if call.operation is not None:
             r = await call.operation.asyncio_detailed(client=self._api, **call.kwargs)
             return Answer(int(r.status_code), r.headers, r.content, r.parsed)
         response = await self._http.request(call.method, call.url, **call.kwargs)

@@ -23,7 +23,7 @@ from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
 from .._checks import seconds, whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
+from .._plans import Call, Plan, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
@@ -162,9 +162,9 @@ class Client(_SyncOnly, _Base):
         except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
             raise self._gate_timeout(plan) from exc
 
-    def _send(self, call: Generated | Raw) -> Answer:
+    def _send(self, call: Call) -> Answer:
         """Make one planned call: through the generated client, or raw on the same httpx client."""
-        if isinstance(call, Generated):
+        if call.operation is not None:
             r = call.operation.sync_detailed(client=self._api, **call.kwargs)
             return Answer(int(r.status_code), r.headers, r.content, r.parsed)
         response = self._http.request(call.method, call.url, **call.kwargs)
