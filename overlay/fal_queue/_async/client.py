@@ -23,7 +23,7 @@ from .. import errors as E
 from .._answers import Answer
 from .._async_only import _AsyncOnly
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, acall, logger
-from .._checks import seconds, whole_number
+from .._checks import whole_number
 from .._inputs import SubmitKwargs
 from .._plans import Call, Plan, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
@@ -291,8 +291,7 @@ class AsyncClient(_AsyncOnly, _Base):
         **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
-        if timeout is not None:
-            seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
         # A place in the job window (async client only), held without a context manager's frame.

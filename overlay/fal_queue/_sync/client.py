@@ -21,7 +21,7 @@ from .. import _wallclock
 from .. import errors as E
 from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
-from .._checks import seconds, whole_number
+from .._checks import whole_number
 from .._inputs import SubmitKwargs
 from .._plans import Call, Plan, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
@@ -288,8 +288,7 @@ class Client(_SyncOnly, _Base):
         **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
-        if timeout is not None:
-            seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
         # A place in the job window (async client only), held without a context manager's frame.
