@@ -139,20 +139,18 @@ class _Base:
         self, model_id: str, arguments: object, kwargs: Mapping[str, Any]
     ) -> tuple[Plan[Submitted], dict[str, Any]]:
         """The submit plan and the keyword arguments of ``_run`` for it, validated before sending."""
-        options, call = split_submit_kwargs(kwargs)
+        sent, call = split_submit_kwargs(kwargs)
         strict = call.pop("strict", None)
-        if strict is not None and not isinstance(strict, bool):
-            raise E.InvalidInputError(f"strict must be True or False, not {strict!r}")
         plan = submit_plan(
             self.base_url,
             self._key,
             model_id,
             arguments,
-            options,
+            sent,
             strict=self.strict if strict is None else strict,
             max_image_bytes=self.max_image_bytes,
         )
-        return plan, {**call, "headers": options.headers}
+        return plan, call
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
         return status_plan(self.base_url, self._key, model_id, request_id, logs)

@@ -20,7 +20,7 @@ from ._answers import (
     parse_status,
     unusable_answer,
 )
-from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
+from ._inputs import TYPED_MODELS, generated_models, generated_operation, prepare_input, raw_request
 from ._transport import Secret
 from .types import KEPT_HEADERS, Completed, Result, Status
 from .urls import app_id, queue_urls, rewrite_url, validate_request_id
@@ -75,7 +75,7 @@ def submit_plan(
     secret: Secret,
     model_id: str,
     arguments: object,
-    options: SubmitOptions,
+    sent: Mapping[str, Any],
     *,
     strict: bool = False,
     max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
@@ -101,9 +101,9 @@ def submit_plan(
         return submitted(base_url, model_id, request_id, raw, position)
 
     if model is not None:
-        call = Call({"body": model, **options.operation_kwargs()}, TYPED_MODELS[model_id][0])
+        call = Call({"body": model, **sent}, TYPED_MODELS[model_id][0])
     else:
-        headers, params = options.raw_request()
+        headers, params = raw_request(sent)
         call = Call({"json": body, "headers": headers, "params": params}, method="POST", url=f"/{model_id}")
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     return Plan(ctx, call, finish, ok=frozenset({200, 201, 202}))
