@@ -150,9 +150,7 @@ class File:
 
     def _repr_png_(self) -> bytes | None:
         """Inline PNG for a data URI PNG only: rendering must never wait on the network."""
-        if self.url.startswith("data:image/png;base64,"):
-            return base64.b64decode(self.url.partition(",")[2])
-        return None
+        return decode_data_uri(self.url) if self.url.startswith("data:image/png;base64,") else None
 
 
 def _file_html(file: File, flagged: bool | None) -> str:
