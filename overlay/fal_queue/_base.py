@@ -30,16 +30,7 @@ from ._checks import whole_number
 from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
 from ._plans import Plan, Submitted, status_plan, submit_plan
-from ._settings import (
-    AUTH_SCHEMES,
-    BY_NAME,
-    SETTINGS,
-    Origin,
-    Resolved,
-    SettingError,
-    as_timeout,
-    checked_retries,
-)
+from ._settings import AUTH_SCHEMES, SETTINGS, Origin, Resolved, SettingError, as_timeout, checked_retries
 from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
@@ -90,10 +81,11 @@ class _Base:
             )
             for warning in settings.warnings:
                 logger.warning("%s", warning)
-        for row, what in ((BY_NAME["base_url"], "base_url"), (BY_NAME["key"], "API key")):
-            if getattr(settings, row.name) is None:
-                where = f"pass {row.keyword}=, set {row.env}, or set {row.name} in {settings.config_path}"
-                raise SettingError(f"no {what}: {where}", setting=row.name, origin=Origin("default"))
+        for name, what in (("base_url", "base_url"), ("key", "API key")):
+            if getattr(settings, name) is None:
+                row = next(s for s in SETTINGS if s.name == name)
+                where = f"pass {row.keyword}=, set {row.env}, or set {name} in {settings.config_path}"
+                raise SettingError(f"no {what}: {where}", setting=name, origin=Origin("default"))
         assert settings.base_url is not None  # for mypy: the loop refused None
         assert settings.key is not None
         #: Refuse input fields a typed model does not know, instead of sending them with a warning.
