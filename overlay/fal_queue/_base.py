@@ -11,12 +11,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import (
-    Awaitable,
-    Callable,
-    Iterator,
-    Mapping,
-)
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
 
 import httpx

@@ -12,14 +12,7 @@ from typing import Any, Generic, TypeVar
 
 from . import _constants as C
 from . import errors as E
-from ._answers import (
-    Answer,
-    Context,
-    error_from_answer,
-    parse_json_object,
-    parse_status,
-    unusable_answer,
-)
+from ._answers import Answer, Context, error_from_answer, parse_json_object, parse_status, unusable_answer
 from ._inputs import TYPED_MODELS, generated_models, generated_operation, prepare_input, raw_request
 from ._transport import Secret
 from .types import KEPT_HEADERS, Completed, Result, Status
