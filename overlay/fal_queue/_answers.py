@@ -46,13 +46,6 @@ def _redact(text: str, ctx: Context) -> str:
     return ctx.secret.redact(text) if ctx.secret is not None else text
 
 
-def _decode_body(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:
-        return content.decode("utf-8", "replace")[:2000]
-
-
 def _detail_text(detail: Any) -> str:
     if isinstance(detail, str):
         return detail
@@ -94,7 +87,10 @@ def error_from_answer(
     lowered = {k.lower(): v for k, v in headers.items()}
     if ctx.secret is not None and content:
         content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
-    body = _decode_body(content)
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = content.decode("utf-8", "replace")[:2000]
     fields = body if isinstance(body, Mapping) else {}
     detail = fields.get("detail")
     error_type = _str_or_none(fields.get("error_type") or lowered.get("x-fal-error-type"))
