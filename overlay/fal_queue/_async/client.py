@@ -55,7 +55,7 @@ from ..polling import (
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
-from ..urls import validate_model_id, validate_request_id
+from ..urls import validate_model_id
 from .transport import AsyncRetryTransport
 
 __all__ = ["AsyncClient", "AsyncHandle"]
@@ -355,8 +355,6 @@ class AsyncClient(_AsyncOnly, _Base):
     async def _events(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
     ) -> AsyncIterator[Status]:
-        validate_model_id(model_id)
-        validate_request_id(request_id)
         mode = mode or self.wait_mode
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")

@@ -54,7 +54,7 @@ from ..polling import (
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
-from ..urls import validate_model_id, validate_request_id
+from ..urls import validate_model_id
 from .transport import RetryTransport
 
 __all__ = ["Client", "SyncHandle"]
@@ -348,8 +348,6 @@ class Client(_SyncOnly, _Base):
     def _events(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
     ) -> Iterator[Status]:
-        validate_model_id(model_id)
-        validate_request_id(request_id)
         mode = mode or self.wait_mode
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
