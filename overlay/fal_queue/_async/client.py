@@ -55,7 +55,6 @@ from ..polling import (
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
-from ..urls import validate_model_id
 from .transport import AsyncRetryTransport
 
 __all__ = ["AsyncClient", "AsyncHandle"]
@@ -221,8 +220,7 @@ class AsyncClient(_AsyncOnly, _Base):
         return AsyncHandle(self, data)
 
     def get_handle(self, model_id: str, request_id: str) -> AsyncHandle:
-        """A handle for a job submitted earlier (by this process or another)."""
-        model_id = validate_model_id(model_id)
+        """A handle for a job submitted earlier (by this process or another); the ids are checked."""
         return AsyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     async def status(

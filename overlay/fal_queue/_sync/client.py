@@ -54,7 +54,6 @@ from ..polling import (
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
-from ..urls import validate_model_id
 from .transport import RetryTransport
 
 __all__ = ["Client", "SyncHandle"]
@@ -218,8 +217,7 @@ class Client(_SyncOnly, _Base):
         return SyncHandle(self, data)
 
     def get_handle(self, model_id: str, request_id: str) -> SyncHandle:
-        """A handle for a job submitted earlier (by this process or another)."""
-        model_id = validate_model_id(model_id)
+        """A handle for a job submitted earlier (by this process or another); the ids are checked."""
         return SyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     def status(
