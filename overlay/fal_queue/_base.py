@@ -111,8 +111,6 @@ class _Base:
         name = type(self).__name__
         return f"{name}(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, api_key=<hidden>)"
 
-    # -- plans -----------------------------------------------------------------------------
-
     def _state(
         self, max_retries: int | None, http_timeout: TimeoutArg, headers: Mapping[str, str] | None
     ) -> CallState:
