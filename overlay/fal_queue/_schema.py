@@ -298,15 +298,13 @@ class Contract:
 
     def input_schema(self, model_id: str) -> InputSchema | None:
         """The compiled input schema of a model the document lists (None for any other)."""
-        compiled = self._compiled.get(model_id)
-        if compiled is None:
-            name = self.inputs.get(model_id)
-            if name is None:
-                return None
+        if model_id not in self._compiled and model_id in self.inputs:
+            name = self.inputs[model_id]
             validator = self.validator({"$ref": f"{_REF}{name}"})
-            compiled = InputSchema(model_id, self.components[name], validator, self.components)
-            self._compiled[model_id] = compiled
-        return compiled
+            self._compiled[model_id] = InputSchema(
+                model_id, self.components[name], validator, self.components
+            )
+        return self._compiled.get(model_id)
 
 
 def _anchor(node: Any) -> Any:
