@@ -199,12 +199,7 @@ class AsyncClient(_AsyncOnly, _Base):
 
     # -- queue operations ------------------------------------------------------------------
 
-    async def submit(
-        self,
-        model_id: str,
-        arguments: object,
-        **options: Unpack[SubmitKwargs],
-    ) -> AsyncHandle:
+    async def submit(self, model_id: str, arguments: object, **options: Unpack[SubmitKwargs]) -> AsyncHandle:
         """Queue a job. Returns as soon as the gateway has given it a request id.
 
         Options (``SubmitKwargs``): ``webhook_url``, ``priority``, ``hint``, ``start_timeout``,

@@ -196,12 +196,7 @@ class Client(_SyncOnly, _Base):
 
     # -- queue operations ------------------------------------------------------------------
 
-    def submit(
-        self,
-        model_id: str,
-        arguments: object,
-        **options: Unpack[SubmitKwargs],
-    ) -> SyncHandle:
+    def submit(self, model_id: str, arguments: object, **options: Unpack[SubmitKwargs]) -> SyncHandle:
         """Queue a job. Returns as soon as the gateway has given it a request id.
 
         Options (``SubmitKwargs``): ``webhook_url``, ``priority``, ``hint``, ``start_timeout``,
