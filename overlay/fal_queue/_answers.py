@@ -35,15 +35,11 @@ class Context:
     """What an error raised for this call should name."""
 
     operation: str
+    secret: Secret
     model_id: str | None = None
     request_id: str | None = None
-    secret: Secret | None = None
     #: The contract's schema a successful answer must fit: it names what is wrong with one that does not.
     shape: str | None = None
-
-
-def _redact(text: str, ctx: Context) -> str:
-    return ctx.secret.redact(text) if ctx.secret is not None else text
 
 
 def _detail_text(detail: Any) -> str:
@@ -65,7 +61,9 @@ def _detail_text(detail: Any) -> str:
 def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
     """An answer's headers fit to keep on an error: the key redacted (some servers echo it), no cookies."""
     return {
-        k: _redact(v, ctx) for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}
+        k: ctx.secret.redact(v)
+        for k, v in headers.items()
+        if k.lower() not in {"set-cookie", "authorization"}
     }
 
 
@@ -85,7 +83,7 @@ def error_from_answer(
     """The typed error for an error status, with the server's detail, error type and request ids."""
     headers = safe_headers(headers, ctx)
     lowered = {k.lower(): v for k, v in headers.items()}
-    if ctx.secret is not None and content:
+    if content:
         content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
     try:
         body = json.loads(content) if content else None
@@ -111,7 +109,7 @@ def error_from_answer(
         kwargs["retry_after"] = finite(lowered.get("retry-after", ""))
     error = _ERRORS.get(status_code) or (E.ServerError if status_code >= 500 else E.APIStatusError)
     return error(
-        _redact(f"{ctx.operation}: {text}", ctx),
+        ctx.secret.redact(f"{ctx.operation}: {text}"),
         status_code=status_code,
         headers=headers,
         body=body,
@@ -127,7 +125,7 @@ def error_from_answer(
 def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
     """A success status whose body cannot be used: the whole answer is kept on the error."""
     return E.APIResponseValidationError(
-        _redact(f"{ctx.operation}: {text}", ctx),
+        ctx.secret.redact(f"{ctx.operation}: {text}"),
         status_code=answer.status_code,
         body=answer.content,
         headers=safe_headers(answer.headers, ctx),
@@ -146,7 +144,7 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         except RuntimeError:  # raised without a request
             request = None
         attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
-        reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
+        reason = ctx.secret.redact(f"{type(exc).__name__}: {exc}")
         if request is not None and is_submit(request) and not isinstance(exc, NEVER_SENT):
             return E.SubmitUncertainError(
                 f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
@@ -165,7 +163,9 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
         return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")
     if isinstance(exc, httpx.HTTPError):
-        return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
+        return E.APIConnectionError(
+            ctx.secret.redact(f"{ctx.operation}: {type(exc).__name__}: {exc}"), **common
+        )
     raise exc
 
 
