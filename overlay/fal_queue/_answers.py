@@ -138,13 +138,13 @@ def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseVal
 def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
     """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
     common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
+    reason = ctx.secret.redact(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, httpx.TransportError):
         try:
             request: httpx.Request | None = exc.request
         except RuntimeError:  # raised without a request
             request = None
         attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
-        reason = ctx.secret.redact(f"{type(exc).__name__}: {exc}")
         if request is not None and is_submit(request) and not isinstance(exc, NEVER_SENT):
             return E.SubmitUncertainError(
                 f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
@@ -160,12 +160,10 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         if answer.status_code >= 400:
             return error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
         problems = shape_problems(answer.content, ctx.shape) if raw is not None and ctx.shape else []
-        why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
+        why = "; ".join(problems[:5]) if problems else reason
         return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")
     if isinstance(exc, httpx.HTTPError):
-        return E.APIConnectionError(
-            ctx.secret.redact(f"{ctx.operation}: {type(exc).__name__}: {exc}"), **common
-        )
+        return E.APIConnectionError(f"{ctx.operation}: {reason}", **common)
     raise exc
 
 
