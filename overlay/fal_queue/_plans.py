@@ -84,12 +84,8 @@ def submit_plan(
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
             # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
-            raise unusable_answer(
-                answer,
-                ctx,
-                f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}; "
-                "its raw answer is in .body",
-            ) from None
+            text = f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}"
+            raise unusable_answer(answer, ctx, f"{text}; its raw answer is in .body") from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
         return submitted(base_url, model_id, request_id, raw, position)
 
