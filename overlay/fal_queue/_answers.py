@@ -35,22 +35,11 @@ class Context:
     """What an error raised for this call should name."""
 
     operation: str
+    secret: Secret
     model_id: str | None = None
     request_id: str | None = None
-    secret: Secret | None = None
     #: The contract's schema a successful answer must fit: it names what is wrong with one that does not.
     shape: str | None = None
-
-
-def _redact(text: str, ctx: Context) -> str:
-    return ctx.secret.redact(text) if ctx.secret is not None else text
-
-
-def _decode_body(content: bytes) -> Any:
-    try:
-        return json.loads(content) if content else None
-    except ValueError:
-        return content.decode("utf-8", "replace")[:2000]
 
 
 def _detail_text(detail: Any) -> str:
@@ -72,7 +61,9 @@ def _detail_text(detail: Any) -> str:
 def safe_headers(headers: Mapping[str, str], ctx: Context) -> dict[str, str]:
     """An answer's headers fit to keep on an error: the key redacted (some servers echo it), no cookies."""
     return {
-        k: _redact(v, ctx) for k, v in headers.items() if k.lower() not in {"set-cookie", "authorization"}
+        k: ctx.secret.redact(v)
+        for k, v in headers.items()
+        if k.lower() not in {"set-cookie", "authorization"}
     }
 
 
@@ -92,12 +83,12 @@ def error_from_answer(
     """The typed error for an error status, with the server's detail, error type and request ids."""
     headers = safe_headers(headers, ctx)
     lowered = {k.lower(): v for k, v in headers.items()}
-    if ctx.secret is not None and content:
-        text = content.decode("utf-8", "replace")
-        redacted = ctx.secret.redact(text)
-        if redacted != text:
-            content = redacted.encode()
-    body = _decode_body(content)
+    if content:
+        content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = content.decode("utf-8", "replace")[:2000]
     fields = body if isinstance(body, Mapping) else {}
     detail = fields.get("detail")
     error_type = _str_or_none(fields.get("error_type") or lowered.get("x-fal-error-type"))
@@ -118,7 +109,7 @@ def error_from_answer(
         kwargs["retry_after"] = finite(lowered.get("retry-after", ""))
     error = _ERRORS.get(status_code) or (E.ServerError if status_code >= 500 else E.APIStatusError)
     return error(
-        _redact(f"{ctx.operation}: {text}", ctx),
+        ctx.secret.redact(f"{ctx.operation}: {text}"),
         status_code=status_code,
         headers=headers,
         body=body,
@@ -134,7 +125,7 @@ def error_from_answer(
 def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
     """A success status whose body cannot be used: the whole answer is kept on the error."""
     return E.APIResponseValidationError(
-        _redact(f"{ctx.operation}: {text}", ctx),
+        ctx.secret.redact(f"{ctx.operation}: {text}"),
         status_code=answer.status_code,
         body=answer.content,
         headers=safe_headers(answer.headers, ctx),
@@ -146,16 +137,14 @@ def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseVal
 
 def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> E.FalQueueError:
     """Map what escaped an HTTP call (after retries) to the SDK's hierarchy."""
-    if isinstance(exc, E.FalQueueError):
-        return exc
     common: dict[str, Any] = {"request_id": ctx.request_id, "model_id": ctx.model_id}
+    reason = ctx.secret.redact(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, httpx.TransportError):
         try:
             request: httpx.Request | None = exc.request
         except RuntimeError:  # raised without a request
             request = None
         attempts = f" after {state.attempts} attempt(s)" if state.attempts else ""
-        reason = _redact(f"{type(exc).__name__}: {exc}", ctx)
         if request is not None and is_submit(request) and not isinstance(exc, NEVER_SENT):
             return E.SubmitUncertainError(
                 f"{ctx.operation}: the connection broke after the request was sent{attempts} ({reason}); "
@@ -167,14 +156,14 @@ def error_from_exception(exc: BaseException, ctx: Context, state: CallState) -> 
         return E.APIConnectionError(f"{ctx.operation}: connection failed{attempts} ({reason})", **common)
     if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
         raw = state.last_response
-        if raw is not None and raw.status_code >= 400:
-            return error_from_answer(raw.status_code, raw.headers, _content_of(raw), ctx)
         answer = Answer(0, {}, b"") if raw is None else Answer(raw.status_code, raw.headers, _content_of(raw))
+        if answer.status_code >= 400:
+            return error_from_answer(answer.status_code, answer.headers, answer.content, ctx)
         problems = shape_problems(answer.content, ctx.shape) if raw is not None and ctx.shape else []
-        why = "; ".join(problems[:5]) if problems else f"{type(exc).__name__}: {exc}"
+        why = "; ".join(problems[:5]) if problems else reason
         return unusable_answer(answer, ctx, f"the gateway's answer is not the documented shape ({why})")
     if isinstance(exc, httpx.HTTPError):
-        return E.APIConnectionError(_redact(f"{ctx.operation}: {type(exc).__name__}: {exc}", ctx), **common)
+        return E.APIConnectionError(f"{ctx.operation}: {reason}", **common)
     raise exc
 
 

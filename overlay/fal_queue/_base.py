@@ -11,12 +11,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import (
-    Awaitable,
-    Callable,
-    Iterator,
-    Mapping,
-)
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
@@ -81,19 +76,13 @@ class _Base:
             )
             for warning in settings.warnings:
                 logger.warning("%s", warning)
-        where = settings.config_path
-        if settings.base_url is None:
-            raise SettingError(
-                f"no base_url: pass base_url=, set {C.ENV_BASE_URL}, or set base_url in {where}",
-                setting="base_url",
-                origin=Origin("default"),
-            )
-        if settings.key is None:
-            raise SettingError(
-                f"no API key: pass api_key=, set {C.ENV_KEY}, or set key in {where}",
-                setting="key",
-                origin=Origin("default"),
-            )
+        for name, what in (("base_url", "base_url"), ("key", "API key")):
+            if getattr(settings, name) is None:
+                row = next(s for s in SETTINGS if s.name == name)
+                where = f"pass {row.keyword}=, set {row.env}, or set {name} in {settings.config_path}"
+                raise SettingError(f"no {what}: {where}", setting=name, origin=Origin("default"))
+        assert settings.base_url is not None  # for mypy: the loop refused None
+        assert settings.key is not None
         #: Refuse input fields a typed model does not know, instead of sending them with a warning.
         self.strict = settings.strict
         self.base_url = settings.base_url
@@ -122,8 +111,6 @@ class _Base:
         name = type(self).__name__
         return f"{name}(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, api_key=<hidden>)"
 
-    # -- plans -----------------------------------------------------------------------------
-
     def _state(
         self, max_retries: int | None, http_timeout: TimeoutArg, headers: Mapping[str, str] | None
     ) -> CallState:
@@ -137,20 +124,18 @@ class _Base:
         self, model_id: str, arguments: object, kwargs: Mapping[str, Any]
     ) -> tuple[Plan[Submitted], dict[str, Any]]:
         """The submit plan and the keyword arguments of ``_run`` for it, validated before sending."""
-        options, call = split_submit_kwargs(kwargs)
+        sent, call = split_submit_kwargs(kwargs)
         strict = call.pop("strict", None)
-        if strict is not None and not isinstance(strict, bool):
-            raise E.InvalidInputError(f"strict must be True or False, not {strict!r}")
         plan = submit_plan(
             self.base_url,
             self._key,
             model_id,
             arguments,
-            options,
+            sent,
             strict=self.strict if strict is None else strict,
             max_image_bytes=self.max_image_bytes,
         )
-        return plan, {**call, "headers": options.headers}
+        return plan, call
 
     def _status_plan(self, model_id: str, request_id: str, logs: bool) -> Plan[Status]:
         return status_plan(self.base_url, self._key, model_id, request_id, logs)

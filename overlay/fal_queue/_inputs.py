@@ -5,13 +5,11 @@ Everything here runs before a byte is sent, so a bad input never costs a job.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import json
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Literal, TypedDict
 
@@ -84,51 +82,6 @@ _PRIORITIES = frozenset({"normal", "low"})
 _RESERVED_HEADERS = frozenset({"authorization", "host", "content-length", "content-type"})
 
 
-@dataclass(frozen=True)
-class SubmitOptions:
-    """The platform options of a submit, validated before anything is sent."""
-
-    webhook_url: str | None = None
-    priority: str | None = None
-    hint: str | None = None
-    start_timeout: float | None = None
-    headers: Mapping[str, str] | None = None
-    no_retry: bool | None = None
-    object_lifecycle: Mapping[str, Any] | int | None = None
-    store_io: bool | None = None
-
-    def __post_init__(self) -> None:
-        if self.priority is not None and self.priority not in _PRIORITIES:
-            raise E.InvalidInputError(f"priority must be 'normal' or 'low', not {self.priority!r}")
-        if self.start_timeout is not None:
-            # fal's clients refuse 1 s or less, and the contract says so: no runner starts that fast.
-            seconds(self.start_timeout, "start_timeout", above=1)
-        if self.webhook_url is not None and not (
-            isinstance(self.webhook_url, str) and self.webhook_url.startswith(("http://", "https://"))
-        ):
-            raise E.InvalidInputError(f"webhook_url must be an http(s) URL, not {self.webhook_url!r}")
-        for name, value in (self.headers or {}).items():
-            if not isinstance(name, str) or not isinstance(value, str):
-                raise E.InvalidInputError(
-                    f"headers must map str to str; got {name!r}: {type(value).__name__}"
-                )
-            if name.lower() in _RESERVED_HEADERS:
-                raise E.InvalidInputError(f"header {name!r} is set by the SDK and cannot be overridden")
-        if self.object_lifecycle is not None and not isinstance(self.object_lifecycle, int | Mapping):
-            raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
-
-    def operation_kwargs(self) -> dict[str, Any]:
-        values = ((name, send, getattr(self, option)) for option, (name, send) in _SENT_AS.items())
-        return {name: send(value) for name, send, value in values if value is not None}
-
-    def raw_request(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(headers, query params) for models the generated client does not know."""
-        kwargs = self.operation_kwargs()
-        params = {"fal_webhook": kwargs.pop("fal_webhook")} if "fal_webhook" in kwargs else {}
-        # The generator's names for the headers.
-        return {key.replace("_", "-"): str(value) for key, value in kwargs.items()}, params
-
-
 def _flag(value: bool) -> str:
     return "1" if value else "0"
 
@@ -152,7 +105,7 @@ _SENT_AS: dict[str, tuple[str, Callable[[Any], Any]]] = {
 
 
 class SubmitKwargs(TypedDict, total=False):
-    """Options of ``submit`` and ``subscribe``; see SubmitOptions for their meaning."""
+    """Options of ``submit`` and ``subscribe``, all checked before anything is sent."""
 
     webhook_url: str | None
     priority: Literal["normal", "low"] | None
@@ -170,19 +123,42 @@ class SubmitKwargs(TypedDict, total=False):
     strict: bool | None
 
 
-_SUBMIT_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(SubmitOptions))
-
-
-def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[SubmitOptions, dict[str, Any]]:
-    """(platform options, per-call options) from ``**kwargs``; unknown names fail before sending."""
+def split_submit_kwargs(kwargs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the platform options as the generated submit operations' keywords, the per-call options:
+    ``headers``, ``max_retries``, ``http_timeout``, ``strict``), every one checked before sending."""
     unknown = sorted(set(kwargs) - set(SubmitKwargs.__annotations__))
     if unknown:
         raise E.InvalidInputError(
             f"unknown submit option(s) {', '.join(map(repr, unknown))}; "
             f"known: {', '.join(sorted(SubmitKwargs.__annotations__))}"
         )
-    options = SubmitOptions(**{k: v for k, v in kwargs.items() if k in _SUBMIT_OPTION_NAMES})
-    return options, {k: v for k, v in kwargs.items() if k not in _SUBMIT_OPTION_NAMES}
+    given = {k: v for k, v in kwargs.items() if v is not None}
+    if given.get("priority", "normal") not in _PRIORITIES:
+        raise E.InvalidInputError(f"priority must be 'normal' or 'low', not {given['priority']!r}")
+    if "start_timeout" in given:
+        # fal's clients refuse 1 s or less, and the contract says so: no runner starts that fast.
+        seconds(given["start_timeout"], "start_timeout", above=1)
+    webhook_url = given.get("webhook_url", "https://")
+    if not (isinstance(webhook_url, str) and webhook_url.startswith(("http://", "https://"))):
+        raise E.InvalidInputError(f"webhook_url must be an http(s) URL, not {webhook_url!r}")
+    for name, value in (given.get("headers") or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise E.InvalidInputError(f"headers must map str to str; got {name!r}: {type(value).__name__}")
+        if name.lower() in _RESERVED_HEADERS:
+            raise E.InvalidInputError(f"header {name!r} is set by the SDK and cannot be overridden")
+    if not isinstance(given.get("object_lifecycle", 0), int | Mapping):
+        raise E.InvalidInputError("object_lifecycle must be seconds (int) or a JSON object (dict)")
+    if not isinstance(given.get("strict", False), bool):
+        raise E.InvalidInputError(f"strict must be True or False, not {given['strict']!r}")
+    sent = {name: send(given[option]) for option, (name, send) in _SENT_AS.items() if option in given}
+    return sent, {k: v for k, v in kwargs.items() if k not in _SENT_AS}
+
+
+def raw_request(sent: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """(headers, query params) of the platform options for models the generated client does not
+    know: the generator's keywords are the header names."""
+    headers = {key.replace("_", "-"): str(value) for key, value in sent.items() if key != "fal_webhook"}
+    return headers, {"fal_webhook": sent["fal_webhook"]} if "fal_webhook" in sent else {}
 
 
 def _utf8_ready(text: str, path: str) -> None:

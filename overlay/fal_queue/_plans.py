@@ -12,15 +12,8 @@ from typing import Any, Generic, TypeVar
 
 from . import _constants as C
 from . import errors as E
-from ._answers import (
-    Answer,
-    Context,
-    error_from_answer,
-    parse_json_object,
-    parse_status,
-    unusable_answer,
-)
-from ._inputs import TYPED_MODELS, SubmitOptions, generated_models, generated_operation, prepare_input
+from ._answers import Answer, Context, error_from_answer, parse_json_object, parse_status, unusable_answer
+from ._inputs import TYPED_MODELS, generated_models, generated_operation, prepare_input, raw_request
 from ._transport import Secret
 from .types import KEPT_HEADERS, Completed, Result, Status
 from .urls import app_id, queue_urls, rewrite_url, validate_request_id
@@ -29,20 +22,14 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Generated:
-    """A call through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``."""
+class Call:
+    """Through the generated client: ``operation.(a)sync_detailed(client=..., **kwargs)``; raw
+    (``method`` ``url``) where it cannot go (untyped models, three-segment apps)."""
 
-    operation: ModuleType
     kwargs: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Raw:
-    """A call the generated client cannot make (untyped models, three-segment apps)."""
-
-    method: str
-    url: str
-    kwargs: Mapping[str, Any]
+    operation: ModuleType | None = None
+    method: str = ""
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +40,7 @@ class Plan(Generic[T]):
     """
 
     ctx: Context
-    call: Generated | Raw
+    call: Call
     finish: Callable[[Answer], T]
     ok: frozenset[int] = field(default=frozenset({200}))
 
@@ -81,7 +68,7 @@ def submit_plan(
     secret: Secret,
     model_id: str,
     arguments: object,
-    options: SubmitOptions,
+    sent: Mapping[str, Any],
     *,
     strict: bool = False,
     max_image_bytes: int = C.DEFAULT_MAX_IMAGE_BYTES,
@@ -97,22 +84,16 @@ def submit_plan(
             request_id = validate_request_id(parsed.request_id)
         except E.InvalidInputError:
             # The gateway accepted (and may bill) a job we cannot address: keep its whole answer.
-            raise unusable_answer(
-                answer,
-                ctx,
-                f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}; "
-                "its raw answer is in .body",
-            ) from None
+            text = f"the gateway queued a job but answered with an unusable request id {parsed.request_id!r}"
+            raise unusable_answer(answer, ctx, f"{text}; its raw answer is in .body") from None
         position = parsed.queue_position if isinstance(parsed.queue_position, int) else None
         return submitted(base_url, model_id, request_id, raw, position)
 
     if model is not None:
-        call: Generated | Raw = Generated(
-            TYPED_MODELS[model_id][0], {"body": model, **options.operation_kwargs()}
-        )
+        call = Call({"body": model, **sent}, TYPED_MODELS[model_id][0])
     else:
-        headers, params = options.raw_request()
-        call = Raw("POST", f"/{model_id}", {"json": body, "headers": headers, "params": params})
+        headers, params = raw_request(sent)
+        call = Call({"json": body, "headers": headers, "params": params}, method="POST", url=f"/{model_id}")
     # fal answers 200; a gateway that says 201/202 has still queued (and will bill) the job.
     return Plan(ctx, call, finish, ok=frozenset({200, 201, 202}))
 
@@ -131,18 +112,18 @@ def submitted(
 
 def _queue_call(
     operation: str, method: str, suffix: str, model_id: str, request_id: str, **kwargs: Any
-) -> Generated | Raw:
+) -> Call:
     """A queue operation through the generated client; raw only for three-segment apps."""
     app = app_id(model_id)
     validate_request_id(request_id)
     parts = app.split("/")
     if len(parts) == 2:
-        return Generated(
-            generated_operation(f"queue.{operation}"),
+        return Call(
             {"owner": parts[0], "app": parts[1], "request_id": request_id, **kwargs},
+            generated_operation(f"queue.{operation}"),
         )
     params = {"logs": kwargs["logs"]} if "logs" in kwargs else {}
-    return Raw(method, f"/{app}/requests/{request_id}{suffix}", {"params": params})
+    return Call({"params": params}, method=method, url=f"/{app}/requests/{request_id}{suffix}")
 
 
 def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, logs: bool) -> Plan[Status]:

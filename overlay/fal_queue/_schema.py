@@ -46,11 +46,6 @@ class Problem:
     limit: Any
     message: str
 
-    @property
-    def field(self) -> str | None:
-        """The top-level field the problem is in (None: the input as a whole)."""
-        return str(self.path[0]) if self.path else None
-
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice ``word`` was probably meant to be ("did you mean"), or None."""
@@ -198,7 +193,10 @@ class InputSchema:
         """True when every shape the field takes is text (``prompt``, ``safety_tolerance``)."""
         nodes = self._branches(self._field_schema(field))
         leaves = [n for n in nodes if not (n.get("anyOf") or n.get("oneOf"))]
-        return bool(leaves) and all(_is_text(n) for n in leaves)
+        return bool(leaves) and all(
+            all(isinstance(v, str) for v in n["enum"]) if "enum" in n else n.get("type") == "string"
+            for n in leaves
+        )
 
     def _branches(self, node: Any, depth: int = 0) -> Iterator[Mapping[str, Any]]:
         if not isinstance(node, Mapping) or depth > 8:
@@ -232,9 +230,7 @@ class InputSchema:
         found = [
             p
             for p in self.check(data)
-            if not (
-                len(p.path) == 1 and p.field is not None and self.unknown_value(p.field, p.value) is not None
-            )
+            if not (len(p.path) == 1 and self.unknown_value(str(p.path[0]), p.value) is not None)
         ]
         missing = [p.limit for p in found if p.rule == "required" and not p.path]
         lines = [p.message for p in found if not (p.rule == "required" and not p.path)]
@@ -242,12 +238,6 @@ class InputSchema:
             names = ", ".join(map(repr, missing))
             lines.append(f"missing required field(s) {names} for {self.model_id}")
         return lines
-
-
-def _is_text(node: Mapping[str, Any]) -> bool:
-    if "enum" in node:
-        return all(isinstance(v, str) for v in node["enum"])
-    return node.get("type") == "string"
 
 
 class Contract:
@@ -308,15 +298,13 @@ class Contract:
 
     def input_schema(self, model_id: str) -> InputSchema | None:
         """The compiled input schema of a model the document lists (None for any other)."""
-        compiled = self._compiled.get(model_id)
-        if compiled is None:
-            name = self.inputs.get(model_id)
-            if name is None:
-                return None
+        if model_id not in self._compiled and model_id in self.inputs:
+            name = self.inputs[model_id]
             validator = self.validator({"$ref": f"{_REF}{name}"})
-            compiled = InputSchema(model_id, self.components[name], validator, self.components)
-            self._compiled[model_id] = compiled
-        return compiled
+            self._compiled[model_id] = InputSchema(
+                model_id, self.components[name], validator, self.components
+            )
+        return self._compiled.get(model_id)
 
 
 def _anchor(node: Any) -> Any:

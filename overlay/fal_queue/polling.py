@@ -139,11 +139,10 @@ class ResultRetry:
     with backoff, within the caller's deadline (or ``RESULT_NOT_READY_MAX_WAIT`` without one).
     """
 
-    def __init__(self, policy: RetryPolicy, deadline: Deadline, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, policy: RetryPolicy, deadline: Deadline):
         self._policy = policy
-        self._deadline = deadline
-        self._clock = clock
-        self._until = clock() + C.RESULT_NOT_READY_MAX_WAIT
+        unbounded = deadline.at is None
+        self._deadline = Deadline(C.RESULT_NOT_READY_MAX_WAIT, deadline._clock) if unbounded else deadline
         self._attempt = 0
 
     def after(self, err: APIStatusError) -> float | None:
@@ -152,9 +151,7 @@ class ResultRetry:
             return None
         self._attempt += 1
         delay = self._policy.backoff(self._attempt)
-        remaining = self._deadline.remaining()
-        left = self._until - self._clock() if remaining is None else remaining
-        return delay if delay < left else None
+        return delay if delay < (self._deadline.remaining() or 0.0) else None
 
 
 class Poller:

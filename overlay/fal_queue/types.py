@@ -150,9 +150,7 @@ class File:
 
     def _repr_png_(self) -> bytes | None:
         """Inline PNG for a data URI PNG only: rendering must never wait on the network."""
-        if self.url.startswith("data:image/png;base64,"):
-            return base64.b64decode(self.url.partition(",")[2])
-        return None
+        return decode_data_uri(self.url) if self.url.startswith("data:image/png;base64,") else None
 
 
 def _file_html(file: File, flagged: bool | None) -> str:
@@ -202,14 +200,8 @@ class Result(Mapping[str, Any]):
     @property
     def files(self) -> list[File]:
         """Every downloadable file of the result: images, then the video, then other file fields."""
-        found = self.images
-        video = self.video
-        if video is not None:
-            found.append(video)
-        for key, value in self.raw.items():
-            if key not in {"images", "video"}:
-                found.extend(self._files(value))
-        return found
+        others = [f for k, v in self.raw.items() if k not in {"images", "video"} for f in self._files(v)]
+        return [*self.images, *filter(None, [self.video]), *others]
 
     @property
     def seed(self) -> int | None:
@@ -237,9 +229,7 @@ class Result(Mapping[str, Any]):
     def _repr_html_(self) -> str:
         flags = self.has_nsfw_concepts
         figures = [_file_html(f, flags[i]) for i, f in enumerate(self.images)]
-        video = self.video
-        if video is not None:
-            figures.append(_file_html(video, None))
+        figures += [_file_html(video, None) for video in filter(None, [self.video])]
         timings = self.raw.get("timings")
         facts = [f"{self.model_id} · {self.request_id}"]
         if self.seed is not None:

@@ -21,9 +21,9 @@ from .. import _wallclock
 from .. import errors as E
 from .._answers import Answer
 from .._base import QueueUpdate, T, TimeoutArg, _Base, _HandleBase, call, logger
-from .._checks import seconds, whole_number
+from .._checks import whole_number
 from .._inputs import SubmitKwargs
-from .._plans import Generated, Plan, Raw, cancel_plan, job_failed, result_plan, submitted
+from .._plans import Call, Plan, cancel_plan, job_failed, result_plan, submitted
 from .._settings import Resolved
 from .._sync_only import _SyncOnly
 from .._transport import RetryPolicy, fits, new_sync_transport
@@ -54,7 +54,6 @@ from ..polling import (
     stream_failure,
 )
 from ..types import Completed, File, Result, Status
-from ..urls import validate_model_id, validate_request_id
 from .transport import RetryTransport
 
 __all__ = ["Client", "SyncHandle"]
@@ -162,9 +161,9 @@ class Client(_SyncOnly, _Base):
         except _wallclock.WallClockTimeout as exc:  # only the gate's wait: _calling maps the rest
             raise self._gate_timeout(plan) from exc
 
-    def _send(self, call: Generated | Raw) -> Answer:
+    def _send(self, call: Call) -> Answer:
         """Make one planned call: through the generated client, or raw on the same httpx client."""
-        if isinstance(call, Generated):
+        if call.operation is not None:
             r = call.operation.sync_detailed(client=self._api, **call.kwargs)
             return Answer(int(r.status_code), r.headers, r.content, r.parsed)
         response = self._http.request(call.method, call.url, **call.kwargs)
@@ -197,12 +196,7 @@ class Client(_SyncOnly, _Base):
 
     # -- queue operations ------------------------------------------------------------------
 
-    def submit(
-        self,
-        model_id: str,
-        arguments: object,
-        **options: Unpack[SubmitKwargs],
-    ) -> SyncHandle:
+    def submit(self, model_id: str, arguments: object, **options: Unpack[SubmitKwargs]) -> SyncHandle:
         """Queue a job. Returns as soon as the gateway has given it a request id.
 
         Options (``SubmitKwargs``): ``webhook_url``, ``priority``, ``hint``, ``start_timeout``,
@@ -218,8 +212,7 @@ class Client(_SyncOnly, _Base):
         return SyncHandle(self, data)
 
     def get_handle(self, model_id: str, request_id: str) -> SyncHandle:
-        """A handle for a job submitted earlier (by this process or another)."""
-        model_id = validate_model_id(model_id)
+        """A handle for a job submitted earlier (by this process or another); the ids are checked."""
         return SyncHandle(self, submitted(self.base_url, model_id, request_id, {"request_id": request_id}))
 
     def status(
@@ -288,8 +281,7 @@ class Client(_SyncOnly, _Base):
         **options: Unpack[SubmitKwargs],
     ) -> Result:
         """Submit, wait and return the result. ``timeout`` bounds the wait and the result fetch."""
-        if timeout is not None:
-            seconds(timeout, "timeout")  # an unusable timeout fails here, before a job is paid for
+        Deadline(timeout)  # an unusable timeout fails here, before a job is paid for
         # Only the ids are kept while waiting, not the handle and the submit's answer: a process
         # may wait on tens of thousands of jobs.
         # A place in the job window (async client only), held without a context manager's frame.
@@ -349,8 +341,6 @@ class Client(_SyncOnly, _Base):
     def _events(
         self, model_id: str, request_id: str, logs: bool, deadline: Deadline, mode: str | None
     ) -> Iterator[Status]:
-        validate_model_id(model_id)
-        validate_request_id(request_id)
         mode = mode or self.wait_mode
         if mode not in WAIT_MODES:
             raise E.InvalidInputError(f"mode must be 'stream' or 'poll', not {mode!r}")
