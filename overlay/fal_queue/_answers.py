@@ -83,8 +83,7 @@ def error_from_answer(
     """The typed error for an error status, with the server's detail, error type and request ids."""
     headers = safe_headers(headers, ctx)
     lowered = {k.lower(): v for k, v in headers.items()}
-    if content:
-        content = ctx.secret.redact(content.decode("utf-8", "replace")).encode()
+    content = _scrubbed(content, ctx)
     try:
         body = json.loads(content) if content else None
     except ValueError:
@@ -122,12 +121,19 @@ def error_from_answer(
     )
 
 
+def _scrubbed(content: bytes, ctx: Context) -> bytes:
+    """A body to keep on an error: as received, unless it holds the key (some servers echo it)."""
+    text = content.decode("utf-8", "replace")
+    redacted = ctx.secret.redact(text)
+    return content if redacted == text else redacted.encode()
+
+
 def unusable_answer(answer: Answer, ctx: Context, text: str) -> E.APIResponseValidationError:
     """A success status whose body cannot be used: the whole answer is kept on the error."""
     return E.APIResponseValidationError(
         ctx.secret.redact(f"{ctx.operation}: {text}"),
         status_code=answer.status_code,
-        body=answer.content,
+        body=_scrubbed(answer.content, ctx),
         headers=safe_headers(answer.headers, ctx),
         request_id=ctx.request_id,
         model_id=ctx.model_id,

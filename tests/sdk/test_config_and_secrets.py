@@ -85,6 +85,21 @@ def test_canary_key_is_absent_from_reprs_logs_and_errors(caplog: pytest.LogCaptu
         assert CANARY not in text
 
 
+def test_an_unusable_success_answer_keeps_no_key_in_its_error() -> None:
+    """A 2xx body that is not the documented shape is kept on the error, with the key scrubbed from it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"echo": f"Bearer {CANARY}", "images": 7})
+
+    client = Client("https://gw.example", CANARY, transport=httpx.MockTransport(handler), max_retries=0)
+    with pytest.raises(E.APIResponseValidationError) as info:
+        client.result("fal-ai/flux-1/dev", "r")
+    err = info.value
+    assert b"echo" in err.body  # the answer is still there to read
+    for text in [str(err), repr(err), repr(err.body), repr(err.headers)]:
+        assert CANARY not in text
+
+
 def test_key_goes_only_to_the_gateway_origin() -> None:
     seen: dict[str, str | None] = {}
 
