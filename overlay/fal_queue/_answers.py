@@ -205,8 +205,11 @@ def _str_or_none(value: Any) -> str | None:
 _URL_KEYS = ("status_url", "response_url", "cancel_url")
 
 
-def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
-    """A typed status from a status body or stream event; never raises on odd input."""
+def parse_status(data: object, *, request_id: str, base_url: str, secret: Secret | None = None) -> Status:
+    """A typed status from a status body or stream event; never raises on odd input.
+
+    ``secret``: scrubbed from the refused answer kept on a RequestIdMismatchError.
+    """
     if not isinstance(data, Mapping):
         return UnknownStatus(request_id=request_id, status=f"<{type(data).__name__}>", raw={})
     raw = dict(data)
@@ -214,13 +217,15 @@ def parse_status(data: object, *, request_id: str, base_url: str) -> Status:
     raw.update(urls)
     named = raw.get("request_id")
     if isinstance(named, str) and named and named != request_id:
+        scrub = secret.redact if secret is not None else str
         raise E.RequestIdMismatchError(
-            f"status: asked about request {request_id!r}, the gateway answered about {named!r} "
-            "(not followed)",
+            scrub(
+                f"status: asked about request {request_id!r}, the gateway answered about {named!r} (not followed)"
+            ),
             expected=request_id,
-            received=named,
+            received=scrub(named),
             status_code=200,
-            body=json.dumps(raw, default=str).encode(),
+            body=scrub(json.dumps(raw, default=str)).encode(),
         )
     logs_value = raw.get("logs")
     logs = tuple(x for x in logs_value if isinstance(x, Mapping)) if isinstance(logs_value, list) else ()

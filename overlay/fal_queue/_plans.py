@@ -131,7 +131,9 @@ def status_plan(base_url: str, secret: Secret, model_id: str, request_id: str, l
     call = _queue_call("get_status", "GET", "/status", model_id, request_id, logs="1" if logs else "0")
 
     def finish(answer: Answer) -> Status:
-        return parse_status(parse_json_object(answer.content), request_id=request_id, base_url=base_url)
+        return parse_status(
+            parse_json_object(answer.content), request_id=request_id, base_url=base_url, secret=secret
+        )
 
     return Plan(ctx, call, finish, ok=frozenset({200, 202}))
 

@@ -21,7 +21,7 @@ import httpx
 from . import _constants as C
 from ._answers import parse_status
 from ._checks import at_least, finite, seconds, whole_number
-from ._transport import RetryPolicy
+from ._transport import RetryPolicy, Secret
 from .errors import APIStatusError, JobTimeoutError
 from .types import Completed, Queued, Status
 
@@ -120,14 +120,16 @@ class Deadline:
         return self.error(request_id, model_id, False, completed=completed) if self.expired() else exc
 
 
-def decode_event(data: str, *, request_id: str, base_url: str) -> Status | None:
+def decode_event(data: str, *, request_id: str, base_url: str, secret: Secret | None = None) -> Status | None:
     """A status from one SSE ``data:`` payload; None for payloads that are not JSON objects."""
     try:
         payload = json.loads(data)
     except ValueError:
         return None
     return (
-        parse_status(payload, request_id=request_id, base_url=base_url) if isinstance(payload, dict) else None
+        parse_status(payload, request_id=request_id, base_url=base_url, secret=secret)
+        if isinstance(payload, dict)
+        else None
     )
 
 

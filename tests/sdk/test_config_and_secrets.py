@@ -100,6 +100,21 @@ def test_an_unusable_success_answer_keeps_no_key_in_its_error() -> None:
         assert CANARY not in text
 
 
+def test_a_status_about_another_job_keeps_no_key_in_its_error() -> None:
+    """The refused status answer is kept on RequestIdMismatchError, with the key scrubbed from it."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": "IN_QUEUE", "request_id": "other", "echo": CANARY})
+
+    client = Client("https://gw.example", CANARY, transport=httpx.MockTransport(handler), max_retries=0)
+    with pytest.raises(E.RequestIdMismatchError) as info:
+        client.status("fal-ai/flux-1/dev", "r")
+    err = info.value
+    assert err.received == "other" and b"echo" in err.body
+    for text in [str(err), repr(err), repr(err.body)]:
+        assert CANARY not in text
+
+
 def test_key_goes_only_to_the_gateway_origin() -> None:
     seen: dict[str, str | None] = {}
 

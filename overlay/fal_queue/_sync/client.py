@@ -394,7 +394,9 @@ class Client(_SyncOnly, _Base):
                     event = next(events, None)
                 if event is None:
                     break
-                status = decode_event(event.data, request_id=request_id, base_url=self.base_url)
+                status = decode_event(
+                    event.data, request_id=request_id, base_url=self.base_url, secret=self._key
+                )
                 if status is not None:
                     yield merge_logs(logs_so_far, status)  # _events stops at the final one
                 deadline.check(request_id, model_id)  # the same event again and again ends too
