@@ -219,9 +219,8 @@ def parse_status(data: object, *, request_id: str, base_url: str, secret: Secret
     if isinstance(named, str) and named and named != request_id:
         scrub = secret.redact if secret is not None else str
         raise E.RequestIdMismatchError(
-            scrub(
-                f"status: asked about request {request_id!r}, the gateway answered about {named!r} (not followed)"
-            ),
+            scrub(f"status: asked about request {request_id!r}, the gateway answered about {named!r} ")
+            + "(not followed)",
             expected=request_id,
             received=scrub(named),
             status_code=200,
