@@ -26,6 +26,7 @@ from ._inputs import split_submit_kwargs
 from ._logging import register_secret, setup_from_env
 from ._plans import Plan, Submitted, status_plan, submit_plan
 from ._settings import AUTH_SCHEMES, SETTINGS, Origin, Resolved, SettingError, as_timeout, checked_retries
+from ._settings import BY_NAME as SETTINGS_BY_NAME
 from ._settings import resolve as resolve_settings
 from ._transport import (
     NO_RETRY_EXTENSION,
@@ -78,7 +79,7 @@ class _Base:
                 logger.warning("%s", warning)
         for name, what in (("base_url", "base_url"), ("key", "API key")):
             if getattr(settings, name) is None:
-                row = next(s for s in SETTINGS if s.name == name)
+                row = SETTINGS_BY_NAME[name]
                 where = f"pass {row.keyword}=, set {row.env}, or set {name} in {settings.config_path}"
                 raise SettingError(f"no {what}: {where}", setting=name, origin=Origin("default"))
         assert settings.base_url is not None  # for mypy: the loop refused None
