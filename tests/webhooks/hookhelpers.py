@@ -113,6 +113,7 @@ class JWKSServer:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: list[tuple[str, dict[str, str]]] = []
         self.silent = threading.Event()  # set: accept and never answer
+        self.unavailable: dict[str, int] = {}  # path -> how many more GETs answer 503 before its route
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -122,6 +123,9 @@ class JWKSServer:
                     outer.release.wait(WAIT)
                     return
                 status, headers, body = outer.routes.get(self.path, (404, {}, b"{}"))
+                if outer.unavailable.get(self.path, 0) > 0:
+                    outer.unavailable[self.path] -= 1
+                    status, headers, body = 503, {}, b"busy"
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(body)), **headers}.items():
                     self.send_header(name, value)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
-from fal_queue import ConfigurationError, FalQueueError, webhooks
+from fal_queue import ConfigurationError, FalQueueError, RetryPolicy, webhooks
 from fal_queue.mock.webhooks import WebhookSigner
 from hookhelpers import WAIT, JWKSServer, socketless_port
 from starlette.datastructures import Headers as StarletteHeaders
@@ -368,6 +368,23 @@ def test_a_silent_jwks_host_is_bounded_by_the_timeout(jwks_server: JWKSServer, m
     with pytest.raises(webhooks.JWKSFetchError, match=r"longer than 0\.5 s"):
         _run(v, mode)
     assert time.monotonic() - started < WAIT
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_jwks_host_that_is_briefly_unavailable_is_retried(jwks_server: JWKSServer, mode: str) -> None:
+    url = jwks_server.serve_json("/busy.json", {"keys": [_jwk(PRIVATE)]})
+    jwks_server.unavailable["/busy.json"] = 2
+    _run(webhooks.WebhookVerifier(url, clock=lambda: float(NOW)), mode)
+    assert jwks_server.count("/busy.json") == 3
+
+
+def test_a_jwks_host_that_stays_down_is_asked_max_retries_plus_one_times(jwks_server: JWKSServer) -> None:
+    url = jwks_server.serve_json("/down.json", {"keys": [_jwk(PRIVATE)]})
+    jwks_server.unavailable["/down.json"] = 1_000
+    v = webhooks.WebhookVerifier(url, clock=lambda: float(NOW), timeout=30)
+    with pytest.raises(webhooks.JWKSFetchError, match="HTTP 503"):
+        v.verify(OK_BODY, signed())
+    assert jwks_server.count("/down.json") == RetryPolicy().max_retries + 1
 
 
 def test_a_closed_port_is_a_fetch_error() -> None:

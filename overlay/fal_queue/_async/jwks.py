@@ -1,4 +1,4 @@
-"""Fetch a JWKS: one GET on the SDK's own transport, bounded in time, size and redirects.
+"""Fetch a JWKS: one GET on the SDK's retry transport, bounded in time, size and redirects.
 
 The source of ``_sync/jwks.py`` (``tools/unasync.py``). The caller (``fal_queue.webhooks``) reads the
 keys and supplies the error type, so that this module sits below it.
@@ -14,8 +14,9 @@ import httpx
 
 from .. import _constants as C
 from .. import _wallclock
-from .._transport import new_async_transport, user_agent
+from .._transport import STREAM_EXTENSION, RetryPolicy, new_async_transport, user_agent
 from ..urls import is_loopback_host
+from .transport import AsyncRetryTransport
 
 MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 3
@@ -35,7 +36,7 @@ def is_safe_url(url: str) -> bool:
 async def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str], Exception]) -> bytes:
     """The body of the 200 answer at ``url``; ``error(why)`` for every way the fetch can fail.
 
-    ``timeout`` bounds the whole fetch (redirects and body included) by the wall clock. Each
+    ``timeout`` bounds the whole fetch (redirects, retries and body included) by the wall clock. Each
     redirect target is checked before anything is sent there. No credential is ever sent.
     """
 
@@ -49,7 +50,7 @@ async def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[
         async with (
             _wallclock.async_limit(time.monotonic() + timeout),
             httpx.AsyncClient(
-                transport=new_async_transport(C.POOL_LIMITS),
+                transport=AsyncRetryTransport(new_async_transport(C.POOL_LIMITS), RetryPolicy()),
                 proxy=proxy,
                 timeout=timeout,
                 headers={"Accept": "application/json", "User-Agent": user_agent()},
@@ -57,7 +58,8 @@ async def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[
                 max_redirects=MAX_REDIRECTS,
                 event_hooks={"response": [refuse_unsafe_redirect]},
             ) as client,
-            client.stream("GET", url) as response,
+            # Streamed past the retry transport, so that the size cap applies while the body arrives.
+            client.stream("GET", url, extensions={STREAM_EXTENSION: True}) as response,
         ):
             if response.status_code != 200:
                 raise error(f"the JWKS at {url} answered HTTP {response.status_code}")

@@ -13,8 +13,9 @@ import httpx
 
 from .. import _constants as C
 from .. import _wallclock
-from .._transport import new_sync_transport, user_agent
+from .._transport import STREAM_EXTENSION, RetryPolicy, new_sync_transport, user_agent
 from ..urls import is_loopback_host
+from .transport import RetryTransport
 
 MAX_BYTES = 256 * 1024
 MAX_REDIRECTS = 3
@@ -34,7 +35,7 @@ def is_safe_url(url: str) -> bool:
 def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str], Exception]) -> bytes:
     """The body of the 200 answer at ``url``; ``error(why)`` for every way the fetch can fail.
 
-    ``timeout`` bounds the whole fetch (redirects and body included) by the wall clock. Each
+    ``timeout`` bounds the whole fetch (redirects, retries and body included) by the wall clock. Each
     redirect target is checked before anything is sent there. No credential is ever sent.
     """
 
@@ -48,7 +49,7 @@ def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str],
         with (
             _wallclock.limit(time.monotonic() + timeout),
             httpx.Client(
-                transport=new_sync_transport(C.POOL_LIMITS),
+                transport=RetryTransport(new_sync_transport(C.POOL_LIMITS), RetryPolicy()),
                 proxy=proxy,
                 timeout=timeout,
                 headers={"Accept": "application/json", "User-Agent": user_agent()},
@@ -56,7 +57,8 @@ def fetch(url: str, *, timeout: float, proxy: str | None, error: Callable[[str],
                 max_redirects=MAX_REDIRECTS,
                 event_hooks={"response": [refuse_unsafe_redirect]},
             ) as client,
-            client.stream("GET", url) as response,
+            # Streamed past the retry transport, so that the size cap applies while the body arrives.
+            client.stream("GET", url, extensions={STREAM_EXTENSION: True}) as response,
         ):
             if response.status_code != 200:
                 raise error(f"the JWKS at {url} answered HTTP {response.status_code}")
