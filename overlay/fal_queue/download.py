@@ -27,6 +27,7 @@ from .errors import DownloadError, DownloadTimeoutError, FlaggedImageWarning, In
 from .types import File, Result, decode_data_uri
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PLAIN_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 #: Names Windows reserves for devices, whatever the extension: a folder holding ``CON.png`` cannot
 #: be copied there.
 _WINDOWS_DEVICES = frozenset(
@@ -81,6 +82,15 @@ def _extension(file: File) -> str:
     if kind not in _EXTENSIONS and file.url.startswith("data:"):
         kind = file.url[5:].split(";", 1)[0].split(",", 1)[0].lower()
     return _EXTENSIONS.get(kind) or (mimetypes.guess_extension(kind) if kind else None) or ""
+
+
+def suffix_of(file: File) -> str:
+    """The file's extension: its name's or URL's when that is a plain one, else its content type's."""
+    for name in (file.file_name, None if file.url.startswith("data:") else urlsplit(file.url).path):
+        suffix = PurePosixPath((name or "").replace("\\", "/")).suffix
+        if _PLAIN_SUFFIX.match(suffix):
+            return suffix.lower()
+    return _extension(file)
 
 
 def plan_targets(files: Sequence[File], directory: Path, *, prefix: str = "") -> list[Path]:

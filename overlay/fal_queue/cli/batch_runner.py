@@ -25,15 +25,15 @@ import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
 from .. import errors as E
 from ..client import AsyncClient, AsyncHandle
-from ..types import Completed, File, Queued, Result, Status
+from ..download import suffix_of
+from ..types import Completed, Queued, Result, Status
 from .contact_sheet import SHEET_NAME, SheetEntry, entry_from_result, render_sheet
 from .errors import (
     EXIT_ENV,
@@ -51,7 +51,6 @@ from .output import Output
 from .progress import BatchCounters, BatchDisplay
 from .saving import write_atomic
 
-_SAFE_EXT = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 #: Seconds between rewrites of the contact sheet while the batch runs (and once at the end).
 SHEET_INTERVAL = 1.0
 #: The most jobs in flight at once, fixed or auto (the job window's ceiling).
@@ -419,7 +418,7 @@ class BatchRunner:
         """Save the result's files as line-NNNNN-K.ext and the result itself as line-NNNNN.json, with
         the images the safety checker flagged (each told once) and the billable units."""
         stem = self._stem(no)
-        files = [attrs.evolve(f, file_name=f"{stem}-{i}{_extension(f)}") for i, f in enumerate(result.files)]
+        files = [attrs.evolve(f, file_name=f"{stem}-{i}{suffix_of(f)}") for i, f in enumerate(result.files)]
         saved: list[Path] = []
         if files:  # the batch owns these names: a re-run replaces its own earlier copy
             saved = await self.client.download(files, self.opt.out_dir, if_exists="overwrite")
@@ -593,15 +592,6 @@ class BatchRunner:
         else:
             code = EXIT_OK
         return code, summary
-
-
-def _extension(file: File) -> str:
-    for candidate in (file.file_name, None if file.url.startswith("data:") else urlsplit(file.url).path):
-        if candidate:
-            suffix = PurePosixPath(candidate.replace("\\", "/")).suffix
-            if _SAFE_EXT.match(suffix):
-                return suffix.lower()
-    return ""  # the SDK adds one from the content type
 
 
 async def run_batch(
