@@ -87,7 +87,12 @@ class ConcurrencyWindow:
         full = self.in_flight >= self.size
         if full and not self.slow_start and self._clock() - self._last_refusal >= C.WINDOW_PROBE_AFTER:
             self.slow_start = True  # a quiet spell at the top: the limit may have risen
-        if self.slow_start:
+        if self.slow_start and not self.refusals:
+            # At least twice what the gateway holds, so the submits under way double every round
+            # trip even while no job finishes (long jobs, a deep queue): +1 alone would let the
+            # first window's worth through per round trip, however many the gateway accepts.
+            self._set(max(self.limit + 1, 2 * self.accepted))
+        elif self.slow_start:  # probing again after a quiet spell: gently, it is at a known limit
             self._set(self.limit + 1)
         elif full:
             self._set(self.limit + 1 / (self.limit * self.limit))

@@ -122,6 +122,22 @@ def test_without_refusals_the_window_only_opens() -> None:
     assert window.size == 50 and window.low == 4 and window.high == 50 and window.refusals == 0
 
 
+def test_before_any_refusal_the_submits_under_way_double_every_round_trip_though_no_job_ends() -> None:
+    # Long jobs or a deep queue: every accepted job keeps its slot for the whole batch.
+    window = ConcurrencyWindow(100_000, initial=32)
+    sent_per_round = []
+    while window.in_flight < 50_000:
+        sent = 0
+        while window.admits():
+            window.acquire()
+            sent += 1
+        for _ in range(sent):  # one round trip later the gateway has accepted them all
+            window.succeeded()
+        sent_per_round.append(sent)
+    assert sent_per_round[:4] == [32, 32, 64, 128]
+    assert len(sent_per_round) <= 12  # 50,000 queued in about log2(50,000 / 32) round trips
+
+
 def test_a_refusal_keeps_what_the_gateway_accepted_and_never_goes_below_the_floor() -> None:
     window = ConcurrencyWindow(100, initial=32)
     for _ in range(12):
