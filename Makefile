@@ -156,7 +156,7 @@ spec-import: setup ## Merge fal's OpenAPI document of one model into openapi.yam
 .PHONY: bench-smoke
 BENCH_ARGS ?=
 
-bench: setup ## Full benchmark (~14 min on a quiet machine; BENCH_ARGS=--quick ~8 min); writes bench/results.md
+bench: setup ## Full benchmark (~40 min on a quiet machine; BENCH_ARGS=--quick is shorter); writes bench/results.md
 	FQ_BENCH_VIA_MAKE=1 $(BIN)/python bench/run.py --output bench/results.md --json build/bench/results.json $(BENCH_ARGS)
 
 bench-smoke: setup ## The benchmark with a few jobs per workload (about a minute); what make test runs
